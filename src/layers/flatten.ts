@@ -1,0 +1,13 @@
+// Flatten: every feature of a sample in one vector.
+import { NO_PARAMS, product, type LayerDef } from './types.js';
+
+export const flatten: LayerDef = {
+  kind: 'flatten',
+  typeName: 'Flatten',
+  autoName: 'flatten',
+  normalize: () => ({}),
+  outputShape: (input) => ({ shape: [product(input)] }),
+  countParams: () => NO_PARAMS,
+  tfjs: { factory: 'flatten', config: () => ({}) },
+  keras: { className: 'Flatten', args: () => [] },
+};

@@ -1,0 +1,38 @@
+// The layer registry: kinds are looked up by name, so the compiler core never switches over them.
+import { activation } from './activation.js';
+import { batchNorm } from './batch-norm.js';
+import { conv2d } from './conv2d.js';
+import { dense } from './dense.js';
+import { dropout } from './dropout.js';
+import { flatten } from './flatten.js';
+import { globalAvgPool2d, globalMaxPool2d } from './global-pooling.js';
+import { avgPool2d, maxPool2d } from './pooling.js';
+import { reshape } from './reshape.js';
+import type { LayerDef } from './types.js';
+
+const ALL: readonly LayerDef[] = [
+  conv2d,
+  maxPool2d,
+  avgPool2d,
+  globalAvgPool2d,
+  globalMaxPool2d,
+  flatten,
+  dense,
+  dropout,
+  batchNorm,
+  activation,
+  reshape,
+];
+
+const BY_KIND = new Map(ALL.map((def) => [def.kind, def]));
+
+export function layerKinds(): string[] {
+  return ALL.map((def) => def.kind);
+}
+
+/** The definition of a kind; the schema has already rejected unknown kinds, so a miss is a bug. */
+export function layerDef(kind: string): LayerDef {
+  const def = BY_KIND.get(kind);
+  if (!def) throw new Error(`internal error: layer kind '${kind}' passed validation but is not registered`);
+  return def;
+}

@@ -1,0 +1,122 @@
+// The types every pipeline stage shares. Stages:
+//   load (YAML text -> document with node positions)
+//   validate (JSON Schema via ajv -> positioned errors)
+//   lower (document -> typed model IR)
+//   infer (IR -> per-layer output shapes and parameter counts)
+//   emit (IR -> live tfjs model | TypeScript source | summary | Keras source)
+
+/** A position in a spec file, 1-based like editors show it. */
+export interface SourcePos {
+  line: number;
+  col: number;
+}
+
+/** A location: the file plus where in it. */
+export interface SourceLoc extends SourcePos {
+  file: string;
+}
+
+/** One problem found in a spec. Never thrown at the user as a stack trace. */
+export interface SpecDiagnostic {
+  file: string;
+  line: number;
+  col: number;
+  /** Plain-words message: what is wrong, what was expected, what to do. */
+  message: string;
+  /** JSON pointer-like path of the offending node, e.g. /layers/2/kernel. */
+  path: string;
+  /** Which stage found it. */
+  stage: 'syntax' | 'schema' | 'semantic' | 'shape' | 'limit' | 'check';
+}
+
+/** A shape without its batch dimension, e.g. [26, 26, 32]. */
+export type Shape = readonly number[];
+
+export type Padding = 'valid' | 'same';
+
+/** Hyperparameters of a layer after validation and defaulting, keyed by the spec's own names. */
+export type LayerParams = Record<string, unknown>;
+
+/** Expectations a spec may state about a layer; the compiler verifies them. */
+export interface LayerExpectation {
+  shape?: Shape;
+  params?: number;
+}
+
+/**
+ * One node of the model IR. Sequential specs lower to a chain, but every node names its
+ * inputs by id so that branching models (residual add, concatenate) fit the same IR later.
+ */
+export interface IRNode {
+  id: string;
+  /** Layer name, unique within the model (Keras-style auto names when the spec gives none). */
+  name: string;
+  /** Registry key, e.g. 'conv2d'. */
+  kind: string;
+  /** Validated, defaulted hyperparameters. */
+  params: LayerParams;
+  /** Ids of the nodes feeding this one; the model input is 'input'. */
+  inputs: string[];
+  /** Free-form text from the spec, emitted only through the string escaper. */
+  description?: string;
+  expect?: LayerExpectation;
+  /** Where the layer was written, for messages. */
+  loc: SourceLoc;
+  /** JSON path of the layer in the document, e.g. /layers/3. */
+  path: string;
+}
+
+export interface TrainingConfig {
+  dataset: DatasetRef;
+  optimizer: OptimizerConfig;
+  loss: 'categorical_crossentropy' | 'sparse_categorical_crossentropy';
+  metrics: string[];
+  batchSize: number;
+  epochs: number;
+  validationSplit: number;
+  seed: number;
+}
+
+export type DatasetRef =
+  | { kind: 'mnist' }
+  | { kind: 'idx'; dir: string; train: { images: string; labels: string }; test: { images: string; labels: string } };
+
+export type OptimizerConfig =
+  | { name: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
+  | { name: 'sgd'; learningRate: number; momentum: number; nesterov: boolean }
+  | { name: 'rmsprop'; learningRate: number; rho: number; momentum: number; epsilon: number };
+
+/** The typed model IR: what every emitter consumes. */
+export interface ModelIR {
+  name: string;
+  description?: string;
+  inputShape: Shape;
+  nodes: IRNode[];
+  /** Id of the node whose output is the model's output. */
+  output: string;
+  expect?: { params?: number };
+  training?: TrainingConfig;
+  source: { file: string; sha256: string };
+}
+
+export interface ParamCount {
+  trainable: number;
+  nonTrainable: number;
+}
+
+/** What shape inference learns about one node. */
+export interface InferredLayer {
+  node: IRNode;
+  /** Keras class name shown in summaries, e.g. 'Conv2D'. */
+  typeName: string;
+  inputShape: Shape;
+  outputShape: Shape;
+  params: ParamCount;
+}
+
+export interface InferredModel {
+  ir: ModelIR;
+  layers: InferredLayer[];
+  outputShape: Shape;
+  totals: ParamCount;
+}
