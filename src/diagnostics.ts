@@ -1,0 +1,62 @@
+// Helpers for presenting problems found in a spec: the one-line format editors and CI logs
+// understand, and "did you mean" suggestions for misspelled names.
+import type { SpecDiagnostic } from './types.js';
+
+/** `file:line:col: message`, the format compilers use so terminals and editors can link to it. */
+export function formatDiagnostic(d: SpecDiagnostic): string {
+  return `${d.file}:${d.line}:${d.col}: ${d.message}`;
+}
+
+/** Orders diagnostics the way a reader scans a file: by line, then column. */
+export function compareDiagnostics(a: SpecDiagnostic, b: SpecDiagnostic): number {
+  return a.line - b.line || a.col - b.col || a.message.localeCompare(b.message);
+}
+
+/**
+ * The candidate the user most likely meant by `word`, or undefined when nothing is close.
+ * Checked in order of confidence: the same word in other case or spelling convention
+ * (`conv2D`, `maxPool2d`, `learningRate` are the usual slips for people coming from
+ * Keras or tfjs), then a small edit distance relative to the word's length.
+ */
+export function didYouMean(word: string, candidates: string[]): string | undefined {
+  if (word.length === 0 || candidates.length === 0) return undefined;
+  const normalized = normalize(word);
+  const sameWord = candidates.find((c) => normalize(c) === normalized && c !== word);
+  if (sameWord !== undefined) return sameWord;
+
+  // A third of the word's length, at least 1 and at most 3 edits: enough for typos such as
+  // 'filter' or 'rellu', not so much that 'tanh' suggests 'elu'.
+  const budget = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    if (candidate === word) continue;
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance <= budget && distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Lowercase without separators, so `max_pool2d`, `maxPool2d` and `MaxPool2D` compare equal. */
+function normalize(word: string): string {
+  return word.toLowerCase().replace(/[-_\s]/g, '');
+}
+
+/** Levenshtein distance with one rolling row; names here are short, so this is plenty fast. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      const deletion = (previous[j] ?? 0) + 1;
+      const insertion = (current[j - 1] ?? 0) + 1;
+      current.push(Math.min(substitution, deletion, insertion));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

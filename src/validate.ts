@@ -1,0 +1,257 @@
+// Stage 2: check the loaded document against schema/model-spec.schema.json and explain each
+// problem in plain words at the YAML node it concerns.
+//
+// ajv reports what failed inside the schema; users care about what is wrong in their file.
+// So errors are regrouped by the spec node they concern: the many errors one bad value
+// produces under oneOf/anyOf become a single message, and messages are worded from the
+// schema itself (bounds, enums, titles, examples) so they stay in step with it.
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import schemaJson from '../schema/model-spec.schema.json' with { type: 'json' };
+import { compareDiagnostics, didYouMean } from './diagnostics.js';
+import type { PositionIndex } from './load.js';
+import { allowsType, describeSchema, exampleText, labelOf, resolveSchema, showValue, type JsonSchema } from './schema-words.js';
+import type { SpecDiagnostic } from './types.js';
+
+export const SPEC_SCHEMA = schemaJson as JsonSchema;
+
+let cachedValidator: ValidateFunction | undefined;
+
+/** The compiled schema validator, built on first use (compiling takes a few milliseconds). */
+export function specValidator(): ValidateFunction {
+  // verbose: errors carry the failing value and schema, which the messages are built from.
+  cachedValidator ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(SPEC_SCHEMA);
+  return cachedValidator;
+}
+
+interface Problem {
+  path: string;
+  message: string;
+  /** Point at the mapping key rather than its value (for unknown keys). */
+  atKey?: boolean;
+  /** The message describes the whole value, so problems inside it are redundant. */
+  whole?: boolean;
+  /** A misspelled key whose suggestion is this path: "missing 'filters'" then adds nothing. */
+  standsFor?: string;
+  missing?: boolean;
+}
+
+/** Checks a loaded spec against the schema; an empty array means it is valid. */
+export function validateSpec(doc: unknown, positions: PositionIndex, file: string): SpecDiagnostic[] {
+  const problems: Problem[] = [];
+  if (doc === null || doc === undefined) {
+    problems.push({ path: '', message: "the spec is empty; it needs at least 'name', 'input' and 'layers'" });
+  } else {
+    const validate = specValidator();
+    if (!validate(doc)) problems.push(...explainErrors(validate.errors ?? [], doc));
+    problems.push(...checkReshapeTargets(doc));
+  }
+  const seen = new Set<string>();
+  return withoutRedundant(problems)
+    .filter((p) => !seen.has(`${p.path}\n${p.message}`) && Boolean(seen.add(`${p.path}\n${p.message}`)))
+    .map((p): SpecDiagnostic => {
+      const at = p.atKey ? positions.locateKey(p.path) : positions.locate(p.path);
+      return { file, line: at.line, col: at.col, message: p.message, path: p.path, stage: 'schema' };
+    })
+    .sort(compareDiagnostics);
+}
+
+function explainErrors(errors: ErrorObject[], doc: unknown): Problem[] {
+  const remaining = new Set(errors);
+  const problems: Problem[] = [];
+  // Outermost unions first, so a union nested in a rejected branch is already gone.
+  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
+    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  for (const union of unions) {
+    if (!remaining.has(union)) continue;
+    remaining.delete(union);
+    const kept = collapseUnion(union, [...remaining]);
+    for (const e of [...remaining]) {
+      if (e.schemaPath.startsWith(`${union.schemaPath}/`) && within(e.instancePath, union.instancePath) && !kept.includes(e)) remaining.delete(e);
+    }
+    if (kept.length === 0) problems.push(valueProblem(union.instancePath, union.parentSchema as JsonSchema, union.data));
+  }
+  for (const error of remaining) {
+    const problem = explainError(error, doc);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/**
+ * Decides what to report for a failed oneOf/anyOf. When the value's type picks exactly one
+ * branch (a list for "integer or pair", a mapping for "'mnist' or a mapping") and that
+ * branch only failed deeper inside the value, those deeper errors are kept: they are more
+ * precise. Otherwise nothing is kept and the caller reports the union as a whole.
+ */
+function collapseUnion(union: ErrorObject, candidates: ErrorObject[]): ErrorObject[] {
+  const branches = ((union.parentSchema as JsonSchema)[union.keyword as 'oneOf' | 'anyOf'] ?? []).map(resolveSchema);
+  const fitting = branches.flatMap((branch, i) => (acceptsTypeOf(branch, union.data) ? [i] : []));
+  if (fitting.length !== 1) return [];
+  const prefix = `${union.schemaPath}/${fitting[0]}/`;
+  const mine = candidates.filter((e) => e.schemaPath.startsWith(prefix) && within(e.instancePath, union.instancePath));
+  const valueFailedHere = mine.some((e) => e.instancePath === union.instancePath && !STRUCTURAL.has(e.keyword));
+  return valueFailedHere ? [] : mine;
+}
+
+/** Keywords about a mapping's keys rather than the value itself. */
+const STRUCTURAL = new Set(['required', 'additionalProperties', 'discriminator']);
+
+function explainError(error: ErrorObject, doc: unknown): Problem | undefined {
+  const path = error.instancePath;
+  const schema = error.parentSchema as JsonSchema;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return missingProblem(path, String(params.missingProperty), schema, doc);
+    case 'additionalProperties':
+      return unknownKeyProblem(path, String(params.additionalProperty), schema, doc);
+    case 'discriminator':
+      return discriminatorProblem(path, schema, params);
+    case 'maxLength':
+    case 'minLength': {
+      const length = typeof error.data === 'string' ? error.data.length : 0;
+      const limit = Number(params.limit);
+      const rule = error.keyword === 'maxLength' ? `at most ${limit} characters long` : limit === 1 ? 'non-empty' : `at least ${limit} characters long`;
+      return { path, message: `${labelOf(path)} must be ${rule}; got ${length} characters`, whole: true };
+    }
+    case 'uniqueItems': {
+      const repeated = Array.isArray(error.data) ? error.data[Number(params.j)] : undefined;
+      return { path, message: `${labelOf(path)} must not repeat a value; ${showValue(repeated)} appears twice`, whole: true };
+    }
+    default:
+      return valueProblem(path, schema, error.data);
+  }
+}
+
+/** "<name> must be <what the schema allows>; got <value>", plus a hint for common slips. */
+function valueProblem(path: string, schema: JsonSchema, value: unknown): Problem {
+  const resolved = resolveSchema(schema);
+  let message = `${labelOf(path)} must be ${describeSchema(resolved, value)}; got ${showValue(value)}`;
+  const choices = resolved.enum?.filter((c): c is string => typeof c === 'string');
+  const suggestion = typeof value === 'string' && choices ? didYouMean(value, choices) : undefined;
+  if (suggestion) message += `; did you mean '${suggestion}'?`;
+  else if (typeof value === 'string' && allowsType(resolved, ['boolean'])) message += ' (write true or false without quotes; YAML 1.2 reads yes/no/on/off as text)';
+  else if (typeof value === 'string' && allowsType(resolved, ['number', 'integer']) && value.trim() !== '' && Number.isFinite(Number(value))) {
+    message += ' (remove the quotes to make it a number)';
+  }
+  return { path, message, whole: true };
+}
+
+function missingProblem(path: string, key: string, schema: JsonSchema, doc: unknown): Problem {
+  const property = schema.properties?.[key];
+  const hints = [property?.title, property?.examples?.[0] !== undefined ? `e.g. ${exampleText(property.examples[0])}` : undefined]
+    .filter((h): h is string => h !== undefined && h.length <= 60);
+  const hint = hints.length > 0 ? ` (${hints.join(', ')})` : '';
+  return { path: `${path}/${escapeSegment(key)}`, message: `${contextOf(path, doc).subject} is missing '${key}'${hint}`, missing: true };
+}
+
+function unknownKeyProblem(path: string, key: string, schema: JsonSchema, doc: unknown): Problem {
+  const allowed = Object.keys(schema.properties ?? {});
+  const context = contextOf(path, doc);
+  let message = `unknown key '${key}' ${context.where}`;
+  const suggestion = didYouMean(key, allowed);
+  const owners = context.isLayer ? layerKindsWithKey(key) : [];
+  if (suggestion) message += `; did you mean '${suggestion}'?`;
+  else if (owners.length > 0) message += `; '${key}' belongs in ${owners.join(' and ')} layers`;
+  else message += `; the keys allowed here are ${allowed.join(', ')}`;
+  const standsFor = suggestion === undefined ? undefined : `${path}/${escapeSegment(suggestion)}`;
+  return { path: `${path}/${escapeSegment(key)}`, message, atKey: true, ...(standsFor ? { standsFor } : {}) };
+}
+
+function discriminatorProblem(path: string, schema: JsonSchema, params: Record<string, unknown>): Problem {
+  const tag = String(params.tag);
+  const noun = `${schema.title ?? 'value'} ${tag}`;
+  const choices = (schema.oneOf ?? []).map((b) => resolveSchema(b).properties?.[tag]?.const).filter((c): c is string => typeof c === 'string');
+  const value = params.tagValue;
+  if (value === undefined) {
+    return { path, message: `${schema.title ?? 'this mapping'} is missing '${tag}' (the ${noun}: one of ${choices.join(', ')})` };
+  }
+  const tagPath = `${path}/${escapeSegment(tag)}`;
+  if (typeof value !== 'string') return { path: tagPath, message: `${tag} must be one of ${choices.join(', ')}; got ${showValue(value)}`, whole: true };
+  const suggestion = didYouMean(value, choices);
+  const advice = suggestion ? `did you mean '${suggestion}'?` : `expected one of ${choices.join(', ')}`;
+  return { path: tagPath, message: `unknown ${noun} '${value}'; ${advice}`, whole: true };
+}
+
+/** How to name the mapping at `path` in messages: "in a conv2d layer", "training", ... */
+function contextOf(path: string, doc: unknown): { where: string; subject: string; isLayer: boolean } {
+  if (path === '') return { where: 'at the top level of the spec', subject: 'the spec', isLayer: false };
+  const node = valueAt(doc, path) as Record<string, unknown> | undefined;
+  if (/^\/layers\/\d+$/.test(path) && typeof node?.kind === 'string') {
+    const article = /^[aeiou]/.test(node.kind) ? 'an' : 'a';
+    return { where: `in ${article} ${node.kind} layer`, subject: `${node.kind} layer`, isLayer: true };
+  }
+  if (path === '/training/optimizer' && typeof node?.name === 'string') {
+    return { where: `in the ${node.name} optimizer`, subject: `the ${node.name} optimizer`, isLayer: false };
+  }
+  return { where: `in ${labelOf(path)}`, subject: labelOf(path), isLayer: false };
+}
+
+let keyOwners: Map<string, string[]> | undefined;
+
+/** Layer kinds whose schema allows `key`, e.g. 'units' -> ['dense']. */
+function layerKindsWithKey(key: string): string[] {
+  if (!keyOwners) {
+    keyOwners = new Map();
+    for (const branch of resolveSchema(SPEC_SCHEMA.definitions?.layer ?? {}).oneOf ?? []) {
+      const layer = resolveSchema(branch);
+      const kind = layer.properties?.kind?.const;
+      for (const k of Object.keys(layer.properties ?? {})) keyOwners.set(k, [...(keyOwners.get(k) ?? []), String(kind)]);
+    }
+  }
+  return keyOwners.get(key) ?? [];
+}
+
+/** The one rule draft-07 cannot express: a reshape target has at most one -1. */
+function checkReshapeTargets(doc: unknown): Problem[] {
+  const layers = (doc as { layers?: unknown }).layers;
+  if (!Array.isArray(layers)) return [];
+  return layers.flatMap((layer: unknown, i): Problem[] => {
+    const target = (layer as { kind?: unknown; target_shape?: unknown } | null)?.target_shape;
+    if ((layer as { kind?: unknown } | null)?.kind !== 'reshape' || !Array.isArray(target)) return [];
+    const second = target.indexOf(-1, target.indexOf(-1) + 1);
+    if (target.indexOf(-1) < 0 || second < 0) return [];
+    return [{
+      path: `/layers/${i}/target_shape/${second}`,
+      message: `target_shape may contain -1 only once (it stands for the one size worked out from the others); got ${showValue(target)}`,
+    }];
+  });
+}
+
+/**
+ * Drops problems another message already covers: "whole value" problems nested inside
+ * another one, and "missing 'filters'" next to "unknown key 'filter'; did you mean 'filters'?".
+ */
+function withoutRedundant(problems: Problem[]): Problem[] {
+  const wholePaths = problems.filter((p) => p.whole).map((p) => p.path);
+  const misspelled = new Set(problems.map((p) => p.standsFor));
+  return problems.filter((p) => !(p.missing && misspelled.has(p.path)) &&
+    (!p.whole || !wholePaths.some((w) => w !== p.path && within(p.path, w))));
+}
+
+function within(path: string, ancestor: string): boolean {
+  return path === ancestor || path.startsWith(`${ancestor}/`);
+}
+
+function escapeSegment(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function valueAt(doc: unknown, path: string): unknown {
+  let node = doc;
+  for (const segment of path.split('/').slice(1)) {
+    const key = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return node;
+}
+
+/** Whether a value's JSON type fits a schema's type (its type keyword, const or enum). */
+function acceptsTypeOf(schema: JsonSchema, value: unknown): boolean {
+  const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value === 'object' ? 'object' : typeof value;
+  const declared = schema.type ?? (schema.const !== undefined ? typeof schema.const : schema.enum?.length ? typeof schema.enum[0] : undefined);
+  if (declared === undefined) return true;
+  if (declared === 'integer') return Number.isInteger(value);
+  return declared === type;
+}
