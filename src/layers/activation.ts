@@ -1,4 +1,5 @@
 // A standalone activation function; shape and weights unchanged.
+import { tfjsActivation } from './activations.js';
 import { NO_PARAMS, type LayerDef } from './types.js';
 
 export const activation: LayerDef = {
@@ -8,6 +9,6 @@ export const activation: LayerDef = {
   normalize: (raw) => ({ activation: raw.activation }),
   outputShape: (input) => ({ shape: input }),
   countParams: () => NO_PARAMS,
-  tfjs: { factory: 'activation', config: (p) => ({ activation: p.activation as string }) },
+  tfjs: { factory: 'activation', config: (p) => ({ activation: tfjsActivation(p.activation) }) },
   keras: { className: 'Activation', args: (p) => [['activation', p.activation as string]] },
 };

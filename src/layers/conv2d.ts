@@ -1,4 +1,5 @@
 // 2-D convolution: a (kh, kw, in, filters) kernel slid over height and width.
+import { tfjsActivation } from './activations.js';
 import { asPair, KernelInit, pair, slidingWindowShape, type LayerDef } from './types.js';
 
 export const conv2d: LayerDef = {
@@ -28,7 +29,7 @@ export const conv2d: LayerDef = {
       kernelSize: asPair(p, 'kernel'),
       strides: asPair(p, 'strides'),
       padding: p.padding as string,
-      activation: p.activation as string,
+      activation: tfjsActivation(p.activation),
       useBias: p.use_bias as boolean,
       kernelInitializer: new KernelInit('glorotUniform', ctx.index),
     }),

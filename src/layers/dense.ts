@@ -1,4 +1,5 @@
 // Fully connected layer. Like Keras, it acts on the last axis, so (5, 5, 64) -> (5, 5, units).
+import { tfjsActivation } from './activations.js';
 import { KernelInit, type LayerDef } from './types.js';
 
 export const dense: LayerDef = {
@@ -16,7 +17,7 @@ export const dense: LayerDef = {
     factory: 'dense',
     config: (p, ctx) => ({
       units: p.units as number,
-      activation: p.activation as string,
+      activation: tfjsActivation(p.activation),
       useBias: p.use_bias as boolean,
       kernelInitializer: new KernelInit('glorotUniform', ctx.index),
     }),

@@ -1,0 +1,21 @@
+// Where a spec's generated files go. The name is a schema-checked slug, but this is the last
+// line of defence: no name may place a file outside the output folder or on a reserved name.
+import { basename, dirname, join, resolve } from 'node:path';
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+const SLUG = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
+
+/** The path of `<outDir>/<name><ext>`, or a plain-words reason why that name cannot be a file. */
+export function outputPath(outDir: string, name: string, ext: string): { path: string } | { error: string } {
+  if (!SLUG.test(name) || name.length > 64) {
+    return { error: `name '${name}' cannot be used as a file name; use lowercase letters, digits and single - or _ (for example mnist-cnn)` };
+  }
+  if (WINDOWS_RESERVED.test(name)) {
+    return { error: `name '${name}' is a reserved device name on Windows; choose another name` };
+  }
+  const path = join(outDir, `${name}${ext}`);
+  if (dirname(resolve(path)) !== resolve(outDir) || basename(path) !== `${name}${ext}`) {
+    return { error: `name '${name}' would place a file outside ${outDir}/` };
+  }
+  return { path };
+}

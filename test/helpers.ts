@@ -1,0 +1,48 @@
+// Shared test helpers: temporary folders, running the CLI, compiling specs that must be valid.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after } from 'node:test';
+import { compileSpecFile, compileSpecText } from '../src/compile.js';
+import { formatDiagnostic } from '../src/diagnostics.js';
+import type { InferredModel } from '../src/types.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLI = join(ROOT, 'bin', 'netspec.js');
+
+/**
+ * A temporary folder removed when the test file ends. `insideProject` puts it under the
+ * project's .cache/ so that modules written there resolve the project's node_modules.
+ */
+export function tempDir(insideProject = false): string {
+  const parent = insideProject ? join(ROOT, '.cache') : tmpdir();
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, 'netspec-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): CliRun {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function unwrap(result: ReturnType<typeof compileSpecFile>): InferredModel {
+  if (!result.ok) throw new Error(`expected a valid spec:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
+  return result.model;
+}
+
+export const compileValid = (file: string): InferredModel => unwrap(compileSpecFile(file));
+export const compileValidText = (file: string, text: string): InferredModel => unwrap(compileSpecText(file, text));
