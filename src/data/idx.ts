@@ -1,0 +1,141 @@
+// A strict reader for the IDX format that MNIST-style datasets ship in.
+//
+// Layout: a 4-byte magic (0x00 0x00 <element type> <number of dimensions>), then one
+// big-endian uint32 per dimension, then the elements, row-major. We only accept unsigned
+// bytes (type 0x08) because every image/label dataset we load uses them, and refusing
+// anything else early gives a far clearer message than mis-decoding floats as pixels.
+
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+
+/** Any problem with dataset files or their contents. The message is meant for the user as is. */
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
+export interface IdxArray {
+  /** Sizes of every dimension, outermost (the sample count) first. */
+  dims: number[];
+  /** The elements, row-major. A view into the parsed bytes, not a copy. */
+  data: Uint8Array;
+}
+
+const HEADER_MAGIC_BYTES = 4;
+const UNSIGNED_BYTE_TYPE = 0x08;
+
+/** Names of the other IDX element types, only so that error messages can say what was found. */
+const IDX_TYPE_NAMES: Record<number, string> = {
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+};
+
+/** 47040016 -> "47,040,016": byte counts are unreadable without grouping. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function hexByte(b: number): string {
+  return '0x' + b.toString(16).padStart(2, '0');
+}
+
+/** True when the bytes start with the gzip magic. IDX files start with 0x00 0x00, so this can't misfire. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Parses an IDX file of unsigned bytes held in memory. `file` is only used in messages. */
+export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  const fail = (what: string): never => {
+    throw new DataError(`${file}: ${what}`);
+  };
+
+  if (bytes.length < HEADER_MAGIC_BYTES) {
+    fail(`file is ${formatCount(bytes.length)} bytes, too short for the 4-byte IDX magic; the file is empty, truncated or not an IDX file`);
+  }
+  const [zero0, zero1, type, ndims] = [bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!];
+  if (zero0 !== 0 || zero1 !== 0) {
+    fail(
+      `does not start with the IDX magic 0x00 0x00 (found ${hexByte(zero0)} ${hexByte(zero1)}); ` +
+        `expected an uncompressed or gzip-compressed IDX file`,
+    );
+  }
+  if (type !== UNSIGNED_BYTE_TYPE) {
+    const name = IDX_TYPE_NAMES[type] ?? 'unknown';
+    fail(`element type is ${hexByte(type)} (${name}) but only unsigned bytes (0x08) are supported`);
+  }
+  if (ndims === 0) {
+    fail('header declares 0 dimensions; expected at least 1 (the sample count)');
+  }
+
+  const headerBytes = HEADER_MAGIC_BYTES + 4 * ndims;
+  if (bytes.length < headerBytes) {
+    fail(
+      `file is ${formatCount(bytes.length)} bytes but its header alone needs ${formatCount(headerBytes)} bytes ` +
+        `for ${ndims} dimensions; the file is truncated or not an IDX file`,
+    );
+  }
+
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims: number[] = [];
+  for (let i = 0; i < ndims; i++) {
+    const size = view.getUint32(HEADER_MAGIC_BYTES + 4 * i, false);
+    if (size === 0) {
+      fail(`dimension ${i + 1} of ${ndims} is 0; every dimension must be positive`);
+    }
+    dims.push(size);
+  }
+
+  // A double holds the product exactly up to 2^53, far beyond any file we could read.
+  const elementCount = dims.reduce((a, b) => a * b, 1);
+  const expectedBytes = headerBytes + elementCount;
+  if (bytes.length !== expectedBytes) {
+    const declared = `its header declares ${dims.join('x')} elements (${formatCount(expectedBytes)} bytes)`;
+    if (bytes.length < expectedBytes) {
+      fail(`file is ${formatCount(bytes.length)} bytes but ${declared}; the file is truncated or not an IDX file`);
+    }
+    fail(
+      `file is ${formatCount(bytes.length)} bytes but ${declared}; ` +
+        `${formatCount(bytes.length - expectedBytes)} unexpected trailing bytes (a concatenated or corrupt file?)`,
+    );
+  }
+
+  return { dims, data: bytes.subarray(headerBytes) };
+}
+
+/** Inflates gzip data (Fashion-MNIST ships .gz files), leaving other data as is. */
+export function gunzipIfNeeded(bytes: Uint8Array, file: string): Uint8Array {
+  if (!isGzip(bytes)) {
+    if (file.endsWith('.gz')) {
+      throw new DataError(`${file}: the name ends in .gz but the file is not gzip data (it does not start with 0x1f 0x8b)`);
+    }
+    return bytes;
+  }
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DataError(`${file}: gzip data is corrupt or truncated (${reason})`);
+  }
+}
+
+/**
+ * Reads and parses an IDX file, inflating it first when it is gzip'd.
+ * `displayName` is what messages call the file (default: the path as given).
+ */
+export async function readIdxFile(path: string, displayName: string = path): Promise<IdxArray> {
+  let raw: Uint8Array;
+  try {
+    raw = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataError(`${displayName}: file not found`);
+    if (code === 'EISDIR') throw new DataError(`${displayName}: is a directory, expected an IDX file`);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DataError(`${displayName}: cannot be read (${reason})`);
+  }
+  return parseIdx(gunzipIfNeeded(raw, displayName), displayName);
+}

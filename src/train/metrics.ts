@@ -1,0 +1,45 @@
+// Per-epoch training metrics and their two on-disk forms: metrics.json for programs and
+// metrics.csv for spreadsheets and plotting. Keys use Keras' snake_case names on purpose,
+// so the files read like a Keras History and compare directly with Keras runs.
+
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+
+export interface EpochMetrics {
+  /** 1-based, as printed. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches (weighted by batch size). */
+  loss: number;
+  accuracy: number;
+  /** Null when validation_split is 0. */
+  val_loss: number | null;
+  val_accuracy: number | null;
+  /** Wall time of the whole epoch, validation included. */
+  seconds: number;
+  /** Training samples per second, validation excluded. */
+  samples_per_sec: number;
+}
+
+export const METRICS_JSON = 'metrics.json';
+export const METRICS_CSV = 'metrics.csv';
+
+const CSV_COLUMNS: (keyof EpochMetrics)[] = ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds', 'samples_per_sec'];
+
+/** The history as CSV with a header row; missing validation values are empty cells. */
+export function metricsToCsv(history: readonly EpochMetrics[]): string {
+  const rows = history.map((m) => CSV_COLUMNS.map((c) => (m[c] === null ? '' : String(m[c]))).join(','));
+  return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
+}
+
+export interface MetricsFile {
+  epochs: EpochMetrics[];
+  /** True when training stopped early (Ctrl-C or a diverging loss). */
+  interrupted: boolean;
+}
+
+/** Writes metrics.json and metrics.csv into `dir`, each atomically. */
+export async function writeMetrics(dir: string, history: readonly EpochMetrics[], interrupted = false): Promise<void> {
+  const file: MetricsFile = { epochs: [...history], interrupted };
+  await writeJsonAtomic(path.join(dir, METRICS_JSON), file);
+  await writeFileAtomic(path.join(dir, METRICS_CSV), metricsToCsv(history));
+}

@@ -1,0 +1,23 @@
+// Builds the tfjs optimizer a spec names, with every hyperparameter passed explicitly so that
+// the values in the spec (already defaulted by the compiler) are the ones that take effect.
+
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerConfig } from '../types.js';
+
+export function createOptimizer(cfg: OptimizerConfig): tf.Optimizer {
+  switch (cfg.name) {
+    case 'adam':
+      return tf.train.adam(cfg.learningRate, cfg.beta1, cfg.beta2, cfg.epsilon);
+    case 'sgd':
+      // Plain SGD is momentum 0; tfjs has a separate class for it, which is also cheaper.
+      return cfg.momentum > 0 || cfg.nesterov
+        ? tf.train.momentum(cfg.learningRate, cfg.momentum, cfg.nesterov)
+        : tf.train.sgd(cfg.learningRate);
+    case 'rmsprop':
+      return tf.train.rmsprop(cfg.learningRate, cfg.rho, cfg.momentum, cfg.epsilon);
+    default: {
+      const unknown: never = cfg;
+      throw new Error(`unknown optimizer '${(unknown as { name: string }).name}'; expected adam, sgd or rmsprop`);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// One recorded training run, start to finish, and the re-evaluation of a saved run.
+// The CLI parses arguments and builds the model; this module owns what lands in the run folder.
+
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadDataset, loadSplit, type LoadOptions } from '../data/datasets.js';
+import type { DatasetRef, TrainingConfig } from '../types.js';
+import { evaluateModel, renderConfusion, type Evaluation } from './evaluate.js';
+import { loadModelFromDir } from './model-io.js';
+import { createProgressDisplay, type ProgressDisplay } from './progress.js';
+import {
+  createRunDir,
+  DATASET_JSON,
+  readRunJson,
+  RESULTS_JSON,
+  writeDatasetRecord,
+  writeResolvedSpec,
+  writeResults,
+  type DatasetRecord,
+  type RunResults,
+  type TestResults,
+} from './run-dir.js';
+import { trainModel, type TrainResult } from './trainer.js';
+
+export interface TrainAndRecordOptions {
+  model: tf.LayersModel;
+  cfg: TrainingConfig;
+  specName: string;
+  /** Folder of the spec file: `idx` dataset folders are relative to it. */
+  specDir: string;
+  /** Saved as resolved-spec.json. */
+  resolvedSpec: unknown;
+  /** Sample limits, e.g. for quick runs. */
+  loadOptions?: LoadOptions;
+  /** Name of the active backend, recorded in results.json (default: tf.getBackend()). */
+  backend?: string;
+  /** Parent of all run folders (default 'runs'). */
+  runsRoot?: string;
+  signal?: AbortSignal;
+  /** Default: a progress display on stdout. Null for silence. */
+  progress?: ProgressDisplay | null;
+  /** Called with the run folder as soon as it exists, so a caller can print it before training starts. */
+  onRunDir?: (dir: string) => void;
+}
+
+export interface RecordedRun {
+  dir: string;
+  training: TrainResult;
+  results: RunResults;
+}
+
+async function evaluateTimed(
+  model: tf.LayersModel,
+  split: { images: Float32Array; labels: Uint8Array },
+  batchSize: number,
+  lossName: TestResults['loss_function'],
+): Promise<{ evaluation: Evaluation; test: TestResults }> {
+  const started = performance.now();
+  const evaluation = await evaluateModel(model, split.images, split.labels, batchSize, { loss: lossName });
+  const seconds = (performance.now() - started) / 1000;
+  const test: TestResults = {
+    loss: evaluation.loss,
+    accuracy: evaluation.accuracy,
+    samples: evaluation.count,
+    batch_size: batchSize,
+    loss_function: lossName,
+    seconds,
+    samples_per_sec: evaluation.count / seconds,
+    confusion: evaluation.confusion,
+  };
+  return { evaluation, test };
+}
+
+/**
+ * Loads the dataset, creates runs/<spec>/<timestamp>/, trains (checkpointing every epoch),
+ * evaluates on the test set and writes results.json. A diverging loss throws
+ * TrainingDivergedError; the folder then holds the last good epoch's model.
+ */
+export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<RecordedRun> {
+  const { model, cfg } = opts;
+  const loadOptions = opts.loadOptions ?? {};
+  const dataset = await loadDataset(cfg.dataset, opts.specDir, loadOptions);
+  const dir = await createRunDir(opts.runsRoot ?? 'runs', opts.specName);
+  opts.onRunDir?.(dir);
+  await writeResolvedSpec(dir, opts.resolvedSpec);
+  const record: DatasetRecord = { ref: cfg.dataset, specDir: opts.specDir, options: loadOptions, source: dataset.source };
+  await writeDatasetRecord(dir, record);
+
+  const display = opts.progress === undefined ? createProgressDisplay() : opts.progress;
+  let training: TrainResult;
+  try {
+    training = await trainModel(model, dataset, cfg, {
+      out: dir,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(display ? { onProgress: display.onProgress, onEpochEnd: display.onEpochEnd } : {}),
+    });
+  } finally {
+    display?.stop();
+  }
+
+  const test = training.interrupted ? null : (await evaluateTimed(model, dataset.test, cfg.batchSize, cfg.loss)).test;
+  const results: RunResults = {
+    backend: opts.backend ?? tf.getBackend(),
+    training: {
+      epochs_completed: training.history.length,
+      interrupted: training.interrupted,
+      train_samples: training.trainSamples,
+      validation_samples: training.validationSamples,
+      seconds: training.seconds,
+      samples_per_sec: training.samplesPerSec,
+    },
+    test,
+  };
+  await writeResults(dir, results);
+  return { dir, training, results };
+}
+
+export interface RunEvaluation extends Evaluation {
+  backend: string;
+  /** results.json of the run, when it has test results. */
+  saved: TestResults | null;
+  /** Whether loss, accuracy and confusion equal the saved ones exactly (null: nothing saved). */
+  reproduced: boolean | null;
+}
+
+/**
+ * Reloads the model of a run folder and evaluates it on the test set recorded there, with the
+ * recorded batch size and loss, so that on the same backend it reproduces results.json exactly.
+ */
+export async function evaluateRun(dir: string): Promise<RunEvaluation> {
+  const record = await readRunJson<DatasetRecord>(dir, DATASET_JSON);
+  const saved = await access(path.join(dir, RESULTS_JSON)).then(
+    async () => (await readRunJson<RunResults>(dir, RESULTS_JSON)).test,
+    () => null,
+  );
+  const model = await loadModelFromDir(dir);
+  try {
+    const testLimit = record.options.testLimit ?? record.options.limit;
+    const { split } = await loadSplit(record.ref, record.specDir, 'test', testLimit);
+    const batchSize = saved?.batch_size ?? 32;
+    const lossName = saved?.loss_function ?? 'sparse_categorical_crossentropy';
+    const evaluation = await evaluateModel(model, split.images, split.labels, batchSize, { loss: lossName });
+    const reproduced =
+      saved === null
+        ? null
+        : saved.loss === evaluation.loss &&
+          saved.accuracy === evaluation.accuracy &&
+          JSON.stringify(saved.confusion) === JSON.stringify(evaluation.confusion);
+    return { ...evaluation, backend: tf.getBackend(), saved, reproduced };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Test loss, accuracy and the confusion matrix as text for the terminal. */
+export function formatTestSummary(test: Pick<TestResults, 'loss' | 'accuracy' | 'samples' | 'confusion'>): string {
+  return [
+    `Test: loss ${test.loss.toFixed(4)}  accuracy ${(test.accuracy * 100).toFixed(2)}% on ${test.samples.toLocaleString('en-US')} samples`,
+    '',
+    renderConfusion(test.confusion),
+  ].join('\n');
+}
