@@ -1,0 +1,99 @@
+// The `netspec` command line: one program, a subcommand per job. Every user mistake ends in a
+// plain message and an exit code (1 spec or data errors, 2 usage errors), never a stack trace.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { compileCommand } from './compile-command.js';
+import { evaluateCommand } from './evaluate-command.js';
+import { trainCommand } from './train-command.js';
+import { EXIT, UsageError, UserError } from './errors.js';
+import { red } from './style.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer; got '${value}'`);
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer; got '${value}'`);
+  return n;
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('netspec')
+    .description('Compile declarative YAML model specs to TensorFlow.js, and train them.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('compile')
+    .description('validate and shape-check specs, print their summaries and write generated/<name>.ts')
+    .argument('[specs...]', 'spec files (default: every .yaml file in specs/)')
+    .option('--check', 'write nothing; exit 1 when a generated file is missing or stale')
+    .option('--out-dir <dir>', 'where generated files go', 'generated')
+    .option('--specs-dir <dir>', 'where specs are found when none are named', 'specs')
+    .option('-q, --quiet', 'do not print summaries')
+    .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
+    .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
+    .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check')
+    .action(async (specs: string[], o) => {
+      const limits: Record<string, number> = {};
+      if (o.maxParams) limits.maxParams = o.maxParams;
+      if (o.maxActivations) limits.maxActivations = o.maxActivations;
+      setExit(await compileCommand(specs, { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits }));
+    });
+
+  program
+    .command('train')
+    .description('train a spec on its dataset, evaluate it, and save everything under runs/<spec>/<timestamp>/')
+    .argument('<spec>', 'spec file, e.g. specs/mnist-cnn.yaml')
+    .addOption(new Option('--epochs <n>', 'override the spec\'s epochs').argParser(positiveInt))
+    .addOption(new Option('--batch-size <n>', 'override the spec\'s batch size').argParser(positiveInt))
+    .addOption(new Option('--limit <n>', 'train on the first N training samples only (quick runs)').argParser(positiveInt))
+    .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
+    .addOption(new Option('--threads <n>', 'wasm threads (default: one per core)').argParser(positiveInt))
+    .addOption(new Option('--seed <n>', 'override the spec\'s seed').argParser(nonNegativeInt))
+    .option('--out <dir>', 'parent folder of run folders', 'runs')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ netspec train specs/mnist-cnn.yaml\n  $ netspec train specs/mnist-cnn.yaml --epochs 1 --limit 5000\n  $ netspec train specs/lenet5.yaml --backend cpu --seed 7',
+    )
+    .action(async (spec: string, o) => {
+      if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
+      setExit(await trainCommand(spec, o));
+    });
+
+  program
+    .command('evaluate')
+    .description('reload a saved run and evaluate it on its test set (reproduces the saved accuracy)')
+    .argument('<run-dir>', 'a run folder, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
+    .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
+    .addHelpText('after', '\nExample:\n  $ netspec evaluate runs/mnist-cnn/2026-11-27T18-03-11Z')
+    .action(async (dir: string, o) => setExit(await evaluateCommand(dir, o)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; commander has already printed its message.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`${red(`error: ${error.message}`, process.stderr)}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`${red(`error: ${error.message}`, process.stderr)}\n`);
+      return EXIT.spec;
+    }
+    throw error;
+  }
+}
