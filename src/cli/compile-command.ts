@@ -93,7 +93,7 @@ export async function compileCommand(files: string[], options: CompileCommandOpt
     if (options.check) {
       if (current !== code) stale.push(`${target.path} is ${current === undefined ? 'missing' : 'stale'} (from ${file})`);
     } else if (current !== code) {
-      writeFileAtomic(target.path, code);
+      await writeFileAtomic(target.path, code);
       process.stdout.write(`${green('wrote')} ${target.path}\n`);
     } else if (!options.quiet) {
       process.stdout.write(`${dim(`${target.path} is up to date`)}\n`);

@@ -5,7 +5,7 @@ export { createOptimizer } from './optimizers.js';
 export { trainModel, TrainingDivergedError, type TrainOptions, type TrainResult, type BatchProgress, type PartialEpoch } from './trainer.js';
 export { evaluateModel, renderConfusion, type Evaluation, type EvaluateOptions } from './evaluate.js';
 export { createProgressDisplay, formatEpochLine, formatBarLine, formatDuration, type ProgressDisplay, type ProgressDisplayOptions } from './progress.js';
-export { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+export { writeFileAtomic, writeJsonAtomic } from '../lib/atomic-write.js';
 export { saveModelToDir, loadModelFromDir, dirSaveHandler, dirLoadHandler, ModelFileError, MODEL_JSON, WEIGHTS_BIN } from './model-io.js';
 export { writeMetrics, metricsToCsv, type EpochMetrics, type MetricsFile, METRICS_JSON, METRICS_CSV } from './metrics.js';
 export {

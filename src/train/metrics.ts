@@ -3,7 +3,7 @@
 // so the files read like a Keras History and compare directly with Keras runs.
 
 import path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../lib/atomic-write.js';
 
 export interface EpochMetrics {
   /** 1-based, as printed. */

@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadOptions } from '../data/datasets.js';
 import type { DatasetRef } from '../types.js';
-import { writeJsonAtomic } from './atomic.js';
+import { writeJsonAtomic } from '../lib/atomic-write.js';
 import type { LossName } from './losses.js';
 
 export const RESOLVED_SPEC_JSON = 'resolved-spec.json';
