@@ -54,6 +54,7 @@ export function emitTypeScript(model: InferredModel, source: string): string {
       type: l.typeName,
       outputShape: [null, ...l.outputShape],
       params: l.params.trainable + l.params.nonTrainable,
+      ...(l.node.description === undefined ? {} : { description: l.node.description }),
     }),
   );
   const { trainable, nonTrainable } = model.totals;

@@ -1,0 +1,24 @@
+// The library API: every pipeline stage, for programs that want more than the CLI.
+//
+//   const result = compileSpecFile('specs/mnist-cnn.yaml');
+//   if (!result.ok) console.error(result.diagnostics.map(formatDiagnostic).join('\n'));
+//   else {
+//     console.log(renderSummary(result.model));
+//     const model = buildModel(result.model, { seed: 42 });   // a live tf.Sequential
+//     const source = emitTypeScript(result.model, 'specs/mnist-cnn.yaml');
+//   }
+export type * from './types.js';
+export { loadSpecFile, loadSpecText, type LoadResult, type PositionIndex } from './load.js';
+export { validateSpec } from './validate.js';
+export { lowerSpec, lowerTraining } from './lower.js';
+export { inferModel, DEFAULT_LIMITS, type Limits } from './infer.js';
+export { compileSpecFile, compileSpecText, type CompileResult, type CompileOptions } from './compile.js';
+export { formatDiagnostic, didYouMean } from './diagnostics.js';
+export { buildModel, crossCheck, liveFacts, type BuildOptions, type Disagreement } from './emit/live.js';
+export { renderSummary } from './emit/summary.js';
+export { emitTypeScript, builderName } from './emit/typescript.js';
+export { layerDef, layerKinds } from './layers/registry.js';
+export type { LayerDef } from './layers/types.js';
+export { selectBackend, type BackendPreference } from './backend/select.js';
+export { loadDataset, checkInputFits, DataError } from './data/datasets.js';
+export { trainAndRecord, evaluateRun, trainModel, evaluateModel } from './train/index.js';
