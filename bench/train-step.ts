@@ -2,16 +2,22 @@
  * Training-step benchmark for the target MNIST conv net.
  *
  *   node --import tsx bench/train-step.ts [--backend wasm|cpu] [--steps 30]
- *        [--stock] [--threads N] [--no-profile]
+ *        [--stock | --composites-only] [--threads N] [--no-profile]
+ *        [--profile-steps 5] [--ab]
  *
- * Prints median samples/s after warm-up and a per-kernel breakdown of one
- * training step from tf.profile. --stock skips installFastGradients (on wasm
+ * Prints median samples/s after warm-up and a per-kernel breakdown of a
+ * training step from tf.profile (median over --profile-steps steps).
+ * --composites-only installs only the conv backprop composites and keeps the
+ * stock MaxPoolGrad/Sum/BatchMatMul (the state before wrapped.ts; use it for
+ * before/after comparisons). --ab runs both in ONE process on alternating
+ * steps (wrapped kernels on, then off, ...) and reports each median: on a
+ * busy machine that is the only fair comparison. --stock skips installFastGradients (on wasm
  * this throws: there is no Conv2DBackpropFilter kernel; on cpu one step takes
  * about a minute).
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/select.js';
-import { COMPOSITE_KERNELS } from '../src/backend/gradients/index.js';
+import { COMPOSITE_KERNELS, WRAPPED_KERNELS, installFastGradients, installWrappedKernels } from '../src/backend/gradients/index.js';
 
 const BATCH = 64;
 
@@ -35,20 +41,33 @@ function buildModel(): tf.Sequential {
   return model;
 }
 
-async function profileStep(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor): Promise<void> {
-  const info = await tf.profile(async () => {
-    await model.trainOnBatch(x, y);
-  });
+/**
+ * Per-kernel time of a training step, as the MEDIAN over `steps` profiled
+ * steps of each kernel's per-step total: a single profiled step on a busy
+ * machine attributes GC pauses and preemption to whichever kernel was running.
+ */
+async function profileSteps(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor, steps: number): Promise<void> {
+  const perStep: Map<string, number>[] = [];
+  for (let i = 0; i < steps; i++) {
+    const info = await tf.profile(async () => {
+      await model.trainOnBatch(x, y);
+    });
+    const byName = new Map<string, number>();
+    for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+    perStep.push(byName);
+  }
+  const names = new Set(perStep.flatMap((m) => [...m.keys()]));
+  const median = (name: string): number => {
+    const v = perStep.map((m) => m.get(name) ?? 0).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)]!;
+  };
+  const byName = new Map([...names].map((n) => [n, median(n)] as const));
   // Composite kernels run other kernels inside themselves; tf.profile lists
   // both, so keep the composites out of the leaf total and show them apart.
-  const byName = new Map<string, number>();
-  for (const k of info.kernels) {
-    byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
-  }
   const composite = flag('stock') ? [] : COMPOSITE_KERNELS;
   const rows = [...byName].filter(([n]) => !composite.includes(n)).sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, [, ms]) => s + ms, 0);
-  console.log(`\nper-kernel time, one step (sum of leaf kernels ${total.toFixed(1)} ms):`);
+  console.log(`\nper-kernel time per step, median of ${steps} profiled steps (sum of leaf kernels ${total.toFixed(1)} ms):`);
   console.log('kernel'.padEnd(24) + 'ms'.padStart(10) + 'share'.padStart(8));
   for (const [name, ms] of rows) {
     if (ms / total < 0.002) continue;
@@ -57,6 +76,8 @@ async function profileStep(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor): Pr
   for (const [name, ms] of byName) {
     if (composite.includes(name)) console.log(`  (composite ${name}: ${ms.toFixed(2)} ms, already counted in its leaf kernels)`);
   }
+  const wrapped = flag('stock') || flag('composites-only') ? [] : (WRAPPED_KERNELS[tf.getBackend()] ?? []);
+  if (wrapped.length > 0) console.log(`  (replaced by JS/heap kernels on this backend: ${wrapped.join(', ')})`);
 }
 
 async function main(): Promise<void> {
@@ -64,27 +85,48 @@ async function main(): Promise<void> {
   const steps = Number(arg('steps') ?? (backend === 'cpu' ? 3 : 30));
   const threads = arg('threads');
   const chosen = await selectBackend(backend, {
-    fastGradients: !flag('stock'),
+    fastGradients: !flag('stock') && !flag('composites-only') && !flag('ab'),
     ...(threads != null ? { threads: Number(threads) } : {}),
   });
   console.log(`backend: ${chosen.name} (${chosen.reason})`);
-  console.log(`fast gradients: ${flag('stock') ? 'off (stock kernels)' : 'on'}`);
+  if (flag('composites-only') || flag('ab')) installFastGradients(chosen.name, { wrapped: false });
+  const mode = flag('stock') ? 'off (stock kernels)' : flag('composites-only') ? 'conv composites only'
+    : flag('ab') ? 'conv composites; wrapped kernels on alternate steps' : 'on';
+  console.log(`fast gradients: ${mode}`);
 
   const model = buildModel();
   const x = tf.randomNormal([BATCH, 28, 28, 1]);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32'), 10).toFloat();
   const warmup = Math.min(3, steps);
+  const median = (ts: number[]) => [...ts].sort((a, b) => a - b)[Math.floor(ts.length / 2)] ?? NaN;
+  const rate = (ms: number) => ((BATCH * 1000) / ms).toFixed(0);
+  if (flag('ab')) {
+    // Paired comparison: both variants see the same machine load.
+    const times = { after: [] as number[], before: [] as number[] };
+    for (let i = 0; i < warmup + 2 * steps; i++) {
+      const variant = i % 2 === 0 ? 'after' : 'before';
+      const restore = variant === 'after' ? installWrappedKernels(chosen.name) : () => {};
+      const t0 = performance.now();
+      await model.trainOnBatch(x, y);
+      if (i >= warmup) times[variant].push(performance.now() - t0);
+      restore();
+    }
+    for (const v of ['before', 'after'] as const) {
+      const m = median(times[v]);
+      console.log(`${v.padEnd(6)} (${v === 'after' ? 'with' : 'without'} wrapped kernels): ${times[v].length} steps, median ${m.toFixed(1)} ms, ${rate(m)} samples/s`);
+    }
+    return;
+  }
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
     await model.trainOnBatch(x, y); // awaits the loss value, so the step is finished
     if (i >= warmup) times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)] ?? NaN;
-  console.log(`steps: ${steps} (+${warmup} warm-up), median step ${median.toFixed(1)} ms, ` +
-    `${((BATCH * 1000) / median).toFixed(0)} samples/s, tensors alive ${tf.memory().numTensors}`);
-  if (!flag('no-profile')) await profileStep(model, x, y);
+  const m = median(times);
+  console.log(`steps: ${steps} (+${warmup} warm-up), median step ${m.toFixed(1)} ms, ` +
+    `${rate(m)} samples/s, tensors alive ${tf.memory().numTensors}`);
+  if (!flag('no-profile')) await profileSteps(model, x, y, Number(arg('profile-steps') ?? 5));
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 /**
  * Conv2D gradients expressed with ops the wasm backend runs fast (XNNPACK
- * Conv2D and MatMul, plus cheap Transpose/StridedSlice/Concat/PadV2/Reverse).
+ * Conv2D and MatMul, plus cheap Transpose/StridedSlice/Concat/PadV2), and a
+ * JS loop for the small rotated filter.
  *
  * Why: stock tfjs computes the filter gradient with the Conv2DBackpropFilter
  * kernel, which the wasm backend does not implement at all (training throws)
@@ -152,7 +153,7 @@ export function conv2dInputGrad(
     const padBottom = h - hs + top;
     const padLeft = kw - 1 - left;
     const padRight = w - ws + left;
-    const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const rotated = rotateFilter(filter);
     const explicit: tf.backend_util.ExplicitPadding = [
       [0, 0],
       [padTop, padBottom],
@@ -174,6 +175,29 @@ export function conv2dInputGrad(
     const clamp = explicit.map(([a, b]) => [Math.max(a, 0), Math.max(b, 0)]) as tf.backend_util.ExplicitPadding;
     return tf.conv2d(cropped as tf.Tensor4D, rotated, 1, clamp);
   });
+}
+
+/**
+ * The filter rotated 180 degrees with in/out channels swapped:
+ * out[i,j,o,c] = f[kh-1-i, kw-1-j, c, o]. Filters are small (<= ~40k values
+ * here), so one JS pass over a copy is far cheaper than the wasm Reverse
+ * kernel (a scalar loop: ~2 ms per step for the target model) plus a
+ * Transpose.
+ */
+function rotateFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, cin, cout] = filter.shape;
+  const f = filter.dataSync() as Float32Array;
+  const out = new Float32Array(f.length);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const src = ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout;
+      const dst = (i * kw + j) * cout * cin;
+      for (let c = 0; c < cin; c++) {
+        for (let o = 0; o < cout; o++) out[dst + o * cin + c] = f[src + c * cout + o]!;
+      }
+    }
+  }
+  return tf.tensor4d(out, [kh, kw, cout, cin]);
 }
 
 /** [n,h,w,c] -> [n,(h-1)*sh+1,(w-1)*sw+1,c] with zeros between the samples. */

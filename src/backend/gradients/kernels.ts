@@ -2,11 +2,11 @@
  * Composite kernels: Conv2DBackpropFilter / Conv2DBackpropInput implemented
  * with ordinary tf ops (conv2d.ts), registered per backend.
  *
- * MaxPoolGrad is deliberately NOT replaced: element-wise formulations
+ * MaxPoolGrad is not built from tf ops here: element-wise formulations
  * (per-tap Slice, rank-5 Transpose + Cumsum, nearest-neighbour upsampling)
  * all measured slower than the stock wasm kernel, because wasm's Slice,
  * StridedSlice(step>1), rank-5 Transpose and broadcasting Equal are scalar
- * loops.
+ * loops. It is replaced by a plain JS loop over the heap instead (wrapped.ts).
  *
  * Why kernels rather than tf.registerGradient('Conv2D'):
  *  - During training a tfjs-layers Conv2D *with* an activation (relu) is not

@@ -1,0 +1,122 @@
+/**
+ * Leaf kernels that replace slow stock kernels on wasm (and cpu where noted)
+ * for the attribute combinations training actually uses, and hand every other
+ * call to the stock kernel captured at install time.
+ *
+ * Unlike the composites in kernels.ts these dispatch no other kernels through
+ * the engine (they loop over heap views, or call stock kernel functions
+ * directly), so tf.profile lists each call once under its own name.
+ *
+ *  - MaxPoolGrad (wasm, cpu): pool.ts. On wasm it is also a correctness fix.
+ *  - Sum over leading axes (wasm): reduce.ts (conv bias gradients).
+ *  - BatchMatMul with transposeA/B (wasm): matmul.ts (dense layer backward).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
+import { fastMaxPoolGradSupported, maxPoolGradInto, poolGeometry, type PoolAttrs } from './pool.js';
+import { leadingAxesCount, sumRowsInto } from './reduce.js';
+import { transposedOperand } from './matmul.js';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type KernelResult = ReturnType<tf.KernelFunc>;
+
+/** Returns null to mean "not handled here: use the stock kernel". */
+type FastPath = (args: KernelArgs) => tf.TensorInfo | null;
+
+function wrap(kernelName: string, backendName: string, fast: (stock: tf.KernelConfig | undefined) => FastPath): tf.KernelConfig {
+  const stock = tf.getKernel(kernelName, backendName);
+  const path = fast(stock);
+  const config: tf.KernelConfig = {
+    kernelName,
+    backendName,
+    kernelFunc: (args) => {
+      const out = supportsFloatIO(args.backend) ? path(args) : null;
+      if (out != null) return out as KernelResult;
+      if (stock == null) throw new Error(`${kernelName} on '${backendName}': no stock kernel for these attributes`);
+      return stock.kernelFunc(args);
+    },
+  };
+  // Keep the stock setup (wasm kernels bind their C++ entry points there).
+  if (stock?.setupFunc != null) config.setupFunc = stock.setupFunc;
+  if (stock?.disposeFunc != null) config.disposeFunc = stock.disposeFunc;
+  return config;
+}
+
+const maxPoolGrad = (backendName: string) =>
+  wrap('MaxPoolGrad', backendName, () => ({ inputs, attrs, backend }) => {
+    const { dy, input } = inputs;
+    const poolAttrs = attrs as unknown as PoolAttrs;
+    if (dy == null || input == null || !allFloat32([dy, input])) return null;
+    if (!fastMaxPoolGradSupported(input.shape, dy.shape, poolAttrs)) return null;
+    const io = floatKernelIO(backend, [input, dy], input.shape);
+    maxPoolGradInto(io.inputs[0]!, io.inputs[1]!, io.out, poolGeometry(input.shape, poolAttrs));
+    return io.finish();
+  });
+
+const sum = (backendName: string) =>
+  wrap('Sum', backendName, () => ({ inputs, attrs, backend }) => {
+    const { x } = inputs;
+    if (x == null || !allFloat32([x])) return null;
+    const k = leadingAxesCount(attrs?.axis as number | number[] | undefined, x.shape.length);
+    if (k === 0) return null; // innermost / all axes: the stock kernel needs no transpose
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+    const kept = x.shape.slice(k);
+    const outShape = attrs?.keepDims === true ? [...Array<number>(k).fill(1), ...kept] : kept;
+    const io = floatKernelIO(backend, [x], outShape);
+    sumRowsInto(io.inputs[0]!, rows, tf.util.sizeFromShape(kept), io.out);
+    return io.finish();
+  });
+
+const batchMatMul = (backendName: string) =>
+  wrap('BatchMatMul', backendName, (stock) => (args) => {
+    const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+    const transpose = tf.getKernel('Transpose', backendName);
+    if ((transposeA !== true && transposeB !== true) || stock == null || transpose == null) return null;
+    const { a, b } = args.inputs;
+    if (a == null || b == null) return null;
+    const backend = args.backend as tf.KernelBackend;
+    const made: tf.TensorInfo[] = [];
+    const operand = (t: tf.TensorInfo, flip: boolean | undefined): tf.TensorInfo => {
+      if (flip !== true) return t;
+      const tt = transposedOperand(transpose, t, backend);
+      made.push(tt);
+      return tt;
+    };
+    try {
+      const inputs = { a: operand(a, transposeA), b: operand(b, transposeB) };
+      const attrs = { ...args.attrs, transposeA: false, transposeB: false };
+      return stock.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;
+    } finally {
+      for (const t of made) backend.disposeData(t.dataId);
+    }
+  });
+
+/** Kernel names this module wraps, per backend. */
+export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
+  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul'],
+  cpu: ['MaxPoolGrad'],
+};
+
+const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = { MaxPoolGrad: maxPoolGrad, Sum: sum, BatchMatMul: batchMatMul };
+
+/**
+ * Register the wrappers for `backendName`. Returns a function that puts the
+ * previously registered kernels back (bench/train-step.ts --ab uses it to
+ * compare both on alternate steps of one process).
+ */
+export function installWrappedKernels(backendName: string): () => void {
+  const previous: tf.KernelConfig[] = [];
+  for (const name of WRAPPED_KERNELS[backendName] ?? []) {
+    const config = MAKERS[name]!(backendName); // captures the stock kernel first
+    const old = tf.getKernel(name, backendName);
+    if (old != null) {
+      previous.push(old);
+      tf.unregisterKernel(name, backendName);
+    }
+    tf.registerKernel(config);
+  }
+  return () => {
+    for (const name of WRAPPED_KERNELS[backendName] ?? []) tf.unregisterKernel(name, backendName);
+    for (const old of previous) tf.registerKernel(old);
+  };
+}
