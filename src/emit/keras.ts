@@ -1,0 +1,132 @@
+// Emitter: a Keras (TensorFlow 2, `tensorflow.keras`) program equivalent to the spec, from a
+// handlebars template. Layers come from each LayerDef's `keras` description; spec strings
+// enter the output only as literals made by pyString, identifiers are checked, and nothing
+// from a spec is ever written into a comment.
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import Handlebars from 'handlebars';
+import { layerDef } from '../layers/registry.js';
+import { KernelInit, type ConfigValue } from '../layers/types.js';
+import { assertPyIdentifier, PyCode, pyLiteral, pyNumber, pyString, PyTuple, type PyValue } from '../lib/py-literal.js';
+import { lowerTraining } from '../lower.js';
+import type { InferredModel, OptimizerConfig, TrainingConfig } from '../types.js';
+import { kerasActivation, kerasCallArgs } from './keras-api.js';
+
+let template: Handlebars.TemplateDelegate | undefined;
+
+function kerasTemplate(): Handlebars.TemplateDelegate {
+  // No HTML escaping: every value handed to the template is already Python source.
+  template ??= Handlebars.compile(readFileSync(new URL('./templates/keras.hbs', import.meta.url), 'utf8'), {
+    noEscape: true,
+    strict: true,
+  });
+  return template;
+}
+
+/** Shapes and kernel sizes become tuples, as Keras code writes them. */
+function toPy(value: ConfigValue): PyValue {
+  if (value instanceof KernelInit) return new PyCode('"glorot_uniform"');
+  if (Array.isArray(value)) return new PyTuple(value.map(toPy));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPy(v)]));
+  return value;
+}
+
+const LINE = 100;
+const LAYER_INDENT = 12;
+
+/** One `layers.X(...)` call; arguments go one per line when the call would pass 100 columns. */
+function layerCall(className: string, args: string[]): string {
+  const head = `layers.${assertPyIdentifier(className)}(`;
+  const oneLine = `${head}${args.join(', ')})`;
+  if (LAYER_INDENT + oneLine.length + 1 <= LINE || !args.length) return oneLine;
+  const pad = ' '.repeat(LAYER_INDENT + 4);
+  return `${head}\n${args.map((a) => `${pad}${a},`).join('\n')}\n${' '.repeat(LAYER_INDENT)})`;
+}
+
+function optimizerCall(o: OptimizerConfig): string {
+  const kw = (pairs: Array<[string, number | boolean]>): string =>
+    pairs.map(([k, v]) => `${k}=${typeof v === 'boolean' ? (v ? 'True' : 'False') : pyNumber(v)}`).join(', ');
+  switch (o.name) {
+    case 'sgd':
+      return `optimizers.SGD(${kw([['learning_rate', o.learningRate], ['momentum', o.momentum], ['nesterov', o.nesterov]])})`;
+    case 'rmsprop':
+      return `optimizers.RMSprop(${kw([['learning_rate', o.learningRate], ['rho', o.rho], ['momentum', o.momentum], ['epsilon', o.epsilon]])})`;
+    case 'adam':
+      return `optimizers.Adam(${kw([['learning_rate', o.learningRate], ['beta_1', o.beta1], ['beta_2', o.beta2], ['epsilon', o.epsilon]])})`;
+  }
+}
+
+/** Where IDX files live, as a path relative to the project root (generated/ sits one level below it). */
+function idxDir(training: TrainingConfig, source: string): string | undefined {
+  if (training.dataset.kind !== 'idx') return undefined;
+  const dir = training.dataset.dir;
+  return dir.startsWith('/') ? dir : posix.normalize(posix.join(posix.dirname(source), dir));
+}
+
+/**
+ * @param source the spec's path as it should appear in the program (relative to the project,
+ *   forward slashes) so output does not depend on where the compiler was run from.
+ */
+export function emitKeras(model: InferredModel, source: string): string {
+  const helpers = new Set<string>();
+  const layers = model.layers.map((l) => {
+    const def = layerDef(l.node.kind);
+    const { positional, keywords } = kerasCallArgs(def.keras.className, def.keras.args(l.node.params));
+    const render = (name: string, value: ConfigValue): string => {
+      if (name === 'activation' && typeof value === 'string') {
+        const act = kerasActivation(value);
+        if ('name' in act) return pyString(act.name);
+        if (act.helper) helpers.add(act.helper);
+        return act.code;
+      }
+      return pyLiteral(toPy(value));
+    };
+    const args = [
+      ...positional.map(([k, v]) => render(k, v)),
+      ...keywords.map(([k, v]) => `${assertPyIdentifier(k)}=${render(k, v)}`),
+      `name=${pyString(l.node.name)}`,
+    ];
+    return layerCall(def.keras.className, args);
+  });
+
+  const training = model.ir.training ?? lowerTraining(undefined);
+  const dataDir = idxDir(training, source);
+  const shape = model.ir.inputShape;
+  const numClasses = model.outputShape[model.outputShape.length - 1] ?? 1;
+  const descriptions = model.layers.filter((l) => l.node.description !== undefined);
+  const { trainable, nonTrainable } = model.totals;
+
+  return kerasTemplate()({
+    sourceLiteral: pyString(source),
+    sha256Literal: pyString(model.ir.source.sha256.replace(/[^0-9a-f]/g, '')),
+    nameLiteral: pyString(model.ir.name),
+    descriptionLiteral: model.ir.description === undefined ? 'None' : pyString(model.ir.description),
+    layerDescriptions: descriptions.map((l) => `${pyString(l.node.name)}: ${pyString(l.node.description!)}`),
+    inputShapeLiteral: pyLiteral(new PyTuple([...shape])),
+    reshapeLiteral: pyLiteral(new PyTuple([-1, ...shape])),
+    numClasses: pyNumber(numClasses),
+    totalParamsText: (trainable + nonTrainable).toLocaleString('en-US'),
+    layerCount: model.layers.length,
+    helpers: [...helpers].sort(),
+    layers,
+    mnist: dataDir === undefined,
+    idx:
+      training.dataset.kind === 'idx'
+        ? {
+            dirLiteral: pyString(dataDir!),
+            trainImages: pyString(training.dataset.train.images),
+            trainLabels: pyString(training.dataset.train.labels),
+            testImages: pyString(training.dataset.test.images),
+            testLabels: pyString(training.dataset.test.labels),
+          }
+        : false,
+    categorical: training.loss === 'categorical_crossentropy',
+    optimizer: optimizerCall(training.optimizer),
+    lossLiteral: pyString(training.loss),
+    metricsLiteral: pyLiteral([...training.metrics]),
+    batchSize: pyNumber(training.batchSize),
+    epochs: pyNumber(training.epochs),
+    validationSplit: pyNumber(training.validationSplit),
+    seed: pyNumber(training.seed),
+  });
+}
