@@ -1,0 +1,154 @@
+// The run charts: learning curves and the confusion matrix, described in Vega-Lite and
+// rendered to SVG right here in Node (renderer 'none' + toSVG), so the report embeds finished
+// pictures and needs no JavaScript, no network and no browser to display them.
+import type { TopLevelSpec } from 'vega-lite';
+import type { EpochMetrics } from '../train/metrics.js';
+import { FONT } from './architecture.js';
+
+const TRAIN_COLOUR = '#2563eb';
+const VAL_COLOUR = '#ea580c';
+
+/** Shared look: the report's fonts and greys, no chart border. */
+const CONFIG = {
+  font: FONT,
+  background: 'white',
+  padding: 8,
+  view: { stroke: null },
+  axis: { labelColor: '#475569', titleColor: '#334155', gridColor: '#e2e8f0', domainColor: '#94a3b8', tickColor: '#94a3b8', labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500 },
+  legend: { labelColor: '#334155', titleColor: '#334155', labelFontSize: 12, orient: 'bottom', direction: 'horizontal' },
+  title: { color: '#0f172a', fontSize: 14, fontWeight: 600, anchor: 'start' },
+} as const;
+
+interface CurvePoint {
+  epoch: number;
+  metric: 'loss' | 'accuracy';
+  split: 'training' | 'validation';
+  value: number;
+}
+
+/** Long format, one row per (epoch, metric, split); missing validation values are left out. */
+export function curveRows(epochs: readonly EpochMetrics[]): CurvePoint[] {
+  const rows: CurvePoint[] = [];
+  for (const m of epochs) {
+    const add = (metric: CurvePoint['metric'], split: CurvePoint['split'], value: number | null): void => {
+      if (value !== null && Number.isFinite(value)) rows.push({ epoch: m.epoch, metric, split, value });
+    };
+    add('loss', 'training', m.loss);
+    add('loss', 'validation', m.val_loss);
+    add('accuracy', 'training', m.accuracy);
+    add('accuracy', 'validation', m.val_accuracy);
+  }
+  return rows;
+}
+
+/** Vega-Lite's own types for one panel of a concat and one layer of a layered chart. */
+type ConcatItem = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
+type LayerItem = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
+
+function curvePanel(metric: CurvePoint['metric']): ConcatItem {
+  const isAcc = metric === 'accuracy';
+  return {
+    title: isAcc ? 'Accuracy' : 'Loss',
+    width: 470,
+    height: 240,
+    transform: [{ filter: { field: 'metric', equal: metric } }],
+    mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 2.5 },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: isAcc ? 'accuracy' : 'loss',
+        scale: { zero: false },
+        axis: isAcc ? { format: '.1~%' } : { format: '.3~f' },
+      },
+      color: {
+        field: 'split',
+        type: 'nominal',
+        title: null,
+        scale: { domain: ['training', 'validation'], range: [TRAIN_COLOUR, VAL_COLOUR] },
+      },
+      tooltip: [{ field: 'epoch' }, { field: 'split' }, { field: 'value', format: '.4f' }],
+    },
+  };
+}
+
+export function curvesSpec(epochs: readonly EpochMetrics[]): TopLevelSpec {
+  return {
+    config: CONFIG,
+    data: { values: curveRows(epochs) },
+    hconcat: [curvePanel('loss'), curvePanel('accuracy')],
+    spacing: 36,
+    resolve: { scale: { color: 'shared' } },
+  };
+}
+
+/** confusion[actual][predicted] as rows, with each row's share so the colour reads as recall. */
+export function confusionRows(confusion: readonly (readonly number[])[]): { actual: number; predicted: number; count: number; share: number }[] {
+  return confusion.flatMap((row, actual) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((count, predicted) => ({ actual, predicted, count, share: total ? count / total : 0 }));
+  });
+}
+
+export function confusionSpec(confusion: readonly (readonly number[])[]): TopLevelSpec {
+  const classes = confusion.length;
+  const cell = classes <= 12 ? 34 : Math.max(12, Math.floor(408 / classes));
+  const domain = Array.from({ length: classes }, (_, i) => i);
+  const axis = (title: string) => ({ field: title, type: 'ordinal' as const, title, scale: { domain }, axis: { labelAngle: 0 } });
+  const counts: LayerItem = {
+    mark: { type: 'text', fontSize: classes <= 12 ? 11 : 8 },
+    encoding: {
+      text: { field: 'count', type: 'quantitative', format: 'd' },
+      color: { condition: { test: 'datum.share > 0.5', value: 'white' }, value: '#1e293b' },
+    },
+  };
+  return {
+    config: CONFIG,
+    data: { values: confusionRows(confusion) },
+    width: cell * classes,
+    height: cell * classes,
+    encoding: { x: axis('predicted'), y: axis('actual') },
+    layer: [
+      {
+        mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+        encoding: {
+          // sqrt: the diagonal holds ~98% of each row; a linear scale would paint every mistake white.
+          color: { field: 'share', type: 'quantitative', title: 'share of row', scale: { type: 'sqrt', domain: [0, 1], range: ['#f8fafc', '#1d4ed8'] }, legend: { format: '.0%', orient: 'right', direction: 'vertical', gradientLength: cell * classes - 40 } },
+          tooltip: [{ field: 'actual' }, { field: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],
+        },
+      },
+      // Numbers stop being readable past ~20 classes; the colour alone tells the story then.
+      ...(classes <= 20 ? [counts] : []),
+    ],
+  };
+}
+
+/**
+ * Vega names its defs clip1, gradient_0, ... from process-wide counters, so two charts inlined
+ * in one page could point at each other's defs, and the same chart rendered twice would differ
+ * byte for byte. Renumbering every id in order of appearance, under a per-chart prefix, fixes
+ * both: ids are unique per page and the SVG is deterministic.
+ */
+export function namespaceIds(svg: string, prefix: string): string {
+  const ids = new Map<string, string>();
+  for (const m of svg.matchAll(/\bid="([^"]+)"/g)) if (!ids.has(m[1]!)) ids.set(m[1]!, `${prefix}-${ids.size + 1}`);
+  const rename = (id: string): string => ids.get(id) ?? id;
+  return svg
+    .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${rename(id)}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${rename(id)})`)
+    .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${rename(id)}"`);
+}
+
+/** Compiles Vega-Lite to Vega and renders it headlessly to an SVG string. */
+export async function renderVegaLite(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+  // Loaded on demand: `compile` and the spec-only report never pay for Vega's start-up.
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return namespaceIds(await view.toSVG(), idPrefix);
+  } finally {
+    view.finalize();
+  }
+}
