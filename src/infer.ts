@@ -71,6 +71,15 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
         `${fmt(limits.maxParams)}; make layers smaller or raise the limit (--max-params)`),
     );
   }
+  const last = layers[layers.length - 1];
+  if (ir.training && last && last.outputShape.length !== 1) {
+    // Checked here rather than when training starts, so the mistake is reported at its line.
+    diagnostics.push(
+      at(last.node.path, 'semantic',
+        `the spec has a training section, so its model must end in one score per class, a flat (classes,) output, ` +
+        `but the last layer '${last.node.name}' outputs ${formatShape(last.outputShape)}; end the model with flatten and a dense layer`),
+    );
+  }
   const expected = ir.expect?.params;
   if (expected !== undefined && expected !== total) {
     diagnostics.push(

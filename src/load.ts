@@ -15,6 +15,12 @@ import type { SourcePos, SpecDiagnostic } from './types.js';
 export const MAX_SPEC_BYTES = 1024 * 1024;
 /** Alias dereferences allowed per file (yaml's own default for maxAliasCount is also 100). */
 export const MAX_ALIAS_EXPANSIONS = 100;
+/**
+ * Lists and mappings nested deeper than this are refused. A real spec nests 5 levels
+ * (/layers/0/expect/shape/0); the limit keeps later stages (ajv, lowering), which recurse,
+ * far from the call-stack limit whatever the file holds.
+ */
+export const MAX_NESTING_DEPTH = 32;
 
 /** Where nodes of a loaded spec were written. Paths are JSON pointers: '/layers/2/kernel'. */
 export interface PositionIndex {
@@ -123,7 +129,7 @@ export function pointerSegment(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** Thrown to stop materializing at once when alias expansion exceeds its budget. */
+/** Thrown to stop materializing at once when alias expansion or nesting exceeds its budget. */
 class ExpansionLimitReached extends Error {}
 
 /**
@@ -170,6 +176,11 @@ class Materializer {
     }
     if (isScalar(node)) return this.scalar(node.value, range?.[0] ?? 0, path);
     if (isMap(node) || isSeq(node)) {
+      if (this.ancestors.size >= MAX_NESTING_DEPTH) {
+        this.report(range?.[0] ?? 0, `lists and mappings are nested more than ${MAX_NESTING_DEPTH} levels deep here; ` +
+          'a spec needs only a few levels (layers, then a layer, then its values)', path);
+        throw new ExpansionLimitReached();
+      }
       this.ancestors.add(node);
       try {
         return isMap(node) ? this.mapping(node.items, path) : node.items.map((item, i) => this.value(item, `${path}/${i}`, undefined, true));
@@ -207,6 +218,11 @@ class Materializer {
           this.duplicateKeyOffsets.add(keyOffset);
           this.report(keyOffset, `duplicate key '${key}': it was already given on line ${seenOnLine}; each key may appear only once in a mapping`, `${path}/${pointerSegment(key)}`);
         }
+        continue;
+      }
+      if (key === '<<' && keyNode.type === 'PLAIN') {
+        // YAML 1.1 merge keys are off (merge: false), so '<<' would otherwise be an odd unknown key.
+        this.report(keyOffset, "merge keys ('<<') are not supported in a spec; write the keys out, or repeat a whole layer with an alias (*name)", `${path}/${pointerSegment(key)}`);
         continue;
       }
       firstLine.set(key, keyPos.line);
@@ -250,6 +266,10 @@ function friendlyYamlMessage(error: YAMLError): string {
       const tag = /Unresolved tag: (\S+)/.exec(error.message)?.[1]?.replace('tag:yaml.org,2002:', '!!') ?? 'here';
       return `the YAML tag '${tag}' is not allowed; a spec holds only plain values (text, numbers, true/false, null), lists and mappings`;
     }
+    case 'RESOURCE_EXHAUSTION':
+      // yaml catches its own stack overflow on absurdly deep nesting and reports it with this code.
+      return 'lists and mappings are nested far too deeply here for the YAML parser to read (it ran out of stack); ' +
+        `a spec may nest at most ${MAX_NESTING_DEPTH} levels`;
     case 'NON_STRING_KEY':
       return 'mapping keys must be plain names, not lists or mappings';
     case 'DUPLICATE_KEY':

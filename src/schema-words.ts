@@ -154,13 +154,26 @@ function joinWords(words: string[], conjunction: 'and' | 'or'): string {
 /** A value as the user wrote it, short enough for a one-line message. */
 export function showValue(value: unknown, budget = 60): string {
   if (value === null || value === undefined) return 'an empty value';
-  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+  if (typeof value === 'string') {
+    const text = visible(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+    // Text holding a ' is shown in double quotes, so the quoting stays unambiguous.
+    return text.includes("'") ? `"${text}"` : `'${text}'`;
+  }
   if (Array.isArray(value)) {
     const text = `[${value.map((item) => (typeof item === 'object' && item !== null ? (Array.isArray(item) ? '[...]' : '{...}') : showValue(item))).join(', ')}]`;
     return text.length > budget ? `${text.slice(0, budget)}...]` : text;
   }
   if (typeof value === 'object') return 'a mapping';
   return String(value);
+}
+
+/**
+ * Control characters and line separators written as escapes: a name holding a newline must
+ * not break a one-line message in two (or fake a second diagnostic line).
+ */
+function visible(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** An example value written the way it would appear in YAML flow style: 32, [3, 3], relu. */

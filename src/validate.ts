@@ -12,6 +12,7 @@ import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import type { PositionIndex } from './load.js';
 import { allowsType, describeSchema, exampleText, labelOf, resolveSchema, showValue, type JsonSchema } from './schema-words.js';
 import type { SpecDiagnostic } from './types.js';
+import { isReservedFileName } from './emit/output-path.js';
 
 export const SPEC_SCHEMA = schemaJson as JsonSchema;
 
@@ -44,7 +45,7 @@ export function validateSpec(doc: unknown, positions: PositionIndex, file: strin
   } else {
     const validate = specValidator();
     if (!validate(doc)) problems.push(...explainErrors(validate.errors ?? [], doc));
-    problems.push(...checkReshapeTargets(doc));
+    problems.push(...checkReshapeTargets(doc), ...checkSpecName(doc));
   }
   const seen = new Set<string>();
   return withoutRedundant(problems)
@@ -217,6 +218,21 @@ function checkReshapeTargets(doc: unknown): Problem[] {
       message: `target_shape may contain -1 only once (it stands for the one size worked out from the others); got ${showValue(target)}`,
     }];
   });
+}
+
+/**
+ * The spec name becomes generated/<name>.ts and runs/<name>/: a slug the schema accepts can
+ * still be a device name Windows reserves. Refused here so compile fails at the name itself
+ * on every platform, rather than only when the file is written.
+ */
+function checkSpecName(doc: unknown): Problem[] {
+  const name = (doc as { name?: unknown }).name;
+  if (typeof name !== 'string' || !isReservedFileName(name)) return [];
+  return [{
+    path: '/name',
+    message: `name '${name}' is a reserved device name on Windows (con, prn, aux, nul, com0-9, lpt0-9) and cannot name the ` +
+      'generated file or run folder; choose another name',
+  }];
 }
 
 /**

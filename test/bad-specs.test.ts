@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileSpecFile } from '../src/compile.js';
 import { formatDiagnostic } from '../src/diagnostics.js';
+import { findInvalidUtf8 } from '../src/lib/utf8.js';
 
 const BAD_DIR = join(import.meta.dirname, 'fixtures', 'bad');
 const EXPECT_LINE = /^# expect: (\d+):(\d+) (.+)$/;
@@ -14,14 +15,20 @@ const EXPECT_LINE = /^# expect: (\d+):(\d+) (.+)$/;
 const files = readdirSync(BAD_DIR).filter((f) => f.endsWith('.yaml')).sort();
 
 test('the corpus is there', () => {
-  assert.ok(files.length >= 20, `only ${files.length} bad specs`);
+  assert.ok(files.length >= 70, `only ${files.length} bad specs`);
+  // Every category of mistake is represented, so no stage goes untested.
+  for (const category of ['syntax', 'schema', 'semantic', 'shape', 'limit', 'codegen', 'check']) {
+    assert.ok(files.some((f) => f.startsWith(`${category}-`)), `no ${category}-*.yaml in the corpus`);
+  }
 });
 
 for (const name of files) {
   test(`bad spec ${name}`, () => {
     const file = join(BAD_DIR, name);
-    // Read as latin1 so files that are deliberately not UTF-8 still yield their header line.
-    const header = readFileSync(file, 'latin1').split('\n', 1)[0] ?? '';
+    // The header is UTF-8 (it may quote a non-ASCII name); a file that is deliberately not
+    // UTF-8 falls back to latin1 so it still yields its (ASCII) header line.
+    const bytes = readFileSync(file);
+    const header = bytes.toString(findInvalidUtf8(bytes) === undefined ? 'utf8' : 'latin1').split('\n', 1)[0] ?? '';
     const expected = EXPECT_LINE.exec(header.trimEnd());
     assert.ok(expected, `${name} must start with '# expect: LINE:COL message'`);
     const [, line, col, text] = expected;

@@ -219,3 +219,54 @@ test('the seed spec loads', () => {
   const { doc } = loaded(loadSpecFile(join(import.meta.dirname, '..', 'specs', 'mnist-cnn.yaml')));
   assert.equal((doc as { name: string }).name, 'mnist-cnn');
 });
+
+test('10,000 nested flow lists or mappings give a clear diagnostic, not a RangeError', () => {
+  for (const [open, close] of [['[', ']'], ['{a: ', '}']] as const) {
+    const text = `name: x\ninput: ${open.repeat(10_000)}1${close.repeat(10_000)}\n`;
+    const started = performance.now();
+    const diagnostics = failed(loadSpecText('deep.yaml', text));
+    assert.ok(performance.now() - started < 2000, 'deep nesting must be refused quickly');
+    assert.match(diagnostics[0]?.message ?? '', /nested (more than 32 levels deep|far too deeply)/);
+    assert.equal(diagnostics[0]?.line, 2);
+  }
+});
+
+test('nesting up to the limit loads; one level more is refused at the deepest node', () => {
+  const nest = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+  assert.equal(loaded(loadSpecText('x.yaml', `a: ${nest(31)}\n`)).ok, true); // 31 lists + the top mapping = 32
+  const [d] = failed(loadSpecText('x.yaml', `a: ${nest(32)}\n`));
+  assert.deepEqual([d?.line, d?.col], [1, 35]);
+  assert.match(d?.message ?? '', /nested more than 32 levels deep/);
+});
+
+test('merge keys (<<) are refused by name, in a layer and at the top level', () => {
+  const text = 'base: &b {kind: dense, units: 10}\nlayers:\n  - <<: *b\n    units: 5\n';
+  const [d] = failed(loadSpecText('x.yaml', text));
+  assert.deepEqual({ line: d?.line, col: d?.col }, at(text, 3, '<<'));
+  assert.match(d?.message ?? '', /merge keys \('<<'\) are not supported/);
+  // Quoted, '<<' is an ordinary (if odd) key: the schema then calls it unknown.
+  assert.ok(loaded(loadSpecText('x.yaml', '"<<": 1\n')));
+});
+
+test('an alias bomb built from merge keys is refused as well', () => {
+  const lines = ['a: &a {x: 1, y: 2}'];
+  for (let i = 1; i < 8; i++) lines.push(`l${i}: &l${i}\n  <<: [${Array(8).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+  const started = performance.now();
+  const diagnostics = failed(loadSpecText('bomb.yaml', `${lines.join('\n')}\n`));
+  assert.ok(performance.now() - started < 1000);
+  assert.ok(diagnostics.some((d) => /merge keys|too many alias expansions/.test(d.message)));
+});
+
+test('__proto__, constructor and prototype keys through the whole compile pollute nothing', async () => {
+  const { compileSpecText } = await import('../src/compile.js');
+  const text = [
+    'name: x', 'input: [784]', '__proto__: {polluted: 1}', 'constructor: {prototype: {polluted: 1}}',
+    'layers:', '  - {kind: dense, units: 10, __proto__: {polluted: 1}, prototype: {polluted: 1}}',
+    'training: {optimizer: {name: adam, __proto__: {polluted: 1}}}', '',
+  ].join('\n');
+  const result = compileSpecText('x.yaml', text);
+  assert.equal(result.ok, false);
+  if (!result.ok) assert.ok(result.diagnostics.some((d) => /unknown key '__proto__'/.test(d.message)));
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined);
+});

@@ -156,9 +156,13 @@ test('save and reload give identical predictions and accuracy', async () => {
     const model = makeMlp(3);
     await trainModel(model, data, config({ epochs: 1 }));
     await saveModelToDir(model, dir);
-    assert.deepEqual((await readdir(dir)).sort(), ['model.json', 'weights.bin']);
+    // The weights file is named by its content, so model.json can never pair with other weights.
+    const files = (await readdir(dir)).sort();
+    assert.equal(files.length, 2);
+    assert.equal(files[0], 'model.json');
+    assert.match(files[1]!, /^weights-[0-9a-f]{16}\.bin$/);
     const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
-    assert.deepEqual(json.weightsManifest[0].paths, ['./weights.bin']);
+    assert.deepEqual(json.weightsManifest[0].paths, [`./${files[1]}`]);
 
     const reloaded = await loadModelFromDir(dir);
     const x = tf.tensor(data.test.images.subarray(0, 100 * 784), [100, 28, 28, 1]);
@@ -191,7 +195,9 @@ test('a recorded run holds every artifact and evaluateRun reproduces results.jso
     });
     assert.match(path.relative(root, run.dir), /^mlp-test[/\\]\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
     const files = (await readdir(run.dir)).sort();
-    assert.deepEqual(files, ['dataset.json', 'metrics.csv', 'metrics.json', 'model.json', 'resolved-spec.json', 'results.json', 'weights.bin']);
+    // weights-<hash>.bin and optimizer-<hash>.bin: the checkpoint's content-addressed files.
+    const plain = files.map((f) => f.replace(/-[0-9a-f]{16}\.bin$/, '-<hash>.bin'));
+    assert.deepEqual(plain, ['dataset.json', 'metrics.csv', 'metrics.json', 'model.json', 'optimizer-<hash>.bin', 'resolved-spec.json', 'results.json', 'weights-<hash>.bin']);
     assert.equal(lines.length, 1, 'one plain line per epoch when not a TTY');
     assert.match(lines[0]!, /^Epoch 1\/1 {2}loss \d\.\d{4} {2}accuracy \d\.\d{4} {2}val_loss .* samples\/s\n$/);
 

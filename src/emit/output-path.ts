@@ -3,6 +3,11 @@
 import { basename, dirname, join, resolve } from 'node:path';
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+
+/** Device names Windows reserves whatever the extension (con.ts is the console there too). */
+export function isReservedFileName(name: string): boolean {
+  return WINDOWS_RESERVED.test(name);
+}
 const SLUG = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 
 /** The path of `<outDir>/<name><ext>`, or a plain-words reason why that name cannot be a file. */
@@ -10,7 +15,7 @@ export function outputPath(outDir: string, name: string, ext: string): { path: s
   if (!SLUG.test(name) || name.length > 64) {
     return { error: `name '${name}' cannot be used as a file name; use lowercase letters, digits and single - or _ (for example mnist-cnn)` };
   }
-  if (WINDOWS_RESERVED.test(name)) {
+  if (isReservedFileName(name)) {
     return { error: `name '${name}' is a reserved device name on Windows; choose another name` };
   }
   const path = join(outDir, `${name}${ext}`);

@@ -24,3 +24,5 @@ export {
   RESULTS_JSON,
 } from './run-dir.js';
 export { trainAndRecord, evaluateRun, formatTestSummary, type TrainAndRecordOptions, type RecordedRun, type RunEvaluation } from './run.js';
+export { saveCheckpoint, loadCheckpoint, type TrainingState, type TrainingPosition, type LoadedCheckpoint } from './checkpoint.js';
+export { resumeAndRecord, type ResumeOptions } from './resume.js';

@@ -1,52 +1,107 @@
-// Saving and loading a LayersModel as model.json + weights.bin in a folder, through our own
+// Saving and loading a LayersModel as model.json + weights file(s) in a folder, through our own
 // tf.io.IOHandler. tfjs' built-in file:// handler only exists with tfjs-node; this one works
-// on every backend (cpu, wasm, node) and writes atomically: weights.bin first, model.json
-// last, so a crash mid-save leaves either the previous complete model or no model.json.
+// on every backend (cpu, wasm, node).
+//
+// Crash safety: model.json and its weights are two files, and renaming two files is not one
+// atomic step. So weight files are content-addressed (weights-<sha256 prefix>.bin): a save
+// writes the new weights under a new name first, then model.json (atomically) naming them,
+// and only then deletes files no model.json names. A kill at any moment leaves model.json
+// naming a complete weights file that matches it: the previous save's or the new one's.
+// Loading checks the hash in the name, so torn or foreign bytes are refused, not used.
 
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 
 export const MODEL_JSON = 'model.json';
+/** The weights file name of folders saved before weights were content-addressed; still loadable. */
 export const WEIGHTS_BIN = 'weights.bin';
+const HASHED_FILE = /^(weights|optimizer)-([0-9a-f]{16})\.bin$/;
 
 /** A problem with a saved model folder; the message names the file and what is wrong. */
 export class ModelFileError extends Error {
   override name = 'ModelFileError';
 }
 
+/** An extra binary file saved with the model and referenced from model.json (e.g. optimizer state). */
+export interface CompanionFile {
+  /** 'optimizer' -> optimizer-<hash>.bin */
+  prefix: 'optimizer';
+  data: Uint8Array;
+}
+
+export interface SaveExtras {
+  /** JSON stored in model.json under userDefinedMetadata, committed by the same rename as the weights. */
+  metadata?: Record<string, unknown>;
+  companion?: CompanionFile;
+}
+
+/** Key under userDefinedMetadata that names the companion file, so cleanup keeps it. */
+export const COMPANION_KEY = 'netspec_companion_file';
+
 function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
   return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
 }
 
+export function hashedName(prefix: string, data: Uint8Array): string {
+  return `${prefix}-${createHash('sha256').update(data).digest('hex').slice(0, 16)}.bin`;
+}
+
+/** Writes a content-addressed file (atomically; rewriting identical bytes is harmless) and returns its name. */
+async function writeHashed(dir: string, prefix: string, data: Uint8Array): Promise<string> {
+  const name = hashedName(prefix, data);
+  await writeFileAtomic(path.join(dir, name), data);
+  return name;
+}
+
+/**
+ * Removes weight/optimizer files that `keep` does not name, and temp files left by writers
+ * that were killed. Runs only after model.json is committed, so nothing it names goes away.
+ */
+async function removeStaleFiles(dir: string, keep: Set<string>): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const stale = (HASHED_FILE.test(name) || name === WEIGHTS_BIN) && !keep.has(name);
+    const deadTemp = /^\.(model\.json|weights-|optimizer-|weights\.bin).*\.tmp$/.test(name) && !name.includes(`.${process.pid}.`);
+    if (stale || deadTemp) await unlink(path.join(dir, name)).catch(() => undefined);
+  }
+}
+
 /** An IOHandler whose save() writes the model into `dir` (which must exist). */
-export function dirSaveHandler(dir: string): tf.io.IOHandler {
+export function dirSaveHandler(dir: string, extras: SaveExtras = {}): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new ModelFileError('saving a graph model (binary topology) is not supported; expected a LayersModel');
       }
-      const weights = joinWeightData(artifacts.weightData);
-      await writeFileAtomic(path.join(dir, WEIGHTS_BIN), weights);
+      const weightsName = await writeHashed(dir, 'weights', joinWeightData(artifacts.weightData));
+      const companionName = extras.companion ? await writeHashed(dir, extras.companion.prefix, extras.companion.data) : undefined;
+      const metadata = {
+        ...(artifacts.userDefinedMetadata ?? {}),
+        ...(extras.metadata ?? {}),
+        ...(companionName ? { [COMPANION_KEY]: companionName } : {}),
+      };
 
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as object,
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: [`./${weightsName}`], weights: artifacts.weightSpecs ?? [] }],
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        ...(Object.keys(metadata).length ? { userDefinedMetadata: metadata } : {}),
       };
+      // The commit point: before this rename the folder holds the previous model, after it the new one.
       await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      await removeStaleFiles(dir, new Set([weightsName, ...(companionName ? [companionName] : [])]));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
   };
 }
 
-/** Bytes a weight of this spec occupies in weights.bin. */
+/** Bytes a weight of this spec occupies in the weights file. */
 function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
   const elements = spec.shape.reduce((a, b) => a * b, 1);
   const bytesPerElement = spec.quantization
@@ -55,34 +110,54 @@ function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
   return elements * bytesPerElement;
 }
 
+/**
+ * Reads a file that model.json names, inside `dir` only (a manifest must not point elsewhere),
+ * and checks a content-addressed name against the bytes.
+ */
+export async function readNamedFile(dir: string, file: string): Promise<Uint8Array> {
+  const name = path.basename(file);
+  const full = path.join(dir, name);
+  const bytes = await readFile(full).catch(() => {
+    throw new ModelFileError(`${full}: file listed in ${MODEL_JSON} is missing`);
+  });
+  const hashed = HASHED_FILE.exec(name);
+  if (hashed && hashedName(hashed[1]!, bytes) !== name) {
+    throw new ModelFileError(`${full}: its contents do not match the checksum in its name; the file is corrupt or was replaced`);
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** model.json of a folder, parsed, with a message naming the file when it is missing or broken. */
+export async function readModelJson(dir: string): Promise<tf.io.ModelJSON> {
+  const jsonPath = path.join(dir, MODEL_JSON);
+  let modelJson: tf.io.ModelJSON;
+  try {
+    modelJson = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found (was the model saved?)' : `cannot be read as JSON (${(err as Error).message})`;
+    throw new ModelFileError(`${jsonPath}: ${reason}`);
+  }
+  if (modelJson === null || typeof modelJson !== 'object' || modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
+    throw new ModelFileError(`${jsonPath}: expected a tfjs layers model with modelTopology and weightsManifest`);
+  }
+  return modelJson;
+}
+
 /** An IOHandler whose load() reads model.json and the weight files it lists from `dir`. */
 export function dirLoadHandler(dir: string): tf.io.IOHandler {
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
-      const jsonPath = path.join(dir, MODEL_JSON);
-      let modelJson: tf.io.ModelJSON;
-      try {
-        modelJson = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const reason = code === 'ENOENT' ? 'file not found (was the model saved?)' : `cannot be read as JSON (${(err as Error).message})`;
-        throw new ModelFileError(`${jsonPath}: ${reason}`);
-      }
-      if (modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
-        throw new ModelFileError(`${jsonPath}: expected a tfjs layers model with modelTopology and weightsManifest`);
-      }
-
+      const modelJson = await readModelJson(dir);
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
+        const names: string[] = [];
         for (const group of manifest) {
           specs.push(...group.weights);
           for (const file of group.paths) {
-            // Only plain file names inside the folder: a manifest must not point elsewhere.
-            const name = path.basename(file);
-            const bytes = await readFile(path.join(dir, name)).catch(() => {
-              throw new ModelFileError(`${path.join(dir, name)}: weights file listed in ${MODEL_JSON} is missing`);
-            });
+            const bytes = await readNamedFile(dir, file);
+            names.push(path.basename(file));
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
         }
@@ -90,7 +165,7 @@ export function dirLoadHandler(dir: string): tf.io.IOHandler {
         const actual = buffers.reduce((sum, b) => sum + b.byteLength, 0);
         if (expected !== actual) {
           throw new ModelFileError(
-            `${path.join(dir, WEIGHTS_BIN)}: holds ${actual} bytes but ${MODEL_JSON} describes ${expected} bytes of weights; ` +
+            `${path.join(dir, names.join(', '))}: holds ${actual} bytes but ${MODEL_JSON} describes ${expected} bytes of weights; ` +
               'the files are from different saves or truncated',
           );
         }
@@ -100,9 +175,9 @@ export function dirLoadHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Saves `model` into `dir` as model.json + weights.bin. */
-export async function saveModelToDir(model: tf.LayersModel, dir: string): Promise<void> {
-  await model.save(dirSaveHandler(dir));
+/** Saves `model` into `dir` as model.json + a content-addressed weights file (plus any extras). */
+export async function saveModelToDir(model: tf.LayersModel, dir: string, extras: SaveExtras = {}): Promise<void> {
+  await model.save(dirSaveHandler(dir, extras));
 }
 
 /** Loads a model saved by saveModelToDir (or any tfjs layers model folder). */

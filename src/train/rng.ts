@@ -9,16 +9,22 @@ export type Rng = () => number;
  * mulberry32: a tiny, fast 32-bit generator with good enough statistics for shuffling.
  * Chosen over seedrandom's heavier generators because shuffling needs no cryptographic quality.
  */
-export function mulberry32(seed: number): Rng {
+export function mulberry32(seed: number): StatefulRng {
   let state = seed >>> 0;
-  return () => {
+  const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  // The whole state is one uint32, and mulberry32(state()) continues the same sequence:
+  // that is what a checkpoint saves to rebuild the same shuffles after a resume.
+  return Object.assign(next, { state: () => state });
 }
+
+/** An Rng whose position can be saved: mulberry32(rng.state()) continues where it is. */
+export type StatefulRng = Rng & { state(): number };
 
 /** A uniform integer in [0, n). */
 export function randomInt(rng: Rng, n: number): number {

@@ -4,7 +4,7 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadOptions } from '../data/datasets.js';
+import { DataError, type LoadOptions } from '../data/datasets.js';
 import type { DatasetRef } from '../types.js';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
 import type { LossName } from './losses.js';
@@ -95,7 +95,7 @@ export async function writeResults(dir: string, results: RunResults): Promise<vo
   await writeJsonAtomic(path.join(dir, RESULTS_JSON), results);
 }
 
-/** Reads a JSON record of a run folder, with a message naming the file when it is missing or broken. */
+/** Reads a JSON record of a run folder; a missing or broken one is a DataError (a plain message, exit 1) naming the file. */
 export async function readRunJson<T>(dir: string, file: string): Promise<T> {
   const full = path.join(dir, file);
   let text: string;
@@ -103,11 +103,11 @@ export async function readRunJson<T>(dir: string, file: string): Promise<T> {
     text = await readFile(full, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${full}: not found; is ${dir} a netspec run folder?` : `${full}: cannot be read (${(err as Error).message})`);
+    throw new DataError(code === 'ENOENT' ? `${full}: not found; is ${dir} a netspec run folder?` : `${full}: cannot be read (${(err as Error).message})`);
   }
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new Error(`${full}: is not valid JSON (${(err as Error).message})`);
+    throw new DataError(`${full}: is not valid JSON (${(err as Error).message})`);
   }
 }

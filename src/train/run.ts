@@ -4,7 +4,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadDataset, loadSplit, type LoadOptions } from '../data/datasets.js';
+import { loadDataset, loadSplit, type Dataset, type LoadOptions } from '../data/datasets.js';
 import type { DatasetRef, TrainingConfig } from '../types.js';
 import { evaluateModel, renderConfusion, type Evaluation } from './evaluate.js';
 import { loadModelFromDir } from './model-io.js';
@@ -99,9 +99,22 @@ export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<Recor
     display?.stop();
   }
 
+  const results = await recordResults(dir, model, dataset, cfg, training, opts.backend);
+  return { dir, training, results };
+}
+
+/** Evaluates on the test set (unless training was interrupted) and writes results.json. */
+export async function recordResults(
+  dir: string,
+  model: tf.LayersModel,
+  dataset: Dataset,
+  cfg: TrainingConfig,
+  training: TrainResult,
+  backend?: string,
+): Promise<RunResults> {
   const test = training.interrupted ? null : (await evaluateTimed(model, dataset.test, cfg.batchSize, cfg.loss)).test;
   const results: RunResults = {
-    backend: opts.backend ?? tf.getBackend(),
+    backend: backend ?? tf.getBackend(),
     training: {
       epochs_completed: training.history.length,
       interrupted: training.interrupted,
@@ -113,7 +126,7 @@ export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<Recor
     test,
   };
   await writeResults(dir, results);
-  return { dir, training, results };
+  return results;
 }
 
 export interface RunEvaluation extends Evaluation {

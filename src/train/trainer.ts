@@ -9,8 +9,8 @@ import type { TrainingConfig } from '../types.js';
 import { gatherBatch, modelInputShape, modelOutputClasses, sampleSize } from './batches.js';
 import { evaluateModel } from './evaluate.js';
 import { accuracy, lossFunction } from './losses.js';
+import { saveCheckpoint, type NamedTensor, type TrainingPosition, type TrainingState } from './checkpoint.js';
 import { writeMetrics, type EpochMetrics } from './metrics.js';
-import { saveModelToDir } from './model-io.js';
 import { createOptimizer } from './optimizers.js';
 import { mulberry32, shuffledIndices } from './rng.js';
 
@@ -36,6 +36,16 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Run folder: when given, the model and metrics are checkpointed there after every epoch and on interruption. */
   out?: string;
+  /** Continue from a checkpoint (see checkpoint.ts) instead of starting at epoch 1. */
+  resume?: ResumePoint;
+}
+
+export interface ResumePoint {
+  position: TrainingPosition;
+  /** Epochs completed before the checkpoint. */
+  history: EpochMetrics[];
+  /** The optimizer's state, as getWeights() returned it; set before the first batch. */
+  optimizerWeights: NamedTensor[];
 }
 
 export interface PartialEpoch {
@@ -131,17 +141,21 @@ export async function trainModel(
   const validationImages = dataset.train.images.subarray(trainCount * size, total * size);
   const validationLabels = dataset.train.labels.subarray(trainCount, total);
 
-  const rng = mulberry32(cfg.seed);
+  const start: TrainingPosition = opts.resume?.position ?? {
+    epoch: 1, batchesDone: 0, rngState: cfg.seed >>> 0, lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: 0,
+  };
+  const rng = mulberry32(start.rngState);
   const optimizer = createOptimizer(cfg.optimizer);
+  if (opts.resume && opts.resume.optimizerWeights.length > 0) await optimizer.setWeights(opts.resume.optimizerWeights);
   const computeLoss = lossFunction(cfg.loss);
   // Explicit variable list: by default minimize() differentiates every trainable variable
   // registered anywhere in tf, including those of other models alive in the process.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const batches = Math.ceil(trainCount / cfg.batchSize);
-  const history: EpochMetrics[] = [];
+  const history: EpochMetrics[] = [...(opts.resume?.history ?? [])];
   const started = performance.now();
   let lastGood = snapshotWeights(model);
-  let samplesSeen = 0;
+  let samplesSeen = start.samplesSeen;
   let batchSeconds = 0;
 
   /** Rolls back to the last good weights and builds the error to throw. */
@@ -169,21 +183,28 @@ export async function trainModel(
   });
 
   try {
-    for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+    for (let epoch = start.epoch; epoch <= cfg.epochs; epoch++) {
+      const resuming = epoch === start.epoch;
+      // Saved with a checkpoint: from it, a resume rebuilds this epoch's shuffle exactly.
+      const epochRngState = rng.state();
       const order = shuffledIndices(trainCount, rng);
       const epochStart = performance.now();
-      let lossSum = 0;
-      let accuracySum = 0;
-      let seen = 0;
+      let lossSum = resuming ? start.lossSum : 0;
+      let accuracySum = resuming ? start.accuracySum : 0;
+      let seen = resuming ? start.seen : 0;
+      const firstBatch = resuming ? start.batchesDone + 1 : 1;
 
-      for (let batch = 1; batch <= batches; batch++) {
+      for (let batch = firstBatch; batch <= batches; batch++) {
         if (opts.signal?.aborted) {
           batchSeconds += (performance.now() - epochStart) / 1000;
           if (!weightsAreFinite(model)) {
             throw diverged(`the weights became NaN or infinite during epoch ${epoch} although the loss stayed finite`, epoch);
           }
           const partial = { epoch, batchesDone: batch - 1, batches, loss: lossSum / seen, accuracy: accuracySum / seen };
-          if (opts.out) await checkpoint(model, opts.out, history, true);
+          if (opts.out) {
+            const position = { epoch, batchesDone: batch - 1, rngState: epochRngState, lossSum, accuracySum, seen, samplesSeen };
+            await checkpoint(model, optimizer, opts.out, { version: 1, epochs: cfg.epochs, history, ...position }, true);
+          }
           return result(true, batch > 1 ? partial : undefined);
         }
         const start = (batch - 1) * cfg.batchSize;
@@ -249,7 +270,10 @@ export async function trainModel(
       history.push(metrics);
       tf.dispose(lastGood);
       lastGood = snapshotWeights(model);
-      if (opts.out) await checkpoint(model, opts.out, history, false);
+      if (opts.out) {
+        const next = { epoch: epoch + 1, batchesDone: 0, rngState: rng.state(), lossSum: 0, accuracySum: 0, seen: 0, samplesSeen };
+        await checkpoint(model, optimizer, opts.out, { version: 1, epochs: cfg.epochs, history, ...next }, false);
+      }
       opts.onEpochEnd?.(metrics, cfg.epochs);
     }
     return result(false);
@@ -259,7 +283,11 @@ export async function trainModel(
   }
 }
 
-async function checkpoint(model: tf.LayersModel, dir: string, history: EpochMetrics[], interrupted: boolean): Promise<void> {
-  await saveModelToDir(model, dir);
-  await writeMetrics(dir, history, interrupted);
+/**
+ * Model, optimizer and position first (one atomic commit), metrics second: a kill between the
+ * two leaves metrics one epoch behind, and a resume rewrites them from the checkpoint's history.
+ */
+async function checkpoint(model: tf.LayersModel, optimizer: tf.Optimizer, dir: string, state: TrainingState, interrupted: boolean): Promise<void> {
+  await saveCheckpoint(model, optimizer, dir, state);
+  await writeMetrics(dir, state.history, interrupted);
 }

@@ -1,0 +1,253 @@
+// Property-based fuzzing of the front half of the pipeline: whatever text arrives, compiling it
+// either succeeds or returns positioned diagnostics, never throws, and never takes long. The
+// seed is fixed so a failure reproduces; fast-check prints the shrunk counterexample.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import fc from 'fast-check';
+import { parse, stringify } from 'yaml';
+import { compileSpecText, type CompileResult } from '../src/compile.js';
+import { CLI, ROOT, tempDir } from './helpers.js';
+
+const SEED = 20_261_127;
+/** Generous: a case normally takes about a millisecond; this only catches blow-ups. */
+const MAX_CASE_MS = 2000;
+const SPEC_FILES = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.yaml')).sort();
+const SPECS = SPEC_FILES.map((f) => readFileSync(join(ROOT, 'specs', f), 'utf8'));
+
+/** How many cases each property ran and how many compiled, for docs/reliability.md. */
+const tally = new Map<string, { cases: number; ok: number }>();
+
+/** Compiles `text` and checks the contract; returns the result for further checks. */
+function compileChecked(label: string, text: string): CompileResult {
+  const started = performance.now();
+  let result: CompileResult;
+  try {
+    result = compileSpecText('fuzz.yaml', text);
+  } catch (error) {
+    assert.fail(`compileSpecText threw on ${JSON.stringify(text.slice(0, 300))}: ${(error as Error).stack}`);
+  }
+  const ms = performance.now() - started;
+  assert.ok(ms < MAX_CASE_MS, `compiling took ${ms.toFixed(0)} ms (limit ${MAX_CASE_MS})`);
+  const count = tally.get(label) ?? { cases: 0, ok: 0 };
+  tally.set(label, { cases: count.cases + 1, ok: count.ok + (result.ok ? 1 : 0) });
+  if (result.ok) {
+    const { totals, layers } = result.model;
+    assert.ok(Number.isSafeInteger(totals.trainable + totals.nonTrainable), 'parameter count must be a safe integer');
+    assert.ok(totals.trainable + totals.nonTrainable <= 50_000_000, 'a model over the default budget compiled');
+    for (const l of layers) assert.ok(l.outputShape.every((d) => Number.isSafeInteger(d) && d > 0), `bad shape ${l.outputShape}`);
+    return result;
+  }
+  assert.ok(result.diagnostics.length > 0, 'a failed compile must say why');
+  for (const d of result.diagnostics) {
+    assert.equal(d.file, 'fuzz.yaml');
+    assert.ok(Number.isInteger(d.line) && d.line >= 1, `line ${d.line}`);
+    assert.ok(Number.isInteger(d.col) && d.col >= 1, `col ${d.col}`);
+    assert.equal(typeof d.message, 'string');
+    assert.ok(d.message.trim().length > 0, 'empty message');
+    assert.ok(!/\n/.test(d.message), `multi-line message: ${d.message}`);
+    assert.doesNotMatch(d.message, /\bat .+:\d+:\d+\)|undefined|\[object Object\]|NaN/, `leaky message: ${d.message}`);
+  }
+  return result;
+}
+
+// --- Arbitraries -------------------------------------------------------------------------
+
+/** Fragments that YAML and the spec language give meaning to, so random text hits real paths. */
+const YAML_TOKENS = [
+  '[', ']', '{', '}', ':', ': ', ', ', '- ', '\n', '\n  ', '\n    ', '\t', ' ', '#', '&a ', '*a', '&b ', '*b', '<<: ', '!!binary ',
+  '!!str ', '!x ', '? ', '|\n  ', '>-\n  ', "'", '"', '\\', '---\n', '...\n', '%YAML 1.1\n', '%TAG ! tag:x,2000:\n', '@', '`',
+  'name', 'input', 'layers', 'kind', 'dense', 'conv2d', 'flatten', 'reshape', 'units', 'filters', 'kernel', 'training', 'expect',
+  'params', 'shape', 'target_shape', '-1', '0', '1', '28', '784', '1e309', '.nan', '.inf', '-.inf', '0x1F', '1_000', 'yes', 'null',
+  '~', '__proto__', 'constructor', 'é', '日本', '\u2028', '\u0000', '\uFEFF', '\r\n',
+];
+const yamlishText = fc.array(fc.constantFrom(...YAML_TOKENS), { maxLength: 60 }).map((parts) => parts.join(''));
+
+/** Structured but random: any JSON value, or a mapping keyed by real spec keys, written as YAML. */
+const specKeys = fc.constantFrom('name', 'input', 'layers', 'expect', 'training', 'description', 'kind', 'units', 'x');
+const jsonAsYaml = fc.oneof(
+  fc.jsonValue({ maxDepth: 6 }),
+  fc.dictionary(specKeys, fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 }),
+).map((value) => stringify(value));
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Mutation =
+  | { op: 'number'; at: number; value: number }
+  | { op: 'delete'; at: number }
+  | { op: 'duplicate-layer'; at: number }
+  | { op: 'swap-kind'; at: number; kind: string }
+  | { op: 'junk-key'; at: number; key: string; value: Json }
+  | { op: 'retype'; at: number; value: Json };
+
+const KINDS = ['conv2d', 'max_pool2d', 'avg_pool2d', 'global_avg_pool2d', 'flatten', 'dense', 'dropout', 'batch_norm', 'reshape', 'lstm', ''];
+const nastyInt = fc.oneof(
+  fc.constantFrom(0, -1, 1, 2, 3, 7, 2 ** 31, 2 ** 53, 1e12, -1e12, 1e300),
+  fc.integer({ min: -1000, max: 100_000 }),
+);
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('number' as const), at: fc.nat(), value: nastyInt }),
+  fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('duplicate-layer' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('swap-kind' as const), at: fc.nat(), kind: fc.constantFrom(...KINDS) }),
+  fc.record({
+    op: fc.constant('junk-key' as const),
+    at: fc.nat(),
+    key: fc.constantFrom('__proto__', 'constructor', 'prototype', 'unit', 'Filters', 'kernel_size', 'x', ''),
+    value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+  }),
+  fc.record({ op: fc.constant('retype' as const), at: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json> }),
+);
+
+/** Every [container, key] pair of a document, in a stable order, so mutations can pick one by index. */
+function slots(doc: Json): [Json[] | Record<string, Json>, string | number][] {
+  const found: [Json[] | Record<string, Json>, string | number][] = [];
+  const walk = (node: Json): void => {
+    if (Array.isArray(node)) node.forEach((v, i) => (found.push([node, i]), walk(v)));
+    else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) (found.push([node, k]), walk(v));
+  };
+  walk(doc);
+  return found;
+}
+
+function applyMutation(doc: Json, m: Mutation): void {
+  const all = slots(doc);
+  const pick = <T>(items: T[]): T | undefined => (items.length ? items[m.at % items.length] : undefined);
+  const layers = (doc as { layers?: Json }).layers;
+  const layerList = Array.isArray(layers) ? layers : [];
+  const set = (container: Json[] | Record<string, Json>, key: string | number, value: Json): void => {
+    // defineProperty: a '__proto__' key must stay data, as the loader keeps it.
+    Object.defineProperty(container, key, { value, enumerable: true, writable: true, configurable: true });
+  };
+  switch (m.op) {
+    case 'number': {
+      const slot = pick(all.filter(([c, k]) => typeof (c as Record<string, Json>)[k] === 'number'));
+      if (slot) set(slot[0], slot[1], m.value);
+      break;
+    }
+    case 'delete': {
+      const slot = pick(all);
+      if (slot && Array.isArray(slot[0])) slot[0].splice(Number(slot[1]), 1);
+      else if (slot) delete (slot[0] as Record<string, Json>)[slot[1]];
+      break;
+    }
+    case 'duplicate-layer': {
+      const layer = pick(layerList);
+      if (layer !== undefined) layerList.splice(m.at % layerList.length, 0, structuredClone(layer));
+      break;
+    }
+    case 'swap-kind': {
+      const layer = pick(layerList.filter((l) => l !== null && typeof l === 'object' && !Array.isArray(l)));
+      if (layer) (layer as Record<string, Json>).kind = m.kind;
+      break;
+    }
+    case 'junk-key': {
+      const holder = pick([doc, ...all.map(([c, k]) => (c as Record<string, Json>)[k] as Json)].filter(
+        (v): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v)));
+      if (holder) set(holder, m.key, m.value);
+      break;
+    }
+    case 'retype': {
+      const slot = pick(all);
+      if (slot) set(slot[0], slot[1], m.value);
+      break;
+    }
+  }
+}
+
+const mutatedSpec = fc.record({
+  spec: fc.nat({ max: SPECS.length - 1 }),
+  mutations: fc.array(mutation, { minLength: 1, maxLength: 5 }),
+}).map(({ spec, mutations }) => {
+  const doc = parse(SPECS[spec]!) as Json;
+  for (const m of mutations) applyMutation(doc, m);
+  return stringify(doc);
+});
+
+/** Character-level damage to a real spec's text: deletions, insertions and repeats of a slice. */
+const damagedSpecText = fc.record({
+  spec: fc.nat({ max: SPECS.length - 1 }),
+  edits: fc.array(fc.record({ at: fc.nat(), length: fc.nat({ max: 20 }), insert: fc.constantFrom(...YAML_TOKENS) }), { minLength: 1, maxLength: 4 }),
+}).map(({ spec, edits }) => {
+  let text = SPECS[spec]!;
+  for (const e of edits) {
+    const at = e.at % (text.length + 1);
+    text = text.slice(0, at) + e.insert + text.slice(at + e.length);
+  }
+  return text;
+});
+
+// --- Properties --------------------------------------------------------------------------
+
+test('random YAML-ish text never throws and always yields positioned diagnostics', () => {
+  fc.assert(fc.property(yamlishText, (text) => void compileChecked('yaml-ish text', text)), { seed: SEED, numRuns: 1500 });
+});
+
+test('random JSON values written as YAML never throw', () => {
+  fc.assert(fc.property(jsonAsYaml, (text) => void compileChecked('JSON values as YAML', text)), { seed: SEED, numRuns: 800 });
+});
+
+test('mutated real specs (numbers, deleted keys, duplicated layers, swapped kinds, junk keys) never throw', () => {
+  fc.assert(fc.property(mutatedSpec, (text) => void compileChecked('mutated specs', text)), { seed: SEED, numRuns: 1500 });
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('character-level damage to real specs never throws', () => {
+  fc.assert(fc.property(damagedSpecText, (text) => void compileChecked('damaged spec text', text)), { seed: SEED, numRuns: 1000 });
+});
+
+test('the unmutated specs compile (the mutations start from valid input)', () => {
+  for (const text of SPECS) assert.equal(compileChecked('unmutated specs', text).ok, true);
+});
+
+/** Every file below `dir` with its size and mtime, so any write shows up as a difference. */
+function listing(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        const s = statSync(full);
+        files.set(relative(dir, full), `${s.size}:${s.mtimeMs}`);
+      }
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+test('the CLI compiling mutated specs writes only generated/<name>.ts and reports/<name>/', () => {
+  // The project sits one level down so that a write escaping it (../x) is seen in the outer listing.
+  const outer = tempDir();
+  const project = join(outer, 'project');
+  mkdirSync(join(project, 'specs'), { recursive: true });
+  const samples = fc.sample(mutatedSpec, { seed: SEED, numRuns: 24 });
+  // Hostile names next to the mutations: the schema refuses them, and nothing may be written for them.
+  const names = ['../escape', '/tmp/abs', 'con', 'a`b', 'x*/y', 'line\nbreak', 'ok-name'];
+  samples.forEach((text, i) => writeFileSync(join(project, 'specs', `m${String(i).padStart(2, '0')}.yaml`), text));
+  names.forEach((name, i) => {
+    const doc = parse(SPECS[0]!) as Record<string, Json>;
+    doc.name = name;
+    writeFileSync(join(project, 'specs', `n${i}.yaml`), stringify(doc));
+  });
+  const before = listing(outer);
+  const run = spawnSync(process.execPath, [CLI, 'compile', '--quiet'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  assert.ok(run.status === 0 || run.status === 1, `exit ${run.status}: ${run.stderr}`);
+  assert.doesNotMatch(run.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+  const after = listing(outer);
+  const changed = [...after].filter(([f, stamp]) => before.get(f) !== stamp).map(([f]) => f);
+  const removed = [...before.keys()].filter((f) => !after.has(f));
+  assert.deepEqual(removed, []);
+  // compile writes the module and, unless --no-report, an HTML report folder per spec; nothing else.
+  for (const f of changed) assert.match(f, /^project\/(generated\/[a-z][a-z0-9_-]*\.ts|reports\/[a-z][a-z0-9_-]*\/[^/]+)$/, `unexpected write: ${f}`);
+  assert.ok(changed.includes('project/generated/ok-name.ts'), 'the one valid hostile-list name is written');
+  for (const bad of ['escape', 'abs', 'con']) assert.ok(!changed.some((f) => f.includes(bad)), `${bad} was written`);
+});
+
+test('fuzz tallies', () => {
+  // Printed for docs/reliability.md; asserted so the properties above really ran.
+  for (const [label, { cases, ok }] of tally) console.log(`# fuzz ${label}: ${cases} cases, ${ok} compiled, ${cases - ok} refused with diagnostics`);
+  assert.ok((tally.get('mutated specs')?.cases ?? 0) >= 1500);
+});
