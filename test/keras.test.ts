@@ -100,7 +100,7 @@ test('the seed CNN reads like classic Keras code', () => {
     'layers.MaxPooling2D((2, 2), name="max_pooling2d"),',
     'layers.Dense(10, activation="softmax", name="dense_1"),',
     'optimizer=optimizers.Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7),',
-    'model.fit(x_train, y_train, batch_size=64, epochs=5, validation_split=0.1)',
+    'model.fit(x_train, y_train, batch_size=64, epochs=6, validation_split=0.1)',
     '(x_train, y_train), (x_test, y_test) = tf.keras.datasets.mnist.load_data()',
     'if __name__ == "__main__":',
   ]) {

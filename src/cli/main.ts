@@ -4,7 +4,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { existsSync } from 'node:fs';
 import { compileCommand } from './compile-command.js';
 import { evaluateCommand } from './evaluate-command.js';
+import { initCommand } from './init-command.js';
+import { TEMPLATE_NAMES } from './init-templates.js';
+import { predictCommand } from './predict-command.js';
+import { DEFAULT_REPORT_DIR, registerReportCommand } from './report-command.js';
+import { registerBenchCommand } from './bench-command.js';
 import { trainCommand } from './train-command.js';
+import { resumeCommand } from './resume-command.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { red } from './style.js';
 
@@ -34,20 +40,26 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out-dir <dir>', 'where generated files go', 'generated')
     .option('--specs-dir <dir>', 'where specs are found when none are named', 'specs')
     .option('-q, --quiet', 'do not print summaries')
+    .option('--no-report', 'do not write the HTML report reports/<name>/index.html')
+    .option('--report-dir <dir>', 'where HTML reports go', DEFAULT_REPORT_DIR)
+    .addOption(new Option('--target <target>', 'ts: generated/<name>.ts (tfjs); keras: generated/<name>.py (TensorFlow Keras)').choices(['ts', 'keras']).default('ts'))
     .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
     .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
-    .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check')
+    .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check\n  $ netspec compile --target keras specs/mnist-cnn.yaml')
     .action(async (specs: string[], o) => {
       const limits: Record<string, number> = {};
       if (o.maxParams) limits.maxParams = o.maxParams;
       if (o.maxActivations) limits.maxActivations = o.maxActivations;
-      setExit(await compileCommand(specs, { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits }));
+      setExit(await compileCommand(specs, { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits, target: o.target, report: o.report, reportDir: o.reportDir }));
     });
 
   program
     .command('train')
     .description('train a spec on its dataset, evaluate it, and save everything under runs/<spec>/<timestamp>/')
-    .argument('<spec>', 'spec file, e.g. specs/mnist-cnn.yaml')
+    .argument('[spec]', 'spec file, e.g. specs/mnist-cnn.yaml (not with --resume)')
+    .option('--resume <run-dir>', 'continue an interrupted run from its checkpoint, in the same folder')
+    .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
+    .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
     .addOption(new Option('--epochs <n>', 'override the spec\'s epochs').argParser(positiveInt))
     .addOption(new Option('--batch-size <n>', 'override the spec\'s batch size').argParser(positiveInt))
     .addOption(new Option('--limit <n>', 'train on the first N training samples only (quick runs)').argParser(positiveInt))
@@ -59,7 +71,13 @@ function buildProgram(setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  $ netspec train specs/mnist-cnn.yaml\n  $ netspec train specs/mnist-cnn.yaml --epochs 1 --limit 5000\n  $ netspec train specs/lenet5.yaml --backend cpu --seed 7',
     )
-    .action(async (spec: string, o) => {
+    .action(async (spec: string | undefined, o) => {
+      if (o.resume !== undefined) {
+        if (spec !== undefined) throw new UsageError('--resume continues a run with its own spec; give either a spec or --resume, not both');
+        setExit(await resumeCommand(o.resume, o));
+        return;
+      }
+      if (spec === undefined) throw new UsageError('missing the spec file to train (or --resume RUN_DIR)');
       if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
       setExit(await trainCommand(spec, o));
     });
@@ -71,6 +89,29 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
     .addHelpText('after', '\nExample:\n  $ netspec evaluate runs/mnist-cnn/2026-11-27T18-03-11Z')
     .action(async (dir: string, o) => setExit(await evaluateCommand(dir, o)));
+
+  program
+    .command('init')
+    .description('write a starter spec to specs/<name>.yaml from a template')
+    .argument('<name>', 'the model name: lowercase letters, digits and single - or _, e.g. my-cnn')
+    .addOption(new Option('--template <template>', 'starting architecture').choices([...TEMPLATE_NAMES]).default('cnn'))
+    .option('--specs-dir <dir>', 'where the spec goes', 'specs')
+    .option('--force', 'overwrite an existing spec of that name')
+    .addHelpText('after', '\nExamples:\n  $ netspec init my-cnn\n  $ netspec init digits-mlp --template mlp\n  $ netspec init classic --template lenet --force')
+    .action(async (name: string, o) => setExit(await initCommand(name, o)));
+
+  program
+    .command('predict')
+    .description('classify PNG pictures of digits with a trained run (top three classes per image)')
+    .argument('<run-dir>', 'a run folder, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
+    .argument('<images...>', 'PNG files: any size, colour or grey, dark-on-light or light-on-dark')
+    .option('--json', 'print machine-readable JSON instead of text')
+    .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
+    .addHelpText('after', '\nExamples:\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z seven.png\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z digits/*.png --json')
+    .action(async (dir: string, images: string[], o) => setExit(await predictCommand(dir, images, o)));
+
+  registerReportCommand(program, setExit);
+  registerBenchCommand(program, setExit);
 
   return program;
 }

@@ -11,6 +11,7 @@ import { formatTestSummary, trainAndRecord, TrainingDivergedError } from '../tra
 import { ModelFileError } from '../train/model-io.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
 import { EXIT, printDiagnostics, UsageError, UserError } from './errors.js';
+import { reportAfterTrain } from './report-command.js';
 import { bold, dim, green, yellow } from './style.js';
 
 export interface TrainFlags {
@@ -21,6 +22,9 @@ export interface TrainFlags {
   out: string;
   seed?: number;
   threads?: number;
+  /** Size limits checked at compile time, before any tensor is allocated (default: DEFAULT_LIMITS). */
+  maxParams?: number;
+  maxActivations?: number;
 }
 
 /** The spec's training section (defaults filled in) with the command line's overrides on top. */
@@ -33,7 +37,11 @@ export function resolveTraining(model: InferredModel, flags: TrainFlags): Traini
 }
 
 export async function trainCommand(spec: string, flags: TrainFlags): Promise<number> {
-  const compiled = compileSpecFile(spec);
+  const limits = {
+    ...(flags.maxParams !== undefined ? { maxParams: flags.maxParams } : {}),
+    ...(flags.maxActivations !== undefined ? { maxActivations: flags.maxActivations } : {}),
+  };
+  const compiled = compileSpecFile(spec, { limits });
   if (!compiled.ok) {
     printDiagnostics(compiled.diagnostics);
     return EXIT.spec;
@@ -79,8 +87,10 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
       `\ntrained ${training.history.length} epoch(s) in ${training.seconds.toFixed(1)} s, ` +
         `${Math.round(training.samplesPerSec).toLocaleString('en-US')} samples/s on ${backend.name}\n`,
     );
+    await reportAfterTrain(run.dir, model);
     if (training.interrupted) {
       process.stdout.write(`${yellow('stopped early')}: checkpoint and metrics so far saved in ${run.dir}\n`);
+      process.stdout.write(`continue with: netspec train --resume ${run.dir}\n`);
       return EXIT.interrupted;
     }
     if (results.test) process.stdout.write(`${formatTestSummary(results.test)}\n`);

@@ -1,0 +1,160 @@
+// `netspec bench`: runs every measurement one after the other, then prints the table and
+// writes the JSON record. It reports speeds and never judges them: the exit code is 1 only
+// when something crashed (a worker, the peer, the compile), whatever the figures are.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { compileSpecFile } from '../compile.js';
+import { resolveDatasetFiles } from '../data/datasets.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { lowerTraining } from '../lower.js';
+import { CLI, findTorchPython, peerWaitPolicy, runChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
+import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
+import type { StartupTimes } from './stats.js';
+import { formatStartup, formatThroughput } from './table.js';
+import { WORKER_CONFIGS, type RuntimeResult, type WorkerPlan } from './types.js';
+
+export interface BenchOptions {
+  spec: string;
+  reps: number;
+  batches: number;
+  inferBatches: number;
+  inferBatchSize: number;
+  /** Where the JSON goes; default bench-results/bench-<timestamp>.json. */
+  json?: string;
+  torch: boolean;
+  /** Python to run the peer with; default: the first of /usr/bin/python3 and python3 that has torch. */
+  python?: string;
+  /** Progress, one line at a time (the CLI sends it to stderr, the table to stdout). */
+  log: (line: string) => void;
+}
+
+/**
+ * Seconds after which no further repetition starts. The pure-JS cpu backend takes seconds per
+ * batch, so it gets less; together they keep a default run within about five minutes.
+ */
+const BUDGET_SECONDS = { 'wasm-2': 90, 'wasm-1': 90, cpu: 40, node: 90, torch: 60 };
+/** The peer reimplements one architecture; for other specs a ratio would compare different models. */
+const PEER_MODEL = 'mnist-cnn';
+const PYTHONS = ['/usr/bin/python3', 'python3'];
+
+interface Peer {
+  probe: PythonProbe;
+  dataDir?: string;
+}
+
+function preparePeer(o: BenchOptions, modelName: string, dataDir: string | undefined): Peer {
+  if (!o.torch) return { probe: { reason: 'skipped with --no-torch' } };
+  if (modelName !== PEER_MODEL) return { probe: { reason: `the PyTorch peer implements ${PEER_MODEL} only, not '${modelName}'` } };
+  if (!dataDir) return { probe: { reason: 'the PyTorch peer reads MNIST only' } };
+  return { probe: findTorchPython(o.python ? [o.python] : PYTHONS), dataDir };
+}
+
+/** Spawn-to-summary times, netspec and PyTorch alternating so that a change in load hits both. */
+async function timeStartups(o: BenchOptions, peer: Peer): Promise<StartupTimes> {
+  const times: StartupTimes = { netspec: [], torch: [] };
+  if (!peer.probe.python) times.torchReason = peer.probe.reason;
+  // A fresh output folder: the compile writes its generated file there, not into the project.
+  const out = mkdtempSync(join(os.tmpdir(), 'netspec-bench-'));
+  try {
+    for (let i = 0; i <= o.reps; i++) {
+      const warmUp = i === 0; // fills the OS file cache and tsx's transpile cache
+      const ours = await runChild(process.execPath, [CLI, 'compile', o.spec, '--out-dir', join(out, 'generated'), '--no-report'], { timeoutMs: 120_000, watch: 'Total params' });
+      if (ours.seenAfter === undefined) times.netspecError ??= tail(ours.stderr) || `exit code ${ours.code}`;
+      else if (!warmUp) times.netspec.push(ours.seenAfter);
+      if (peer.probe.python) {
+        const theirs = await runChild(peer.probe.python, [TORCH_PEER, '--startup'], { timeoutMs: 120_000, watch: 'Total params' });
+        if (theirs.seenAfter === undefined) times.torchReason ??= `failed: ${tail(theirs.stderr) || `exit code ${theirs.code}`}`;
+        else if (!warmUp) times.torch.push(theirs.seenAfter);
+      }
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  return times;
+}
+
+function describeMachine(m: MachineInfo): string {
+  const load = (l: number[] | undefined): string => (l ?? []).map((x) => x.toFixed(2)).join(' / ');
+  return (
+    `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}-${m.arch}, node ${m.node}, tfjs ${m.tfjs}\n` +
+    `load average (1/5/15 min): ${load(m.loadAverageStart)} at start, ${load(m.loadAverageEnd)} at end`
+  );
+}
+
+export interface BenchOutcome {
+  report: BenchReport;
+  file: string;
+  text: string;
+  exitCode: number;
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
+  const started = new Date();
+  const machine = machineInfo();
+  o.log(`load average at start: ${machine.loadAverageStart.join(' ')} on ${machine.cpus} cpus`);
+  const compiled = compileSpecFile(o.spec);
+  if (!compiled.ok) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n'));
+  const cfg = compiled.model.ir.training ?? lowerTraining(undefined);
+  const dataDir = cfg.dataset.kind === 'mnist' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
+  const peer = preparePeer(o, compiled.model.ir.name, dataDir);
+  const plan = (budgetSeconds: number): WorkerPlan => ({
+    spec: o.spec, reps: o.reps, batches: o.batches, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
+  });
+
+  o.log('timing startup (compile vs. import torch)...');
+  const startup = await timeStartups(o, peer);
+
+  const runtimes: RuntimeResult[] = [];
+  for (const config of WORKER_CONFIGS) {
+    o.log(`measuring ${config}...`);
+    runtimes.push(await runWorkerChild(config, plan(BUDGET_SECONDS[config])));
+  }
+  for (const threads of [2, 1]) {
+    const id = `torch-${threads}`;
+    if (!peer.probe.python || !peer.dataDir) {
+      runtimes.push({ id, status: 'unavailable', reason: peer.probe.reason ?? 'no python', reps: [] });
+      continue;
+    }
+    o.log(`measuring ${id} (${peer.probe.python}, torch ${peer.probe.version})...`);
+    const learningRate = cfg.optimizer.learningRate;
+    runtimes.push(await runTorchPeer({ python: peer.probe.python, threads, plan: plan(BUDGET_SECONDS.torch), dataDir: peer.dataDir, batchSize: cfg.batchSize, learningRate }));
+  }
+
+  const report = buildReport({
+    started,
+    finished: new Date(),
+    machine,
+    config: {
+      spec: o.spec,
+      reps: o.reps,
+      batches: o.batches,
+      inferBatches: o.inferBatches,
+      inferBatchSize: o.inferBatchSize,
+      budgetSeconds: BUDGET_SECONDS,
+      batchSize: cfg.batchSize,
+      optimizer: `${cfg.optimizer.name} ${cfg.optimizer.learningRate}`,
+      configs: [...WORKER_CONFIGS],
+      torch: {
+        requested: o.torch,
+        ...(peer.probe.python ? { python: peer.probe.python, version: peer.probe.version } : {}),
+        ompWaitPolicy: peerWaitPolicy(),
+      },
+      startupReps: o.reps,
+    },
+    startup,
+    runtimes,
+  });
+  const file = o.json ?? defaultReportPath(started);
+  await writeReport(file, report);
+  const torchRow = runtimes.find((r) => r.id === 'torch-2');
+  const referenceMissing = torchRow?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torchRow?.status === 'failed' ? 'failed' : 'was not available'}: ${torchRow?.reason}`;
+  const text = [
+    formatThroughput(report.summary, { spec: o.spec, reps: o.reps, ...(referenceMissing ? { referenceMissing } : {}) }),
+    formatStartup(startup, o.reps),
+    describeMachine(report.machine) +
+      (peer.probe.python ? `\npytorch: ${peer.probe.python}, torch ${peer.probe.version}, OMP_WAIT_POLICY=${peerWaitPolicy()}` : ''),
+  ].join('\n\n');
+  const crashed = runtimes.some((r) => r.status === 'failed') || startup.netspecError !== undefined;
+  return { report, file, text, exitCode: crashed ? 1 : 0 };
+}

@@ -1,0 +1,77 @@
+// The human-readable result: two aligned tables (throughput, startup) where every figure sits
+// beside its ratio to PyTorch with 2 threads. Pure functions of the numbers, so tests can feed
+// synthetic ones.
+import { labelOf, median, ratio, REFERENCE_ID, type StartupTimes, type Summary } from './stats.js';
+
+/** Rates keep three significant digits or so; thousands get separators. */
+export function formatRate(value: number | undefined): string {
+  if (value === undefined) return '-';
+  if (value >= 100) return Math.round(value).toLocaleString('en-US');
+  return value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+export function formatSeconds(value: number | undefined): string {
+  return value === undefined ? '-' : value.toFixed(2);
+}
+
+/** Two significant digits below 1 (0.0052x stays readable), two decimals above. */
+export function formatRatio(value: number | undefined): string {
+  if (value === undefined) return '-';
+  if (value >= 10) return `${value.toFixed(0)}×`;
+  return value >= 0.1 ? `${value.toFixed(2)}×` : `${value.toPrecision(2)}×`;
+}
+
+/** Left-aligns the first column, right-aligns the others; short rows (n/a, FAILED) just end early. */
+function layout(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows
+    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join('   ').trimEnd())
+    .join('\n');
+}
+
+export interface TableContext {
+  spec: string;
+  reps: number;
+  /** Shown when the reference is missing, e.g. "torch is not installed". */
+  referenceMissing?: string;
+}
+
+export function formatThroughput(summaries: readonly Summary[], ctx: TableContext): string {
+  const refLabel = labelOf(REFERENCE_ID);
+  const head = [
+    `Throughput of ${ctx.spec}, samples/s, median of ${ctx.reps} after a warm-up`,
+    `(× = ratio to ${refLabel}; above 1 means faster than PyTorch)`,
+  ];
+  const rows: string[][] = [['runtime', 'train', `× torch`, 'inference', `× torch`]];
+  const notes: string[] = [];
+  for (const s of summaries) {
+    if (s.status !== 'ok') {
+      rows.push([s.label, s.status === 'failed' ? 'FAILED' : 'n/a']);
+      notes.push(`${s.label}: ${s.status === 'failed' ? 'failed' : 'not available'}: ${s.reason}`);
+      continue;
+    }
+    rows.push([s.label, formatRate(s.train), formatRatio(s.trainRatio), formatRate(s.infer), formatRatio(s.inferRatio)]);
+    if (s.note) notes.push(`${s.label}: ${s.note}`);
+  }
+  if (ctx.referenceMissing) notes.push(`no ratios: ${ctx.referenceMissing}`);
+  return [...head, '', layout(rows), ...(notes.length ? ['', ...notes.map((n) => `  ${n}`)] : [])].join('\n');
+}
+
+export function formatStartup(times: StartupTimes, reps: number): string {
+  const ours = median(times.netspec);
+  const theirs = median(times.torch);
+  const rows: string[][] = [['', 'seconds', '× torch']];
+  rows.push(['netspec compile (node + tsx + tfjs, summary)', times.netspecError ? 'FAILED' : formatSeconds(ours), formatRatio(ratio(ours, theirs))]);
+  rows.push(['PyTorch (python + import torch, build model)', times.torchReason ? 'n/a' : formatSeconds(theirs), formatRatio(ratio(theirs, theirs))]);
+  const notes = [times.netspecError && `netspec compile failed: ${times.netspecError}`, times.torchReason && `PyTorch: ${times.torchReason}`]
+    .filter((n): n is string => Boolean(n))
+    .map((n) => `  ${n}`);
+  return [
+    `Startup: process start until the model summary is printed, median of ${reps}`,
+    '(× = ratio to PyTorch; below 1 means netspec starts faster)',
+    '',
+    layout(rows),
+    ...(notes.length ? ['', ...notes] : []),
+  ].join('\n');
+}

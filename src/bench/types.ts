@@ -1,0 +1,55 @@
+// The shapes that cross process boundaries in `netspec bench`: what a worker child (tfjs) or
+// the PyTorch peer prints, and what the parent assembles. Plain data, so JSON round-trips it.
+
+/** The tfjs backend configurations measured, each in its own child process (backends are process-global). */
+export const WORKER_CONFIGS = ['wasm-2', 'wasm-1', 'cpu', 'node'] as const;
+export type WorkerConfig = (typeof WORKER_CONFIGS)[number];
+
+/** One repetition: a timed training run of some batches, then timed inference. */
+export interface RepMeasurement {
+  trainSamples: number;
+  trainSeconds: number;
+  trainSamplesPerSec: number;
+  inferSamples: number;
+  inferSeconds: number;
+  inferSamplesPerSec: number;
+}
+
+/**
+ * What one measured runtime reports. `unavailable` is not an error (tfjs-node not installed,
+ * no torch): the table says so and the run still exits 0. `failed` means something crashed.
+ */
+export interface RuntimeResult {
+  /** e.g. 'wasm-2', 'torch-1'. */
+  id: string;
+  status: 'ok' | 'unavailable' | 'failed';
+  /** Why it is unavailable or failed, or the backend's own description of itself when ok. */
+  reason: string;
+  /** Backend or library actually used, e.g. 'wasm', 'cpu', 'tensorflow', 'torch 1.13.0'. */
+  backend?: string;
+  /** Threads actually in use, when the runtime says. */
+  threads?: number;
+  batchSize?: number;
+  inferBatchSize?: number;
+  /** Training batches per repetition actually used (cpu uses fewer). */
+  batches?: number;
+  reps: RepMeasurement[];
+  /** Set when the time budget cut the repetitions short. */
+  truncated?: string;
+}
+
+/** Parameters a worker (or the peer) is run with. */
+export interface WorkerPlan {
+  spec: string;
+  reps: number;
+  /** Training batches per repetition. */
+  batches: number;
+  /** Inference batches (of inferBatchSize samples) per repetition. */
+  inferBatches: number;
+  inferBatchSize: number;
+  /** Stop repeating once this much time has gone by (at least one repetition always runs). */
+  budgetSeconds: number;
+}
+
+/** Prefix of the one stdout line that carries a child's JSON result (tfjs prints banners on stdout too). */
+export const RESULT_MARKER = 'NETSPEC_BENCH_RESULT ';

@@ -1,0 +1,123 @@
+// One measured tfjs configuration, run inside its own child process: backends are
+// process-global, and a fresh process also keeps one backend's memory and threads from
+// disturbing the next. Training goes through trainModel, the same loop `netspec train` runs
+// (shuffled batch gather, Adam minimize, loss and accuracy read back every batch), so the
+// figure is what a user gets, not a best case.
+import * as tf from '@tensorflow/tfjs';
+import { dirname, resolve } from 'node:path';
+import { selectBackend, type BackendPreference } from '../backend/select.js';
+import { compileSpecFile } from '../compile.js';
+import { loadDataset, type Dataset, type DataSplit } from '../data/datasets.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { buildModel } from '../emit/live.js';
+import { lowerTraining } from '../lower.js';
+import { modelInputShape, sliceBatch } from '../train/batches.js';
+import { trainModel } from '../train/trainer.js';
+import type { TrainingConfig } from '../types.js';
+import type { RepMeasurement, RuntimeResult, WorkerConfig, WorkerPlan } from './types.js';
+
+const BACKENDS: Record<WorkerConfig, { preference: BackendPreference; threads?: number }> = {
+  'wasm-2': { preference: 'wasm', threads: 2 },
+  'wasm-1': { preference: 'wasm', threads: 1 },
+  cpu: { preference: 'cpu' },
+  node: { preference: 'node' },
+};
+
+/** The pure-JS backend takes seconds per batch: a few batches give a figure without eating the time budget. */
+export const CPU_LIMITS = { batches: 2, inferBatches: 1, warmupBatches: 1 };
+
+async function threadsInUse(backend: string): Promise<number | undefined> {
+  if (backend !== 'wasm') return undefined;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return wasm.getThreadsCount();
+}
+
+/** The first `count` samples of a split, without copying. */
+function head(split: DataSplit, count: number, pixels: number): DataSplit {
+  const n = Math.min(count, split.count);
+  return { images: split.images.subarray(0, n * pixels), labels: split.labels.subarray(0, n), count: n };
+}
+
+/** A training run over exactly `batches` batches: one epoch, no validation, nothing saved. */
+async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec'>> {
+  const pixels = data.imageShape.reduce((a, b) => a * b, 1);
+  const subset = { ...data, train: head(data.train, batches * cfg.batchSize, pixels) };
+  const result = await trainModel(model, subset, { ...cfg, epochs: 1, validationSplit: 0 });
+  // samplesPerSec counts time inside the batch loop only, as `netspec train` reports it.
+  return { trainSamples: result.samplesSeen, trainSeconds: result.samplesSeen / result.samplesPerSec, trainSamplesPerSec: result.samplesPerSec };
+}
+
+/** model.predict on `batches` batches of the test split, tensor creation and read-back included. */
+async function timeInference(model: tf.LayersModel, test: DataSplit, batches: number, batchSize: number): Promise<Pick<RepMeasurement, 'inferSamples' | 'inferSeconds' | 'inferSamplesPerSec'>> {
+  const inputShape = modelInputShape(model);
+  let samples = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < batches; i++) {
+    const start = (i * batchSize) % Math.max(1, test.count - batchSize + 1);
+    const end = Math.min(test.count, start + batchSize);
+    const { x, y } = sliceBatch(test.images, test.labels, start, end, inputShape);
+    const out = model.predict(x, { batchSize }) as tf.Tensor;
+    await out.data();
+    tf.dispose([x, y, out]);
+    samples += end - start;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { inferSamples: samples, inferSeconds: seconds, inferSamplesPerSec: samples / seconds };
+}
+
+export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise<RuntimeResult> {
+  const started = performance.now();
+  const base = { id: config, reps: [] as RepMeasurement[] };
+  const { preference, threads } = BACKENDS[config];
+  let backend;
+  try {
+    backend = await selectBackend(preference, threads ? { threads } : {});
+  } catch (error) {
+    // An optional backend that does not load is a fact to report, not a crash.
+    return { ...base, status: 'unavailable', reason: (error as Error).message };
+  }
+
+  const compiled = compileSpecFile(plan.spec);
+  if (!compiled.ok) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n'));
+  const cfg = compiled.model.ir.training ?? lowerTraining(undefined);
+  const onCpu = backend.name === 'cpu';
+  const batches = onCpu ? Math.min(plan.batches, CPU_LIMITS.batches) : plan.batches;
+  const inferBatches = onCpu ? Math.min(plan.inferBatches, CPU_LIMITS.inferBatches) : plan.inferBatches;
+  const warmupBatches = onCpu ? CPU_LIMITS.warmupBatches : 2;
+  const data = await loadDataset(cfg.dataset, dirname(resolve(plan.spec)), {
+    limit: Math.max(batches, warmupBatches) * cfg.batchSize,
+    testLimit: inferBatches * plan.inferBatchSize,
+  });
+  const model = buildModel(compiled.model, { seed: cfg.seed });
+
+  // Warm-up: first calls compile wasm kernels, allocate Adam's slots and fill caches.
+  await timeTraining(model, data, cfg, warmupBatches);
+  await timeInference(model, data.test, 1, plan.inferBatchSize);
+
+  const reps: RepMeasurement[] = [];
+  let truncated: string | undefined;
+  for (let rep = 0; rep < plan.reps; rep++) {
+    const elapsed = (performance.now() - started) / 1000;
+    if (rep > 0 && elapsed > plan.budgetSeconds) {
+      truncated = `${rep} of ${plan.reps} repetitions: the ${plan.budgetSeconds} s time budget ran out`;
+      break;
+    }
+    const train = await timeTraining(model, data, cfg, batches);
+    const infer = await timeInference(model, data.test, inferBatches, plan.inferBatchSize);
+    reps.push({ ...train, ...infer });
+  }
+  model.dispose();
+  const used = await threadsInUse(backend.name);
+  return {
+    ...base,
+    status: 'ok',
+    reason: backend.reason,
+    backend: backend.name,
+    ...(used !== undefined ? { threads: used } : {}),
+    batchSize: cfg.batchSize,
+    inferBatchSize: plan.inferBatchSize,
+    batches,
+    reps,
+    ...(truncated ? { truncated } : {}),
+  };
+}

@@ -1,0 +1,68 @@
+// `netspec bench [spec]`: training and inference speed per backend next to PyTorch, plus the
+// startup time. The same command, with the hidden --worker option, is the child process that
+// measures one backend; see src/bench/. Registered from here so main.ts gains one line.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { runBench } from '../bench/run.js';
+import { RESULT_MARKER, WORKER_CONFIGS, type WorkerConfig } from '../bench/types.js';
+import { EXIT, UsageError, UserError } from './errors.js';
+import { dim, green } from './style.js';
+
+const DEFAULT_SPEC = 'specs/mnist-cnn.yaml';
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer; got '${value}'`);
+  return n;
+}
+
+interface BenchFlags {
+  reps: number;
+  batches: number;
+  inferBatches: number;
+  inferBatchSize: number;
+  json?: string;
+  torch: boolean;
+  python?: string;
+  worker?: WorkerConfig;
+  budget: number;
+}
+
+export async function benchCommand(spec: string, o: BenchFlags): Promise<number> {
+  if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
+  const plan = { spec, reps: o.reps, batches: o.batches, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize };
+  if (o.worker) {
+    // Child mode: one machine-readable line; the parent turns a crash into a 'failed' row.
+    // Imported here so that no other command pays for loading the measuring code.
+    const { runWorker } = await import('../bench/worker.js');
+    const result = await runWorker(o.worker, { ...plan, budgetSeconds: o.budget });
+    process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+    return EXIT.ok;
+  }
+  let outcome;
+  try {
+    outcome = await runBench({ ...plan, torch: o.torch, log: (line) => process.stderr.write(`${dim(line, process.stderr)}\n`), ...(o.json ? { json: o.json } : {}), ...(o.python ? { python: o.python } : {}) });
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  process.stdout.write(`\n${outcome.text}\n\n${green('wrote')} ${outcome.file}\n`);
+  return outcome.exitCode;
+}
+
+export function registerBenchCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('bench')
+    .description('measure training and inference samples/s per backend, next to PyTorch, and the startup time')
+    .argument('[spec]', 'spec file', DEFAULT_SPEC)
+    .addOption(new Option('--reps <n>', 'timed repetitions per measurement (the median is shown)').argParser(count).default(3))
+    .addOption(new Option('--batches <n>', 'training batches per repetition (cpu runs at most 2)').argParser(count).default(20))
+    .addOption(new Option('--infer-batches <n>', 'inference batches per repetition').argParser(count).default(4))
+    .addOption(new Option('--infer-batch-size <n>', 'samples per inference batch').argParser(count).default(256))
+    .option('--json <file>', 'where to write the JSON record (default: bench-results/bench-<timestamp>.json)')
+    .option('--no-torch', 'do not run the PyTorch peer')
+    .option('--python <exe>', 'python with torch for the peer (default: /usr/bin/python3, then python3)')
+    .addOption(new Option('--worker <config>', 'internal: measure one configuration and print JSON').choices([...WORKER_CONFIGS]).hideHelp())
+    .addOption(new Option('--budget <seconds>', 'internal: worker time budget').argParser(count).default(90).hideHelp())
+    .addHelpText('after', '\nExamples:\n  $ netspec bench\n  $ netspec bench --reps 5 --json bench-results/today.json\n  $ netspec bench --no-torch --batches 10')
+    .action(async (spec: string, o: BenchFlags) => setExit(await benchCommand(spec, o)));
+}
