@@ -1,7 +1,8 @@
 // `netspec bench [spec]`: training and inference speed per backend next to PyTorch, plus the
 // startup time. The same command, with the hidden --worker option, is the child process that
 // measures one backend; see src/bench/. Registered from here so main.ts gains one line.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { positiveInt } from './args.js';
 import { existsSync } from 'node:fs';
 import { runBench } from '../bench/run.js';
 import { RESULT_MARKER, WORKER_CONFIGS, type WorkerConfig } from '../bench/types.js';
@@ -10,11 +11,7 @@ import { dim, green } from './style.js';
 
 const DEFAULT_SPEC = 'specs/mnist-cnn.yaml';
 
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer; got '${value}'`);
-  return n;
-}
+const count = positiveInt;
 
 interface BenchFlags {
   reps: number;

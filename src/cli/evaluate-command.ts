@@ -1,23 +1,19 @@
 // `netspec evaluate RUN_DIR`: reload a saved model and evaluate it on the run's test set.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend, type BackendPreference } from '../backend/select.js';
+import type { BackendPreference } from '../backend/select.js';
 import { DataError } from '../data/datasets.js';
 import { evaluateRun, formatTestSummary } from '../train/index.js';
 import { ModelFileError } from '../train/model-io.js';
 import { EXIT, UsageError, UserError } from './errors.js';
+import { chooseBackend } from './run-output.js';
 import { dim, green, yellow } from './style.js';
 
 export async function evaluateCommand(dir: string, flags: { backend?: BackendPreference }): Promise<number> {
   if (!existsSync(join(dir, 'model.json'))) {
     throw new UsageError(`${dir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
-  let backend;
-  try {
-    backend = await selectBackend(flags.backend);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const backend = await chooseBackend(flags.backend);
   process.stdout.write(`${dim('backend:')} ${backend.name} (${backend.reason})\n`);
   try {
     const result = await evaluateRun(dir);

@@ -3,10 +3,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendPreference } from '../backend/select.js';
+import type { BackendPreference } from '../backend/select.js';
 import { FRAME, frameShapeFor, ImageError, readPngFile, toMnistFrame } from '../predict/preprocess.js';
 import { loadModelFromDir, ModelFileError } from '../train/model-io.js';
 import { EXIT, UsageError, UserError } from './errors.js';
+import { chooseBackend } from './run-output.js';
 import { dim } from './style.js';
 
 export interface PredictOptions {
@@ -87,12 +88,7 @@ export async function predictCommand(dir: string, files: string[], options: Pred
   if (!existsSync(join(dir, 'model.json'))) {
     throw new UsageError(`${dir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
-  let backend;
-  try {
-    backend = await selectBackend(options.backend, { fastGradients: false });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const backend = await chooseBackend(options.backend, { fastGradients: false });
   const predictions = await predictImages(dir, files, options.top ?? 3);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ run: dir, backend: backend.name, predictions }, null, 2)}\n`);

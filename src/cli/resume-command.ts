@@ -2,23 +2,18 @@
 // same folder, to the epoch count it was started with.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend, type BackendPreference } from '../backend/select.js';
-import { DataError } from '../data/datasets.js';
-import { formatTestSummary, ModelFileError, resumeAndRecord, TrainingDivergedError } from '../train/index.js';
-import { EXIT, UsageError, UserError } from './errors.js';
+import type { BackendPreference } from '../backend/select.js';
+import { resumeAndRecord } from '../train/index.js';
+import { UsageError } from './errors.js';
 import { interruptOnSigint } from './interrupt.js';
-import { bold, dim, green, yellow } from './style.js';
+import { asUserError, chooseBackend, finishRun } from './run-output.js';
+import { bold, dim } from './style.js';
 
 export async function resumeCommand(dir: string, flags: { backend?: BackendPreference; threads?: number }): Promise<number> {
   if (!existsSync(join(dir, 'model.json'))) {
     throw new UsageError(`${dir} has no checkpoint (no model.json); pass a run folder printed by \`netspec train\``);
   }
-  let backend;
-  try {
-    backend = await selectBackend(flags.backend, flags.threads ? { threads: flags.threads } : {});
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const backend = await chooseBackend(flags.backend, flags.threads ? { threads: flags.threads } : {});
   process.stdout.write(`${dim('backend:')} ${bold(backend.name)} (${backend.reason})\n`);
   const interrupt = interruptOnSigint();
   try {
@@ -29,22 +24,10 @@ export async function resumeCommand(dir: string, flags: { backend?: BackendPrefe
       onResume: ({ epoch, batchesDone, epochs }) =>
         process.stdout.write(`${dim('resuming:')} ${dir} at epoch ${epoch}/${epochs} after batch ${batchesDone}\n`),
     });
-    const { training, results } = run;
-    process.stdout.write(`\nrun now has ${training.history.length} completed epoch(s)\n`);
-    if (training.interrupted) {
-      process.stdout.write(`${yellow('stopped early')}: checkpoint and metrics so far saved in ${dir}\n`);
-      process.stdout.write(`continue with: netspec train --resume ${dir}\n`);
-      return EXIT.interrupted;
-    }
-    if (results.test) process.stdout.write(`${formatTestSummary(results.test)}\n`);
-    process.stdout.write(`${green('saved')} ${dir}  (reload with: npm run evaluate -- ${dir})\n`);
-    return EXIT.ok;
+    process.stdout.write(`\nrun now has ${run.training.history.length} completed epoch(s)\n`);
+    return finishRun(run);
   } catch (error) {
-    // Data, divergence and checkpoint problems are the user's to fix: a plain message, exit 1.
-    if (error instanceof DataError || error instanceof TrainingDivergedError || error instanceof ModelFileError) {
-      throw new UserError(error.message);
-    }
-    throw error;
+    throw asUserError(error);
   } finally {
     interrupt.dispose();
   }

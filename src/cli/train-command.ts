@@ -2,17 +2,17 @@
 // backend, train with progress, evaluate on the test set and record everything in a run folder.
 import { dirname, resolve } from 'node:path';
 import { compileSpecFile } from '../compile.js';
-import { selectBackend, type BackendPreference } from '../backend/select.js';
-import { DataError } from '../data/datasets.js';
+import type { BackendPreference } from '../backend/select.js';
 import { buildModel, crossCheck } from '../emit/live.js';
 import { renderSummary } from '../emit/summary.js';
 import { lowerTraining } from '../lower.js';
-import { formatTestSummary, trainAndRecord, TrainingDivergedError } from '../train/index.js';
-import { ModelFileError } from '../train/model-io.js';
+import { trainAndRecord } from '../train/index.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
-import { EXIT, printDiagnostics, UsageError, UserError } from './errors.js';
+import { EXIT, printDiagnostics, UserError } from './errors.js';
+import { interruptOnSigint } from './interrupt.js';
 import { reportAfterTrain } from './report-command.js';
-import { bold, dim, green, yellow } from './style.js';
+import { asUserError, chooseBackend, finishRun } from './run-output.js';
+import { bold, dim } from './style.js';
 
 export interface TrainFlags {
   epochs?: number;
@@ -49,12 +49,7 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
   const model = compiled.model;
   const cfg = resolveTraining(model, flags);
 
-  let backend;
-  try {
-    backend = await selectBackend(flags.backend, flags.threads ? { threads: flags.threads } : {});
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const backend = await chooseBackend(flags.backend, flags.threads ? { threads: flags.threads } : {});
   process.stdout.write(`${dim('backend:')} ${bold(backend.name)} (${backend.reason})\n\n`);
   process.stdout.write(`${renderSummary(model)}\n\n`);
 
@@ -62,13 +57,7 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
   const disagreements = crossCheck(model, live);
   if (disagreements.length) throw new UserError(disagreements.map((d) => d.message).join('\n'));
 
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted); // a second Ctrl-C stops at once
-    process.stderr.write(`\n${yellow('interrupted: finishing the current batch and saving a checkpoint (Ctrl-C again to quit now)')}\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptOnSigint();
   try {
     const run = await trainAndRecord({
       model: live,
@@ -79,30 +68,20 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
       loadOptions: flags.limit !== undefined ? { limit: flags.limit, testLimit: Number.MAX_SAFE_INTEGER } : {},
       backend: backend.name,
       runsRoot: flags.out,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onRunDir: (dir) => process.stdout.write(`${dim('run folder:')} ${dir}\n`),
     });
-    const { training, results } = run;
+    const { training } = run;
     process.stdout.write(
       `\ntrained ${training.history.length} epoch(s) in ${training.seconds.toFixed(1)} s, ` +
         `${Math.round(training.samplesPerSec).toLocaleString('en-US')} samples/s on ${backend.name}\n`,
     );
     await reportAfterTrain(run.dir, model);
-    if (training.interrupted) {
-      process.stdout.write(`${yellow('stopped early')}: checkpoint and metrics so far saved in ${run.dir}\n`);
-      process.stdout.write(`continue with: netspec train --resume ${run.dir}\n`);
-      return EXIT.interrupted;
-    }
-    if (results.test) process.stdout.write(`${formatTestSummary(results.test)}\n`);
-    process.stdout.write(`${green('saved')} ${run.dir}  (reload with: npm run evaluate -- ${run.dir})\n`);
-    return EXIT.ok;
+    return finishRun(run);
   } catch (error) {
-    if (error instanceof DataError || error instanceof TrainingDivergedError || error instanceof ModelFileError) {
-      throw new UserError(error.message);
-    }
-    throw error;
+    throw asUserError(error);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     live.dispose();
   }
 }
