@@ -1,8 +1,10 @@
 // The `netspec` command line: one program, a subcommand per job. Every user mistake ends in a
 // plain message and an exit code (1 spec or data errors, 2 usage errors), never a stack trace.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { nonNegativeInt, positiveInt } from './args.js';
 import { existsSync } from 'node:fs';
 import { compileCommand } from './compile-command.js';
+import { watchCompile } from './watch.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { initCommand } from './init-command.js';
 import { TEMPLATE_NAMES } from './init-templates.js';
@@ -14,17 +16,6 @@ import { resumeCommand } from './resume-command.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { red } from './style.js';
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer; got '${value}'`);
-  return n;
-}
-
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer; got '${value}'`);
-  return n;
-}
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('netspec')
@@ -37,6 +28,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('validate and shape-check specs, print their summaries and write generated/<name>.ts')
     .argument('[specs...]', 'spec files (default: every .yaml file in specs/)')
     .option('--check', 'write nothing; exit 1 when a generated file is missing or stale')
+    .option('-w, --watch', 'recompile whenever a spec is saved (Ctrl-C to stop)')
     .option('--out-dir <dir>', 'where generated files go', 'generated')
     .option('--specs-dir <dir>', 'where specs are found when none are named', 'specs')
     .option('-q, --quiet', 'do not print summaries')
@@ -45,12 +37,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--target <target>', 'ts: generated/<name>.ts (tfjs); keras: generated/<name>.py (TensorFlow Keras)').choices(['ts', 'keras']).default('ts'))
     .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
     .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
-    .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check\n  $ netspec compile --target keras specs/mnist-cnn.yaml')
+    .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check\n  $ netspec compile --watch\n  $ netspec compile --target keras specs/mnist-cnn.yaml')
     .action(async (specs: string[], o) => {
       const limits: Record<string, number> = {};
       if (o.maxParams) limits.maxParams = o.maxParams;
       if (o.maxActivations) limits.maxActivations = o.maxActivations;
-      setExit(await compileCommand(specs, { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits, target: o.target, report: o.report, reportDir: o.reportDir }));
+      const options = { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits, target: o.target, report: o.report, reportDir: o.reportDir };
+      if (o.watch && o.check) throw new UsageError('--watch and --check do not go together: --check writes nothing');
+      setExit(await (o.watch ? watchCompile(specs, options) : compileCommand(specs, options)));
     });
 
   program

@@ -1,0 +1,43 @@
+// `netspec compile --watch`: compile once, then again whenever a watched spec is saved, so
+// errors show up as they are made. Runs until Ctrl-C (exit 0).
+import { existsSync, watch } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { compileCommand, type CompileCommandOptions } from './compile-command.js';
+import { dim } from './style.js';
+
+/** Editors save in bursts (write, rename, chmod): wait this long for the burst to end. */
+const SETTLE_MS = 150;
+
+export async function watchCompile(files: string[], options: CompileCommandOptions): Promise<number> {
+  const run = async (changed: string[]): Promise<void> => {
+    const stamp = new Date().toLocaleTimeString('en-GB');
+    process.stdout.write(`${dim(`[${stamp}] compiling ${changed.length ? changed.join(', ') : 'all specs'}`)}\n`);
+    await compileCommand(changed, options).catch((error: Error) => process.stderr.write(`error: ${error.message}\n`));
+    process.stdout.write(`${dim('watching for changes (Ctrl-C to stop)')}\n`);
+  };
+  await run(files);
+
+  // Watch the folder rather than each file: editors often replace a file instead of writing it.
+  const folders = files.length ? [...new Set(files.map((f) => resolve(f, '..')))] : [resolve(options.specsDir)];
+  const named = new Set(files.map((f) => resolve(f)));
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const watchers = folders.map((folder) =>
+    watch(folder, (_event, name) => {
+      if (!name || !/\.ya?ml$/.test(name.toString())) return;
+      const path = join(folder, name.toString());
+      if (named.size && !named.has(resolve(path))) return;
+      pending.add(path);
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const changed = [...pending].filter((p) => existsSync(p)); // a deleted spec has nothing to compile
+        pending.clear();
+        if (changed.length) void run(changed.map((p) => (named.size ? p : join(options.specsDir, basename(p)))));
+      }, SETTLE_MS);
+    }),
+  );
+  await new Promise<void>((done) => process.once('SIGINT', done));
+  watchers.forEach((w) => w.close());
+  clearTimeout(timer);
+  return 0;
+}
