@@ -33,7 +33,7 @@ export interface BenchOptions {
  * Seconds after which no further repetition starts. The pure-JS cpu backend takes seconds per
  * batch, so it gets less; together they keep a default run within about five minutes.
  */
-const BUDGET_SECONDS = { 'wasm-2': 90, 'wasm-1': 90, cpu: 40, node: 90, torch: 60 };
+const BUDGET_SECONDS = { 'wasm-2': 90, 'wasm-1': 90, 'wasm-dp2': 90, cpu: 40, node: 90, torch: 60 };
 /** The peer reimplements one architecture; for other specs a ratio would compare different models. */
 const PEER_MODEL = 'mnist-cnn';
 const PYTHONS = ['/usr/bin/python3', 'python3'];

@@ -2,7 +2,9 @@
 // the PyTorch peer prints, and what the parent assembles. Plain data, so JSON round-trips it.
 
 /** The tfjs backend configurations measured, each in its own child process (backends are process-global). */
-export const WORKER_CONFIGS = ['wasm-2', 'wasm-1', 'cpu', 'node'] as const;
+// 'wasm-dp2' is data-parallel training (src/train/parallel): 2 worker threads with a 1-thread
+// wasm backend each, the gradients averaged on the main thread.
+export const WORKER_CONFIGS = ['wasm-2', 'wasm-1', 'wasm-dp2', 'cpu', 'node'] as const;
 export type WorkerConfig = (typeof WORKER_CONFIGS)[number];
 
 /** One repetition: a timed training run of some batches, then timed inference. */

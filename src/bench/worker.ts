@@ -12,13 +12,17 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { buildModel } from '../emit/live.js';
 import { lowerTraining } from '../lower.js';
 import { modelInputShape, sliceBatch } from '../train/batches.js';
+import { createGradientPool, type GradientPool } from '../train/parallel/pool.js';
 import { trainModel } from '../train/trainer.js';
 import type { TrainingConfig } from '../types.js';
 import type { RepMeasurement, RuntimeResult, WorkerConfig, WorkerPlan } from './types.js';
 
-const BACKENDS: Record<WorkerConfig, { preference: BackendPreference; threads?: number }> = {
+/** `workers`: data-parallel training over that many worker threads; `threads` is then per worker. */
+const BACKENDS: Record<WorkerConfig, { preference: BackendPreference; threads?: number; workers?: number }> = {
   'wasm-2': { preference: 'wasm', threads: 2 },
   'wasm-1': { preference: 'wasm', threads: 1 },
+  // The main thread only gathers batches and applies Adam, so 1 thread there too.
+  'wasm-dp2': { preference: 'wasm', threads: 1, workers: 2 },
   cpu: { preference: 'cpu' },
   node: { preference: 'node' },
 };
@@ -39,10 +43,10 @@ function head(split: DataSplit, count: number, pixels: number): DataSplit {
 }
 
 /** A training run over exactly `batches` batches: one epoch, no validation, nothing saved. */
-async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec'>> {
+async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number, pool?: GradientPool): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec'>> {
   const pixels = data.imageShape.reduce((a, b) => a * b, 1);
   const subset = { ...data, train: head(data.train, batches * cfg.batchSize, pixels) };
-  const result = await trainModel(model, subset, { ...cfg, epochs: 1, validationSplit: 0 });
+  const result = await trainModel(model, subset, { ...cfg, epochs: 1, validationSplit: 0 }, pool ? { pool } : {});
   // samplesPerSec counts time inside the batch loop only, as `netspec train` reports it.
   return { trainSamples: result.samplesSeen, trainSeconds: result.samplesSeen / result.samplesPerSec, trainSamplesPerSec: result.samplesPerSec };
 }
@@ -68,7 +72,7 @@ async function timeInference(model: tf.LayersModel, test: DataSplit, batches: nu
 export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise<RuntimeResult> {
   const started = performance.now();
   const base = { id: config, reps: [] as RepMeasurement[] };
-  const { preference, threads } = BACKENDS[config];
+  const { preference, threads, workers } = BACKENDS[config];
   let backend;
   try {
     backend = await selectBackend(preference, threads ? { threads } : {});
@@ -91,7 +95,10 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
   const model = buildModel(compiled.model, { seed: cfg.seed });
 
   // Warm-up: first calls compile wasm kernels, allocate Adam's slots and fill caches.
-  await timeTraining(model, data, cfg, warmupBatches);
+  // One pool for warm-up and all repetitions: fresh workers would spend the first batches of
+  // every repetition warming up their own backends, which the in-process configs do only once.
+  const pool = workers ? await createGradientPool(model, { workers, loss: cfg.loss }) : undefined;
+  await timeTraining(model, data, cfg, warmupBatches, pool);
   await timeInference(model, data.test, 1, plan.inferBatchSize);
 
   const reps: RepMeasurement[] = [];
@@ -102,16 +109,17 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
       truncated = `${rep} of ${plan.reps} repetitions: the ${plan.budgetSeconds} s time budget ran out`;
       break;
     }
-    const train = await timeTraining(model, data, cfg, batches);
+    const train = await timeTraining(model, data, cfg, batches, pool);
     const infer = await timeInference(model, data.test, inferBatches, plan.inferBatchSize);
     reps.push({ ...train, ...infer });
   }
+  await pool?.close();
   model.dispose();
   const used = await threadsInUse(backend.name);
   return {
     ...base,
     status: 'ok',
-    reason: backend.reason,
+    reason: workers ? `${workers} data-parallel workers, each ${backend.reason.replace(/^wasm requested with --backend /, 'wasm ')}` : backend.reason,
     backend: backend.name,
     ...(used !== undefined ? { threads: used } : {}),
     batchSize: cfg.batchSize,

@@ -8,7 +8,7 @@ import { renderSummary } from '../emit/summary.js';
 import { lowerTraining } from '../lower.js';
 import { trainAndRecord } from '../train/index.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
-import { EXIT, printDiagnostics, UserError } from './errors.js';
+import { EXIT, printDiagnostics, UsageError, UserError } from './errors.js';
 import { interruptOnSigint } from './interrupt.js';
 import { reportAfterTrain } from './report-command.js';
 import { asUserError, chooseBackend, finishRun } from './run-output.js';
@@ -22,6 +22,8 @@ export interface TrainFlags {
   out: string;
   seed?: number;
   threads?: number;
+  /** Data-parallel worker threads (experimental); 1 or omitted trains in-process. */
+  workers?: number;
   /** Size limits checked at compile time, before any tensor is allocated (default: DEFAULT_LIMITS). */
   maxParams?: number;
   maxActivations?: number;
@@ -49,7 +51,18 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
   const model = compiled.model;
   const cfg = resolveTraining(model, flags);
 
-  const backend = await chooseBackend(flags.backend, flags.threads ? { threads: flags.threads } : {});
+  // With data-parallel workers the main thread only applies the update: a threaded backend
+  // here would just compete with the workers for the cores.
+  const parallel = flags.workers !== undefined && flags.workers > 1;
+  // Workers send back gradients only: batch norm's moving statistics would never reach the
+  // main model, and each worker would draw its own dropout masks. Refuse rather than differ.
+  const unsupported = model.layers.filter((l) => l.node.kind === 'batch_norm' || l.node.kind === 'dropout');
+  if (parallel && unsupported.length) {
+    const names = unsupported.map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`).join(', ');
+    throw new UsageError(`--workers does not support batch_norm or dropout layers yet; ${spec} has ${names}. Train without --workers`);
+  }
+  const threads = flags.threads ?? (parallel ? 1 : undefined);
+  const backend = await chooseBackend(flags.backend, threads ? { threads } : {});
   process.stdout.write(`${dim('backend:')} ${bold(backend.name)} (${backend.reason})\n\n`);
   process.stdout.write(`${renderSummary(model)}\n\n`);
 
@@ -69,12 +82,14 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
       backend: backend.name,
       runsRoot: flags.out,
       signal: interrupt.signal,
+      ...(parallel ? { workers: flags.workers } : {}),
       onRunDir: (dir) => process.stdout.write(`${dim('run folder:')} ${dir}\n`),
     });
     const { training } = run;
     process.stdout.write(
       `\ntrained ${training.history.length} epoch(s) in ${training.seconds.toFixed(1)} s, ` +
-        `${Math.round(training.samplesPerSec).toLocaleString('en-US')} samples/s on ${backend.name}\n`,
+        `${Math.round(training.samplesPerSec).toLocaleString('en-US')} samples/s on ${backend.name}` +
+        `${parallel ? ` (${flags.workers} data-parallel workers)` : ''}\n`,
     );
     await reportAfterTrain(run.dir, model);
     return finishRun(run);

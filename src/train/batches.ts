@@ -19,7 +19,12 @@ export function sampleSize(inputShape: readonly number[]): number {
  * copied by subarray into one buffer, which is then handed to tf without another copy.
  */
 export function gatherBatch(split: DataSplit, order: Uint32Array, start: number, end: number, inputShape: readonly number[]): Batch {
-  const size = sampleSize(inputShape);
+  const { pixels, labels } = gatherArrays(split, order, start, end, sampleSize(inputShape));
+  return { x: tf.tensor(pixels, [end - start, ...inputShape], 'float32'), y: tf.tensor1d(labels, 'int32') };
+}
+
+/** The same batch as plain arrays: data-parallel training ships them to worker threads. */
+export function gatherArrays(split: DataSplit, order: Uint32Array, start: number, end: number, size: number): { pixels: Float32Array; labels: Int32Array } {
   const n = end - start;
   const pixels = new Float32Array(n * size);
   const labels = new Int32Array(n);
@@ -28,7 +33,7 @@ export function gatherBatch(split: DataSplit, order: Uint32Array, start: number,
     pixels.set(split.images.subarray(sample * size, (sample + 1) * size), i * size);
     labels[i] = split.labels[sample]!;
   }
-  return { x: tf.tensor(pixels, [n, ...inputShape], 'float32'), y: tf.tensor1d(labels, 'int32') };
+  return { pixels, labels };
 }
 
 /** Batch of the contiguous samples [start, end): evaluation needs no shuffling, so no copy either. */

@@ -42,6 +42,8 @@ export interface TrainAndRecordOptions {
   progress?: ProgressDisplay | null;
   /** Called with the run folder as soon as it exists, so a caller can print it before training starts. */
   onRunDir?: (dir: string) => void;
+  /** Data-parallel worker threads, passed to trainModel. */
+  workers?: number;
 }
 
 export interface RecordedRun {
@@ -93,6 +95,7 @@ export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<Recor
     training = await trainModel(model, dataset, cfg, {
       out: dir,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       ...(display ? { onProgress: display.onProgress, onEpochEnd: display.onEpochEnd } : {}),
     });
   } finally {

@@ -6,13 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkInputFits, DataError, type Dataset } from '../data/datasets.js';
 import type { TrainingConfig } from '../types.js';
-import { gatherBatch, modelInputShape, modelOutputClasses, sampleSize } from './batches.js';
+import { gatherArrays, gatherBatch, modelInputShape, modelOutputClasses, sampleSize } from './batches.js';
 import { evaluateModel } from './evaluate.js';
 import { accuracy, lossFunction } from './losses.js';
 import { saveCheckpoint, type NamedTensor, type TrainingPosition, type TrainingState } from './checkpoint.js';
 import { writeMetrics, type EpochMetrics } from './metrics.js';
 import { createOptimizer } from './optimizers.js';
 import { mulberry32, shuffledIndices } from './rng.js';
+import { createParallelStepper, type GradientPool, type ParallelStepper } from './parallel/pool.js';
 
 export interface BatchProgress {
   epoch: number;
@@ -38,6 +39,13 @@ export interface TrainOptions {
   out?: string;
   /** Continue from a checkpoint (see checkpoint.ts) instead of starting at epoch 1. */
   resume?: ResumePoint;
+  /**
+   * Data-parallel training over this many worker threads (each with its own single-threaded
+   * wasm backend), see parallel/pool.ts. Omitted or 1: the ordinary in-process step.
+   */
+  workers?: number;
+  /** Data-parallel training on an already started pool (left running afterwards); overrides `workers`. */
+  pool?: GradientPool;
 }
 
 export interface ResumePoint {
@@ -152,11 +160,38 @@ export async function trainModel(
   // registered anywhere in tf, including those of other models alive in the process.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const batches = Math.ceil(trainCount / cfg.batchSize);
+  const stepper: ParallelStepper | undefined = opts.pool
+    ? await createParallelStepper(model, optimizer, opts.pool)
+    : opts.workers !== undefined && opts.workers > 1
+      ? await createParallelStepper(model, optimizer, { workers: opts.workers, loss: cfg.loss })
+      : undefined;
   const history: EpochMetrics[] = [...(opts.resume?.history ?? [])];
   const started = performance.now();
   let lastGood = snapshotWeights(model);
   let samplesSeen = start.samplesSeen;
   let batchSeconds = 0;
+
+  /** One in-process step on the samples order[start..end); returns the batch's loss and accuracy. */
+  const localStep = async (order: Uint32Array, start: number, end: number): Promise<[number, number]> => {
+    const { loss, acc } = tf.tidy(() => {
+      const { x, y } = gatherBatch(dataset.train, order, start, end, inputShape);
+      let batchAccuracy: tf.Scalar | undefined;
+      const batchLoss = optimizer.minimize(
+        () => {
+          const probs = model.apply(x, { training: true }) as tf.Tensor2D;
+          // Kept, because minimize() disposes everything its function creates except the loss.
+          batchAccuracy = tf.keep(accuracy(y, probs));
+          return computeLoss(y, probs);
+        },
+        true,
+        variables,
+      ) as tf.Scalar;
+      return { loss: batchLoss, acc: batchAccuracy! };
+    });
+    const values = (await Promise.all([loss.data(), acc.data()])).map((d) => d[0]!) as [number, number];
+    tf.dispose([loss, acc]);
+    return values;
+  };
 
   /** Rolls back to the last good weights and builds the error to throw. */
   const diverged = (what: string, epoch: number): TrainingDivergedError => {
@@ -210,23 +245,9 @@ export async function trainModel(
         const start = (batch - 1) * cfg.batchSize;
         const end = Math.min(trainCount, start + cfg.batchSize);
 
-        const { loss, acc } = tf.tidy(() => {
-          const { x, y } = gatherBatch(dataset.train, order, start, end, inputShape);
-          let batchAccuracy: tf.Scalar | undefined;
-          const batchLoss = optimizer.minimize(
-            () => {
-              const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-              // Kept, because minimize() disposes everything its function creates except the loss.
-              batchAccuracy = tf.keep(accuracy(y, probs));
-              return computeLoss(y, probs);
-            },
-            true,
-            variables,
-          ) as tf.Scalar;
-          return { loss: batchLoss, acc: batchAccuracy! };
-        });
-        const [lossValue, accuracyValue] = (await Promise.all([loss.data(), acc.data()])).map((d) => d[0]!) as [number, number];
-        tf.dispose([loss, acc]);
+        const [lossValue, accuracyValue] = stepper
+          ? await parallelStep(stepper, dataset.train, order, start, end, size)
+          : await localStep(order, start, end);
 
         if (!Number.isFinite(lossValue)) {
           throw diverged(`the loss became ${lossValue} at epoch ${epoch}, batch ${batch}/${batches}`, epoch);
@@ -280,7 +301,15 @@ export async function trainModel(
   } finally {
     tf.dispose(lastGood);
     optimizer.dispose();
+    await stepper?.close();
   }
+}
+
+/** One data-parallel step: the workers compute the gradients, the pool applies the update here. */
+async function parallelStep(stepper: ParallelStepper, split: Dataset['train'], order: Uint32Array, start: number, end: number, size: number): Promise<[number, number]> {
+  const { pixels, labels } = gatherArrays(split, order, start, end, size);
+  const { loss, accuracy } = await stepper.step(pixels, labels);
+  return [loss, accuracy];
 }
 
 /**
