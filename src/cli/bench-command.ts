@@ -4,26 +4,18 @@
 import { Option, type Command } from 'commander';
 import { positiveInt } from './args.js';
 import { existsSync } from 'node:fs';
-import { runBench } from '../bench/run.js';
+import { runBench, type BenchOptions } from '../bench/run.js';
 import { RESULT_MARKER, WORKER_CONFIGS, type WorkerConfig } from '../bench/types.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { dim, green } from './style.js';
 
 const DEFAULT_SPEC = 'specs/mnist-cnn.yaml';
 
-const count = positiveInt;
-
-interface BenchFlags {
-  reps: number;
-  batches: number;
-  inferBatches: number;
-  inferBatchSize: number;
-  json?: string;
-  torch: boolean;
-  python?: string;
+/** The command's options: the bench's own settings, plus the child-process mode. */
+type BenchFlags = Pick<BenchOptions, 'reps' | 'batches' | 'inferBatches' | 'inferBatchSize' | 'json' | 'torch' | 'python'> & {
   worker?: WorkerConfig;
   budget: number;
-}
+};
 
 export async function benchCommand(spec: string, o: BenchFlags): Promise<number> {
   if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
@@ -51,15 +43,15 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .command('bench')
     .description('measure training and inference samples/s per backend, next to PyTorch, and the startup time')
     .argument('[spec]', 'spec file', DEFAULT_SPEC)
-    .addOption(new Option('--reps <n>', 'timed repetitions per measurement (the median is shown)').argParser(count).default(3))
-    .addOption(new Option('--batches <n>', 'training batches per repetition (cpu runs at most 2)').argParser(count).default(20))
-    .addOption(new Option('--infer-batches <n>', 'inference batches per repetition').argParser(count).default(4))
-    .addOption(new Option('--infer-batch-size <n>', 'samples per inference batch').argParser(count).default(256))
+    .addOption(new Option('--reps <n>', 'timed repetitions per measurement (the median is shown)').argParser(positiveInt).default(3))
+    .addOption(new Option('--batches <n>', 'training batches per repetition (cpu runs at most 2)').argParser(positiveInt).default(20))
+    .addOption(new Option('--infer-batches <n>', 'inference batches per repetition').argParser(positiveInt).default(4))
+    .addOption(new Option('--infer-batch-size <n>', 'samples per inference batch').argParser(positiveInt).default(256))
     .option('--json <file>', 'where to write the JSON record (default: bench-results/bench-<timestamp>.json)')
     .option('--no-torch', 'do not run the PyTorch peer')
     .option('--python <exe>', 'python with torch for the peer (default: /usr/bin/python3, then python3)')
     .addOption(new Option('--worker <config>', 'internal: measure one configuration and print JSON').choices([...WORKER_CONFIGS]).hideHelp())
-    .addOption(new Option('--budget <seconds>', 'internal: worker time budget').argParser(count).default(90).hideHelp())
+    .addOption(new Option('--budget <seconds>', 'internal: worker time budget').argParser(positiveInt).default(90).hideHelp())
     .addHelpText('after', '\nExamples:\n  $ netspec bench\n  $ netspec bench --reps 5 --json bench-results/today.json\n  $ netspec bench --no-torch --batches 10')
     .action(async (spec: string, o: BenchFlags) => setExit(await benchCommand(spec, o)));
 }

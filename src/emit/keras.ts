@@ -2,26 +2,14 @@
 // handlebars template. Layers come from each LayerDef's `keras` description; spec strings
 // enter the output only as literals made by pyString, identifiers are checked, and nothing
 // from a spec is ever written into a comment.
-import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import Handlebars from 'handlebars';
 import { layerDef } from '../layers/registry.js';
 import { KernelInit, type ConfigValue } from '../layers/types.js';
 import { assertPyIdentifier, PyCode, pyLiteral, pyNumber, pyString, PyTuple, type PyValue } from '../lib/py-literal.js';
 import { lowerTraining } from '../lower.js';
+import { codeTemplate } from './templates.js';
 import type { InferredModel, OptimizerConfig, TrainingConfig } from '../types.js';
 import { kerasActivation, kerasCallArgs } from './keras-api.js';
-
-let template: Handlebars.TemplateDelegate | undefined;
-
-function kerasTemplate(): Handlebars.TemplateDelegate {
-  // No HTML escaping: every value handed to the template is already Python source.
-  template ??= Handlebars.compile(readFileSync(new URL('./templates/keras.hbs', import.meta.url), 'utf8'), {
-    noEscape: true,
-    strict: true,
-  });
-  return template;
-}
 
 /** Shapes and kernel sizes become tuples, as Keras code writes them. */
 function toPy(value: ConfigValue): PyValue {
@@ -96,7 +84,7 @@ export function emitKeras(model: InferredModel, source: string): string {
   const descriptions = model.layers.filter((l) => l.node.description !== undefined);
   const { trainable, nonTrainable } = model.totals;
 
-  return kerasTemplate()({
+  return codeTemplate('keras')({
     sourceLiteral: pyString(source),
     sha256Literal: pyString(model.ir.source.sha256.replace(/[^0-9a-f]/g, '')),
     nameLiteral: pyString(model.ir.name),

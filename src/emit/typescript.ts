@@ -1,23 +1,11 @@
 // Emitter: a strict TypeScript module that builds the model with tfjs, from a handlebars
 // template. Spec strings enter the output only as literals made by tsString; identifiers are
 // derived from the validated slug and checked.
-import { readFileSync } from 'node:fs';
-import Handlebars from 'handlebars';
 import { assertIdentifier, pascalCase, TsCode, tsLiteral, tsString, type TsValue } from '../lib/ts-literal.js';
 import { KernelInit, type ConfigValue } from '../layers/types.js';
+import { codeTemplate } from './templates.js';
 import type { InferredModel } from '../types.js';
 import { layerConfig } from './live.js';
-
-let template: Handlebars.TemplateDelegate | undefined;
-
-function typescriptTemplate(): Handlebars.TemplateDelegate {
-  // Compiled without HTML escaping: every value handed to it is already a TypeScript literal.
-  template ??= Handlebars.compile(readFileSync(new URL('./templates/typescript.hbs', import.meta.url), 'utf8'), {
-    noEscape: true,
-    strict: true,
-  });
-  return template;
-}
 
 export function builderName(modelName: string): string {
   return assertIdentifier(`build${pascalCase(modelName)}`);
@@ -58,7 +46,7 @@ export function emitTypeScript(model: InferredModel, source: string): string {
     }),
   );
   const { trainable, nonTrainable } = model.totals;
-  return typescriptTemplate()({
+  return codeTemplate('typescript')({
     sourceLiteral: tsString(source),
     sha256: model.ir.source.sha256.replace(/[^0-9a-f]/g, ''),
     nameLiteral: tsString(model.ir.name),
