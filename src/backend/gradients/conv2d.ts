@@ -14,6 +14,7 @@
  * `fastConvSupported` first and otherwise use the stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
+import { filterGradSimd } from '../simd/ops.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -59,8 +60,12 @@ export function convGeometry(
 /**
  * dL/dFilter. dW[i,j,c,o] = sum_{n,p,q} xpad[n, p*sh+i, q*sw+j, c] * dy[n,p,q,o].
  *
- * Two equivalent formulations; measured on wasm (batch 64, target model):
- *  - few input channels (first layer, cin <= 4): im2col in channel-first
+ * Three equivalent formulations; measured on wasm (batch 64, target model):
+ *  - few input channels (first layer, cin <= 4) on wasm: a SIMD loop over x
+ *    and dy in place (simd/kernels.wat, filterGrad9), nine taps per pass.
+ *    XNNPACK's matmul would re-pack all of dy as its "weights" every step and
+ *    runs on one thread in tfjs, so the direct loop wins (see simd/ops.ts).
+ *  - few input channels elsewhere (cpu, or no wasm SIMD): im2col in channel-first
  *    layout: one StridedSlice per filter tap of x^T [cin,n,h,w], stacked into
  *    cols^T [kh*kw*cin, n*ho*wo], then one plain MatMul with dy [n*ho*wo, cout]
  *    (2 ms vs 7 ms for the conv form). The natural [m, k] im2col layout would
@@ -80,9 +85,11 @@ export function conv2dFilterGrad(
     const { top, bottom, left, right } = info.padInfo;
     const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
     const xp = pads.flat().some((v) => v > 0) ? tf.pad(x, pads) : x;
-    return filterShape[2] <= 4
-      ? filterGradIm2col(xp, dy, filterShape, info)
-      : filterGradConv(xp, dy, filterShape, info);
+    if (filterShape[2] > 4) return filterGradConv(xp, dy, filterShape, info);
+    const direct = filterGradSimd(tf.backend(), xp, dy, filterShape, [info.strideHeight, info.strideWidth]);
+    return direct != null
+      ? (tf.engine().makeTensorFromTensorInfo(direct) as tf.Tensor4D)
+      : filterGradIm2col(xp, dy, filterShape, info);
   });
 }
 

@@ -91,7 +91,7 @@ export function maxPoolGradInto(x: Float32Array, dy: Float32Array, dx: Float32Ar
 }
 
 /** 2x2 windows, stride 2, every window fully inside the input (no padding). */
-function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
+export function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
   return (
     info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
     info.padInfo.top === 0 && info.padInfo.left === 0 &&

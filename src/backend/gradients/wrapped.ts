@@ -10,10 +10,14 @@
  *  - MaxPoolGrad (wasm, cpu): pool.ts. On wasm it is also a correctness fix.
  *  - Sum over leading axes (wasm): reduce.ts (conv bias gradients).
  *  - BatchMatMul with transposeA/B (wasm): matmul.ts (dense layer backward).
+ *  - Add of a bias row (wasm): simd/kernels.wat, in place on the heap.
+ *  - Identity and same-dtype Cast (wasm): aliases instead of copies.
+ *  - MaxPoolGrad with 2x2 windows on wasm: simd/kernels.wat first.
  */
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
-import { fastMaxPoolGradSupported, maxPoolGradInto, poolGeometry, type PoolAttrs } from './pool.js';
+import { fastMaxPoolGradSupported, isPlain2x2, maxPoolGradInto, poolGeometry, type PoolAttrs } from './pool.js';
+import { addRowVectorSimd, maxPoolGrad2x2Simd } from '../simd/ops.js';
 import { leadingAxesCount, sumRowsInto } from './reduce.js';
 import { transposedOperand } from './matmul.js';
 
@@ -48,8 +52,11 @@ const maxPoolGrad = (backendName: string) =>
     const poolAttrs = attrs as unknown as PoolAttrs;
     if (dy == null || input == null || !allFloat32([dy, input])) return null;
     if (!fastMaxPoolGradSupported(input.shape, dy.shape, poolAttrs)) return null;
+    const info = poolGeometry(input.shape, poolAttrs);
+    const simd = isPlain2x2(info) ? maxPoolGrad2x2Simd(backend, input, dy) : null;
+    if (simd != null) return simd;
     const io = floatKernelIO(backend, [input, dy], input.shape);
-    maxPoolGradInto(io.inputs[0]!, io.inputs[1]!, io.out, poolGeometry(input.shape, poolAttrs));
+    maxPoolGradInto(io.inputs[0]!, io.inputs[1]!, io.out, info);
     return io.finish();
   });
 
@@ -91,13 +98,51 @@ const batchMatMul = (backendName: string) =>
     }
   });
 
+const add = (backendName: string) =>
+  wrap('Add', backendName, () => ({ inputs, backend }) => {
+    const { a, b } = inputs;
+    return a == null || b == null ? null : addRowVectorSimd(backend, a, b);
+  });
+
+/** The output shares the input's data: wasm's Identity copies every element. */
+function alias(backend: unknown, x: tf.TensorInfo): tf.TensorInfo {
+  (backend as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+const hasIncRef = (backend: unknown) => typeof (backend as { incRef?: unknown }).incRef === 'function';
+
+// Identity and same-type Cast as aliases, as the cpu backend already does:
+// tensors are immutable and kernels never write into their inputs, so two
+// tensors may share one buffer (Reshape already does on wasm). The wasm
+// kernels copy instead: ~2 ms per training step of the target model.
+const identity = (backendName: string) =>
+  wrap('Identity', backendName, () => ({ inputs, backend }) => {
+    const { x } = inputs;
+    return x == null || x.dtype === 'string' || !hasIncRef(backend) ? null : alias(backend, x);
+  });
+
+const cast = (backendName: string) =>
+  wrap('Cast', backendName, () => ({ inputs, attrs, backend }) => {
+    const { x } = inputs;
+    if (x == null || x.dtype === 'string' || attrs?.dtype !== x.dtype || !hasIncRef(backend)) return null;
+    return alias(backend, x);
+  });
+
 /** Kernel names this module wraps, per backend. */
 export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
-  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul'],
+  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul', 'Add', 'Identity', 'Cast'],
   cpu: ['MaxPoolGrad'],
 };
 
-const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = { MaxPoolGrad: maxPoolGrad, Sum: sum, BatchMatMul: batchMatMul };
+const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = {
+  MaxPoolGrad: maxPoolGrad,
+  Sum: sum,
+  BatchMatMul: batchMatMul,
+  Add: add,
+  Identity: identity,
+  Cast: cast,
+};
 
 /**
  * Register the wrappers for `backendName`. Returns a function that puts the

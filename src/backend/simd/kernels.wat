@@ -1,0 +1,203 @@
+;; Training kernels in WebAssembly SIMD, run on the wasm backend's own heap.
+;;
+;; The module imports the tfjs wasm backend's memory, so every pointer below
+;; is the byte offset of a tensor in that heap (BackendWasm.getMemoryOffset):
+;; nothing is copied in or out. The build also makes a copy of this module
+;; whose memory is not `shared`, for the single-threaded tfjs build (an
+;; import must match the memory's kind). All tensors are float32, row-major
+;; (NHWC).
+;;
+;; Why here and not in JS: these loops are dominated by data-dependent
+;; compares (max pooling) or by multiply-adds over long rows; JS runs the
+;; first as unpredictable branches and the second one float at a time. Here
+;; four channels go through each instruction, selects are branch-free, and
+;; the results are bit-for-bit those of the JS/TensorFlow definitions (see
+;; each function).
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; dx for 2x2 max pooling with stride 2 and no padding.
+  ;; Each window's gradient goes to its FIRST maximum in row-major window
+  ;; order under a strict `>` starting from -Infinity (TensorFlow's and the
+  ;; tfjs cpu kernel's rule): NaN never wins, a window of NaN or -Infinity
+  ;; only gets no gradient, and the gradient bits are copied, not multiplied.
+  ;; Needs c % 4 == 0. Rows/columns no window covers (odd h or w) get 0.
+  (func (export "maxPoolGrad2x2")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $ho i32) (param $wo i32)
+    (local $cb i32) (local $row i32) (local $base i32) (local $end i32)
+    (local $a i32) (local $stop i32) (local $g i32) (local $oy i32) (local $ox i32) (local $b i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $best v128) (local $idx v128) (local $m v128) (local $gv v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $w) (local.get $cb)))
+    (if (i32.or (i32.ne (local.get $h) (i32.shl (local.get $ho) (i32.const 1)))
+                (i32.ne (local.get $w) (i32.shl (local.get $wo) (i32.const 1))))
+      (then (memory.fill (local.get $dx) (i32.const 0)
+              (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $row)))))
+    (local.set $g (local.get $dy))
+    (local.set $b (i32.const 0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $ydone (loop $yloop
+        (br_if $ydone (i32.ge_u (local.get $oy) (local.get $ho)))
+        ;; byte offset of the window row: (b*h + 2*oy) * row
+        (local.set $base (i32.mul
+          (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.shl (local.get $oy) (i32.const 1)))
+          (local.get $row)))
+        (local.set $ox (i32.const 0))
+        (block $xdone (loop $xloop
+          (br_if $xdone (i32.ge_u (local.get $ox) (local.get $wo)))
+          (local.set $a (i32.add (local.get $base) (i32.mul (i32.shl (local.get $ox) (i32.const 1)) (local.get $cb))))
+          (local.set $stop (i32.add (local.get $a) (local.get $cb)))
+          (block $kdone (loop $kloop
+            (br_if $kdone (i32.ge_u (local.get $a) (local.get $stop)))
+            (local.set $v0 (v128.load (i32.add (local.get $x) (local.get $a))))
+            (local.set $v1 (v128.load (i32.add (local.get $x) (i32.add (local.get $a) (local.get $cb)))))
+            (local.set $v2 (v128.load (i32.add (local.get $x) (i32.add (local.get $a) (local.get $row)))))
+            (local.set $v3 (v128.load (i32.add (local.get $x) (i32.add (i32.add (local.get $a) (local.get $row)) (local.get $cb)))))
+            (local.set $best (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $idx (v128.const i32x4 -1 -1 -1 -1))
+            ;; tap t replaces the running maximum only where strictly greater
+            (local.set $m (f32x4.gt (local.get $v0) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v0) (local.get $best) (local.get $m)))
+            (local.set $idx (v128.bitselect (v128.const i32x4 0 0 0 0) (local.get $idx) (local.get $m)))
+            (local.set $m (f32x4.gt (local.get $v1) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v1) (local.get $best) (local.get $m)))
+            (local.set $idx (v128.bitselect (v128.const i32x4 1 1 1 1) (local.get $idx) (local.get $m)))
+            (local.set $m (f32x4.gt (local.get $v2) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v2) (local.get $best) (local.get $m)))
+            (local.set $idx (v128.bitselect (v128.const i32x4 2 2 2 2) (local.get $idx) (local.get $m)))
+            (local.set $m (f32x4.gt (local.get $v3) (local.get $best)))
+            (local.set $idx (v128.bitselect (v128.const i32x4 3 3 3 3) (local.get $idx) (local.get $m)))
+            (local.set $gv (v128.load (local.get $g)))
+            (v128.store (i32.add (local.get $dx) (local.get $a))
+              (v128.and (local.get $gv) (i32x4.eq (local.get $idx) (v128.const i32x4 0 0 0 0))))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $a) (local.get $cb)))
+              (v128.and (local.get $gv) (i32x4.eq (local.get $idx) (v128.const i32x4 1 1 1 1))))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $a) (local.get $row)))
+              (v128.and (local.get $gv) (i32x4.eq (local.get $idx) (v128.const i32x4 2 2 2 2))))
+            (v128.store (i32.add (local.get $dx) (i32.add (i32.add (local.get $a) (local.get $row)) (local.get $cb)))
+              (v128.and (local.get $gv) (i32x4.eq (local.get $idx) (v128.const i32x4 3 3 3 3))))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (br $kloop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $xloop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $yloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop)))
+  )
+
+  ;; Filter gradient of a convolution for up to nine filter taps at once:
+  ;;   out[t, o] = sum over (b, p, q) of x[window(b, p, q) + tap t] * dy[b, p, q, o]
+  ;; x is the (already padded) input [n, hp, wp, cin]; window(b, p, q) is the
+  ;; byte offset of element [b, p*sh, q*sw, 0]; o0..o8 are the taps' byte
+  ;; offsets inside a window ((i*wp + j)*cin + c) * 4. out is [9, cout] and is
+  ;; overwritten; rows of taps the caller does not need are computed from
+  ;; whatever offset it passed and ignored. Needs cout % 4 == 0.
+  ;; Loop order: one output row (b, p) at a time, four output channels at a
+  ;; time, so the nine accumulators stay in registers across the row.
+  (func (export "filterGrad9")
+    (param $x i32) (param $dy i32) (param $out i32)
+    (param $n i32) (param $hp i32) (param $wp i32) (param $cin i32)
+    (param $ho i32) (param $wo i32) (param $cout i32) (param $sh i32) (param $sw i32)
+    (param $o0 i32) (param $o1 i32) (param $o2 i32) (param $o3 i32) (param $o4 i32)
+    (param $o5 i32) (param $o6 i32) (param $o7 i32) (param $o8 i32)
+    (local $ob i32) (local $ocb i32) (local $xstep i32) (local $b i32) (local $p i32) (local $q i32)
+    (local $xrow i32) (local $dyrow i32) (local $xp i32) (local $dp i32) (local $acc i32)
+    (local $d v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128)
+    (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128)
+    (local.set $ocb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $xstep (i32.shl (i32.mul (local.get $sw) (local.get $cin)) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $ocb) (i32.const 9)))
+    (local.set $b (i32.const 0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
+        (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul
+          (i32.mul (i32.add (i32.mul (local.get $b) (local.get $hp)) (i32.mul (local.get $p) (local.get $sh))) (local.get $wp))
+          (local.get $cin)) (i32.const 2))))
+        (local.set $dyrow (i32.add (local.get $dy) (i32.mul
+          (i32.add (i32.mul (local.get $b) (local.get $ho)) (local.get $p))
+          (i32.mul (local.get $wo) (local.get $ocb)))))
+        (local.set $ob (i32.const 0))
+        (block $odone (loop $oloop
+          (br_if $odone (i32.ge_u (local.get $ob) (local.get $ocb)))
+          (local.set $acc (i32.add (local.get $out) (local.get $ob)))
+          (local.set $a0 (v128.load (local.get $acc)))
+          (local.set $a1 (v128.load (i32.add (local.get $acc) (local.get $ocb))))
+          (local.set $a2 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 2)))))
+          (local.set $a3 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3)))))
+          (local.set $a4 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 4)))))
+          (local.set $a5 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 5)))))
+          (local.set $a6 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 6)))))
+          (local.set $a7 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 7)))))
+          (local.set $a8 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 8)))))
+          (local.set $xp (local.get $xrow))
+          (local.set $dp (i32.add (local.get $dyrow) (local.get $ob)))
+          (local.set $q (i32.const 0))
+          (block $qdone (loop $qloop
+            (br_if $qdone (i32.ge_u (local.get $q) (local.get $wo)))
+            (local.set $d (v128.load (local.get $dp)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o0))))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o1))))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o2))))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o3))))))
+            (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o4))))))
+            (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o5))))))
+            (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o6))))))
+            (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o7))))))
+            (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o8))))))
+            (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
+            (local.set $dp (i32.add (local.get $dp) (local.get $ocb)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $qloop)))
+          (v128.store (local.get $acc) (local.get $a0))
+          (v128.store (i32.add (local.get $acc) (local.get $ocb)) (local.get $a1))
+          (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 2))) (local.get $a2))
+          (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3))) (local.get $a3))
+          (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 4))) (local.get $a4))
+          (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 5))) (local.get $a5))
+          (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 6))) (local.get $a6))
+          (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 7))) (local.get $a7))
+          (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 8))) (local.get $a8))
+          (local.set $ob (i32.add (local.get $ob) (i32.const 16)))
+          (br $oloop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $ploop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop)))
+  )
+
+  ;; out[r, j] = x[r, j] + v[j] for a row-major [rows, cols] x (a bias add).
+  ;; Needs cols % 4 == 0. The same single float32 add per element as the
+  ;; stock kernel, so results are identical.
+  (func (export "addRowVector")
+    (param $x i32) (param $v i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $cb i32) (local $end i32) (local $j i32) (local $src i32) (local $dst i32)
+    (local.set $cb (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $cb))))
+    (local.set $src (local.get $x))
+    (local.set $dst (local.get $out))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+        (v128.store (i32.add (local.get $dst) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $src) (local.get $j)))
+                     (v128.load (i32.add (local.get $v) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jloop)))
+      (local.set $src (i32.add (local.get $src) (local.get $cb)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $cb)))
+      (br $rloop)))
+  )
+)

@@ -1,0 +1,94 @@
+/**
+ * Kernel bodies that run kernels.wat on the wasm backend's heap. Each
+ * returns null when it does not apply (not the wasm backend, a shape the SIMD
+ * code does not cover), and the caller then takes its JS or stock path.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { heapOffset, simdKernelsFor } from './module.js';
+
+/** The parts of BackendWasm (tfjs-backend-wasm 4.x) used here. */
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
+  disposeData(dataId: object): boolean;
+}
+
+/** dx of a 2x2, stride-2, unpadded max pool over NHWC `input` (channels % 4 == 0). */
+export function maxPoolGrad2x2Simd(backend: unknown, input: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [n, h, w, c] = input.shape as [number, number, number, number];
+  const [, ho, wo] = dy.shape as [number, number, number, number];
+  if (simd == null || c % 4 !== 0) return null;
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput(input.shape, 'float32');
+  simd.maxPoolGrad2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), n, h, w, c, ho, wo);
+  return out;
+}
+
+/**
+ * a + b where one operand is a float32 tensor whose last axis has `c`
+ * entries (c % 4 == 0) and the other holds exactly c values (shape [c] or
+ * [1, ..., 1, c]): a conv or dense layer's bias add. Small tensors stay on
+ * the stock kernel, where the call overhead matters more than the loop.
+ */
+export function addRowVectorSimd(backend: unknown, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  if (simd == null || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const sizeA = tf.util.sizeFromShape(a.shape);
+  const sizeB = tf.util.sizeFromShape(b.shape);
+  const [big, vec] = sizeA >= sizeB ? [a, b] : [b, a];
+  const cols = big.shape[big.shape.length - 1] ?? 0;
+  const vecIsRow = vec.shape.length <= big.shape.length && vec.shape.every((d, i) => (i === vec.shape.length - 1 ? d === cols : d === 1));
+  if (!vecIsRow || cols % 4 !== 0 || cols === 0 || tf.util.sizeFromShape(big.shape) < 4096) return null;
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput(big.shape, 'float32');
+  const rows = tf.util.sizeFromShape(big.shape) / cols;
+  simd.addRowVector(heapOffset(backend, big), heapOffset(backend, vec), heapOffset(backend, out), rows, cols);
+  return out;
+}
+
+/** Taps per pass of filterGrad9. */
+const TAPS = 9;
+
+/**
+ * dL/dFilter of an NHWC conv, straight from the (already padded) input `xp`
+ * and `dy`: nine filter taps per pass over dy, four output channels per
+ * instruction. Meant for layers with few input channels, where the filter
+ * has few taps and the im2col/matmul form spends its time re-packing dy.
+ */
+export function filterGradSimd(
+  backend: unknown,
+  xp: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filterShape: [number, number, number, number],
+  strides: [number, number],
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [kh, kw, cin, cout] = filterShape;
+  if (simd == null || cout % 4 !== 0 || xp.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const [n, hp, wp] = xp.shape as [number, number, number, number];
+  const [, ho, wo] = dy.shape as [number, number, number, number];
+  const [sh, sw] = strides;
+  const offsets: number[] = [];
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let c = 0; c < cin; c++) offsets.push(((i * wp + j) * cin + c) * 4);
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput(filterShape, 'float32');
+  const scratch = heap.makeOutput([TAPS, cout], 'float32');
+  try {
+    const xAt = heapOffset(backend, xp);
+    const dyAt = heapOffset(backend, dy);
+    const scratchAt = heapOffset(backend, scratch);
+    for (let first = 0; first < offsets.length; first += TAPS) {
+      const group = offsets.slice(first, first + TAPS);
+      const taps = group.length;
+      while (group.length < TAPS) group.push(group[0]!); // rows computed and dropped
+      simd.filterGrad9(xAt, dyAt, scratchAt, n, hp, wp, cin, ho, wo, cout, sh, sw, ...group);
+      // Views only now: no allocation happens between here and their use.
+      const rows = heap.typedArrayFromHeap(scratch) as Float32Array;
+      (heap.typedArrayFromHeap(out) as Float32Array).set(rows.subarray(0, taps * cout), first * cout);
+    }
+    return out;
+  } finally {
+    heap.disposeData(scratch.dataId);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The SIMD kernels of src/backend/simd (kernels.wat on the wasm backend's
+ * heap) against independent references: the cpu backend's stock kernels and
+ * a loop written from the definition. Max pooling and the bias add must be
+ * bit-for-bit equal (they only select and add once); the filter gradient
+ * sums in a different order, so it gets the same tolerance as
+ * gradients.test.ts. Each case first checks that the SIMD path really ran
+ * (its op returns a tensor, not null).
+ *
+ * This process uses the single-threaded wasm build (unshared memory); the
+ * threaded build (shared memory) is checked in a child process.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { installFastGradients } from '../src/backend/gradients/index.js';
+import { simdKernelsFor } from '../src/backend/simd/module.js';
+import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd } from '../src/backend/simd/ops.js';
+import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
+import { filterGradByDefinition, poolInput, seededValues } from './simd-reference.js';
+import { ROOT } from './helpers.js';
+
+async function on<T>(backend: string, f: () => T): Promise<T> {
+  await tf.setBackend(backend);
+  return f();
+}
+
+/** Runs a SIMD op on the wasm backend and reads its result back. */
+function runSimd(op: (backend: unknown) => tf.TensorInfo | null): Float32Array {
+  const backend = tf.backend();
+  const out = op(backend);
+  assert.ok(out != null, 'the SIMD path was taken');
+  const t = tf.engine().makeTensorFromTensorInfo(out);
+  const v = t.dataSync() as Float32Array;
+  t.dispose();
+  return v;
+}
+
+test('kernels-wasm.ts is what kernels.wat assembles to (run `npm run build:wasm`)', async () => {
+  assert.equal(readFileSync(KERNELS_MODULE_PATH, 'utf8'), await buildKernelsModule());
+});
+
+test('the kernels load into the wasm backend only', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  installFastGradients('wasm');
+  assert.ok(simdKernelsFor(tf.backend()) != null, 'wasm');
+  assert.ok(await tf.setBackend('cpu'));
+  assert.equal(simdKernelsFor(tf.backend()), null, 'cpu');
+});
+
+const poolShapes: [number, number, number, number][] = [
+  [2, 6, 6, 4],
+  [2, 7, 9, 8], // odd sizes: the last row/column gets zero
+  [3, 26, 26, 32], // the target model's first pooling layer (smaller batch)
+];
+
+test('MaxPoolGrad 2x2: SIMD equals cpu stock bit for bit, including ties, NaN, -Infinity and -0', async () => {
+  for (const shape of poolShapes) {
+    for (const kind of ['random', 'relu', 'coarse', 'special'] as const) {
+      const xv = poolInput(shape, kind);
+      const grad = () => tf.tidy(() => {
+        const f = (t: tf.Tensor) => {
+          const y = tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid');
+          return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, 12), y.shape)));
+        };
+        return tf.grad(f)(tf.tensor4d(xv, shape)).dataSync() as Float32Array;
+      });
+      const ref = await on('cpu', grad);
+      const direct = await on('wasm', () => tf.tidy(() => {
+        const yShape: [number, number, number, number] = [shape[0], shape[1] >> 1, shape[2] >> 1, shape[3]];
+        const dy = tf.tensor4d(seededValues(tf.util.sizeFromShape(yShape), 12), yShape);
+        return runSimd((b) => maxPoolGrad2x2Simd(b, tf.tensor4d(xv, shape), dy));
+      }));
+      const label = `${shape} ${kind}`;
+      assert.deepEqual(Array.from(direct), Array.from(ref), `${label}: direct`);
+      assert.deepEqual(Array.from(await on('wasm', grad)), Array.from(ref), `${label}: through tf.grad`);
+    }
+  }
+});
+
+test('MaxPoolGrad 2x2: channels not a multiple of 4 are left to the JS loop', async () => {
+  await tf.setBackend('wasm');
+  tf.tidy(() => {
+    const x = tf.zeros([1, 4, 4, 3]);
+    const dy = tf.zeros([1, 2, 2, 3]);
+    assert.equal(maxPoolGrad2x2Simd(tf.backend(), x, dy), null);
+  });
+});
+
+interface FilterCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  cout: number;
+  strides: [number, number];
+  pad: 'valid' | 'same';
+}
+const filterCases: FilterCase[] = [
+  { x: [3, 28, 28, 1], k: [3, 3], cout: 32, strides: [1, 1], pad: 'valid' }, // the target model's first layer
+  { x: [2, 9, 8, 3], k: [3, 2], cout: 8, strides: [2, 2], pad: 'same' }, // 18 taps: two passes, padding
+  { x: [2, 10, 11, 2], k: [2, 2], cout: 4, strides: [2, 3], pad: 'valid' }, // fewer taps than a pass
+  { x: [1, 12, 12, 4], k: [5, 5], cout: 12, strides: [1, 1], pad: 'same' }, // 100 taps
+];
+
+test('conv filter gradient: SIMD matches the definition and cpu stock', async () => {
+  for (const c of filterCases) {
+    const label = `x=${c.x} k=${c.k} cout=${c.cout} s=${c.strides} ${c.pad}`;
+    const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cout];
+    const xv = seededValues(tf.util.sizeFromShape(c.x), 1);
+    const info = tf.backend_util.computeConv2DInfo(c.x, fShape, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+    const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
+    const dyv = seededValues(tf.util.sizeFromShape(dyShape), 2);
+    // d/dW of sum(conv2d(x, W) * dy) is the filter gradient for output gradient dy.
+    const viaGrad = () => tf.tidy(() => {
+      const x = tf.tensor4d(xv, c.x);
+      const dy = tf.tensor4d(dyv, dyShape);
+      const f = (w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy));
+      return tf.grad(f)(tf.zeros(fShape)).dataSync() as Float32Array;
+    });
+    const stock = await on('cpu', viaGrad);
+    const byDefinition = filterGradByDefinition(xv, c.x, dyv, dyShape, fShape, info);
+    assertClose(stock, byDefinition, `${label}: cpu stock vs definition`);
+    const simd = await on('wasm', () => tf.tidy(() => {
+      const { top, bottom, left, right } = info.padInfo;
+      const xp = tf.pad(tf.tensor4d(xv, c.x), [[0, 0], [top, bottom], [left, right], [0, 0]]);
+      return runSimd((b) => filterGradSimd(b, xp, tf.tensor4d(dyv, dyShape), fShape, c.strides));
+    }));
+    assertClose(simd, byDefinition, `${label}: SIMD`);
+    assertClose(await on('wasm', viaGrad), byDefinition, `${label}: Conv2DBackpropFilter kernel on wasm`);
+  }
+});
+
+function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const tol = 1e-4 * scale + 1e-5;
+  for (let i = 0; i < expected.length; i++) {
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) assert.fail(`${label}: index ${i}: ${actual[i]} vs ${expected[i]} (tol ${tol})`);
+  }
+}
+
+test('bias add: SIMD equals cpu stock bit for bit, either operand order; small or unaligned ones use the stock kernel', async () => {
+  const big = seededValues(4 * 13 * 13 * 32, 5);
+  const bias = seededValues(32, 6);
+  const shapes: [number[], number[]][] = [
+    [[4, 13, 13, 32], [32]],
+    [[32], [4, 13, 13, 32]],
+    [[4, 13, 13, 32], [1, 1, 1, 32]],
+  ];
+  for (const [sa, sb] of shapes) {
+    const [va, vb] = sa.length === 1 ? [bias, big] : [big, bias];
+    const run = () => tf.tidy(() => tf.add(tf.tensor(va, sa), tf.tensor(vb, sb)).dataSync() as Float32Array);
+    const ref = await on('cpu', run);
+    const direct = await on('wasm', () => tf.tidy(() => runSimd((b) => addRowVectorSimd(b, tf.tensor(va, sa), tf.tensor(vb, sb)))));
+    assert.deepEqual(Array.from(direct), Array.from(ref), `${sa} + ${sb}: direct`);
+    assert.deepEqual(Array.from(await on('wasm', run)), Array.from(ref), `${sa} + ${sb}: tf.add`);
+  }
+  await tf.setBackend('wasm');
+  tf.tidy(() => {
+    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([4, 6]), tf.zeros([6])), null, 'small');
+    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 6]), tf.zeros([6])), null, 'channels not a multiple of 4');
+    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 8]), tf.zeros([1000, 8])), null, 'not a row vector');
+  });
+});
+
+test('Identity and same-dtype Cast share data on wasm; each tensor still lives and dies on its own', async () => {
+  await tf.setBackend('wasm');
+  installFastGradients('wasm');
+  const buffers = () => (tf.memory() as tf.MemoryInfo & { numDataBuffers: number }).numDataBuffers;
+  const before = buffers();
+  const x = tf.tensor1d([1.5, -2, 3]);
+  const copy = tf.clone(x);
+  const same = tf.cast(x, 'float32');
+  const ints = tf.cast(x, 'int32');
+  assert.equal(copy.dataId, x.dataId);
+  assert.equal(buffers() - before, 2, 'only x and the int32 cast have buffers of their own');
+  x.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), [1.5, -2, 3]);
+  assert.deepEqual(Array.from(same.dataSync()), [1.5, -2, 3]);
+  assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 3]);
+  tf.dispose([copy, same, ints]);
+  assert.equal(buffers(), before, 'all buffers released');
+});
+
+test('the threaded wasm build (shared memory) runs the same kernels', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'scripts', 'simd-threaded.ts')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { threads: number; shared: boolean; maxPoolExact: boolean; filterMaxError: number };
+  assert.equal(result.threads, 2);
+  assert.equal(result.shared, true);
+  assert.equal(result.maxPoolExact, true);
+  assert.ok(result.filterMaxError < 1e-4, `filter gradient relative error ${result.filterMaxError}`);
+});
