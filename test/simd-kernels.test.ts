@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
-import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd } from '../src/backend/simd/ops.js';
+import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../src/backend/simd/ops.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
 import { filterGradByDefinition, poolInput, seededValues } from './simd-reference.js';
 import { ROOT } from './helpers.js';
@@ -163,7 +163,34 @@ test('bias add: SIMD equals cpu stock bit for bit, either operand order; small o
     assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([4, 6]), tf.zeros([6])), null, 'small');
     assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 6]), tf.zeros([6])), null, 'channels not a multiple of 4');
     assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 8]), tf.zeros([1000, 8])), null, 'not a row vector');
+    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 8]), tf.scalar(1)), null, 'a scalar');
+    assert.equal(addRowVectorSimd(tf.backend(), tf.tensor1d([1]), tf.zeros([1000, 8])), null, 'a one-element vector');
   });
+  // The optimizer adds scalars (epsilon) to whole weight tensors: those stay exact.
+  const run = () => tf.tidy(() => tf.add(tf.tensor(big, [4, 13, 13, 32]), tf.scalar(0.25)).dataSync() as Float32Array);
+  assert.deepEqual(Array.from(await on('wasm', run)), Array.from(await on('cpu', run)), 'tensor + scalar');
+});
+
+test('sum over rows (conv bias gradient): SIMD is within a 64-term float32 sum of the exact value', async () => {
+  await tf.setBackend('wasm');
+  // 64*26*26 rows: many 64-row blocks; 130 rows: a partial last block.
+  for (const [rows, cols] of [[64 * 26 * 26, 32], [130, 8], [3, 4]] as const) {
+    const xv = seededValues(rows * cols, 9).map((v, i) => v + (i % cols) * 0.01); // per-column offsets
+    const got = tf.tidy(() => runSimd((b) => sumRowsSimd(b, tf.tensor2d(xv, [rows, cols]), rows, cols, [cols])));
+    for (let j = 0; j < cols; j++) {
+      let exact = 0;
+      let magnitude = 0;
+      for (let r = 0; r < rows; r++) {
+        exact += xv[r * cols + j]!;
+        magnitude += Math.abs(xv[r * cols + j]!);
+      }
+      const bound = 64 * 2 ** -24 * magnitude + Math.abs(exact) * 2 ** -24;
+      assert.ok(Math.abs(got[j]! - exact) <= bound, `[${rows}, ${cols}] column ${j}: ${got[j]} vs ${exact} (bound ${bound})`);
+    }
+    // Through tf.sum over the leading axes, as the bias gradient calls it.
+    const viaSum = tf.tidy(() => tf.sum(tf.tensor2d(xv, [rows, cols]), 0).dataSync() as Float32Array);
+    assert.deepEqual(Array.from(viaSum), Array.from(got), `[${rows}, ${cols}] via tf.sum`);
+  }
 });
 
 test('Identity and same-dtype Cast share data on wasm; each tensor still lives and dies on its own', async () => {

@@ -3,11 +3,13 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../types.js';
+import { FusedAdamOptimizer } from './fused-adam.js';
 
 export function createOptimizer(cfg: OptimizerConfig): tf.Optimizer {
   switch (cfg.name) {
     case 'adam':
-      return tf.train.adam(cfg.learningRate, cfg.beta1, cfg.beta2, cfg.epsilon);
+      // tf.train.adam's optimizer, with a fused update on wasm (fused-adam.ts).
+      return new FusedAdamOptimizer(cfg.learningRate, cfg.beta1, cfg.beta2, cfg.epsilon);
     case 'sgd':
       // Plain SGD is momentum 0; tfjs has a separate class for it, which is also cheaper.
       return cfg.momentum > 0 || cfg.nesterov

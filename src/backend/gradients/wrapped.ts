@@ -8,7 +8,7 @@
  * directly), so tf.profile lists each call once under its own name.
  *
  *  - MaxPoolGrad (wasm, cpu): pool.ts. On wasm it is also a correctness fix.
- *  - Sum over leading axes (wasm): reduce.ts (conv bias gradients).
+ *  - Sum over leading axes (wasm): simd/kernels.wat, else reduce.ts (conv bias gradients).
  *  - BatchMatMul with transposeA/B (wasm): matmul.ts (dense layer backward).
  *  - Add of a bias row (wasm): simd/kernels.wat, in place on the heap.
  *  - Identity and same-dtype Cast (wasm): aliases instead of copies.
@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
 import { fastMaxPoolGradSupported, isPlain2x2, maxPoolGradInto, poolGeometry, type PoolAttrs } from './pool.js';
-import { addRowVectorSimd, maxPoolGrad2x2Simd } from '../simd/ops.js';
+import { addRowVectorSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../simd/ops.js';
 import { leadingAxesCount, sumRowsInto } from './reduce.js';
 import { transposedOperand } from './matmul.js';
 
@@ -69,6 +69,8 @@ const sum = (backendName: string) =>
     const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
     const kept = x.shape.slice(k);
     const outShape = attrs?.keepDims === true ? [...Array<number>(k).fill(1), ...kept] : kept;
+    const simd = sumRowsSimd(backend, x, rows, tf.util.sizeFromShape(kept), outShape);
+    if (simd != null) return simd;
     const io = floatKernelIO(backend, [x], outShape);
     sumRowsInto(io.inputs[0]!, rows, tf.util.sizeFromShape(kept), io.out);
     return io.finish();

@@ -200,4 +200,116 @@
       (local.set $dst (i32.add (local.get $dst) (local.get $cb)))
       (br $rloop)))
   )
+
+  ;; One Adam step for one variable, fused: the same float32 operations in
+  ;; the same order as tfjs's AdamOptimizer.applyGradients (each rounded to
+  ;; float32, no fused multiply-add), so the results are bit-for-bit the
+  ;; stock optimizer's:
+  ;;   m' = m*beta1 + g*omb1            v' = v*beta2 + (g*g)*omb2
+  ;;   w' = ((m'/omAcc1) / (sqrt(v'/omAcc2) + eps)) * negLr + w
+  ;; omb = 1 - beta, omAcc = 1 - beta^t, negLr = -learningRate, all float32.
+  ;; Four elements per step, then one at a time for the rest.
+  (func (export "adamUpdate")
+    (param $w i32) (param $m i32) (param $v i32) (param $g i32)
+    (param $ow i32) (param $om i32) (param $ov i32) (param $n i32)
+    (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32)
+    (param $omAcc1 f32) (param $omAcc2 f32) (param $eps f32) (param $negLr f32)
+    (local $i i32) (local $end4 i32) (local $end i32)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (local.set $i (i32.const 0))
+    (block $vdone (loop $vloop
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end4)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (f32x4.splat (local.get $b1)))
+        (f32x4.mul (local.get $gv) (f32x4.splat (local.get $omb1)))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (f32x4.splat (local.get $b2)))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $omb2)))))
+      (v128.store (i32.add (local.get $om) (local.get $i)) (local.get $mv))
+      (v128.store (i32.add (local.get $ov) (local.get $i)) (local.get $vv))
+      (v128.store (i32.add (local.get $ow) (local.get $i))
+        (f32x4.add
+          (f32x4.mul
+            (f32x4.div
+              (f32x4.div (local.get $mv) (f32x4.splat (local.get $omAcc1)))
+              (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (f32x4.splat (local.get $omAcc2))))
+                         (f32x4.splat (local.get $eps))))
+            (f32x4.splat (local.get $negLr)))
+          (v128.load (i32.add (local.get $w) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vloop)))
+    (block $sdone (loop $sloop
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $i))))
+      (local.set $ms (f32.add
+        (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $b1))
+        (f32.mul (local.get $gs) (local.get $omb1))))
+      (local.set $vs (f32.add
+        (f32.mul (f32.load (i32.add (local.get $v) (local.get $i))) (local.get $b2))
+        (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $omb2))))
+      (f32.store (i32.add (local.get $om) (local.get $i)) (local.get $ms))
+      (f32.store (i32.add (local.get $ov) (local.get $i)) (local.get $vs))
+      (f32.store (i32.add (local.get $ow) (local.get $i))
+        (f32.add
+          (f32.mul
+            (f32.div
+              (f32.div (local.get $ms) (local.get $omAcc1))
+              (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $omAcc2))) (local.get $eps)))
+            (local.get $negLr))
+          (f32.load (i32.add (local.get $w) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sloop)))
+  )
+
+  ;; out[j] = sum over r of x[r, j] for a row-major [rows, cols] x: the bias
+  ;; gradient of a conv layer (dy summed over batch, height and width).
+  ;; Needs cols % 4 == 0. Blocks of up to 64 rows are summed in float32, and
+  ;; the block sums in float64 (acc, 2*cols doubles of scratch), so the error
+  ;; stays that of a 64-term float32 sum however many rows there are.
+  (func (export "sumRows")
+    (param $x i32) (param $rows i32) (param $cols i32) (param $out i32) (param $acc i32)
+    (local $cb i32) (local $r i32) (local $stop i32) (local $j i32) (local $row i32) (local $blk v128)
+    (local.set $cb (i32.shl (local.get $cols) (i32.const 2)))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cb) (i32.const 1)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $stop (i32.add (local.get $r) (i32.const 64)))
+      (if (i32.gt_u (local.get $stop) (local.get $rows)) (then (local.set $stop (local.get $rows))))
+      ;; four columns at a time: their block sum in a register, then into acc
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+        (local.set $row (i32.add (local.get $x) (i32.add (i32.mul (local.get $r) (local.get $cb)) (local.get $j))))
+        (local.set $blk (v128.load (local.get $row)))
+        (local.set $row (i32.add (local.get $row) (local.get $cb)))
+        (block $bdone (loop $bloop
+          (br_if $bdone (i32.ge_u (local.get $row)
+            (i32.add (local.get $x) (i32.add (i32.mul (local.get $stop) (local.get $cb)) (local.get $j)))))
+          (local.set $blk (f32x4.add (local.get $blk) (v128.load (local.get $row))))
+          (local.set $row (i32.add (local.get $row) (local.get $cb)))
+          (br $bloop)))
+        (v128.store (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1)))
+          (f64x2.add (v128.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))))
+                     (f64x2.promote_low_f32x4 (local.get $blk))))
+        (v128.store (i32.add (local.get $acc) (i32.add (i32.shl (local.get $j) (i32.const 1)) (i32.const 16)))
+          (f64x2.add (v128.load (i32.add (local.get $acc) (i32.add (i32.shl (local.get $j) (i32.const 1)) (i32.const 16))))
+                     (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $blk) (local.get $blk)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jloop)))
+      (local.set $r (local.get $stop))
+      (br $rloop)))
+    ;; round once to float32
+    (local.set $j (i32.const 0))
+    (block $odone (loop $oloop
+      (br_if $odone (i32.ge_u (local.get $j) (local.get $cb)))
+      (f32.store (i32.add (local.get $out) (local.get $j))
+        (f32.demote_f64 (f64.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $oloop)))
+  )
 )

@@ -22,6 +22,12 @@ export interface SimdExports {
     ho: number, wo: number, cout: number, sh: number, sw: number, ...tapOffsets: number[]
   ): void;
   addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
+  adamUpdate(
+    w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLearningRate: number,
+  ): void;
+  sumRows(x: number, rows: number, cols: number, out: number, acc: number): void;
 }
 
 /** The parts of the emscripten module behind BackendWasm (tfjs-backend-wasm 4.x) that hold the memory. */

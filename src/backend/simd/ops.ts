@@ -38,7 +38,9 @@ export function addRowVectorSimd(backend: unknown, a: tf.TensorInfo, b: tf.Tenso
   const sizeB = tf.util.sizeFromShape(b.shape);
   const [big, vec] = sizeA >= sizeB ? [a, b] : [b, a];
   const cols = big.shape[big.shape.length - 1] ?? 0;
-  const vecIsRow = vec.shape.length <= big.shape.length && vec.shape.every((d, i) => (i === vec.shape.length - 1 ? d === cols : d === 1));
+  // A scalar (shape []) or [1] broadcasts too, but is not a row: it must not match.
+  const vecIsRow = vec.shape.length >= 1 && vec.shape.length <= big.shape.length &&
+    vec.shape.every((d, i) => (i === vec.shape.length - 1 ? d === cols : d === 1));
   if (!vecIsRow || cols % 4 !== 0 || cols === 0 || tf.util.sizeFromShape(big.shape) < 4096) return null;
   const heap = backend as HeapBackend;
   const out = heap.makeOutput(big.shape, 'float32');
@@ -91,4 +93,56 @@ export function filterGradSimd(
   } finally {
     heap.disposeData(scratch.dataId);
   }
+}
+
+/** out[j] = sum over rows of a row-major [rows, cols] float32 tensor (cols % 4 == 0). */
+export function sumRowsSimd(backend: unknown, x: tf.TensorInfo, rows: number, cols: number, outShape: number[]): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  if (simd == null || x.dtype !== 'float32' || cols % 4 !== 0 || cols === 0) return null;
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput(outShape, 'float32');
+  const acc = heap.makeOutput([2 * cols], 'float32'); // cols float64 accumulators
+  try {
+    simd.sumRows(heapOffset(backend, x), rows, cols, heapOffset(backend, out), heapOffset(backend, acc));
+  } finally {
+    heap.disposeData(acc.dataId);
+  }
+  return out;
+}
+
+/** Adam's hyperparameters for one step, as the float32 values tfjs's AdamOptimizer uses. */
+export interface AdamStep {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  learningRate: number;
+  /** 1 - beta1^t and 1 - beta2^t, as tfjs computes them (float32 tensors). */
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+}
+
+/** New [value, m, v] of one variable after one Adam step (adamUpdate in kernels.wat). */
+export function adamUpdateSimd(
+  backend: unknown,
+  value: tf.TensorInfo,
+  m: tf.TensorInfo,
+  v: tf.TensorInfo,
+  gradient: tf.TensorInfo,
+  step: AdamStep,
+): [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo] | null {
+  const simd = simdKernelsFor(backend);
+  if (simd == null || ![value, m, v, gradient].every((t) => t.dtype === 'float32')) return null;
+  const n = tf.util.sizeFromShape(value.shape);
+  if (![m, v, gradient].every((t) => tf.util.sizeFromShape(t.shape) === n)) return null;
+  const heap = backend as HeapBackend;
+  const outs = [value, m, v].map((t) => heap.makeOutput(t.shape, 'float32')) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+  // Scalars tfjs builds from JS numbers (scalar(1 - beta1) etc.) are those numbers rounded
+  // to float32; the wasm call rounds each f32 parameter the same way.
+  simd.adamUpdate(
+    at(value), at(m), at(v), at(gradient), at(outs[0]), at(outs[1]), at(outs[2]), n,
+    step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2,
+    step.oneMinusAccBeta1, step.oneMinusAccBeta2, step.epsilon, -step.learningRate,
+  );
+  return outs;
 }
