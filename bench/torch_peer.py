@@ -88,6 +88,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--batches", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=20, help="untimed training batches first")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--infer-batches", type=int, default=4)
@@ -129,7 +130,7 @@ def main():
         return {"trainSamples": ts, "trainSeconds": tsec, "trainSamplesPerSec": ts / tsec,
                 "inferSamples": isamp, "inferSeconds": isec, "inferSamplesPerSec": isamp / isec}
 
-    rep(min(2, a.batches), 1)  # warm-up: first calls allocate Adam's state and pick kernels
+    rep(a.warmup, 1)  # warm-up: first calls allocate Adam's state and pick kernels
     reps, truncated = [], None
     for r in range(a.reps):
         if r > 0 and time.perf_counter() - started > a.budget:

@@ -68,9 +68,9 @@ test('number formatting: separators for thousands, two significant digits for sm
 });
 
 test('throughput table: every figure beside its ratio, unavailable and failed runtimes explained', () => {
-  const text = formatThroughput(summarise(RESULTS), { spec: 'specs/mnist-cnn.yaml', reps: 3 });
+  const text = formatThroughput(summarise(RESULTS), { spec: 'specs/mnist-cnn.yaml', reps: 3, warmup: 20 });
   const line = (label: string): string => text.split('\n').find((l) => l.startsWith(label)) ?? '';
-  assert.match(text, /median of 3/);
+  assert.match(text, /median of 3 after 20 warm-up batches/);
   assert.match(line('netspec wasm, 2 threads'), /200\s+0\.50×\s+1,000\s+0\.50×$/);
   assert.match(line('PyTorch, 2 threads'), /400\s+1\.00×\s+2,000\s+1\.00×$/);
   assert.match(line('netspec cpu'), /2\.00\s+0\.0050×\s+10\.0\s+0\.0050×$/);
@@ -100,7 +100,7 @@ test('JSON record: machine, configuration, raw repetitions and the summary, and 
     finished: new Date(started.getTime() + 61_000),
     machine: machineInfo(),
     config: {
-      spec: 'specs/mnist-cnn.yaml', reps: 3, batches: 20, inferBatches: 4, inferBatchSize: 256, batchSize: 64,
+      spec: 'specs/mnist-cnn.yaml', reps: 3, batches: 20, warmupBatches: 20, inferBatches: 4, inferBatchSize: 256, batchSize: 64,
       optimizer: 'adam 0.001', configs: ['wasm-2', 'cpu', 'node'], budgetSeconds: { 'wasm-2': 90 },
       torch: { requested: true, python: '/usr/bin/python3', version: '1.13.0' }, startupReps: 3,
     },
@@ -133,7 +133,7 @@ test('a child result is the marked line; anything else becomes a failed row with
 });
 
 test('smoke: a wasm worker with 2 batches returns positive figures (no speed threshold)', () => {
-  const run = runCli(['bench', '--worker', 'wasm-1', '--batches', '2', '--reps', '1', '--infer-batches', '1', '--infer-batch-size', '64']);
+  const run = runCli(['bench', '--worker', 'wasm-1', '--batches', '2', '--warmup', '1', '--reps', '1', '--infer-batches', '1', '--infer-batch-size', '64']);
   assert.equal(run.status, 0, run.stderr);
   const result = parseResult(run.stdout);
   assert.ok(result, run.stdout);

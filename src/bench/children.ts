@@ -75,7 +75,7 @@ export function outcomeToResult(id: string, outcome: ChildOutcome): RuntimeResul
 }
 
 export function planArgs(plan: WorkerPlan): string[] {
-  return ['--reps', String(plan.reps), '--batches', String(plan.batches), '--infer-batches', String(plan.inferBatches), '--infer-batch-size', String(plan.inferBatchSize), '--budget', String(plan.budgetSeconds)];
+  return ['--reps', String(plan.reps), '--batches', String(plan.batches), '--warmup', String(plan.warmupBatches), '--infer-batches', String(plan.inferBatches), '--infer-batch-size', String(plan.inferBatchSize), '--budget', String(plan.budgetSeconds)];
 }
 
 export async function runWorkerChild(config: WorkerConfig, plan: WorkerPlan): Promise<RuntimeResult> {

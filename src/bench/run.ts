@@ -18,6 +18,8 @@ export interface BenchOptions {
   spec: string;
   reps: number;
   batches: number;
+  /** Untimed training batches before the first repetition, the same for every runtime. */
+  warmup: number;
   inferBatches: number;
   inferBatchSize: number;
   /** Where the JSON goes; default bench-results/bench-<timestamp>.json. */
@@ -99,7 +101,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const dataDir = cfg.dataset.kind === 'mnist' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
   const peer = preparePeer(o, compiled.model.ir.name, dataDir);
   const plan = (budgetSeconds: number): WorkerPlan => ({
-    spec: o.spec, reps: o.reps, batches: o.batches, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
+    spec: o.spec, reps: o.reps, batches: o.batches, warmupBatches: o.warmup, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
   });
 
   o.log('timing startup (compile vs. import torch)...');
@@ -129,6 +131,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       spec: o.spec,
       reps: o.reps,
       batches: o.batches,
+      warmupBatches: o.warmup,
       inferBatches: o.inferBatches,
       inferBatchSize: o.inferBatchSize,
       budgetSeconds: BUDGET_SECONDS,
@@ -150,7 +153,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const torchRow = runtimes.find((r) => r.id === 'torch-2');
   const referenceMissing = torchRow?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torchRow?.status === 'failed' ? 'failed' : 'was not available'}: ${torchRow?.reason}`;
   const text = [
-    formatThroughput(report.summary, { spec: o.spec, reps: o.reps, ...(referenceMissing ? { referenceMissing } : {}) }),
+    formatThroughput(report.summary, { spec: o.spec, reps: o.reps, warmup: o.warmup, ...(referenceMissing ? { referenceMissing } : {}) }),
     formatStartup(startup, o.reps),
     describeMachine(report.machine) +
       (peer.probe.python ? `\npytorch: ${peer.probe.python}, torch ${peer.probe.version}, OMP_WAIT_POLICY=${peerWaitPolicy()}` : ''),

@@ -33,6 +33,8 @@ function layout(rows: string[][]): string {
 export interface TableContext {
   spec: string;
   reps: number;
+  /** Untimed training batches before the repetitions. */
+  warmup: number;
   /** Shown when the reference is missing, e.g. "torch is not installed". */
   referenceMissing?: string;
 }
@@ -40,7 +42,7 @@ export interface TableContext {
 export function formatThroughput(summaries: readonly Summary[], ctx: TableContext): string {
   const refLabel = labelOf(REFERENCE_ID);
   const head = [
-    `Throughput of ${ctx.spec}, samples/s, median of ${ctx.reps} after a warm-up`,
+    `Throughput of ${ctx.spec}, samples/s, median of ${ctx.reps} after ${ctx.warmup} warm-up batches`,
     `(× = ratio to ${refLabel}; above 1 means faster than PyTorch)`,
   ];
   const rows: string[][] = [['runtime', 'train', `× torch`, 'inference', `× torch`]];

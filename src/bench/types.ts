@@ -46,6 +46,8 @@ export interface WorkerPlan {
   reps: number;
   /** Training batches per repetition. */
   batches: number;
+  /** Untimed training batches first (kernel set-up, Adam's slots, wasm tier-up). */
+  warmupBatches: number;
   /** Inference batches (of inferBatchSize samples) per repetition. */
   inferBatches: number;
   inferBatchSize: number;

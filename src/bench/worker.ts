@@ -87,7 +87,7 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
   const onCpu = backend.name === 'cpu';
   const batches = onCpu ? Math.min(plan.batches, CPU_LIMITS.batches) : plan.batches;
   const inferBatches = onCpu ? Math.min(plan.inferBatches, CPU_LIMITS.inferBatches) : plan.inferBatches;
-  const warmupBatches = onCpu ? CPU_LIMITS.warmupBatches : 2;
+  const warmupBatches = onCpu ? Math.min(plan.warmupBatches, CPU_LIMITS.warmupBatches) : plan.warmupBatches;
   const data = await loadDataset(cfg.dataset, dirname(resolve(plan.spec)), {
     limit: Math.max(batches, warmupBatches) * cfg.batchSize,
     testLimit: inferBatches * plan.inferBatchSize,

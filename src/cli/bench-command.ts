@@ -12,7 +12,7 @@ import { dim, green } from './style.js';
 const DEFAULT_SPEC = 'specs/mnist-cnn.yaml';
 
 /** The command's options: the bench's own settings, plus the child-process mode. */
-type BenchFlags = Pick<BenchOptions, 'reps' | 'batches' | 'inferBatches' | 'inferBatchSize' | 'json' | 'torch' | 'python'> & {
+type BenchFlags = Pick<BenchOptions, 'reps' | 'batches' | 'warmup' | 'inferBatches' | 'inferBatchSize' | 'json' | 'torch' | 'python'> & {
   worker?: WorkerConfig;
   budget: number;
 };
@@ -24,13 +24,13 @@ export async function benchCommand(spec: string, o: BenchFlags): Promise<number>
     // Child mode: one machine-readable line; the parent turns a crash into a 'failed' row.
     // Imported here so that no other command pays for loading the measuring code.
     const { runWorker } = await import('../bench/worker.js');
-    const result = await runWorker(o.worker, { ...plan, budgetSeconds: o.budget });
+    const result = await runWorker(o.worker, { ...plan, warmupBatches: o.warmup, budgetSeconds: o.budget });
     process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
     return EXIT.ok;
   }
   let outcome;
   try {
-    outcome = await runBench({ ...plan, torch: o.torch, log: (line) => process.stderr.write(`${dim(line, process.stderr)}\n`), ...(o.json ? { json: o.json } : {}), ...(o.python ? { python: o.python } : {}) });
+    outcome = await runBench({ ...plan, warmup: o.warmup, torch: o.torch, log: (line) => process.stderr.write(`${dim(line, process.stderr)}\n`), ...(o.json ? { json: o.json } : {}), ...(o.python ? { python: o.python } : {}) });
   } catch (error) {
     throw new UserError((error as Error).message);
   }
@@ -45,6 +45,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .argument('[spec]', 'spec file', DEFAULT_SPEC)
     .addOption(new Option('--reps <n>', 'timed repetitions per measurement (the median is shown)').argParser(positiveInt).default(3))
     .addOption(new Option('--batches <n>', 'training batches per repetition (cpu runs at most 2)').argParser(positiveInt).default(20))
+    .addOption(new Option('--warmup <n>', 'untimed training batches before the first repetition, for every runtime (cpu runs 1)').argParser(positiveInt).default(20))
     .addOption(new Option('--infer-batches <n>', 'inference batches per repetition').argParser(positiveInt).default(4))
     .addOption(new Option('--infer-batch-size <n>', 'samples per inference batch').argParser(positiveInt).default(256))
     .option('--json <file>', 'where to write the JSON record (default: bench-results/bench-<timestamp>.json)')
