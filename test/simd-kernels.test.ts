@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
-import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../src/backend/simd/ops.js';
+import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd } from '../src/backend/simd/ops.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
 import { filterGradByDefinition, poolInput, seededValues } from './simd-reference.js';
 import { ROOT } from './helpers.js';
@@ -191,6 +191,68 @@ test('sum over rows (conv bias gradient): SIMD is within a 64-term float32 sum o
     const viaSum = tf.tidy(() => tf.sum(tf.tensor2d(xv, [rows, cols]), 0).dataSync() as Float32Array);
     assert.deepEqual(Array.from(viaSum), Array.from(got), `[${rows}, ${cols}] via tf.sum`);
   }
+});
+
+interface InputCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  cout: number;
+  strides: [number, number];
+  pad: 'valid' | 'same';
+}
+const inputCases: InputCase[] = [
+  { x: [3, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer
+  { x: [2, 5, 5, 8], k: [3, 3], cout: 12, strides: [1, 1], pad: 'valid' },
+  { x: [2, 9, 8, 4], k: [3, 2], cout: 5, strides: [2, 2], pad: 'same' }, // stride and padding
+  { x: [2, 11, 10, 8], k: [3, 3], cout: 3, strides: [2, 3], pad: 'valid' }, // pixels no output reads
+  { x: [1, 8, 8, 4], k: [5, 5], cout: 6, strides: [1, 1], pad: 'same' },
+];
+
+test('conv input gradient through columns (1x1 conv + SIMD col2im) matches cpu stock', async () => {
+  for (const c of inputCases) {
+    const label = `x=${c.x} k=${c.k} cout=${c.cout} s=${c.strides} ${c.pad}`;
+    const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cout];
+    const fv = seededValues(tf.util.sizeFromShape(fShape), 3);
+    const info = tf.backend_util.computeConv2DInfo(c.x, fShape, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+    const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
+    const dyv = seededValues(tf.util.sizeFromShape(dyShape), 4);
+    // d/dx of sum(conv2d(x, W) * dy) is the input gradient for output gradient dy.
+    const viaGrad = () => tf.tidy(() => {
+      const dy = tf.tensor4d(dyv, dyShape);
+      const f = (x: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, tf.tensor4d(fv, fShape), c.strides, c.pad), dy));
+      return tf.grad(f)(tf.zeros(c.x)).dataSync() as Float32Array;
+    });
+    const ref = await on('cpu', viaGrad);
+    await tf.setBackend('wasm');
+    const profile = await tf.profile(viaGrad);
+    const columnConv = profile.kernels.some((k) => k.name === 'Conv2D' && String(k.inputShapes[1]) === String([1, 1, c.cout, c.k[0] * c.k[1] * c.x[3]]));
+    assert.ok(columnConv, `${label}: the column path ran`);
+    assertClose(await on('wasm', viaGrad), ref, label);
+    // The same kernel serves tf.conv2dTranspose as a forward op.
+    const transposed = () => tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(dyv, dyShape), tf.tensor4d(fv, fShape), c.x, c.strides, c.pad).dataSync() as Float32Array);
+    assertClose(await on('wasm', transposed), await on('cpu', transposed), `${label}: conv2dTranspose`);
+  }
+});
+
+test('relu gradient: one SIMD kernel equals stock mul(dy, step(x)) bit for bit, -0 and NaN included', async () => {
+  const n = 4 * 26 * 26 * 32 + 3; // a scalar tail too
+  const xv = poolInput([n], 'special');
+  const dyv = seededValues(n, 8).map((v, i) => (i % 11 === 5 ? [Infinity, -Infinity, Number.NaN, -0][(i / 11) % 4 | 0]! : v));
+  const grad = () => tf.tidy(() => {
+    const dy = tf.tensor1d(dyv);
+    return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.relu(x), dy)))(tf.tensor1d(xv)).dataSync() as Float32Array;
+  });
+  const ref = await on('cpu', grad);
+  const direct = await on('wasm', () => tf.tidy(() => runSimd((b) => reluGradSimd(b, tf.tensor1d(dyv), tf.tensor1d(xv)))));
+  // Bits, so -0 counts; every NaN as one value (wasm leaves NaN payloads to the hardware).
+  const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) => (Number.isNaN(a[i]) ? 'NaN' : b));
+  const want = bitsOf(new Float32Array(dyv.map((d, i) => d * (Number.isNaN(xv[i]!) ? Number.NaN : xv[i]! > 0 ? 1 : 0))));
+  assert.deepEqual(bitsOf(ref), want, 'cpu stock is dy * step(x)');
+  assert.deepEqual(bitsOf(direct), want, 'SIMD kernel');
+  await tf.setBackend('wasm');
+  const profile = await tf.profile(grad);
+  assert.ok(profile.kernels.some((k) => k.name === 'NetspecReluGrad'), 'the fused kernel ran');
+  assert.deepEqual(bitsOf(grad()), want, 'through tf.grad on wasm');
 });
 
 test('Identity and same-dtype Cast share data on wasm; each tensor still lives and dies on its own', async () => {

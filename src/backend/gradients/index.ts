@@ -2,11 +2,13 @@
  * Fast training gradients for backends whose stock conv backprop is missing
  * (wasm: no Conv2DBackpropFilter at all) or very slow (cpu: naive loops),
  * plus JS/heap replacements for slow stock kernels used in training
- * (wrapped.ts: MaxPoolGrad, leading-axes Sum, transposed BatchMatMul).
+ * (wrapped.ts: MaxPoolGrad, leading-axes Sum, transposed BatchMatMul, ...),
+ * and on wasm a one-kernel relu gradient (relu.ts).
  * tfjs-node (and webgl) keep their native kernels.
  */
 import { installCompositeKernels } from './kernels.js';
 import { installWrappedKernels } from './wrapped.js';
+import { installReluGradKernel } from './relu.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
@@ -25,7 +27,10 @@ export interface InstallOptions {
 export function installFastGradients(backendName: string, options: InstallOptions = {}): void {
   if (!FAST_GRADIENT_BACKENDS.includes(backendName) || installed.has(backendName)) return;
   installCompositeKernels(backendName);
-  if (options.wrapped !== false) installWrappedKernels(backendName);
+  if (options.wrapped !== false) {
+    installWrappedKernels(backendName);
+    if (backendName === 'wasm') installReluGradKernel(backendName);
+  }
   installed.add(backendName);
 }
 

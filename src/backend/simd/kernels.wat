@@ -312,4 +312,98 @@
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $oloop)))
   )
+
+  ;; dx of a convolution from its column form: cols[b, p, q, (i*kw + j)*cin + c]
+  ;; holds sum over o of dy[b, p, q, o] * W[i, j, c, o] (a 1x1 convolution of
+  ;; dy, done by XNNPACK), and every column is added back at the input pixel
+  ;; it came from: dx[b, p*sh + i - top, q*sw + j - left, c] += cols[...]
+  ;; (taps in the padding are skipped). dx is overwritten. Needs cin % 4 == 0.
+  ;; Adding in (p, q, i, j) order gives each dx element its terms in a fixed
+  ;; order, so the result is deterministic.
+  (func (export "col2im")
+    (param $cols i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $cin i32)
+    (param $ho i32) (param $wo i32) (param $kh i32) (param $kw i32)
+    (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $cb i32) (local $b i32) (local $p i32) (local $q i32) (local $i i32) (local $j i32)
+    (local $y i32) (local $x i32) (local $src i32) (local $dst i32) (local $k i32) (local $img i32)
+    (local.set $cb (i32.shl (local.get $cin) (i32.const 2)))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $cb)))
+    (local.set $src (local.get $cols))
+    (local.set $b (i32.const 0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $img (i32.add (local.get $dx) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $h)) (local.get $w)) (local.get $cb))))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
+        (local.set $q (i32.const 0))
+        (block $qdone (loop $qloop
+          (br_if $qdone (i32.ge_u (local.get $q) (local.get $wo)))
+          (local.set $i (i32.const 0))
+          (block $idone (loop $iloop
+            (br_if $idone (i32.ge_u (local.get $i) (local.get $kh)))
+            (local.set $y (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $i)) (local.get $top)))
+            (local.set $j (i32.const 0))
+            (block $jdone (loop $jloop
+              (br_if $jdone (i32.ge_u (local.get $j) (local.get $kw)))
+              (local.set $x (i32.sub (i32.add (i32.mul (local.get $q) (local.get $sw)) (local.get $j)) (local.get $left)))
+              ;; unsigned compares also reject negative coordinates
+              (if (i32.and (i32.lt_u (local.get $y) (local.get $h)) (i32.lt_u (local.get $x) (local.get $w)))
+                (then
+                  (local.set $dst (i32.add (local.get $img)
+                    (i32.mul (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)) (local.get $cb))))
+                  (local.set $k (i32.const 0))
+                  (block $kdone (loop $kloop
+                    (br_if $kdone (i32.ge_u (local.get $k) (local.get $cb)))
+                    (v128.store (i32.add (local.get $dst) (local.get $k))
+                      (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $k)))
+                                 (v128.load (i32.add (local.get $src) (local.get $k)))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                    (br $kloop)))))
+              (local.set $src (i32.add (local.get $src) (local.get $cb)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $jloop)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iloop)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $qloop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $ploop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop)))
+  )
+
+  ;; The relu gradient, dx = dy * step(x), as tfjs computes it (Step, then a
+  ;; float32 multiply): step is 1 where x > 0, NaN where x is NaN, else 0, so
+  ;; dy * 0 keeps its sign (-0) and an infinite dy gives NaN, exactly as stock.
+  (func (export "reluGrad")
+    (param $dy i32) (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end4 i32) (local $end i32) (local $xv v128) (local $xs f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (local.set $i (i32.const 0))
+    (block $vdone (loop $vloop
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end4)))
+      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $i))))
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+          ;; x itself where x is NaN (x != x), else 1 or 0
+          (v128.bitselect (local.get $xv)
+            (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (f32x4.ne (local.get $xv) (local.get $xv)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vloop)))
+    (block $sdone (loop $sloop
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $xs (f32.load (i32.add (local.get $x) (local.get $i))))
+      (f32.store (i32.add (local.get $out) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i)))
+          (select (local.get $xs)
+            (select (f32.const 1) (f32.const 0) (f32.gt (local.get $xs) (f32.const 0)))
+            (f32.ne (local.get $xs) (local.get $xs)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sloop)))
+  )
 )

@@ -28,6 +28,11 @@ export interface SimdExports {
     oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLearningRate: number,
   ): void;
   sumRows(x: number, rows: number, cols: number, out: number, acc: number): void;
+  col2im(
+    cols: number, dx: number, n: number, h: number, w: number, cin: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
+  ): void;
+  reluGrad(dy: number, x: number, out: number, n: number): void;
 }
 
 /** The parts of the emscripten module behind BackendWasm (tfjs-backend-wasm 4.x) that hold the memory. */

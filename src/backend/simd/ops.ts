@@ -146,3 +146,35 @@ export function adamUpdateSimd(
   );
   return outs;
 }
+
+/**
+ * Adds the columns of a conv's input gradient back onto the input grid
+ * (col2im in kernels.wat): `cols` is [n, ho, wo, kh*kw*cin] with taps in
+ * filter order; the result is dx of `xShape` (cin % 4 == 0).
+ */
+export function col2imSimd(
+  backend: unknown,
+  cols: tf.TensorInfo,
+  xShape: [number, number, number, number],
+  kernel: [number, number],
+  strides: [number, number],
+  pads: { top: number; left: number },
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [n, h, w, cin] = xShape;
+  const [, ho, wo, t] = cols.shape as [number, number, number, number];
+  if (simd == null || cols.dtype !== 'float32' || cin % 4 !== 0 || t !== kernel[0] * kernel[1] * cin) return null;
+  const out = (backend as HeapBackend).makeOutput(xShape, 'float32');
+  simd.col2im(heapOffset(backend, cols), heapOffset(backend, out), n, h, w, cin, ho, wo, kernel[0], kernel[1], strides[0], strides[1], pads.top, pads.left);
+  return out;
+}
+
+/** dy * step(x), the relu gradient (reluGrad in kernels.wat); same shapes, float32. */
+export function reluGradSimd(backend: unknown, dy: tf.TensorInfo, x: tf.TensorInfo): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const n = tf.util.sizeFromShape(x.shape);
+  if (simd == null || dy.dtype !== 'float32' || x.dtype !== 'float32' || tf.util.sizeFromShape(dy.shape) !== n) return null;
+  const out = (backend as HeapBackend).makeOutput(x.shape, 'float32');
+  simd.reluGrad(heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, out), n);
+  return out;
+}
