@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
-import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd } from '../src/backend/simd/ops.js';
+import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
 import { filterGradByDefinition, poolInput, seededValues } from './simd-reference.js';
 import { ROOT } from './helpers.js';
@@ -130,6 +130,49 @@ test('conv filter gradient: SIMD matches the definition and cpu stock', async ()
     }));
     assertClose(simd, byDefinition, `${label}: SIMD`);
     assertClose(await on('wasm', viaGrad), byDefinition, `${label}: Conv2DBackpropFilter kernel on wasm`);
+  }
+});
+
+test('axis swaps: SIMD equals tf.transpose exactly', async () => {
+  await tf.setBackend('wasm');
+  for (const [shape, perm, kind] of [
+    [[8, 5, 3, 12], [3, 1, 2, 0], 'outer'], // NHWC -> CHWN
+    [[64, 13, 13, 32], [3, 1, 2, 0], 'outer'],
+    [[6, 11, 11, 7], [1, 2, 0, 3], 'leading'], // NHWC -> HWNC
+    [[32, 3, 3, 64], [1, 2, 0, 3], 'leading'],
+  ] as const) {
+    tf.tidy(() => {
+      const x = tf.tensor(seededValues(tf.util.sizeFromShape([...shape]), 21), [...shape]);
+      const want = tf.transpose(x, [...perm]);
+      // Both swaps view NHWC as [N, H*W, C].
+      const dims: [number, number, number] = [shape[0], shape[1] * shape[2], shape[3]];
+      const got = runSimd((b) => swapAxesSimd(b, x, kind, dims, want.shape));
+      assert.deepEqual(Array.from(got), Array.from(want.dataSync()), `${shape} ${perm}`);
+    });
+  }
+  tf.tidy(() => assert.equal(swapAxesSimd(tf.backend(), tf.zeros([6, 2, 2, 4]), 'outer', [6, 4, 4], [4, 2, 2, 6]), null, 'a not a multiple of 4'));
+});
+
+test('conv filter gradient through the conv path (SIMD transposes) matches cpu stock', async () => {
+  for (const c of [
+    { x: [4, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer
+    { x: [4, 9, 8, 8], k: [3, 3], cout: 12, strides: [2, 2], pad: 'same' },
+  ] as { x: [number, number, number, number]; k: [number, number]; cout: number; strides: [number, number]; pad: 'valid' | 'same' }[]) {
+    const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cout];
+    const info = tf.backend_util.computeConv2DInfo(c.x, fShape, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+    const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
+    const xv = seededValues(tf.util.sizeFromShape(c.x), 22);
+    const dyv = seededValues(tf.util.sizeFromShape(dyShape), 23);
+    const viaGrad = () => tf.tidy(() => {
+      const x = tf.tensor4d(xv, c.x);
+      const dy = tf.tensor4d(dyv, dyShape);
+      return tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy)))(tf.zeros(fShape)).dataSync() as Float32Array;
+    });
+    const ref = await on('cpu', viaGrad);
+    await tf.setBackend('wasm');
+    const profile = await tf.profile(viaGrad);
+    assert.ok(!profile.kernels.some((k) => k.name === 'Transpose'), `${c.x}: no stock Transpose ran`);
+    assertClose(await on('wasm', viaGrad), ref, `${c.x} k=${c.k} s=${c.strides} ${c.pad}`);
   }
 });
 

@@ -14,7 +14,7 @@
  * `fastConvSupported` first and otherwise use the stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { col2imSimd, filterGradSimd } from '../simd/ops.js';
+import { col2imSimd, filterGradSimd, swapAxesSimd } from '../simd/ops.js';
 import { simdKernelsFor } from '../simd/module.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -123,14 +123,23 @@ function filterGradConv(
   info: tf.backend_util.Conv2DInfo,
 ): tf.Tensor4D {
   const [kh, kw, cin, cout] = filterShape;
-  const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D;
-  const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+  const [n, hp, wp] = xp.shape;
+  const [, ho, wo] = dy.shape;
+  // The transposes move whole channel rows or 4x4 tiles: SIMD where it runs.
+  const xt = swapAxes(xp, 'outer', [n, hp * wp, cin], [cin, hp, wp, n]) ?? (tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D);
+  const dyt = swapAxes(dy, 'leading', [n, ho * wo, cout], [ho, wo, n, cout]) ?? (tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D);
   const dilations: [number, number] = [info.strideHeight, info.strideWidth];
   let out = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', dilations);
   // Extra trailing rows/cols appear when padding or a stride leaves input
   // pixels no output used; they are not filter taps.
   if (out.shape[1] !== kh || out.shape[2] !== kw) out = tf.slice(out, [0, 0, 0, 0], [cin, kh, kw, cout]);
-  return tf.transpose(out, [1, 2, 0, 3]);
+  return swapAxes(out, 'leading', [cin, kh * kw, cout], [kh, kw, cin, cout]) ?? (tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D);
+}
+
+/** swapAxesSimd on the active backend as a tensor, or null where it does not run. */
+function swapAxes(x: tf.Tensor, kind: 'leading' | 'outer', dims: [number, number, number], outShape: number[]): tf.Tensor4D | null {
+  const out = swapAxesSimd(tf.backend(), x, kind, dims, outShape);
+  return out == null ? null : (tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D);
 }
 
 /**

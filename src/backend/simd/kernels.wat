@@ -406,4 +406,78 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $sloop)))
   )
+
+  ;; dst[j, i, k] = src[i, j, k] for src [a, m, b] (whole rows of b floats
+  ;; move): NHWC -> HWNC and similar permutations that keep the last axis.
+  (func (export "swapLeadingAxes")
+    (param $src i32) (param $dst i32) (param $a i32) (param $m i32) (param $b i32)
+    (local $i i32) (local $j i32) (local $row i32)
+    (local.set $row (i32.shl (local.get $b) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $idone (loop $iloop
+      (br_if $idone (i32.ge_u (local.get $i) (local.get $a)))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $m)))
+        (memory.copy
+          (i32.add (local.get $dst) (i32.mul (i32.add (i32.mul (local.get $j) (local.get $a)) (local.get $i)) (local.get $row)))
+          (i32.add (local.get $src) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j)) (local.get $row)))
+          (local.get $row))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jloop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $iloop)))
+  )
+
+  ;; dst[k, j, i] = src[i, j, k] for src [a, m, b]: swaps the first and last
+  ;; axes (NHWC -> CHWN), in 4x4 tiles transposed in registers. Needs
+  ;; a % 4 == 0 and b % 4 == 0.
+  (func (export "swapOuterAxes")
+    (param $src i32) (param $dst i32) (param $a i32) (param $m i32) (param $b i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $ra i32) (local $rb i32) (local $s i32) (local $d i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; byte strides: one step of i in src, one step of k in dst
+    (local.set $ra (i32.shl (i32.mul (local.get $m) (local.get $b)) (i32.const 2)))
+    (local.set $rb (i32.shl (i32.mul (local.get $m) (local.get $a)) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $jdone (loop $jloop
+      (br_if $jdone (i32.ge_u (local.get $j) (local.get $m)))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $iloop
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $a)))
+        (local.set $k (i32.const 0))
+        (block $kdone (loop $kloop
+          (br_if $kdone (i32.ge_u (local.get $k) (local.get $b)))
+          ;; src rows i..i+3 at column block k..k+3
+          (local.set $s (i32.add (local.get $src) (i32.shl
+            (i32.add (i32.mul (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j)) (local.get $b)) (local.get $k))
+            (i32.const 2))))
+          (local.set $r0 (v128.load (local.get $s)))
+          (local.set $r1 (v128.load (i32.add (local.get $s) (local.get $ra))))
+          (local.set $r2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $ra) (i32.const 1)))))
+          (local.set $r3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ra) (i32.const 3)))))
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+          (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+          (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+          ;; dst rows k..k+3 at column block i..i+3
+          (local.set $d (i32.add (local.get $dst) (i32.shl
+            (i32.add (i32.mul (i32.add (i32.mul (local.get $k) (local.get $m)) (local.get $j)) (local.get $a)) (local.get $i))
+            (i32.const 2))))
+          (v128.store (local.get $d)
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+          (v128.store (i32.add (local.get $d) (local.get $rb))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+          (v128.store (i32.add (local.get $d) (i32.shl (local.get $rb) (i32.const 1)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+          (v128.store (i32.add (local.get $d) (i32.mul (local.get $rb) (i32.const 3)))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $kloop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $iloop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jloop)))
+  )
 )

@@ -33,6 +33,8 @@ export interface SimdExports {
     kh: number, kw: number, sh: number, sw: number, top: number, left: number,
   ): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
+  swapLeadingAxes(src: number, dst: number, a: number, m: number, b: number): void;
+  swapOuterAxes(src: number, dst: number, a: number, m: number, b: number): void;
 }
 
 /** The parts of the emscripten module behind BackendWasm (tfjs-backend-wasm 4.x) that hold the memory. */

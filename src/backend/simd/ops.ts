@@ -178,3 +178,24 @@ export function reluGradSimd(backend: unknown, dy: tf.TensorInfo, x: tf.TensorIn
   simd.reluGrad(heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, out), n);
   return out;
 }
+
+/**
+ * Transposes that move whole axes groups, viewing `x` as [a, m, b]:
+ * 'leading' gives [m, a, b] (rows of b floats move as blocks), 'outer' gives
+ * [b, m, a] (4x4 tiles; a and b multiples of 4). `outShape` is the caller's.
+ */
+export function swapAxesSimd(
+  backend: unknown,
+  x: tf.TensorInfo,
+  kind: 'leading' | 'outer',
+  [a, m, b]: [number, number, number],
+  outShape: number[],
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  if (simd == null || x.dtype !== 'float32' || a * m * b !== tf.util.sizeFromShape(x.shape)) return null;
+  if (kind === 'outer' && (a % 4 !== 0 || b % 4 !== 0)) return null;
+  const out = (backend as HeapBackend).makeOutput(outShape, 'float32');
+  const run = kind === 'leading' ? simd.swapLeadingAxes : simd.swapOuterAxes;
+  run(heapOffset(backend, x), heapOffset(backend, out), a, m, b);
+  return out;
+}
