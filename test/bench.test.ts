@@ -70,7 +70,7 @@ test('number formatting: separators for thousands, two significant digits for sm
 test('throughput table: every figure beside its ratio, unavailable and failed runtimes explained', () => {
   const text = formatThroughput(summarise(RESULTS), { spec: 'specs/mnist-cnn.yaml', reps: 3, warmup: 20 });
   const line = (label: string): string => text.split('\n').find((l) => l.startsWith(label)) ?? '';
-  assert.match(text, /median of 3 after 20 warm-up batches/);
+  assert.match(text, /median of 3 rounds \(runtimes take turns; 20 warm-up batches each\)/);
   assert.match(line('netspec wasm, 2 threads'), /200\s+0\.50×\s+1,000\s+0\.50×$/);
   assert.match(line('PyTorch, 2 threads'), /400\s+1\.00×\s+2,000\s+1\.00×$/);
   assert.match(line('netspec cpu'), /2\.00\s+0\.0050×\s+10\.0\s+0\.0050×$/);

@@ -13,6 +13,7 @@ import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchRep
 import type { StartupTimes } from './stats.js';
 import { formatStartup, formatThroughput } from './table.js';
 import { WORKER_CONFIGS, type RuntimeResult, type WorkerPlan } from './types.js';
+import { runInRounds, type Contender } from './rounds.js';
 
 export interface BenchOptions {
   spec: string;
@@ -39,6 +40,8 @@ const BUDGET_SECONDS = { 'wasm-2': 90, 'wasm-1': 90, 'wasm-dp2': 90, cpu: 40, no
 /** The peer reimplements one architecture; for other specs a ratio would compare different models. */
 const PEER_MODEL = 'mnist-cnn';
 const PYTHONS = ['/usr/bin/python3', 'python3'];
+/** Turn order within a round: the headline ratios' runtimes next to each other. */
+const ROUND_ORDER = ['torch-2', 'wasm-2', 'wasm-dp2', 'wasm-1', 'torch-1', 'cpu', 'node'];
 
 interface Peer {
   probe: PythonProbe;
@@ -101,27 +104,30 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const dataDir = cfg.dataset.kind === 'mnist' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
   const peer = preparePeer(o, compiled.model.ir.name, dataDir);
   const plan = (budgetSeconds: number): WorkerPlan => ({
-    spec: o.spec, reps: o.reps, batches: o.batches, warmupBatches: o.warmup, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
+    spec: o.spec, reps: 1, batches: o.batches, warmupBatches: o.warmup, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
   });
 
   o.log('timing startup (compile vs. import torch)...');
   const startup = await timeStartups(o, peer);
 
-  const runtimes: RuntimeResult[] = [];
-  for (const config of WORKER_CONFIGS) {
-    o.log(`measuring ${config}...`);
-    runtimes.push(await runWorkerChild(config, plan(BUDGET_SECONDS[config])));
-  }
+  // One repetition per process and round; the rounds interleave the runtimes (rounds.ts).
+  const contenders: Contender[] = WORKER_CONFIGS.map((config) => ({
+    id: config,
+    measure: () => runWorkerChild(config, plan(BUDGET_SECONDS[config])),
+  }));
   for (const threads of [2, 1]) {
     const id = `torch-${threads}`;
-    if (!peer.probe.python || !peer.dataDir) {
-      runtimes.push({ id, status: 'unavailable', reason: peer.probe.reason ?? 'no python', reps: [] });
-      continue;
-    }
-    o.log(`measuring ${id} (${peer.probe.python}, torch ${peer.probe.version})...`);
-    const learningRate = cfg.optimizer.learningRate;
-    runtimes.push(await runTorchPeer({ python: peer.probe.python, threads, plan: plan(BUDGET_SECONDS.torch), dataDir: peer.dataDir, batchSize: cfg.batchSize, learningRate }));
+    const python = peer.probe.python;
+    const measure = !python || !peer.dataDir
+      ? async (): Promise<RuntimeResult> => ({ id, status: 'unavailable', reason: peer.probe.reason ?? 'no python', reps: [] })
+      : () => runTorchPeer({ python, threads, plan: plan(BUDGET_SECONDS.torch), dataDir: peer.dataDir!, batchSize: cfg.batchSize, learningRate: cfg.optimizer.learningRate });
+    contenders.push({ id, measure });
   }
+  const byId = new Map(contenders.map((c) => [c.id, c]));
+  // Each ratio's two runtimes side by side in every round; tables keep the usual order.
+  const turns = ROUND_ORDER.map((id) => byId.get(id)!).filter(Boolean);
+  const measured = await runInRounds(turns, o.reps, o.log);
+  const runtimes = contenders.map((c) => measured.find((r) => r.id === c.id)!);
 
   const report = buildReport({
     started,

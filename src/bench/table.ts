@@ -42,7 +42,7 @@ export interface TableContext {
 export function formatThroughput(summaries: readonly Summary[], ctx: TableContext): string {
   const refLabel = labelOf(REFERENCE_ID);
   const head = [
-    `Throughput of ${ctx.spec}, samples/s, median of ${ctx.reps} after ${ctx.warmup} warm-up batches`,
+    `Throughput of ${ctx.spec}, samples/s, median of ${ctx.reps} rounds (runtimes take turns; ${ctx.warmup} warm-up batches each)`,
     `(× = ratio to ${refLabel}; above 1 means faster than PyTorch)`,
   ];
   const rows: string[][] = [['runtime', 'train', `× torch`, 'inference', `× torch`]];
