@@ -88,7 +88,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--batches", type=int, default=20)
-    p.add_argument("--warmup", type=int, default=20, help="untimed training batches first")
+    p.add_argument("--warmup", type=int, default=50, help="untimed training batches first")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--infer-batches", type=int, default=4)

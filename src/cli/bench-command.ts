@@ -45,7 +45,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .argument('[spec]', 'spec file', DEFAULT_SPEC)
     .addOption(new Option('--reps <n>', 'rounds: each runtime is timed once per round in a fresh process, runtimes taking turns (the median is shown)').argParser(positiveInt).default(3))
     .addOption(new Option('--batches <n>', 'training batches per repetition (cpu runs at most 2)').argParser(positiveInt).default(20))
-    .addOption(new Option('--warmup <n>', 'untimed training batches before the first repetition, for every runtime (cpu runs 1)').argParser(positiveInt).default(20))
+    .addOption(new Option('--warmup <n>', 'untimed training batches before the first repetition, for every runtime (cpu runs 1)').argParser(positiveInt).default(50))
     .addOption(new Option('--infer-batches <n>', 'inference batches per repetition').argParser(positiveInt).default(4))
     .addOption(new Option('--infer-batch-size <n>', 'samples per inference batch').argParser(positiveInt).default(256))
     .option('--json <file>', 'where to write the JSON record (default: bench-results/bench-<timestamp>.json)')
