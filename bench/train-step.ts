@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/train-step.ts [--backend wasm|cpu] [--steps 30]
  *        [--stock | --composites-only] [--threads N] [--no-profile]
- *        [--profile-steps 5] [--ab]
+ *        [--profile-steps 5] [--warmup 50] [--ab]
  *
  * Prints median samples/s after warm-up and a per-kernel breakdown of a
  * training step from tf.profile (median over --profile-steps steps).
@@ -51,6 +51,7 @@ function buildModel(): tf.Sequential {
  */
 async function profileSteps(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor, steps: number): Promise<void> {
   const perStep: Map<string, number>[] = [];
+  const calls: number[] = [];
   for (let i = 0; i < steps; i++) {
     const info = await tf.profile(async () => {
       await model.trainOnBatch(x, y);
@@ -58,6 +59,7 @@ async function profileSteps(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor, st
     const byName = new Map<string, number>();
     for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
     perStep.push(byName);
+    calls.push(info.kernels.length);
   }
   const names = new Set(perStep.flatMap((m) => [...m.keys()]));
   const median = (name: string): number => {
@@ -70,7 +72,7 @@ async function profileSteps(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor, st
   const composite = flag('stock') ? [] : COMPOSITE_KERNELS;
   const rows = [...byName].filter(([n]) => !composite.includes(n)).sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, [, ms]) => s + ms, 0);
-  console.log(`\nper-kernel time per step, median of ${steps} profiled steps (sum of leaf kernels ${total.toFixed(1)} ms):`);
+  console.log(`\nper-kernel time per step, median of ${steps} profiled steps (sum of leaf kernels ${total.toFixed(1)} ms, ${calls.sort((a, b) => a - b)[calls.length >> 1]} kernel calls):`);
   console.log('kernel'.padEnd(24) + 'ms'.padStart(10) + 'share'.padStart(8));
   for (const [name, ms] of rows) {
     if (ms / total < 0.002) continue;
@@ -100,7 +102,8 @@ async function main(): Promise<void> {
   const model = buildModel();
   const x = tf.randomNormal([BATCH, 28, 28, 1]);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32'), 10).toFloat();
-  const warmup = Math.min(3, steps);
+  // The first ~50 steps of a process run slower while the wasm heap grows to its working size.
+  const warmup = Number(arg('warmup') ?? (backend === 'cpu' ? 1 : 50));
   const median = (ts: number[]) => [...ts].sort((a, b) => a - b)[Math.floor(ts.length / 2)] ?? NaN;
   const rate = (ms: number) => ((BATCH * 1000) / ms).toFixed(0);
   if (flag('ab')) {
