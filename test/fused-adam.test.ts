@@ -12,7 +12,7 @@ import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
 import { FusedAdamOptimizer } from '../src/train/fused-adam.js';
 import { createOptimizer } from '../src/train/optimizers.js';
-import { seededValues } from './simd-reference.js';
+import { seededValues } from './kernel-reference.js';
 
 // Sizes that are and are not multiples of 4 (the kernel's vector and scalar parts).
 const SHAPES = [[3, 3, 1, 5], [64, 37], [10], [8]];

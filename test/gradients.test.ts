@@ -16,18 +16,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients, WRAPPED_KERNELS } from '../src/backend/gradients/index.js';
 import { maxPoolGradInto, poolGeometry } from '../src/backend/gradients/pool.js';
+import { assertClose, seededValues as values, type ConvCase } from './kernel-reference.js';
 
-type Pad = 'valid' | 'same';
-interface Case {
-  x: [number, number, number, number];
-  k: [number, number];
-  cout: number;
-  strides: [number, number];
-  pad: Pad;
-}
+type Pad = ConvCase['pad'];
 
-const cases: Case[] = [
-  { x: [2, 7, 7, 1], k: [3, 3], cout: 4, strides: [1, 1], pad: 'valid' }, // im2col path (cin 1)
+const cases: ConvCase[] = [
+  { x: [2, 7, 7, 1], k: [3, 3], cout: 4, strides: [1, 1], pad: 'valid' }, // few input channels: the SIMD loop on wasm
   { x: [2, 8, 9, 3], k: [3, 2], cout: 5, strides: [2, 2], pad: 'same' },
   { x: [3, 9, 8, 6], k: [3, 3], cout: 4, strides: [1, 1], pad: 'same' }, // conv path (cin > 4)
   { x: [2, 11, 10, 5], k: [3, 3], cout: 3, strides: [2, 3], pad: 'valid' }, // leftover rows/cols
@@ -36,30 +30,9 @@ const cases: Case[] = [
   { x: [2, 13, 13, 2], k: [2, 2], cout: 3, strides: [2, 2], pad: 'valid' },
 ];
 
-/** Deterministic pseudo-random values so cpu and wasm get identical inputs. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const tol = 1e-4 * scale + 1e-5;
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i]! - expected[i]!);
-    if (!(diff <= tol)) assert.fail(`${label}: index ${i}: ${actual[i]} vs ${expected[i]} (tol ${tol})`);
-  }
-}
-
 type Activation = 'linear' | 'relu';
 /** Gradients of sum(r * conv(x)) wrt x, filter (and bias) on the current backend. */
-function convGrads(c: Case, withBias: boolean, activation: Activation | null): Float32Array[] {
+function convGrads(c: ConvCase, withBias: boolean, activation: Activation | null): Float32Array[] {
   return tf.tidy(() => {
     const cin = c.x[3];
     const fShape: [number, number, number, number] = [c.k[0], c.k[1], cin, c.cout];

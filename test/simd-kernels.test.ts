@@ -21,7 +21,7 @@ import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
 import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
-import { filterGradByDefinition, poolInput, seededValues } from './simd-reference.js';
+import { assertClose, filterGradByDefinition, poolInput, seededValues, type ConvCase } from './kernel-reference.js';
 import { ROOT } from './helpers.js';
 
 async function on<T>(backend: string, f: () => T): Promise<T> {
@@ -91,14 +91,7 @@ test('MaxPoolGrad 2x2: channels not a multiple of 4 are left to the JS loop', as
   });
 });
 
-interface FilterCase {
-  x: [number, number, number, number];
-  k: [number, number];
-  cout: number;
-  strides: [number, number];
-  pad: 'valid' | 'same';
-}
-const filterCases: FilterCase[] = [
+const filterCases: ConvCase[] = [
   { x: [3, 28, 28, 1], k: [3, 3], cout: 32, strides: [1, 1], pad: 'valid' }, // the target model's first layer
   { x: [2, 9, 8, 3], k: [3, 2], cout: 8, strides: [2, 2], pad: 'same' }, // 18 taps: two passes, padding
   { x: [2, 10, 11, 2], k: [2, 2], cout: 4, strides: [2, 3], pad: 'valid' }, // fewer taps than a pass
@@ -157,7 +150,7 @@ test('conv filter gradient through the conv path (SIMD transposes) matches cpu s
   for (const c of [
     { x: [4, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer
     { x: [4, 9, 8, 8], k: [3, 3], cout: 12, strides: [2, 2], pad: 'same' },
-  ] as { x: [number, number, number, number]; k: [number, number]; cout: number; strides: [number, number]; pad: 'valid' | 'same' }[]) {
+  ] as ConvCase[]) {
     const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cout];
     const info = tf.backend_util.computeConv2DInfo(c.x, fShape, c.strides, 1, c.pad, undefined, false, 'channelsLast');
     const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
@@ -176,14 +169,6 @@ test('conv filter gradient through the conv path (SIMD transposes) matches cpu s
   }
 });
 
-function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const tol = 1e-4 * scale + 1e-5;
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) assert.fail(`${label}: index ${i}: ${actual[i]} vs ${expected[i]} (tol ${tol})`);
-  }
-}
 
 test('bias add: SIMD equals cpu stock bit for bit, either operand order; small or unaligned ones use the stock kernel', async () => {
   const big = seededValues(4 * 13 * 13 * 32, 5);
@@ -236,14 +221,7 @@ test('sum over rows (conv bias gradient): SIMD is within a 64-term float32 sum o
   }
 });
 
-interface InputCase {
-  x: [number, number, number, number];
-  k: [number, number];
-  cout: number;
-  strides: [number, number];
-  pad: 'valid' | 'same';
-}
-const inputCases: InputCase[] = [
+const inputCases: ConvCase[] = [
   { x: [3, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer
   { x: [2, 5, 5, 8], k: [3, 3], cout: 12, strides: [1, 1], pad: 'valid' },
   { x: [2, 9, 8, 4], k: [3, 2], cout: 5, strides: [2, 2], pad: 'same' }, // stride and padding

@@ -1,5 +1,29 @@
-/** Inputs and from-the-definition references shared by the SIMD kernel tests. */
+/** Inputs, tolerances and from-the-definition references shared by the kernel tests. */
+import assert from 'node:assert/strict';
 import type * as tf from '@tensorflow/tfjs';
+
+/** A convolution to test: NHWC input shape, kernel size, output channels, strides, padding. */
+export interface ConvCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  cout: number;
+  strides: [number, number];
+  pad: 'valid' | 'same';
+}
+
+/**
+ * |actual - expected| <= 1e-4 * max|expected| + 1e-5 everywhere. Both sides are float32 sums of
+ * at most a few thousand products in different orders; rounding differences stay orders of
+ * magnitude below this, while an indexing error gives O(1) relative differences.
+ */
+export function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const tol = 1e-4 * scale + 1e-5;
+  for (let i = 0; i < expected.length; i++) {
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) assert.fail(`${label}: index ${i}: ${actual[i]} vs ${expected[i]} (tol ${tol})`);
+  }
+}
 
 /** Deterministic values in [-0.5, 0.5), so every backend gets identical inputs. */
 export function seededValues(n: number, seed: number): Float32Array {
