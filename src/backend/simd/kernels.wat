@@ -13,6 +13,10 @@
 ;; four channels go through each instruction, selects are branch-free, and
 ;; the results are bit-for-bit those of the JS/TensorFlow definitions (see
 ;; each function).
+;;
+;; One file, because it is one module: the kernels are independent functions,
+;; instantiated together once per backend against its memory (module.ts) and
+;; called through simd/ops.ts, which checks shapes before any pointer is used.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
