@@ -123,9 +123,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       : () => runTorchPeer({ python, threads, plan: plan(BUDGET_SECONDS.torch), dataDir: peer.dataDir!, batchSize: cfg.batchSize, learningRate: cfg.optimizer.learningRate });
     contenders.push({ id, measure });
   }
-  const byId = new Map(contenders.map((c) => [c.id, c]));
   // Each ratio's two runtimes side by side in every round; tables keep the usual order.
-  const turns = ROUND_ORDER.map((id) => byId.get(id)!).filter(Boolean);
+  const turns = [...contenders].sort((a, b) => ROUND_ORDER.indexOf(a.id) - ROUND_ORDER.indexOf(b.id));
   const measured = await runInRounds(turns, o.reps, o.log);
   const runtimes = contenders.map((c) => measured.find((r) => r.id === c.id)!);
 

@@ -87,10 +87,8 @@ export function conv2dFilterGrad(
     const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
     const xp = pads.flat().some((v) => v > 0) ? tf.pad(x, pads) : x;
     if (filterShape[2] > 4) return filterGradConv(xp, dy, filterShape, info);
-    const direct = filterGradSimd(tf.backend(), xp, dy, filterShape, [info.strideHeight, info.strideWidth]);
-    return direct != null
-      ? (tf.engine().makeTensorFromTensorInfo(direct) as tf.Tensor4D)
-      : filterGradIm2col(xp, dy, filterShape, info);
+    return asTensor4D(filterGradSimd(tf.backend(), xp, dy, filterShape, [info.strideHeight, info.strideWidth])) ??
+      filterGradIm2col(xp, dy, filterShape, info);
   });
 }
 
@@ -138,8 +136,12 @@ function filterGradConv(
 
 /** swapAxesSimd on the active backend as a tensor, or null where it does not run. */
 function swapAxes(x: tf.Tensor, kind: 'leading' | 'outer', dims: [number, number, number], outShape: number[]): tf.Tensor4D | null {
-  const out = swapAxesSimd(tf.backend(), x, kind, dims, outShape);
-  return out == null ? null : (tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D);
+  return asTensor4D(swapAxesSimd(tf.backend(), x, kind, dims, outShape));
+}
+
+/** A SIMD op's output as a tensor the surrounding tidy tracks (null passes through). */
+function asTensor4D(info: tf.TensorInfo | null): tf.Tensor4D | null {
+  return info == null ? null : (tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D);
 }
 
 /**
@@ -217,8 +219,7 @@ function inputGradColumns(
   const taps = kh * kw * cin;
   const columnFilter = tf.reshape(tf.transpose(tf.reshape(filter, [taps, cout])), [1, 1, cout, taps]) as tf.Tensor4D;
   const cols = tf.conv2d(dy, columnFilter, 1, 'valid');
-  const dx = col2imSimd(backend, cols, xShape, [kh, kw], [info.strideHeight, info.strideWidth], info.padInfo);
-  return dx == null ? null : (tf.engine().makeTensorFromTensorInfo(dx) as tf.Tensor4D);
+  return asTensor4D(col2imSimd(backend, cols, xShape, [kh, kw], [info.strideHeight, info.strideWidth], info.padInfo));
 }
 
 /**

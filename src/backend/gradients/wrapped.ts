@@ -68,11 +68,12 @@ const sum = (backendName: string) =>
     if (k === 0) return null; // innermost / all axes: the stock kernel needs no transpose
     const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
     const kept = x.shape.slice(k);
+    const cols = tf.util.sizeFromShape(kept);
     const outShape = attrs?.keepDims === true ? [...Array<number>(k).fill(1), ...kept] : kept;
-    const simd = sumRowsSimd(backend, x, rows, tf.util.sizeFromShape(kept), outShape);
+    const simd = sumRowsSimd(backend, x, rows, cols, outShape);
     if (simd != null) return simd;
     const io = floatKernelIO(backend, [x], outShape);
-    sumRowsInto(io.inputs[0]!, rows, tf.util.sizeFromShape(kept), io.out);
+    sumRowsInto(io.inputs[0]!, rows, cols, io.out);
     return io.finish();
   });
 
