@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
-import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
+import { addRowVectorSimd, filterGradSimd, filterGradTilesSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
 import { assertClose, filterGradByDefinition, poolInput, seededValues, type ConvCase } from './kernel-reference.js';
 import { ROOT } from './helpers.js';
@@ -124,6 +124,47 @@ test('conv filter gradient: SIMD matches the definition and cpu stock', async ()
     assertClose(simd, byDefinition, `${label}: SIMD`);
     assertClose(await on('wasm', viaGrad), byDefinition, `${label}: Conv2DBackpropFilter kernel on wasm`);
   }
+});
+
+const tileCases: ConvCase[] = [
+  { x: [3, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer
+  { x: [2, 5, 5, 64], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // its third: 3x3 outputs
+  { x: [2, 9, 8, 8], k: [3, 2], cout: 16, strides: [2, 2], pad: 'same' }, // padding and strides
+  { x: [5, 7, 11, 4], k: [2, 4], cout: 8, strides: [1, 3], pad: 'valid' }, // one channel tile, several sample blocks
+];
+
+test('conv filter gradient by register tiles matches the definition; the wasm kernel takes it for cin % 4 == 0', async () => {
+  for (const c of tileCases) {
+    const label = `x=${c.x} k=${c.k} cout=${c.cout} s=${c.strides} ${c.pad}`;
+    const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cout];
+    const xv = seededValues(tf.util.sizeFromShape(c.x), 3);
+    const info = tf.backend_util.computeConv2DInfo(c.x, fShape, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+    const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
+    const dyv = seededValues(tf.util.sizeFromShape(dyShape), 4);
+    const byDefinition = filterGradByDefinition(xv, c.x, dyv, dyShape, fShape, info);
+    const tiles = await on('wasm', () => tf.tidy(() => {
+      const { top, bottom, left, right } = info.padInfo;
+      const xp = tf.pad(tf.tensor4d(xv, c.x), [[0, 0], [top, bottom], [left, right], [0, 0]]);
+      return runSimd((b) => filterGradTilesSimd(b, xp, tf.tensor4d(dyv, dyShape), fShape, c.strides));
+    }));
+    assertClose(tiles, byDefinition, `${label}: tiles`);
+    // This test's backend is the single-threaded build: no helper, so the gradient takes the tiles.
+    const viaKernel = await on('wasm', () => tf.tidy(() => {
+      const x = tf.tensor4d(xv, c.x);
+      const dy = tf.tensor4d(dyv, dyShape);
+      return tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy)))(tf.zeros(fShape)).dataSync() as Float32Array;
+    }));
+    assert.deepEqual(viaKernel, tiles, `${label}: Conv2DBackpropFilter on wasm is the tiles kernel`);
+  }
+});
+
+test('conv filter gradient by register tiles refuses channel counts it does not tile', async () => {
+  await tf.setBackend('wasm');
+  tf.tidy(() => {
+    const b = tf.backend();
+    assert.equal(filterGradTilesSimd(b, tf.zeros([1, 5, 5, 6]), tf.zeros([1, 3, 3, 8]), [3, 3, 6, 8], [1, 1]), null, 'cin 6');
+    assert.equal(filterGradTilesSimd(b, tf.zeros([1, 5, 5, 4]), tf.zeros([1, 3, 3, 12]), [3, 3, 4, 12], [1, 1]), null, 'cout 12');
+  });
 });
 
 test('axis swaps: SIMD equals tf.transpose exactly', async () => {
@@ -302,9 +343,16 @@ test('the threaded wasm build (shared memory) runs the same kernels', () => {
     timeout: 120_000,
   });
   assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
-  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { threads: number; shared: boolean; maxPoolExact: boolean; filterMaxError: number };
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+    threads: number; shared: boolean; maxPoolExact: boolean; filterMaxError: number; helper: boolean; tilesSplitExact: boolean; tilesMaxError: number;
+  };
   assert.equal(result.threads, 2);
   assert.equal(result.shared, true);
   assert.equal(result.maxPoolExact, true);
   assert.ok(result.filterMaxError < 1e-4, `filter gradient relative error ${result.filterMaxError}`);
+  // Split over the helper thread by input channels, every output element is still one
+  // thread's identical sum: the bits must equal the one-thread result.
+  assert.equal(result.helper, true, 'the shared heap has a helper thread');
+  assert.equal(result.tilesSplitExact, true, 'split tiles equal one-thread tiles bit for bit');
+  assert.ok(result.tilesMaxError < 1e-4, `tiles relative error ${result.tilesMaxError}`);
 });

@@ -14,8 +14,8 @@
  * `fastConvSupported` first and otherwise use the stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { col2imSimd, filterGradSimd, swapAxesSimd } from '../simd/ops.js';
-import { simdKernelsFor } from '../simd/module.js';
+import { col2imSimd, filterGradSimd, filterGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
+import { simdHelperFor, simdKernelsFor } from '../simd/module.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -61,7 +61,7 @@ export function convGeometry(
 /**
  * dL/dFilter. dW[i,j,c,o] = sum_{n,p,q} xpad[n, p*sh+i, q*sw+j, c] * dy[n,p,q,o].
  *
- * Three equivalent formulations; measured on wasm (batch 64, target model):
+ * Four equivalent formulations; measured on wasm (batch 64, target model):
  *  - few input channels (first layer, cin <= 4) on wasm: a SIMD loop over x
  *    and dy in place (simd/kernels.wat, filterGrad9), nine taps per pass.
  *    XNNPACK's matmul would re-pack all of dy as its "weights" every step and
@@ -71,9 +71,13 @@ export function convGeometry(
  *    cols^T [kh*kw*cin, n*ho*wo], then one plain MatMul with dy [n*ho*wo, cout]
  *    (2 ms vs 7 ms for the conv form). The natural [m, k] im2col layout would
  *    need MatMul(transposeA), which the wasm backend runs ~15x slower.
+ *  - cin % 4 == 0 and cout % 8 == 0 on wasm: a register-tiled product read
+ *    in place from x and dy (simd/kernels.wat, filterGradTiles), split over a
+ *    helper thread on the threaded build (see useTiles for when).
  *  - otherwise: a Conv2D that treats the batch as channels: x^T [cin,h,w,n]
  *    convolved with dy^T [ho,wo,n,cout] as the filter, dilated by the stride
- *    (14 ms vs 20 ms for layer 2, 2 ms vs 7 ms for layer 3).
+ *    (14 ms vs 20 ms for layer 2, 2 ms vs 7 ms for layer 3, against the
+ *    matmul form).
  */
 export function conv2dFilterGrad(
   x: tf.Tensor4D,
@@ -86,10 +90,24 @@ export function conv2dFilterGrad(
     const { top, bottom, left, right } = info.padInfo;
     const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
     const xp = pads.flat().some((v) => v > 0) ? tf.pad(x, pads) : x;
-    if (filterShape[2] > 4) return filterGradConv(xp, dy, filterShape, info);
+    if (filterShape[2] > 4) return (useTiles(dy.shape) ? asTensor4D(filterGradTilesSimd(tf.backend(), xp, dy, filterShape, [info.strideHeight, info.strideWidth])) : null) ??
+      filterGradConv(xp, dy, filterShape, info);
     return asTensor4D(filterGradSimd(tf.backend(), xp, dy, filterShape, [info.strideHeight, info.strideWidth])) ??
       filterGradIm2col(xp, dy, filterShape, info);
   });
+}
+
+/**
+ * filterGradTiles beats the conv form (below) wherever it runs on one thread
+ * (7.4 vs 12.7 ms for layer 2 at batch 64) and, split over two threads, for
+ * layer 2 (4.6 vs 7.7 ms): XNNPACK spends ~2 ms of each conv-form call
+ * transposing and re-packing dy on one thread. With two threads and a small
+ * output (layer 3, 3x3 positions per sample) the tiles' short rows make it
+ * slower than XNNPACK's two threads (1.4 vs 1.2 ms), so the conv form stays.
+ */
+function useTiles(dyShape: number[]): boolean {
+  const [, ho = 0, wo = 0] = dyShape;
+  return simdHelperFor(tf.backend()) == null || ho * wo >= 16;
 }
 
 function filterGradIm2col(

@@ -180,6 +180,132 @@
       (br $bloop)))
   )
 
+  ;; Filter gradient of a convolution as a register-tiled matrix product read
+  ;; straight from x and dy (no im2col, no packed copy of either):
+  ;;   out[i, j, c, o] = sum over (b, p, q) of x[b, p*sh + i, q*sw + j, c] * dy[b, p, q, o]
+  ;; x is the (already padded) input [n, hp, wp, cin], dy is [n, ho, wo, cout],
+  ;; out is [kh, kw, cin, cout]. Needs cin % 4 == 0, cout % 8 == 0, ho, wo >= 1.
+  ;; Only input channels [c0, c1) (multiples of 4) are computed, and only their
+  ;; rows of out are written: two threads can split one gradient by channels.
+  ;; A tile of 4 input x 8 output channels lives in eight registers while it
+  ;; runs over a block of `block` samples' positions, so x and dy are read from
+  ;; cache one block (sized by the caller to fit it) at a time. The sum runs
+  ;; over samples, then positions in row-major order, in float32.
+  (func (export "filterGradTiles")
+    (param $x i32) (param $dy i32) (param $out i32)
+    (param $n i32) (param $hp i32) (param $wp i32) (param $cin i32)
+    (param $ho i32) (param $wo i32) (param $cout i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
+    (param $c0 i32) (param $c1 i32) (param $block i32)
+    (local $cb i32) (local $ocb i32) (local $xstep i32) (local $xrowstep i32) (local $dyrow i32)
+    (local $xsample i32) (local $dysample i32) (local $b0 i32) (local $b1 i32) (local $b i32)
+    (local $i i32) (local $j i32) (local $cc i32) (local $o i32) (local $p i32) (local $q i32)
+    (local $xt i32) (local $outt i32) (local $acc i32) (local $xp i32) (local $dp i32)
+    (local $s v128) (local $d0 v128) (local $d1 v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $cb (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $ocb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $xstep (i32.mul (local.get $sw) (local.get $cb)))
+    (local.set $xrowstep (i32.mul (i32.mul (local.get $sh) (local.get $wp)) (local.get $cb)))
+    (local.set $dyrow (i32.mul (local.get $wo) (local.get $ocb)))
+    (local.set $xsample (i32.mul (i32.mul (local.get $hp) (local.get $wp)) (local.get $cb)))
+    (local.set $dysample (i32.mul (local.get $ho) (local.get $dyrow)))
+    (local.set $b0 (i32.const 0))
+    (block $blkdone (loop $blkloop
+      (br_if $blkdone (i32.ge_u (local.get $b0) (local.get $n)))
+      (local.set $b1 (select (local.get $n) (i32.add (local.get $b0) (local.get $block))
+        (i32.gt_u (i32.add (local.get $b0) (local.get $block)) (local.get $n))))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $iloop
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $kh)))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $jloop
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $kw)))
+          ;; this tap's offset inside a sample, and its [cin, cout] block of out
+          (local.set $xt (i32.mul (i32.add (i32.mul (local.get $i) (local.get $wp)) (local.get $j)) (local.get $cb)))
+          (local.set $outt (i32.add (local.get $out)
+            (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (i32.mul (local.get $cin) (local.get $ocb)))))
+          (local.set $cc (i32.shl (local.get $c0) (i32.const 2)))
+          (block $cdone (loop $cloop
+            (br_if $cdone (i32.ge_u (local.get $cc) (i32.shl (local.get $c1) (i32.const 2))))
+            (local.set $o (i32.const 0))
+            (block $odone (loop $oloop
+              (br_if $odone (i32.ge_u (local.get $o) (local.get $ocb)))
+              ;; out rows c..c+3: cc is 4c, the byte offset of channel c in an x pixel
+              (local.set $acc (i32.add (i32.add (local.get $outt) (i32.mul (i32.shr_u (local.get $cc) (i32.const 2)) (local.get $ocb))) (local.get $o)))
+              (if (i32.eqz (local.get $b0))
+                (then
+                (local.set $a00 (v128.const i32x4 0 0 0 0))
+                (local.set $a01 (v128.const i32x4 0 0 0 0))
+                (local.set $a10 (v128.const i32x4 0 0 0 0))
+                (local.set $a11 (v128.const i32x4 0 0 0 0))
+                (local.set $a20 (v128.const i32x4 0 0 0 0))
+                (local.set $a21 (v128.const i32x4 0 0 0 0))
+                (local.set $a30 (v128.const i32x4 0 0 0 0))
+                (local.set $a31 (v128.const i32x4 0 0 0 0)))
+                (else
+                (local.set $a00 (v128.load (local.get $acc)))
+                (local.set $a01 (v128.load (i32.add (local.get $acc) (i32.const 16))))
+                (local.set $a10 (v128.load (i32.add (local.get $acc) (local.get $ocb))))
+                (local.set $a11 (v128.load (i32.add (i32.add (local.get $acc) (local.get $ocb)) (i32.const 16))))
+                (local.set $a20 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 2)))))
+                (local.set $a21 (v128.load (i32.add (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 2))) (i32.const 16))))
+                (local.set $a30 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3)))))
+                (local.set $a31 (v128.load (i32.add (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3))) (i32.const 16))))))
+              (local.set $b (local.get $b0))
+              (block $bdone (loop $bloop
+                (br_if $bdone (i32.ge_u (local.get $b) (local.get $b1)))
+                (local.set $p (i32.const 0))
+                (block $pdone (loop $ploop
+                  (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
+                  (local.set $xp (i32.add (i32.add (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $xsample)))
+                    (i32.add (local.get $xt) (local.get $cc))) (i32.mul (local.get $p) (local.get $xrowstep))))
+                  (local.set $dp (i32.add (i32.add (i32.add (local.get $dy) (i32.mul (local.get $b) (local.get $dysample)))
+                    (i32.mul (local.get $p) (local.get $dyrow))) (local.get $o)))
+                  (local.set $q (local.get $wo))
+                  (loop $qloop
+                      (local.set $d0 (v128.load (local.get $dp)))
+                      (local.set $d1 (v128.load offset=16 (local.get $dp)))
+                      (local.set $s (v128.load32_splat (local.get $xp)))
+                      (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $s) (local.get $d0))))
+                      (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $s (v128.load32_splat (i32.add (local.get $xp) (i32.const 4))))
+                      (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $s) (local.get $d0))))
+                      (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $s (v128.load32_splat (i32.add (local.get $xp) (i32.const 8))))
+                      (local.set $a20 (f32x4.add (local.get $a20) (f32x4.mul (local.get $s) (local.get $d0))))
+                      (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $s (v128.load32_splat (i32.add (local.get $xp) (i32.const 12))))
+                      (local.set $a30 (f32x4.add (local.get $a30) (f32x4.mul (local.get $s) (local.get $d0))))
+                      (local.set $a31 (f32x4.add (local.get $a31) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
+                      (local.set $dp (i32.add (local.get $dp) (local.get $ocb)))
+                      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+                      (br_if $qloop (local.get $q)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (br $ploop)))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                (br $bloop)))
+              (v128.store (local.get $acc) (local.get $a00))
+              (v128.store (i32.add (local.get $acc) (i32.const 16)) (local.get $a01))
+              (v128.store (i32.add (local.get $acc) (local.get $ocb)) (local.get $a10))
+              (v128.store (i32.add (i32.add (local.get $acc) (local.get $ocb)) (i32.const 16)) (local.get $a11))
+              (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 2))) (local.get $a20))
+              (v128.store (i32.add (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 2))) (i32.const 16)) (local.get $a21))
+              (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3))) (local.get $a30))
+              (v128.store (i32.add (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3))) (i32.const 16)) (local.get $a31))
+              (local.set $o (i32.add (local.get $o) (i32.const 32)))
+              (br $oloop)))
+            (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+            (br $cloop)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jloop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iloop)))
+      (local.set $b0 (local.get $b1))
+      (br $blkloop)))
+  )
+
   ;; out[r, j] = x[r, j] + v[j] for a row-major [rows, cols] x (a bias add).
   ;; Needs cols % 4 == 0. The same single float32 add per element as the
   ;; stock kernel, so results are identical.

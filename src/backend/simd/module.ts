@@ -12,6 +12,7 @@
  * version that hides its memory, no SIMD in the engine); callers then use
  * their JS loops or the stock kernels, so this is only ever a speed-up.
  */
+import { splitHelperFor, type SplitHelper } from './helper.js';
 import { KERNELS_WASM_SHARED, KERNELS_WASM_UNSHARED } from './kernels-wasm.js';
 
 /** The exports of kernels.wat; every pointer is a byte offset in the heap. */
@@ -20,6 +21,11 @@ export interface SimdExports {
   filterGrad9(
     x: number, dy: number, out: number, n: number, hp: number, wp: number, cin: number,
     ho: number, wo: number, cout: number, sh: number, sw: number, ...tapOffsets: number[]
+  ): void;
+  filterGradTiles(
+    x: number, dy: number, out: number, n: number, hp: number, wp: number, cin: number,
+    ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
+    c0: number, c1: number, block: number,
   ): void;
   addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
   adamUpdate(
@@ -72,6 +78,13 @@ export function simdKernelsFor(backend: unknown): SimdExports | null {
     : null;
   loaded.set(backend, kernels);
   return kernels;
+}
+
+/** The second thread that splits filterGradTiles (helper.ts); null unless the heap is shared. */
+export function simdHelperFor(backend: unknown): SplitHelper | null {
+  if (simdKernelsFor(backend) == null) return null;
+  const memory = memoryOf(backend as object);
+  return memory == null ? null : splitHelperFor(memory, () => Buffer.from(KERNELS_WASM_SHARED, 'base64'));
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

@@ -4,7 +4,7 @@
  * code does not cover), and the caller then takes its JS or stock path.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapOffset, simdKernelsFor } from './module.js';
+import { heapOffset, simdHelperFor, simdKernelsFor } from './module.js';
 
 /** The parts of BackendWasm (tfjs-backend-wasm 4.x) used here. */
 interface HeapBackend {
@@ -93,6 +93,41 @@ export function filterGradSimd(
   } finally {
     heap.disposeData(scratch.dataId);
   }
+}
+
+/** Bytes of x and dy per sample block of filterGradTiles: the block stays in L2 while every tile runs over it. */
+const TILE_BLOCK_BYTES = 64 * 1024;
+
+/**
+ * dL/dFilter of an NHWC conv as a register-tiled product read in place from
+ * the (already padded) input `xp` and `dy` (filterGradTiles in kernels.wat):
+ * no transposed or packed copy of either. Needs cin % 4 == 0 and
+ * cout % 8 == 0. On the threaded build a helper thread computes half of the
+ * input channels (helper.ts) unless `split` is false.
+ */
+export function filterGradTilesSimd(
+  backend: unknown,
+  xp: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filterShape: [number, number, number, number],
+  strides: [number, number],
+  split = true,
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [kh, kw, cin, cout] = filterShape;
+  if (simd == null || cin % 4 !== 0 || cout % 8 !== 0 || xp.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const [n, hp, wp] = xp.shape as [number, number, number, number];
+  const [, ho, wo] = dy.shape as [number, number, number, number];
+  if (ho === 0 || wo === 0) return null;
+  const out = (backend as HeapBackend).makeOutput(filterShape, 'float32');
+  const block = Math.max(1, Math.floor(TILE_BLOCK_BYTES / ((hp * wp * cin + ho * wo * cout) * 4)));
+  const args = [heapOffset(backend, xp), heapOffset(backend, dy), heapOffset(backend, out), n, hp, wp, cin, ho, wo, cout, kh, kw, strides[0], strides[1]] as const;
+  // Split by input channels, in whole tiles of 4: each thread writes only its own rows of out.
+  const half = Math.floor(cin / 8) * 4;
+  const helper = split && half > 0 ? simdHelperFor(backend) : null;
+  if (helper?.filterGradTiles([...args, half, cin, block], () => simd.filterGradTiles(...args, 0, half, block))) return out;
+  simd.filterGradTiles(...args, 0, cin, block);
+  return out;
 }
 
 /** out[j] = sum over rows of a row-major [rows, cols] float32 tensor (cols % 4 == 0). */
