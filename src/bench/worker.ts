@@ -12,16 +12,16 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { buildModel } from '../emit/live.js';
 import { lowerTraining } from '../lower.js';
 import { modelInputShape, sliceBatch } from '../train/batches.js';
-import { createGradientPool, type GradientPool } from '../train/parallel/pool.js';
+import { createReplicaPool, type ReplicaPool } from '../train/parallel/pool.js';
 import { trainModel } from '../train/trainer.js';
 import type { TrainingConfig } from '../types.js';
 import type { RepMeasurement, RuntimeResult, WorkerConfig, WorkerPlan } from './types.js';
 
-/** `workers`: data-parallel training over that many worker threads; `threads` is then per worker. */
+/** `workers`: data-parallel training over that many replicas; `threads` is then per replica. */
 const BACKENDS: Record<WorkerConfig, { preference: BackendPreference; threads?: number; workers?: number }> = {
   'wasm-2': { preference: 'wasm', threads: 2 },
   'wasm-1': { preference: 'wasm', threads: 1 },
-  // The main thread only gathers batches and applies Adam, so 1 thread there too.
+  // The main thread only gathers batches (the replicas train), so 1 thread there too.
   'wasm-dp2': { preference: 'wasm', threads: 1, workers: 2 },
   cpu: { preference: 'cpu' },
   node: { preference: 'node' },
@@ -43,7 +43,7 @@ function head(split: DataSplit, count: number, pixels: number): DataSplit {
 }
 
 /** A training run over exactly `batches` batches: one epoch, no validation, nothing saved. */
-async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number, pool?: GradientPool): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec'>> {
+async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number, pool?: ReplicaPool): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec'>> {
   const pixels = data.imageShape.reduce((a, b) => a * b, 1);
   const subset = { ...data, train: head(data.train, batches * cfg.batchSize, pixels) };
   const result = await trainModel(model, subset, { ...cfg, epochs: 1, validationSplit: 0 }, pool ? { pool } : {});
@@ -97,7 +97,7 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
   // Warm-up: first calls compile wasm kernels, allocate Adam's slots and fill caches.
   // One pool for warm-up and all repetitions: fresh workers would spend the first batches of
   // every repetition warming up their own backends, which the in-process configs do only once.
-  const pool = workers ? await createGradientPool(model, { workers, loss: cfg.loss }) : undefined;
+  const pool = workers ? await createReplicaPool(model, { workers, loss: cfg.loss }) : undefined;
   await timeTraining(model, data, cfg, warmupBatches, pool);
   await timeInference(model, data.test, 1, plan.inferBatchSize);
 

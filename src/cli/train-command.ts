@@ -51,11 +51,11 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
   const model = compiled.model;
   const cfg = resolveTraining(model, flags);
 
-  // With data-parallel workers the main thread only applies the update: a threaded backend
-  // here would just compete with the workers for the cores.
+  // With data-parallel replicas the main thread only gathers batches and validates: a threaded
+  // backend here would just compete with the replicas for the cores.
   const parallel = flags.workers !== undefined && flags.workers > 1;
-  // Workers send back gradients only: batch norm's moving statistics would never reach the
-  // main model, and each worker would draw its own dropout masks. Refuse rather than differ.
+  // Replicas exchange gradients only: each would keep batch norm's moving statistics of its own
+  // shard and draw its own dropout masks, so they would drift apart. Refuse rather than differ.
   const unsupported = model.layers.filter((l) => l.node.kind === 'batch_norm' || l.node.kind === 'dropout');
   if (parallel && unsupported.length) {
     const names = unsupported.map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`).join(', ');

@@ -13,7 +13,7 @@ import { saveCheckpoint, type NamedTensor, type TrainingPosition, type TrainingS
 import { writeMetrics, type EpochMetrics } from './metrics.js';
 import { createOptimizer } from './optimizers.js';
 import { mulberry32, shuffledIndices } from './rng.js';
-import { createParallelStepper, type GradientPool, type ParallelStepper } from './parallel/pool.js';
+import { createReplicaPool, type ReplicaPool } from './parallel/pool.js';
 
 export interface BatchProgress {
   epoch: number;
@@ -40,12 +40,12 @@ export interface TrainOptions {
   /** Continue from a checkpoint (see checkpoint.ts) instead of starting at epoch 1. */
   resume?: ResumePoint;
   /**
-   * Data-parallel training over this many worker threads (each with its own single-threaded
-   * wasm backend), see parallel/pool.ts. Omitted or 1: the ordinary in-process step.
+   * Data-parallel training over this many replicas in worker threads (each with its own
+   * single-threaded wasm backend), see parallel/pool.ts. Omitted or 1: the ordinary in-process step.
    */
   workers?: number;
   /** Data-parallel training on an already started pool (left running afterwards); overrides `workers`. */
-  pool?: GradientPool;
+  pool?: ReplicaPool;
 }
 
 export interface ResumePoint {
@@ -160,11 +160,13 @@ export async function trainModel(
   // registered anywhere in tf, including those of other models alive in the process.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const batches = Math.ceil(trainCount / cfg.batchSize);
-  const stepper: ParallelStepper | undefined = opts.pool
-    ? await createParallelStepper(model, optimizer, opts.pool)
-    : opts.workers !== undefined && opts.workers > 1
-      ? await createParallelStepper(model, optimizer, { workers: opts.workers, loss: cfg.loss })
-      : undefined;
+  const ownPool = !opts.pool && opts.workers !== undefined && opts.workers > 1;
+  const pool: ReplicaPool | undefined = opts.pool ?? (ownPool ? await createReplicaPool(model, { workers: opts.workers, loss: cfg.loss }) : undefined);
+  // The replicas train; this model and optimizer mirror replica 0 whenever they are read.
+  if (pool) await pool.push(model, optimizer, cfg.optimizer);
+  const mirror = async (): Promise<void> => {
+    if (pool) await pool.pull(model, optimizer);
+  };
   const history: EpochMetrics[] = [...(opts.resume?.history ?? [])];
   const started = performance.now();
   let lastGood = snapshotWeights(model);
@@ -232,6 +234,7 @@ export async function trainModel(
       for (let batch = firstBatch; batch <= batches; batch++) {
         if (opts.signal?.aborted) {
           batchSeconds += (performance.now() - epochStart) / 1000;
+          await mirror();
           if (!weightsAreFinite(model)) {
             throw diverged(`the weights became NaN or infinite during epoch ${epoch} although the loss stayed finite`, epoch);
           }
@@ -245,8 +248,8 @@ export async function trainModel(
         const start = (batch - 1) * cfg.batchSize;
         const end = Math.min(trainCount, start + cfg.batchSize);
 
-        const [lossValue, accuracyValue] = stepper
-          ? await parallelStep(stepper, dataset.train, order, start, end, size)
+        const [lossValue, accuracyValue] = pool
+          ? await parallelStep(pool, dataset.train, order, start, end, size)
           : await localStep(order, start, end);
 
         if (!Number.isFinite(lossValue)) {
@@ -272,6 +275,7 @@ export async function trainModel(
         await yieldToEventLoop();
       }
 
+      await mirror();
       if (!weightsAreFinite(model)) {
         throw diverged(`the weights became NaN or infinite during epoch ${epoch} although the loss stayed finite`, epoch);
       }
@@ -301,14 +305,14 @@ export async function trainModel(
   } finally {
     tf.dispose(lastGood);
     optimizer.dispose();
-    await stepper?.close();
+    if (ownPool) await pool?.close();
   }
 }
 
-/** One data-parallel step: the workers compute the gradients, the pool applies the update here. */
-async function parallelStep(stepper: ParallelStepper, split: Dataset['train'], order: Uint32Array, start: number, end: number, size: number): Promise<[number, number]> {
+/** One data-parallel step: the replicas compute, exchange gradients and update themselves. */
+async function parallelStep(pool: ReplicaPool, split: Dataset['train'], order: Uint32Array, start: number, end: number, size: number): Promise<[number, number]> {
   const { pixels, labels } = gatherArrays(split, order, start, end, size);
-  const { loss, accuracy } = await stepper.step(pixels, labels);
+  const { loss, accuracy } = await pool.step(pixels, labels);
   return [loss, accuracy];
 }
 

@@ -7,24 +7,45 @@ export function totalSize(shapes: readonly (readonly number[])[]): number {
   return shapes.reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
 }
 
-/** Copies the values of `tensors` (float32) end to end into a new buffer. */
-export function flatten(tensors: readonly tf.Tensor[]): Float32Array {
-  const out = new Float32Array(totalSize(tensors.map((t) => t.shape)));
+/** Copies the values of `tensors` (float32) end to end into `out` (a new buffer by default). */
+export function flatten<B extends ArrayBufferLike = ArrayBuffer>(tensors: readonly tf.Tensor[], out?: Float32Array<B>): Float32Array<B> {
+  const target = out ?? (new Float32Array(totalSize(tensors.map((t) => t.shape))) as Float32Array<B>);
   let offset = 0;
   for (const t of tensors) {
-    out.set(t.dataSync() as Float32Array, offset);
+    target.set(t.dataSync() as Float32Array, offset);
     offset += t.size;
   }
-  return out;
+  return target;
 }
 
 /** Tensors of the given shapes viewing consecutive parts of `flat` (tf copies them in). */
-export function unflatten(flat: Float32Array, shapes: readonly (readonly number[])[]): tf.Tensor[] {
+export function unflatten(flat: Float32Array<ArrayBufferLike>, shapes: readonly (readonly number[])[]): tf.Tensor[] {
   let offset = 0;
   return shapes.map((shape) => {
     const size = shape.reduce((a, b) => a * b, 1);
-    const t = tf.tensor(flat.subarray(offset, offset + size), [...shape], 'float32');
+    const t = tf.tensor(flat.subarray(offset, offset + size) as Float32Array, [...shape], 'float32');
     offset += size;
     return t;
   });
+}
+
+/** Named float32 tensors (an optimizer's getWeights()) as plain data. */
+export interface PackedTensors {
+  names: string[];
+  shapes: number[][];
+  data: Float32Array;
+}
+
+export function packNamed(named: readonly { name: string; tensor: tf.Tensor }[]): PackedTensors {
+  return {
+    names: named.map((w) => w.name),
+    shapes: named.map((w) => [...w.tensor.shape]),
+    data: flatten(named.map((w) => w.tensor)),
+  };
+}
+
+/** New tensors; the caller disposes them (setWeights copies them in). */
+export function unpackNamed(packed: PackedTensors): { name: string; tensor: tf.Tensor }[] {
+  const tensors = unflatten(packed.data, packed.shapes);
+  return packed.names.map((name, i) => ({ name, tensor: tensors[i]! }));
 }

@@ -1,25 +1,30 @@
-// Data-parallel training steps over worker threads. Every step the main thread splits the
-// batch into N near-equal shards, sends each worker the current weights and its shard, and
-// averages the returned gradients weighted by shard size: since each worker returns the
-// gradient of its shard's MEAN loss, sum_i (n_i / n) * g_i is the gradient of the whole batch's
-// mean loss. ONE optimizer update then runs here, so Adam's moments live in one place and the
-// update equals the single-process one up to float rounding (for models without batch
-// norm or dropout: those depend on the batch split or on per-worker random state).
+// Data-parallel training over replicas in worker threads. Every replica holds the whole
+// model and its own optimizer; every step the main thread splits the batch into N near-equal
+// shards and sends one to each replica. The replicas compute their shard's gradient, sum the
+// gradients among themselves in shared memory (allreduce.ts) and each apply the same update,
+// so no weights or gradients cross a message during training: a step costs the main thread
+// two small messages per replica. Since each shard's gradient is scaled by n_i / n before the
+// sum, the update is the single-process one on the whole batch up to float rounding (for
+// models without batch norm or dropout: those depend on the batch split or on per-replica
+// random state).
 //
-// The weights go out with every step (about 0.4 MB for the MNIST CNN) rather than being
-// kept in sync on the workers: it costs a copy per worker but nothing can drift.
+// The main thread's model is a mirror: `pull` copies replica 0's weights and optimizer state
+// into it (before validation, checkpoints and the end of training); `push` sends the main
+// model's weights and optimizer state to every replica (the start of a run, a resume).
 
 import * as tf from '@tensorflow/tfjs';
 import type { Worker } from 'node:worker_threads';
+import type { OptimizerConfig } from '../../types.js';
 import type { LossName } from '../losses.js';
-import { flatten, totalSize, unflatten } from './flat.js';
-import type { FromWorker, GradsMessage, ReadyMessage, ToWorker } from './protocol.js';
+import { Barrier } from './allreduce.js';
+import { flatten, packNamed, totalSize, unflatten, unpackNamed } from './flat.js';
+import type { FromWorker, ReadyMessage, StateMessage, StepDoneMessage, ToWorker } from './protocol.js';
 import { spawnTsWorker } from './spawn.js';
 
 export interface ParallelOptions {
-  /** Number of workers; default 2. */
+  /** Number of replicas; default 2. */
   workers?: number;
-  /** wasm threads per worker; default 1. */
+  /** wasm threads per replica; default 1. */
   threadsPerWorker?: number;
   loss: LossName;
 }
@@ -28,17 +33,23 @@ export interface StepResult {
   /** Mean loss and accuracy over the whole batch (before the update, as minimize() reports). */
   loss: number;
   accuracy: number;
-  /** Longest time a worker spent computing; the rest of the step is messaging and the update. */
+  /** Longest time a replica spent computing its gradient; the rest of the step is the exchange and the update. */
   workerMs: number;
 }
 
-export interface ParallelStepper {
+export interface ReplicaPool {
   readonly workers: number;
-  /** What each worker's backend said about itself. */
+  /** What each replica's backend said about itself. */
   readonly backends: string[];
+  /** Sets every replica to `model`'s weights and `optimizer`'s config and state. */
+  push(model: tf.LayersModel, optimizer: tf.Optimizer, config: OptimizerConfig): Promise<void>;
   /** One training step on the batch `x` ([n, ...inputShape] flattened) with labels `y`. */
   step(x: Float32Array, y: Int32Array): Promise<StepResult>;
-  /** Stops the workers; the stepper cannot be used afterwards. */
+  /** Copies replica `index`'s (default 0) weights and optimizer state into `model` and `optimizer`. */
+  pull(model: tf.LayersModel, optimizer: tf.Optimizer, index?: number): Promise<void>;
+  /** Replica `index`'s weights and optimizer state, as plain data (tests compare replicas with it). */
+  read(index: number): Promise<StateMessage>;
+  /** Stops the replicas; the pool cannot be used afterwards. */
   close(): Promise<void>;
 }
 
@@ -75,95 +86,92 @@ class WorkerLink {
   }
 }
 
-/** Near-equal shard sizes summing to n; shards of 0 are left out (a last batch smaller than N). */
+/** Near-equal shard sizes summing to n, one per replica (0 for some when n < replicas). */
 export function shardSizes(n: number, shards: number): number[] {
   const base = Math.floor(n / shards);
   const extra = n % shards;
-  return Array.from({ length: shards }, (_, i) => base + (i < extra ? 1 : 0)).filter((s) => s > 0);
+  return Array.from({ length: shards }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
-export interface GradientPool {
-  readonly workers: number;
-  /** What each worker's backend said about itself. */
-  readonly backends: string[];
-  /**
-   * Gradient of the mean loss over the batch `x` ([n, ...inputShape] flattened) with labels
-   * `y`, at the model's current weights, in trainableWeights order, flattened.
-   */
-  gradients(x: Float32Array, y: Int32Array): Promise<StepResult & { grads: Float32Array }>;
-  /** Stops the workers; the pool cannot be used afterwards. */
-  close(): Promise<void>;
-}
-
-/** Starts the workers for `model` (its topology; the weights are read at every call). */
-export async function createGradientPool(model: tf.LayersModel, options: ParallelOptions): Promise<GradientPool> {
+/** Starts the replicas for `model`'s topology; push() gives them weights before the first step. */
+export async function createReplicaPool(model: tf.LayersModel, options: ParallelOptions): Promise<ReplicaPool> {
   const count = Math.max(1, Math.floor(options.workers ?? 2));
   const gradSize = totalSize(model.trainableWeights.map((w) => w.shape as number[]));
   const pixels = (model.inputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-  const init: ToWorker = { type: 'init', topology: model.toJSON(null, false), loss: options.loss, threads: options.threadsPerWorker ?? 1 };
+  const gradients = new SharedArrayBuffer(count * gradSize * Float32Array.BYTES_PER_ELEMENT);
+  const barrier = Barrier.buffer();
+  const topology = model.toJSON(null, false);
 
   const links = Array.from({ length: count }, () => new WorkerLink(spawnTsWorker(ENTRY)));
+  let closed = false;
   const close = async (): Promise<void> => {
-    // terminate() rather than waiting for a graceful exit: a worker has nothing to save.
+    closed = true;
+    // terminate() rather than waiting for a graceful exit: a replica has nothing to save,
+    // and one left waiting at the barrier by a failed peer would never exit by itself.
     await Promise.all(links.map((l) => l.worker.terminate()));
   };
-  let ready: ReadyMessage[];
-  try {
-    ready = await Promise.all(links.map((l) => l.request<ReadyMessage>(init)));
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  /** Sends one request per replica; any failure stops the whole pool (its peers may be stuck at the barrier). */
+  const all = async <T extends FromWorker>(make: (i: number) => [ToWorker, ArrayBuffer[]?]): Promise<T[]> => {
+    try {
+      return await Promise.all(links.map((l, i) => l.request<T>(...make(i))));
+    } catch (err) {
+      if (!closed) await close();
+      throw err;
+    }
+  };
 
-  let nextId = 0;
-  const gradients = async (x: Float32Array, y: Int32Array): Promise<StepResult & { grads: Float32Array }> => {
+  const ready = await all<ReadyMessage>((index) => [
+    { type: 'init', topology, loss: options.loss, threads: options.threadsPerWorker ?? 1, index, gradients, barrier },
+  ]);
+
+  const push = async (source: tf.LayersModel, optimizer: tf.Optimizer, config: OptimizerConfig): Promise<void> => {
+    const weights = flatten(source.getWeights());
+    const named = await optimizer.getWeights();
+    // A fresh optimizer has only its iteration count: the replicas then start fresh too.
+    const optimizerState = named.length > 1 ? packNamed(named) : null;
+    named[0]?.tensor.dispose();
+    await all((i) => [{ type: 'load', weights: i === 0 ? weights : weights.slice(), optimizer: config, optimizerState }]);
+  };
+
+  const step = async (x: Float32Array, y: Int32Array): Promise<StepResult> => {
     const n = y.length;
     if (x.length !== n * pixels) throw new Error(`batch has ${x.length} values for ${n} samples of ${pixels}`);
-    const sizes = shardSizes(n, links.length);
-    const weights = flatten(model.getWeights());
+    const sizes = shardSizes(n, count);
     let offset = 0;
-    const replies = sizes.map((size, i) => {
-      const shard = { x: x.slice(offset * pixels, (offset + size) * pixels), y: y.slice(offset, offset + size) };
-      offset += size;
-      // Each worker gets its own copy: a transferred buffer is gone from the sender.
-      const w = i === sizes.length - 1 ? weights : weights.slice();
-      const msg: ToWorker = { type: 'step', id: nextId++, weights: w, ...shard };
-      return links[i]!.request<GradsMessage>(msg, [w.buffer as ArrayBuffer, shard.x.buffer as ArrayBuffer, shard.y.buffer as ArrayBuffer]);
+    const replies = await all<StepDoneMessage>((i) => {
+      const shard = { x: x.slice(offset * pixels, (offset + sizes[i]!) * pixels), y: y.slice(offset, offset + sizes[i]!) };
+      offset += sizes[i]!;
+      return [{ type: 'step', ...shard, batch: n }, [shard.x.buffer as ArrayBuffer, shard.y.buffer as ArrayBuffer]];
     });
-    const results = await Promise.all(replies);
-
-    const grads = new Float32Array(gradSize);
     let loss = 0;
     let accuracy = 0;
-    results.forEach((r, i) => {
-      const weight = sizes[i]! / n;
-      for (let k = 0; k < gradSize; k++) grads[k]! += weight * r.grads[k]!;
-      loss += weight * r.loss;
-      accuracy += weight * r.accuracy;
+    replies.forEach((r, i) => {
+      if (sizes[i] === 0) return;
+      loss += (sizes[i]! / n) * r.loss;
+      accuracy += (sizes[i]! / n) * r.accuracy;
     });
-    return { grads, loss, accuracy, workerMs: Math.max(...results.map((r) => r.computeMs)) };
+    return { loss, accuracy, workerMs: Math.max(...replies.map((r) => r.computeMs)) };
   };
 
-  return { workers: count, backends: ready.map((r) => r.reason), gradients, close };
-}
-
-/**
- * A stepper over `pool`, or over a pool of its own (closed with the stepper) when given
- * options. A caller-supplied pool outlives the stepper: the bench reuses one across
- * repetitions so that worker start-up and warm-up stay out of the timed runs.
- */
-export async function createParallelStepper(model: tf.LayersModel, optimizer: tf.Optimizer, source: ParallelOptions | GradientPool): Promise<ParallelStepper> {
-  const owned = !('gradients' in source);
-  const pool = owned ? await createGradientPool(model, source) : source;
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const gradShapes = variables.map((v) => [...v.shape]);
-  const step = async (x: Float32Array, y: Int32Array): Promise<StepResult> => {
-    const { grads: flat, loss, accuracy, workerMs } = await pool.gradients(x, y);
-    const grads = unflatten(flat, gradShapes);
-    // applyGradients finds the variables by name, as minimize() does.
-    optimizer.applyGradients(Object.fromEntries(variables.map((v, i) => [v.name, grads[i]!])));
-    tf.dispose(grads);
-    return { loss, accuracy, workerMs };
+  const read = async (index: number): Promise<StateMessage> => {
+    const link = links[index];
+    if (!link) throw new Error(`no replica ${index}; the pool has ${count}`);
+    return link.request<StateMessage>({ type: 'read' });
   };
-  return { workers: pool.workers, backends: pool.backends, step, close: owned ? pool.close : async () => {} };
+
+  const pull = async (target: tf.LayersModel, optimizer: tf.Optimizer, index = 0): Promise<void> => {
+    const state = await read(index);
+    const weights = unflatten(state.weights, target.getWeights().map((w) => w.shape));
+    target.setWeights(weights);
+    tf.dispose(weights);
+    // setWeights() makes new slot variables without disposing the old ones: dispose them here
+    // (getWeights() hands out the slot variables themselves, plus a fresh iteration scalar).
+    const old = await optimizer.getWeights();
+    tf.dispose(old.map((w) => w.tensor));
+    const named = unpackNamed(state.optimizerState);
+    await optimizer.setWeights(named);
+    tf.dispose(named.map((w) => w.tensor));
+  };
+
+  return { workers: count, backends: ready.map((r) => r.reason), push, step, pull, read, close };
 }

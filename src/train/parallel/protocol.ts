@@ -1,28 +1,47 @@
-// Messages between the data-parallel pool (main thread) and its workers. Plain data and
+// Messages between the data-parallel pool (main thread) and its replicas. Plain data and
 // typed arrays only: structured clone carries them, and the large buffers are transferred.
+// Gradients never travel in messages: the replicas exchange them through shared memory
+// (allreduce.ts).
 
+import type { OptimizerConfig } from '../../types.js';
 import type { LossName } from '../losses.js';
+import type { PackedTensors } from './flat.js';
 
 export interface InitMessage {
   type: 'init';
-  /** The model's topology, as model.toJSON(null, false) gives it; the weights come with every step. */
+  /** The model's topology, as model.toJSON(null, false) gives it; the weights come with `load`. */
   topology: unknown;
   loss: LossName;
-  /** wasm threads inside the worker; 1 keeps N workers from fighting over N cores. */
+  /** wasm threads inside the replica; 1 keeps N replicas from fighting over N cores. */
   threads: number;
+  /** This replica's slot in the shared gradient buffer. */
+  index: number;
+  /** count x gradient-size float32 slots, one per replica. */
+  gradients: SharedArrayBuffer;
+  /** The barrier's two int32 words (allreduce.ts). */
+  barrier: SharedArrayBuffer;
+}
+
+/** Every replica gets the same weights and optimizer state: the start of a run, or a resume. */
+export interface LoadMessage {
+  type: 'load';
+  /** Every weight of the model, getWeights() order, flattened. */
+  weights: Float32Array;
+  optimizer: OptimizerConfig;
+  /** The optimizer's getWeights(); null starts it fresh. */
+  optimizerState: PackedTensors | null;
 }
 
 export interface StepMessage {
   type: 'step';
-  id: number;
-  /** Every weight of the model (getWeights() order), flattened into one buffer. */
-  weights: Float32Array;
-  /** The shard's samples, [n, ...inputShape] flattened. */
+  /** The shard's samples, [n, ...inputShape] flattened; n may be 0 (a short last batch). */
   x: Float32Array;
   y: Int32Array;
+  /** Samples in the whole batch: the shard's gradient is scaled by n / batch before summing. */
+  batch: number;
 }
 
-export type ToWorker = InitMessage | StepMessage | { type: 'close' };
+export type ToWorker = InitMessage | LoadMessage | StepMessage | { type: 'read' } | { type: 'close' };
 
 export interface ReadyMessage {
   type: 'ready';
@@ -30,15 +49,19 @@ export interface ReadyMessage {
   reason: string;
 }
 
-export interface GradsMessage {
-  type: 'grads';
-  id: number;
-  /** Gradients of the shard's MEAN loss, trainableWeights order, flattened. */
-  grads: Float32Array;
+export interface StepDoneMessage {
+  type: 'stepped';
+  /** The shard's mean loss and accuracy (NaN for an empty shard, which the pool skips). */
   loss: number;
   accuracy: number;
-  /** Time the worker spent on the step, for telling compute from messaging overhead. */
+  /** Time the replica spent computing its shard's gradient, before the exchange. */
   computeMs: number;
 }
 
-export type FromWorker = ReadyMessage | GradsMessage | { type: 'error'; message: string };
+export interface StateMessage {
+  type: 'state';
+  weights: Float32Array;
+  optimizerState: PackedTensors;
+}
+
+export type FromWorker = ReadyMessage | { type: 'loaded' } | StepDoneMessage | StateMessage | { type: 'error'; message: string };

@@ -1,79 +1,131 @@
-// One data-parallel worker: its own tfjs backend (single-threaded wasm by default) and its own
-// copy of the model. Each step it takes the main thread's current weights and a shard of the
-// batch, and sends back the gradients of the shard's mean loss; it never updates weights itself,
-// so there is no optimizer state here to drift from the main thread's.
+// One data-parallel replica: its own tfjs backend (single-threaded wasm by default), its own
+// copy of the model and its own optimizer. Each step it computes the gradient of its shard's
+// mean loss, exchanges gradients with the other replicas through shared memory
+// (allreduce.ts), and applies the summed gradient with its optimizer. All replicas start from
+// the same weights and optimizer state (`load`) and apply bit-identical updates, so they stay
+// identical; the pool reads one of them back when the main thread needs the weights.
 
 import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from '../../backend/select.js';
 import { accuracy, lossFunction } from '../losses.js';
-import { flatten, unflatten } from './flat.js';
-import type { FromWorker, InitMessage, StepMessage, ToWorker } from './protocol.js';
+import { createOptimizer } from '../optimizers.js';
+import { GradientExchange } from './allreduce.js';
+import { flatten, packNamed, unflatten, unpackNamed } from './flat.js';
+import type { FromWorker, InitMessage, LoadMessage, StepMessage, ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('worker-entry.ts must run inside a worker thread');
 const port = parentPort;
 
-interface State {
+interface Replica {
   model: tf.LayersModel;
   variables: tf.Variable[];
+  gradShapes: number[][];
   weightShapes: number[][];
   computeLoss: ReturnType<typeof lossFunction>;
   inputShape: number[];
+  exchange: GradientExchange;
+  optimizer?: tf.Optimizer;
 }
 
-let state: State | undefined;
+let replica: Replica | undefined;
 
 const send = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+
+function current(): Replica {
+  if (!replica) throw new Error('message before init');
+  return replica;
+}
 
 async function init(msg: InitMessage): Promise<void> {
   const backend = await selectBackend('wasm', { threads: msg.threads });
   const model = await tf.models.modelFromJSON(msg.topology as tf.io.ModelJSON['modelTopology'] as never);
-  state = {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const parties = msg.gradients.byteLength / Float32Array.BYTES_PER_ELEMENT / variables.reduce((s, v) => s + v.size, 0);
+  replica = {
     model,
-    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    variables,
+    gradShapes: variables.map((v) => [...v.shape]),
     weightShapes: model.getWeights().map((w) => [...w.shape]),
     computeLoss: lossFunction(msg.loss),
-    inputShape: (model.inputs[0]!.shape.slice(1) as number[]),
+    inputShape: model.inputs[0]!.shape.slice(1) as number[],
+    exchange: new GradientExchange(msg.gradients, msg.barrier, parties, msg.index),
   };
   send({ type: 'ready', backend: backend.name, reason: backend.reason });
 }
 
-function step(msg: StepMessage): void {
-  if (!state) throw new Error('step before init');
-  const t0 = performance.now();
-  const { model, variables, weightShapes, computeLoss, inputShape } = state;
-  const n = msg.y.length;
-  const weights = unflatten(msg.weights, weightShapes);
-  model.setWeights(weights);
+async function load(msg: LoadMessage): Promise<void> {
+  const r = current();
+  const weights = unflatten(msg.weights, r.weightShapes);
+  r.model.setWeights(weights);
   tf.dispose(weights);
-  let flat: Float32Array = new Float32Array(0);
+  r.optimizer?.dispose();
+  r.optimizer = createOptimizer(msg.optimizer);
+  if (msg.optimizerState) {
+    const named = unpackNamed(msg.optimizerState);
+    await r.optimizer.setWeights(named);
+    tf.dispose(named.map((w) => w.tensor));
+  }
+  send({ type: 'loaded' });
+}
+
+function step(msg: StepMessage): void {
+  const r = current();
+  if (!r.optimizer) throw new Error('step before load');
+  const t0 = performance.now();
+  const n = msg.y.length;
   let loss = NaN;
-  // The gradient buffer leaves tidy() through a closure variable, not its return value: tidy
-  // walks whatever it returns looking for tensors, and on a 100k-element typed array that
-  // walk alone cost ~20 ms a step.
-  const acc = tf.tidy(() => {
-    const x = tf.tensor(msg.x, [n, ...inputShape], 'float32');
-    const y = tf.tensor1d(msg.y, 'int32');
-    let batchAccuracy: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-      batchAccuracy = tf.keep(accuracy(y, probs));
-      return computeLoss(y, probs);
-    }, variables);
-    // Same order as the main thread's trainableWeights: the pool maps them back by position.
-    flat = flatten(variables.map((v) => grads[v.name]!));
-    loss = value.dataSync()[0]!;
-    return batchAccuracy!;
-  });
-  const accValue = acc.dataSync()[0]!;
-  acc.dispose();
-  send({ type: 'grads', id: msg.id, grads: flat, loss, accuracy: accValue, computeMs: performance.now() - t0 }, [flat.buffer as ArrayBuffer]);
+  let batchAccuracy = NaN;
+  const own = r.exchange.own;
+  if (n === 0) {
+    own.fill(0); // a short last batch left this replica no samples; it still applies the update
+  } else {
+    tf.tidy(() => {
+      const x = tf.tensor(msg.x, [n, ...r.inputShape], 'float32');
+      const y = tf.tensor1d(msg.y, 'int32');
+      let acc: tf.Scalar | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const probs = r.model.apply(x, { training: true }) as tf.Tensor2D;
+        acc = tf.keep(accuracy(y, probs)); // variableGrads disposes everything else f creates
+        return r.computeLoss(y, probs);
+      }, r.variables);
+      // trainableWeights order, as every replica lays out its slot.
+      flatten(r.variables.map((v) => grads[v.name]!), own);
+      loss = value.dataSync()[0]!;
+      batchAccuracy = acc!.dataSync()[0]!;
+      acc!.dispose();
+    });
+    // The gradient of the shard's mean loss, weighted by its share of the batch: the slots
+    // then sum to the gradient of the whole batch's mean loss.
+    const share = n / msg.batch;
+    if (share !== 1) for (let k = 0; k < own.length; k++) own[k]! *= share;
+  }
+  const computeMs = performance.now() - t0;
+  const sum = r.exchange.reduce();
+  const grads = unflatten(sum, r.gradShapes);
+  // By name, in trainableWeights order, as minimize() would pass them.
+  r.optimizer.applyGradients(Object.fromEntries(r.variables.map((v, i) => [v.name, grads[i]!])));
+  tf.dispose(grads);
+  send({ type: 'stepped', loss, accuracy: batchAccuracy, computeMs });
+}
+
+async function read(): Promise<void> {
+  const r = current();
+  if (!r.optimizer) throw new Error('read before load');
+  const weights = flatten(r.model.getWeights());
+  const named = await r.optimizer.getWeights();
+  const optimizerState = packNamed(named);
+  // getWeights() hands out the optimizer's own variables plus a fresh iteration scalar.
+  named[0]?.tensor.dispose();
+  send({ type: 'state', weights, optimizerState }, [weights.buffer as ArrayBuffer, optimizerState.data.buffer as ArrayBuffer]);
 }
 
 port.on('message', (msg: ToWorker) => {
   const run = async (): Promise<void> => {
     if (msg.type === 'init') await init(msg);
+    else if (msg.type === 'load') await load(msg);
     else if (msg.type === 'step') step(msg);
+    else if (msg.type === 'read') await read();
     else port.close();
   };
   run().catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) }));
