@@ -268,9 +268,12 @@ const inputCases: ConvCase[] = [
   { x: [2, 9, 8, 4], k: [3, 2], cout: 5, strides: [2, 2], pad: 'same' }, // stride and padding
   { x: [2, 11, 10, 8], k: [3, 3], cout: 3, strides: [2, 3], pad: 'valid' }, // pixels no output reads
   { x: [1, 8, 8, 4], k: [5, 5], cout: 6, strides: [1, 1], pad: 'same' },
+  { x: [2, 5, 5, 64], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the third layer
+  { x: [2, 9, 8, 16], k: [3, 2], cout: 8, strides: [2, 2], pad: 'same' }, // tiles with padding to crop
+  { x: [3, 7, 11, 16], k: [2, 4], cout: 12, strides: [1, 3], pad: 'valid' }, // an odd pixel per row
 ];
 
-test('conv input gradient through columns (1x1 conv + SIMD col2im) matches cpu stock', async () => {
+test('conv input gradient: tiles (cin % 16 == 0) or columns (1x1 conv + SIMD col2im) match cpu stock', async () => {
   for (const c of inputCases) {
     const label = `x=${c.x} k=${c.k} cout=${c.cout} s=${c.strides} ${c.pad}`;
     const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.cout];
@@ -288,7 +291,8 @@ test('conv input gradient through columns (1x1 conv + SIMD col2im) matches cpu s
     await tf.setBackend('wasm');
     const profile = await tf.profile(viaGrad);
     const columnConv = profile.kernels.some((k) => k.name === 'Conv2D' && String(k.inputShapes[1]) === String([1, 1, c.cout, c.k[0] * c.k[1] * c.x[3]]));
-    assert.ok(columnConv, `${label}: the column path ran`);
+    const tiles = c.x[3] % 16 === 0;
+    assert.equal(columnConv, !tiles, `${label}: the ${tiles ? 'tiles' : 'column'} path ran`);
     assertClose(await on('wasm', viaGrad), ref, label);
     // The same kernel serves tf.conv2dTranspose as a forward op.
     const transposed = () => tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(dyv, dyShape), tf.tensor4d(fv, fShape), c.x, c.strides, c.pad).dataSync() as Float32Array);
@@ -344,7 +348,8 @@ test('the threaded wasm build (shared memory) runs the same kernels', () => {
   });
   assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
   const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
-    threads: number; shared: boolean; maxPoolExact: boolean; filterMaxError: number; helper: boolean; tilesSplitExact: boolean; tilesMaxError: number;
+    threads: number; shared: boolean; maxPoolExact: boolean; filterMaxError: number; helper: boolean;
+    tilesSplitExact: boolean; tilesMaxError: number; inputSplitExact: boolean; inputMaxError: number;
   };
   assert.equal(result.threads, 2);
   assert.equal(result.shared, true);
@@ -355,4 +360,7 @@ test('the threaded wasm build (shared memory) runs the same kernels', () => {
   assert.equal(result.helper, true, 'the shared heap has a helper thread');
   assert.equal(result.tilesSplitExact, true, 'split tiles equal one-thread tiles bit for bit');
   assert.ok(result.tilesMaxError < 1e-4, `tiles relative error ${result.tilesMaxError}`);
+  // The input gradient splits by samples: again one thread's identical sums per element.
+  assert.equal(result.inputSplitExact, true, 'split input-gradient tiles equal one-thread tiles bit for bit');
+  assert.ok(result.inputMaxError < 1e-4, `input-gradient tiles relative error ${result.inputMaxError}`);
 });

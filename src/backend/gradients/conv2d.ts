@@ -14,7 +14,7 @@
  * `fastConvSupported` first and otherwise use the stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { col2imSimd, filterGradSimd, filterGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
+import { col2imSimd, filterGradSimd, filterGradTilesSimd, inputGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
 import { simdHelperFor, simdKernelsFor } from '../simd/module.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -177,6 +177,8 @@ export function conv2dInputGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convGeometry(xShape, filter.shape, attrs);
+    const viaTiles = inputGradTiles(xShape, dy, filter, info);
+    if (viaTiles != null) return viaTiles;
     const viaColumns = inputGradColumns(xShape, dy, filter, info);
     if (viaColumns != null) return viaColumns;
     const [kh, kw] = filter.shape;
@@ -214,6 +216,30 @@ export function conv2dInputGrad(
     const clamp = explicit.map(([a, b]) => [Math.max(a, 0), Math.max(b, 0)]) as tf.backend_util.ExplicitPadding;
     return tf.conv2d(cropped as tf.Tensor4D, rotated, 1, clamp);
   });
+}
+
+/**
+ * dL/dx in one SIMD pass, on wasm with input channels % 16 == 0: dy times the
+ * filter added straight onto the (padded) input grid, then the padding
+ * cropped. Against the columns form below it skips writing and rereading
+ * the columns (~9 MB for layer 2 at batch 64). Returns null where it does not apply.
+ */
+function inputGradTiles(
+  xShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  info: tf.backend_util.Conv2DInfo,
+): tf.Tensor4D | null {
+  const cin = filter.shape[2];
+  const { top, bottom, left, right } = info.padInfo;
+  if (cin % 16 !== 0 || simdKernelsFor(tf.backend()) == null || Math.min(top, bottom, left, right) < 0) return null;
+  const [n, h, w] = xShape;
+  const padded: [number, number, number, number] = [n, h + top + bottom, w + left + right, cin];
+  // [kh, kw, cout, cin]: a tap's rows of the filter, one per output channel
+  const wt = tf.transpose(filter, [0, 1, 3, 2]);
+  const dxp = asTensor4D(inputGradTilesSimd(tf.backend(), dy, wt, padded, [info.strideHeight, info.strideWidth]));
+  if (dxp == null || (top === 0 && bottom === 0 && left === 0 && right === 0)) return dxp;
+  return tf.slice(dxp, [0, top, left, 0], [n, h, w, cin]);
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
- * A second thread for the one SIMD kernel worth splitting: filterGradTiles
- * is compute-bound and takes milliseconds, so running half of it on another
- * core nearly halves it, while waking a thread costs tens of microseconds.
- * (The memory-bound kernels gain nothing from a second thread: measured.)
+ * A second thread for the SIMD kernels worth splitting: the two tiled conv
+ * gradients (filterGradTiles, inputGradTiles) are compute-bound and take
+ * milliseconds, so running half of one on another core nearly halves it,
+ * while waking a thread costs tens of microseconds. (The memory-bound
+ * kernels gain nothing from a second thread: measured.)
  *
  * Only on the threaded tfjs build, whose heap is a shared WebAssembly.Memory:
  * the helper instantiates the same kernels.wat against that same memory, so
@@ -21,8 +22,13 @@ import { Worker } from 'node:worker_threads';
 const SEQ = 0; // bumped by the caller for each job
 const DONE = 1; // set by the helper to the job's SEQ when finished
 const FAILED = 2; // 1 when the helper's last job threw
-const ARGS = 3; // the kernel's arguments from here on
+const KERNEL = 3; // index into SPLIT_KERNELS
+const ARGS = 4; // the argument count, then the kernel's arguments
 const MAX_ARGS = 24;
+
+/** The kernels.wat exports a helper can run. */
+export const SPLIT_KERNELS = ['filterGradTiles', 'inputGradTiles'] as const;
+export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 
 // Plain JS: a worker thread does not inherit the TypeScript loader.
 const HELPER_SOURCE = `
@@ -39,7 +45,7 @@ for (;;) {
   const argc = ctl[${ARGS}];
   const args = Array.from(ctl.subarray(${ARGS + 1}, ${ARGS + 1} + argc));
   let failed = 0;
-  try { kernels.filterGradTiles(...args); } catch { failed = 1; }
+  try { kernels[${JSON.stringify(SPLIT_KERNELS)}[ctl[${KERNEL}]]](...args); } catch { failed = 1; }
   Atomics.store(ctl, ${FAILED}, failed);
   Atomics.store(ctl, ${DONE}, seq);
   Atomics.notify(ctl, ${DONE});
@@ -48,10 +54,10 @@ for (;;) {
 
 export interface SplitHelper {
   /**
-   * Runs filterGradTiles(...helperArgs) on the helper while `own()` runs here and returns
-   * true when both are done; returns false, having run nothing, when the helper is gone.
+   * Runs kernel(...helperArgs) on the helper while `own()` runs here and returns true when
+   * both are done; returns false, having run nothing, when the helper is gone.
    */
-  filterGradTiles(helperArgs: number[], own: () => void): boolean;
+  run(kernel: SplitKernel, helperArgs: number[], own: () => void): boolean;
 }
 
 const helpers = new WeakMap<WebAssembly.Memory, SplitHelper | null>();
@@ -79,8 +85,9 @@ function startHelper(memory: WebAssembly.Memory, bytes: Uint8Array): SplitHelper
   worker.on('exit', () => { gone = true; });
 
   return {
-    filterGradTiles(helperArgs, own) {
+    run(kernel, helperArgs, own) {
       if (gone || helperArgs.length > MAX_ARGS) return false;
+      ctl[KERNEL] = SPLIT_KERNELS.indexOf(kernel);
       ctl[ARGS] = helperArgs.length;
       ctl.set(helperArgs, ARGS + 1);
       const seq = (Atomics.load(ctl, SEQ) + 1) | 0;
@@ -92,7 +99,7 @@ function startHelper(memory: WebAssembly.Memory, bytes: Uint8Array): SplitHelper
         Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
         if (performance.now() - started > STUCK_MS) throw new Error('the SIMD helper thread stopped answering');
       }
-      if (Atomics.load(ctl, FAILED) !== 0) throw new Error('filterGradTiles failed on the SIMD helper thread');
+      if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`${kernel} failed on the SIMD helper thread`);
       return true;
     },
   };

@@ -306,6 +306,168 @@
       (br $blkloop)))
   )
 
+  ;; Input gradient of a convolution, accumulated straight into dx:
+  ;;   dx[b, p*sh + i, q*sw + j, c] += sum over o of dy[b, p, q, o] * w[i, j, c, o]
+  ;; dy is [n, ho, wo, cout]; wt is the filter with its channel axes swapped,
+  ;; [kh, kw, cout, cin]; dx is the (padded) input grid [n, hp, wp, cin]. Only
+  ;; samples [b0, b1) are zeroed and written, so two threads can split a
+  ;; batch. Needs cin % 16 == 0. Two output pixels x 16 input channels sit in
+  ;; eight registers while the sum runs over cout; then they are added onto
+  ;; dx, which for one sample (a few tens of KB) stays in cache. No columns
+  ;; buffer: the 1x1-convolution-plus-col2im form writes and rereads ~9 MB
+  ;; for the target model's second layer.
+  (func (export "inputGradTiles")
+    (param $dy i32) (param $wt i32) (param $dx i32) (param $b0 i32) (param $b1 i32)
+    (param $ho i32) (param $wo i32) (param $cout i32)
+    (param $hp i32) (param $wp i32) (param $cin i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
+    (local $cb i32) (local $ocb i32) (local $xstep i32) (local $xsample i32)
+    (local $b i32) (local $p i32) (local $q i32) (local $i i32) (local $j i32) (local $k i32) (local $cc i32)
+    (local $dxb i32) (local $dyb i32) (local $dpix i32) (local $dxrow i32) (local $wtap i32) (local $xa i32) (local $wq i32)
+    (local $d0 i32) (local $d1 i32)
+    (local $s v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g03 v128) (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g13 v128)
+    (local.set $cb (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $ocb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $xstep (i32.mul (local.get $sw) (local.get $cb)))
+    (local.set $xsample (i32.mul (i32.mul (local.get $hp) (local.get $wp)) (local.get $cb)))
+    (local.set $b (local.get $b0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $dxb (i32.add (local.get $dx) (i32.mul (local.get $b) (local.get $xsample))))
+      (local.set $dyb (i32.add (local.get $dy) (i32.mul (i32.mul (local.get $b) (i32.mul (local.get $ho) (local.get $wo))) (local.get $ocb))))
+      (memory.fill (local.get $dxb) (i32.const 0) (local.get $xsample))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
+        (local.set $q (i32.const 0))
+            ;; groups of 2 output pixel(s) q, q+1, ...
+            (block $qpairdone (loop $qpairloop
+              (br_if $qpairdone (i32.gt_u (i32.add (local.get $q) (i32.const 2)) (local.get $wo)))
+              (local.set $dpix (i32.add (local.get $dyb) (i32.mul (i32.add (i32.mul (local.get $p) (local.get $wo)) (local.get $q)) (local.get $ocb))))
+              (local.set $i (i32.const 0))
+              (block $ipairdone (loop $ipairloop
+                (br_if $ipairdone (i32.ge_u (local.get $i) (local.get $kh)))
+                (local.set $j (i32.const 0))
+                (block $jpairdone (loop $jpairloop
+                  (br_if $jpairdone (i32.ge_u (local.get $j) (local.get $kw)))
+                  ;; dx row p*sh + i at column q*sw; the tap's rows of w^T
+                  (local.set $dxrow (i32.add (local.get $dxb) (i32.mul
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $i)) (local.get $wp)) (i32.mul (local.get $q) (local.get $sw)))
+                    (local.get $cb))))
+                  (local.set $wtap (i32.add (local.get $wt) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (i32.mul (local.get $cout) (local.get $cb)))))
+                  (local.set $cc (i32.const 0))
+                  (block $cpairdone (loop $cpairloop
+                    (br_if $cpairdone (i32.ge_u (local.get $cc) (local.get $cb)))
+                  ;; this tap's 16-channel slice of dx at the group's first pixel
+                  (local.set $xa (i32.add (i32.add (local.get $dxrow) (i32.mul (local.get $j) (local.get $cb))) (local.get $cc)))
+                  (local.set $wq (i32.add (local.get $wtap) (local.get $cc)))
+                  (local.set $d0 (i32.add (local.get $dpix) (i32.mul (i32.const 0) (local.get $ocb))))
+                  (local.set $d1 (i32.add (local.get $dpix) (i32.mul (i32.const 1) (local.get $ocb))))
+                  (local.set $g00 (v128.const i32x4 0 0 0 0))
+                  (local.set $g01 (v128.const i32x4 0 0 0 0))
+                  (local.set $g02 (v128.const i32x4 0 0 0 0))
+                  (local.set $g03 (v128.const i32x4 0 0 0 0))
+                  (local.set $g10 (v128.const i32x4 0 0 0 0))
+                  (local.set $g11 (v128.const i32x4 0 0 0 0))
+                  (local.set $g12 (v128.const i32x4 0 0 0 0))
+                  (local.set $g13 (v128.const i32x4 0 0 0 0))
+                  (local.set $k (local.get $cout))
+                  (loop $kloop2
+                    (local.set $w0 (v128.load (local.get $wq)))
+                    (local.set $w1 (v128.load offset=16 (local.get $wq)))
+                    (local.set $w2 (v128.load offset=32 (local.get $wq)))
+                    (local.set $w3 (v128.load offset=48 (local.get $wq)))
+                    (local.set $s (v128.load32_splat (local.get $d0)))
+                    (local.set $g00 (f32x4.add (local.get $g00) (f32x4.mul (local.get $s) (local.get $w0))))
+                    (local.set $g01 (f32x4.add (local.get $g01) (f32x4.mul (local.get $s) (local.get $w1))))
+                    (local.set $g02 (f32x4.add (local.get $g02) (f32x4.mul (local.get $s) (local.get $w2))))
+                    (local.set $g03 (f32x4.add (local.get $g03) (f32x4.mul (local.get $s) (local.get $w3))))
+                    (local.set $s (v128.load32_splat (local.get $d1)))
+                    (local.set $g10 (f32x4.add (local.get $g10) (f32x4.mul (local.get $s) (local.get $w0))))
+                    (local.set $g11 (f32x4.add (local.get $g11) (f32x4.mul (local.get $s) (local.get $w1))))
+                    (local.set $g12 (f32x4.add (local.get $g12) (f32x4.mul (local.get $s) (local.get $w2))))
+                    (local.set $g13 (f32x4.add (local.get $g13) (f32x4.mul (local.get $s) (local.get $w3))))
+                    (local.set $wq (i32.add (local.get $wq) (local.get $cb)))
+                    (local.set $d0 (i32.add (local.get $d0) (i32.const 4)))
+                    (local.set $d1 (i32.add (local.get $d1) (i32.const 4)))
+                    (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                    (br_if $kloop2 (local.get $k)))
+                  (v128.store offset=0 (local.get $xa) (f32x4.add (v128.load offset=0 (local.get $xa)) (local.get $g00)))
+                  (v128.store offset=16 (local.get $xa) (f32x4.add (v128.load offset=16 (local.get $xa)) (local.get $g01)))
+                  (v128.store offset=32 (local.get $xa) (f32x4.add (v128.load offset=32 (local.get $xa)) (local.get $g02)))
+                  (v128.store offset=48 (local.get $xa) (f32x4.add (v128.load offset=48 (local.get $xa)) (local.get $g03)))
+                  (v128.store offset=0 (i32.add (local.get $xa) (local.get $xstep)) (f32x4.add (v128.load offset=0 (i32.add (local.get $xa) (local.get $xstep))) (local.get $g10)))
+                  (v128.store offset=16 (i32.add (local.get $xa) (local.get $xstep)) (f32x4.add (v128.load offset=16 (i32.add (local.get $xa) (local.get $xstep))) (local.get $g11)))
+                  (v128.store offset=32 (i32.add (local.get $xa) (local.get $xstep)) (f32x4.add (v128.load offset=32 (i32.add (local.get $xa) (local.get $xstep))) (local.get $g12)))
+                  (v128.store offset=48 (i32.add (local.get $xa) (local.get $xstep)) (f32x4.add (v128.load offset=48 (i32.add (local.get $xa) (local.get $xstep))) (local.get $g13)))
+                    (local.set $cc (i32.add (local.get $cc) (i32.const 64)))
+                    (br $cpairloop)))
+                  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                  (br $jpairloop)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $ipairloop)))
+              (local.set $q (i32.add (local.get $q) (i32.const 2)))
+              (br $qpairloop)))
+            ;; groups of 1 output pixel(s) q, q+1, ...
+            (block $qonedone (loop $qoneloop
+              (br_if $qonedone (i32.gt_u (i32.add (local.get $q) (i32.const 1)) (local.get $wo)))
+              (local.set $dpix (i32.add (local.get $dyb) (i32.mul (i32.add (i32.mul (local.get $p) (local.get $wo)) (local.get $q)) (local.get $ocb))))
+              (local.set $i (i32.const 0))
+              (block $ionedone (loop $ioneloop
+                (br_if $ionedone (i32.ge_u (local.get $i) (local.get $kh)))
+                (local.set $j (i32.const 0))
+                (block $jonedone (loop $joneloop
+                  (br_if $jonedone (i32.ge_u (local.get $j) (local.get $kw)))
+                  ;; dx row p*sh + i at column q*sw; the tap's rows of w^T
+                  (local.set $dxrow (i32.add (local.get $dxb) (i32.mul
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $i)) (local.get $wp)) (i32.mul (local.get $q) (local.get $sw)))
+                    (local.get $cb))))
+                  (local.set $wtap (i32.add (local.get $wt) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (i32.mul (local.get $cout) (local.get $cb)))))
+                  (local.set $cc (i32.const 0))
+                  (block $conedone (loop $coneloop
+                    (br_if $conedone (i32.ge_u (local.get $cc) (local.get $cb)))
+                  ;; this tap's 16-channel slice of dx at the group's first pixel
+                  (local.set $xa (i32.add (i32.add (local.get $dxrow) (i32.mul (local.get $j) (local.get $cb))) (local.get $cc)))
+                  (local.set $wq (i32.add (local.get $wtap) (local.get $cc)))
+                  (local.set $d0 (i32.add (local.get $dpix) (i32.mul (i32.const 0) (local.get $ocb))))
+                  (local.set $g00 (v128.const i32x4 0 0 0 0))
+                  (local.set $g01 (v128.const i32x4 0 0 0 0))
+                  (local.set $g02 (v128.const i32x4 0 0 0 0))
+                  (local.set $g03 (v128.const i32x4 0 0 0 0))
+                  (local.set $k (local.get $cout))
+                  (loop $kloop1
+                    (local.set $w0 (v128.load (local.get $wq)))
+                    (local.set $w1 (v128.load offset=16 (local.get $wq)))
+                    (local.set $w2 (v128.load offset=32 (local.get $wq)))
+                    (local.set $w3 (v128.load offset=48 (local.get $wq)))
+                    (local.set $s (v128.load32_splat (local.get $d0)))
+                    (local.set $g00 (f32x4.add (local.get $g00) (f32x4.mul (local.get $s) (local.get $w0))))
+                    (local.set $g01 (f32x4.add (local.get $g01) (f32x4.mul (local.get $s) (local.get $w1))))
+                    (local.set $g02 (f32x4.add (local.get $g02) (f32x4.mul (local.get $s) (local.get $w2))))
+                    (local.set $g03 (f32x4.add (local.get $g03) (f32x4.mul (local.get $s) (local.get $w3))))
+                    (local.set $wq (i32.add (local.get $wq) (local.get $cb)))
+                    (local.set $d0 (i32.add (local.get $d0) (i32.const 4)))
+                    (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                    (br_if $kloop1 (local.get $k)))
+                  (v128.store offset=0 (local.get $xa) (f32x4.add (v128.load offset=0 (local.get $xa)) (local.get $g00)))
+                  (v128.store offset=16 (local.get $xa) (f32x4.add (v128.load offset=16 (local.get $xa)) (local.get $g01)))
+                  (v128.store offset=32 (local.get $xa) (f32x4.add (v128.load offset=32 (local.get $xa)) (local.get $g02)))
+                  (v128.store offset=48 (local.get $xa) (f32x4.add (v128.load offset=48 (local.get $xa)) (local.get $g03)))
+                    (local.set $cc (i32.add (local.get $cc) (i32.const 64)))
+                    (br $coneloop)))
+                  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                  (br $joneloop)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $ioneloop)))
+              (local.set $q (i32.add (local.get $q) (i32.const 1)))
+              (br $qoneloop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $ploop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop)))
+  )
+
   ;; out[r, j] = x[r, j] + v[j] for a row-major [rows, cols] x (a bias add).
   ;; Needs cols % 4 == 0. The same single float32 add per element as the
   ;; stock kernel, so results are identical.

@@ -27,6 +27,10 @@ export interface SimdExports {
     ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
     c0: number, c1: number, block: number,
   ): void;
+  inputGradTiles(
+    dy: number, wt: number, dx: number, b0: number, b1: number, ho: number, wo: number, cout: number,
+    hp: number, wp: number, cin: number, kh: number, kw: number, sh: number, sw: number,
+  ): void;
   addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
   adamUpdate(
     w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n: number,
@@ -80,7 +84,7 @@ export function simdKernelsFor(backend: unknown): SimdExports | null {
   return kernels;
 }
 
-/** The second thread that splits filterGradTiles (helper.ts); null unless the heap is shared. */
+/** The second thread that splits the tiled conv gradients (helper.ts); null unless the heap is shared. */
 export function simdHelperFor(backend: unknown): SplitHelper | null {
   if (simdKernelsFor(backend) == null) return null;
   const memory = memoryOf(backend as object);

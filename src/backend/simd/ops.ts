@@ -125,8 +125,39 @@ export function filterGradTilesSimd(
   // Split by input channels, in whole tiles of 4: each thread writes only its own rows of out.
   const half = Math.floor(cin / 8) * 4;
   const helper = split && half > 0 ? simdHelperFor(backend) : null;
-  if (helper?.filterGradTiles([...args, half, cin, block], () => simd.filterGradTiles(...args, 0, half, block))) return out;
+  if (helper?.run('filterGradTiles', [...args, half, cin, block], () => simd.filterGradTiles(...args, 0, half, block))) return out;
   simd.filterGradTiles(...args, 0, cin, block);
+  return out;
+}
+
+/**
+ * dL/dx of an NHWC conv on the padded input grid `paddedShape` [n, hp, wp, cin]
+ * (inputGradTiles in kernels.wat): dy times the filter, added straight onto
+ * the grid with no columns buffer. `wt` is the filter as [kh, kw, cout, cin].
+ * Needs cin % 16 == 0. On the threaded build a helper thread takes half of
+ * the samples unless `split` is false.
+ */
+export function inputGradTilesSimd(
+  backend: unknown,
+  dy: tf.TensorInfo,
+  wt: tf.TensorInfo,
+  paddedShape: [number, number, number, number],
+  strides: [number, number],
+  split = true,
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [n, hp, wp, cin] = paddedShape;
+  const [kh, kw, cout, wcin] = wt.shape as [number, number, number, number];
+  const [dn, ho, wo, dcout] = dy.shape as [number, number, number, number];
+  if (simd == null || cin % 16 !== 0 || wcin !== cin || dcout !== cout || dn !== n || dy.dtype !== 'float32' || wt.dtype !== 'float32') return null;
+  if (ho === 0 || wo === 0 || cout === 0 || (ho - 1) * strides[0] + kh > hp || (wo - 1) * strides[1] + kw > wp) return null;
+  const out = (backend as HeapBackend).makeOutput(paddedShape, 'float32');
+  const at = [heapOffset(backend, dy), heapOffset(backend, wt), heapOffset(backend, out)] as const;
+  const rest = [ho, wo, cout, hp, wp, cin, kh, kw, strides[0], strides[1]] as const;
+  const half = n >> 1;
+  const helper = split && half > 0 ? simdHelperFor(backend) : null;
+  if (helper?.run('inputGradTiles', [...at, half, n, ...rest], () => simd.inputGradTiles(...at, 0, half, ...rest))) return out;
+  simd.inputGradTiles(...at, 0, n, ...rest);
   return out;
 }
 
