@@ -37,7 +37,7 @@ export interface Summary {
 const LABELS: Record<string, string> = {
   'wasm-2': 'netspec wasm, 2 threads',
   'wasm-1': 'netspec wasm, 1 thread',
-  'wasm-dp2': 'netspec wasm, 2 workers x 1 thread',
+  'wasm-dp2': 'netspec wasm, 2 replicas x 1 thread',
   cpu: 'netspec cpu (pure JS)',
   node: 'netspec tfjs-node',
   'torch-2': 'PyTorch, 2 threads',

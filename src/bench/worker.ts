@@ -119,7 +119,7 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
   return {
     ...base,
     status: 'ok',
-    reason: workers ? `${workers} data-parallel workers, each ${backend.reason.replace(/^wasm requested with --backend /, 'wasm ')}` : backend.reason,
+    reason: workers ? `${workers} data-parallel replicas, each ${backend.reason.replace(/^wasm requested with --backend /, 'wasm ')}` : backend.reason,
     backend: backend.name,
     ...(used !== undefined ? { threads: used } : {}),
     batchSize: cfg.batchSize,

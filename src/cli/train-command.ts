@@ -1,5 +1,6 @@
 // `netspec train SPEC`: compile (a spec error stops here, before any data is loaded), pick the
 // backend, train with progress, evaluate on the test set and record everything in a run folder.
+import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { compileSpecFile } from '../compile.js';
 import type { BackendPreference } from '../backend/select.js';
@@ -13,6 +14,7 @@ import { interruptOnSigint } from './interrupt.js';
 import { reportAfterTrain } from './report-command.js';
 import { asUserError, chooseBackend, finishRun } from './run-output.js';
 import { bold, dim } from './style.js';
+import { chooseTrainMode, settleTrainMode } from './train-mode.js';
 
 export interface TrainFlags {
   epochs?: number;
@@ -22,7 +24,7 @@ export interface TrainFlags {
   out: string;
   seed?: number;
   threads?: number;
-  /** Data-parallel worker threads (experimental); 1 or omitted trains in-process. */
+  /** Data-parallel replicas; 1 trains in one process; omitted: chosen by chooseTrainMode. */
   workers?: number;
   /** Size limits checked at compile time, before any tensor is allocated (default: DEFAULT_LIMITS). */
   maxParams?: number;
@@ -51,19 +53,22 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
   const model = compiled.model;
   const cfg = resolveTraining(model, flags);
 
-  // With data-parallel replicas the main thread only gathers batches and validates: a threaded
-  // backend here would just compete with the replicas for the cores.
-  const parallel = flags.workers !== undefined && flags.workers > 1;
   // Replicas exchange gradients only: each would keep batch norm's moving statistics of its own
   // shard and draw its own dropout masks, so they would drift apart. Refuse rather than differ.
-  const unsupported = model.layers.filter((l) => l.node.kind === 'batch_norm' || l.node.kind === 'dropout');
-  if (parallel && unsupported.length) {
-    const names = unsupported.map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`).join(', ');
-    throw new UsageError(`--workers does not support batch_norm or dropout layers yet; ${spec} has ${names}. Train without --workers`);
+  const unsupported = model.layers
+    .filter((l) => l.node.kind === 'batch_norm' || l.node.kind === 'dropout')
+    .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
+  if (flags.workers !== undefined && flags.workers > 1 && unsupported.length) {
+    throw new UsageError(`--workers does not support batch_norm or dropout layers yet; ${spec} has ${unsupported.join(', ')}. Train without --workers`);
   }
-  const threads = flags.threads ?? (parallel ? 1 : undefined);
-  const backend = await chooseBackend(flags.backend, threads ? { threads } : {});
-  process.stdout.write(`${dim('backend:')} ${bold(backend.name)} (${backend.reason})\n\n`);
+  const mode = chooseTrainMode({ ...flags, unsupported, batchSize: cfg.batchSize, cores: os.cpus().length });
+  // With replicas this process only gathers batches and validates: 1 thread, so that it does
+  // not compete with them for the cores.
+  const backend = await chooseBackend(flags.backend, mode.threads ? { threads: mode.threads } : {});
+  const { workers, reason } = settleTrainMode(mode, backend.name, flags.workers);
+  const parallel = workers > 1;
+  process.stdout.write(`${dim('backend:')} ${bold(backend.name)} (${backend.reason})\n`);
+  process.stdout.write(`${dim('training:')} ${reason}\n\n`);
   process.stdout.write(`${renderSummary(model)}\n\n`);
 
   const live = buildModel(model, { seed: cfg.seed });
@@ -82,14 +87,14 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
       backend: backend.name,
       runsRoot: flags.out,
       signal: interrupt.signal,
-      ...(parallel ? { workers: flags.workers } : {}),
+      ...(parallel ? { workers } : {}),
       onRunDir: (dir) => process.stdout.write(`${dim('run folder:')} ${dir}\n`),
     });
     const { training } = run;
     process.stdout.write(
       `\ntrained ${training.history.length} epoch(s) in ${training.seconds.toFixed(1)} s, ` +
         `${Math.round(training.samplesPerSec).toLocaleString('en-US')} samples/s on ${backend.name}` +
-        `${parallel ? ` (${flags.workers} data-parallel workers)` : ''}\n`,
+        `${parallel ? ` (${workers} data-parallel replicas)` : ''}\n`,
     );
     await reportAfterTrain(run.dir, model);
     return finishRun(run);

@@ -25,4 +25,4 @@ export {
 } from './run-dir.js';
 export { trainAndRecord, evaluateRun, formatTestSummary, type TrainAndRecordOptions, type RecordedRun, type RunEvaluation } from './run.js';
 export { saveCheckpoint, loadCheckpoint, type TrainingState, type TrainingPosition, type LoadedCheckpoint } from './checkpoint.js';
-export { resumeAndRecord, type ResumeOptions } from './resume.js';
+export { resumeAndRecord, resumeFacts, type ResumeOptions } from './resume.js';

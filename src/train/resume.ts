@@ -17,6 +17,8 @@ export interface ResumeOptions {
   backend?: string;
   signal?: AbortSignal;
   progress?: ProgressDisplay | null;
+  /** Data-parallel replicas (see trainer.ts); omitted or 1: one process. */
+  workers?: number;
   /** Called once the checkpoint is read, with the epoch and batch training continues from. */
   onResume?: (at: { epoch: number; batchesDone: number; epochs: number }) => void;
 }
@@ -29,6 +31,23 @@ async function readTrainingConfig(dir: string): Promise<TrainingConfig> {
     throw new DataError(`${dir}/${RESOLVED_SPEC_JSON}: holds no training configuration; was this run started by \`netspec train\`?`);
   }
   return cfg;
+}
+
+/** Keras class names of the layers data-parallel replicas cannot reproduce (see cli/train-mode.ts). */
+const NOT_SPLITTABLE = new Set(['BatchNormalization', 'Dropout']);
+
+/**
+ * What choosing how to resume needs before any backend is up: the run's batch size and the
+ * checkpoint's layers that replicas cannot reproduce, both read as plain JSON.
+ */
+export async function resumeFacts(dir: string): Promise<{ batchSize: number; unsupported: string[] }> {
+  const cfg = await readTrainingConfig(dir);
+  const saved = await readRunJson<{ modelTopology?: { config?: { layers?: { class_name?: string; config?: { name?: string } }[] } } }>(dir, 'model.json');
+  const layers = saved?.modelTopology?.config?.layers ?? [];
+  const unsupported = layers
+    .filter((l) => NOT_SPLITTABLE.has(l.class_name ?? ''))
+    .map((l) => `'${l.config?.name ?? '?'}' (${l.class_name})`);
+  return { batchSize: cfg.batchSize, unsupported };
 }
 
 export async function resumeAndRecord(opts: ResumeOptions): Promise<RecordedRun> {
@@ -45,6 +64,7 @@ export async function resumeAndRecord(opts: ResumeOptions): Promise<RecordedRun>
       training = await trainModel(model, dataset, cfg, {
         out: dir,
         resume: { position: state, history: state.history, optimizerWeights },
+        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(display ? { onProgress: display.onProgress, onEpochEnd: display.onEpochEnd } : {}),
       });

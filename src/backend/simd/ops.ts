@@ -4,7 +4,8 @@
  * code does not cover), and the caller then takes its JS or stock path.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapOffset, simdHelperFor, simdKernelsFor } from './module.js';
+import type { SplitKernel } from './helper.js';
+import { heapOffset, simdHelperFor, simdKernelsFor, type SimdExports } from './module.js';
 
 /** The parts of BackendWasm (tfjs-backend-wasm 4.x) used here. */
 interface HeapBackend {
@@ -121,13 +122,30 @@ export function filterGradTilesSimd(
   if (ho === 0 || wo === 0) return null;
   const out = (backend as HeapBackend).makeOutput(filterShape, 'float32');
   const block = Math.max(1, Math.floor(TILE_BLOCK_BYTES / ((hp * wp * cin + ho * wo * cout) * 4)));
-  const args = [heapOffset(backend, xp), heapOffset(backend, dy), heapOffset(backend, out), n, hp, wp, cin, ho, wo, cout, kh, kw, strides[0], strides[1]] as const;
+  const args = [heapOffset(backend, xp), heapOffset(backend, dy), heapOffset(backend, out), n, hp, wp, cin, ho, wo, cout, kh, kw, strides[0], strides[1]];
   // Split by input channels, in whole tiles of 4: each thread writes only its own rows of out.
-  const half = Math.floor(cin / 8) * 4;
-  const helper = split && half > 0 ? simdHelperFor(backend) : null;
-  if (helper?.run('filterGradTiles', [...args, half, cin, block], () => simd.filterGradTiles(...args, 0, half, block))) return out;
-  simd.filterGradTiles(...args, 0, cin, block);
+  runSplit(simd, backend, split, 'filterGradTiles', (c0, c1) => [...args, c0, c1, block], Math.floor(cin / 8) * 4, cin);
   return out;
+}
+
+/**
+ * Runs `kernel` over the range [0, whole): [0, half) here while the helper thread (if any,
+ * and if `split`) runs [half, whole); without a helper, all of it here. `argsFor` places the
+ * range among the kernel's arguments.
+ */
+function runSplit(
+  simd: SimdExports,
+  backend: unknown,
+  split: boolean,
+  kernel: SplitKernel,
+  argsFor: (from: number, to: number) => number[],
+  half: number,
+  whole: number,
+): void {
+  const run = simd[kernel] as (...args: number[]) => void;
+  const helper = split && half > 0 ? simdHelperFor(backend) : null;
+  if (helper?.run(kernel, argsFor(half, whole), () => run(...argsFor(0, half)))) return;
+  run(...argsFor(0, whole));
 }
 
 /**
@@ -152,12 +170,10 @@ export function inputGradTilesSimd(
   if (simd == null || cin % 16 !== 0 || wcin !== cin || dcout !== cout || dn !== n || dy.dtype !== 'float32' || wt.dtype !== 'float32') return null;
   if (ho === 0 || wo === 0 || cout === 0 || (ho - 1) * strides[0] + kh > hp || (wo - 1) * strides[1] + kw > wp) return null;
   const out = (backend as HeapBackend).makeOutput(paddedShape, 'float32');
-  const at = [heapOffset(backend, dy), heapOffset(backend, wt), heapOffset(backend, out)] as const;
-  const rest = [ho, wo, cout, hp, wp, cin, kh, kw, strides[0], strides[1]] as const;
-  const half = n >> 1;
-  const helper = split && half > 0 ? simdHelperFor(backend) : null;
-  if (helper?.run('inputGradTiles', [...at, half, n, ...rest], () => simd.inputGradTiles(...at, 0, half, ...rest))) return out;
-  simd.inputGradTiles(...at, 0, n, ...rest);
+  const at = [heapOffset(backend, dy), heapOffset(backend, wt), heapOffset(backend, out)];
+  const rest = [ho, wo, cout, hp, wp, cin, kh, kw, strides[0], strides[1]];
+  // Split by samples: each thread zeroes and writes only its own samples of dx.
+  runSplit(simd, backend, split, 'inputGradTiles', (b0, b1) => [...at, b0, b1, ...rest], n >> 1, n);
   return out;
 }
 
