@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/train-step.ts [--backend wasm|cpu] [--steps 30]
  *        [--stock | --composites-only] [--threads N] [--no-profile]
- *        [--profile-steps 5] [--tf-profile] [--warmup 50] [--ab] [--batch 64]
+ *        [--profile-steps 5] [--tf-profile] [--warmup 50] [--ab | --ab-tiles] [--batch 64]
  *
  * Prints median samples/s after warm-up and a per-kernel breakdown of a
  * training step: each kernel's own time (nested kernels excluded), from a
@@ -16,13 +16,15 @@
  * stock MaxPoolGrad/Sum/BatchMatMul (the state before wrapped.ts; use it for
  * before/after comparisons). --ab runs both in ONE process on alternating
  * steps (wrapped kernels on, then off, ...) and reports each median: on a
- * busy machine that is the only fair comparison. --stock skips installFastGradients (on wasm
+ * busy machine that is the only fair comparison. --ab-tiles does the same with
+ * the tiled SIMD conv gradients on and off (off: XNNPACK's conv forms). --stock skips installFastGradients (on wasm
  * this throws: there is no Conv2DBackpropFilter kernel; on cpu one step takes
  * about a minute).
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/select.js';
 import { COMPOSITE_KERNELS, WRAPPED_KERNELS, installFastGradients, installWrappedKernels } from '../src/backend/gradients/index.js';
+import { tiledGradients } from '../src/backend/gradients/conv2d.js';
 import { createOptimizer } from '../src/train/optimizers.js';
 
 
@@ -167,12 +169,14 @@ async function main(): Promise<void> {
   const warmup = Number(arg('warmup') ?? (backend === 'cpu' ? 1 : 50));
   const median = (ts: number[]) => [...ts].sort((a, b) => a - b)[Math.floor(ts.length / 2)] ?? NaN;
   const rate = (ms: number) => ((BATCH * 1000) / ms).toFixed(0);
-  if (flag('ab')) {
+  if (flag('ab') || flag('ab-tiles')) {
     // Paired comparison: both variants see the same machine load.
     const times = { after: [] as number[], before: [] as number[] };
+    const what = flag('ab') ? 'wrapped kernels' : 'tiled conv gradients';
     for (let i = 0; i < warmup + 2 * steps; i++) {
       const variant = i % 2 === 0 ? 'after' : 'before';
-      const restore = variant === 'after' ? installWrappedKernels(chosen.name) : () => {};
+      tiledGradients.enabled = !flag('ab-tiles') || variant === 'after';
+      const restore = variant === 'after' && flag('ab') ? installWrappedKernels(chosen.name) : () => {};
       const t0 = performance.now();
       await model.trainOnBatch(x, y);
       if (i >= warmup) times[variant].push(performance.now() - t0);
@@ -180,7 +184,7 @@ async function main(): Promise<void> {
     }
     for (const v of ['before', 'after'] as const) {
       const m = median(times[v]);
-      console.log(`${v.padEnd(6)} (${v === 'after' ? 'with' : 'without'} wrapped kernels): ${times[v].length} steps, median ${m.toFixed(1)} ms, ${rate(m)} samples/s`);
+      console.log(`${v.padEnd(6)} (${v === 'after' ? 'with' : 'without'} ${what}): ${times[v].length} steps, median ${m.toFixed(1)} ms, ${rate(m)} samples/s`);
     }
     return;
   }

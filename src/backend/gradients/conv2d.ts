@@ -34,6 +34,13 @@ function pair(v: number | [number, number] | undefined): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
+/**
+ * Whether the tiled SIMD gradients (filterGradTiles, inputGradTiles) may run. Only
+ * bench/train-step.ts --ab-tiles turns them off, to time steps with and without them
+ * alternately in one process.
+ */
+export const tiledGradients = { enabled: true };
+
 /** NHWC with dilation 1 is all these formulations handle. */
 export function fastConvSupported(attrs: ConvAttrs): boolean {
   const [dh, dw] = pair(attrs.dilations);
@@ -107,7 +114,7 @@ export function conv2dFilterGrad(
  */
 function useTiles(dyShape: number[]): boolean {
   const [, ho = 0, wo = 0] = dyShape;
-  return simdHelperFor(tf.backend()) == null || ho * wo >= 16;
+  return tiledGradients.enabled && (simdHelperFor(tf.backend()) == null || ho * wo >= 16);
 }
 
 function filterGradIm2col(
@@ -232,7 +239,7 @@ function inputGradTiles(
 ): tf.Tensor4D | null {
   const cin = filter.shape[2];
   const { top, bottom, left, right } = info.padInfo;
-  if (cin % 16 !== 0 || simdKernelsFor(tf.backend()) == null || Math.min(top, bottom, left, right) < 0) return null;
+  if (!tiledGradients.enabled || cin % 16 !== 0 || simdKernelsFor(tf.backend()) == null || Math.min(top, bottom, left, right) < 0) return null;
   const [n, h, w] = xShape;
   const padded: [number, number, number, number] = [n, h + top + bottom, w + left + right, cin];
   // [kh, kw, cout, cin]: a tap's rows of the filter, one per output channel
