@@ -127,8 +127,10 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
   const push = async (source: tf.LayersModel, optimizer: tf.Optimizer, config: OptimizerConfig): Promise<void> => {
     const weights = flatten(source.getWeights());
     const named = await optimizer.getWeights();
-    // A fresh optimizer has only its iteration count: the replicas then start fresh too.
-    const optimizerState = named.length > 1 ? packNamed(named) : null;
+    // A fresh optimizer (no slots, no iterations): the replicas then start fresh too, exactly as
+    // one process would. Otherwise its state goes over, the iteration count included.
+    const fresh = named.length <= 1 && (named[0]?.tensor.dataSync()[0] ?? 0) === 0;
+    const optimizerState = fresh ? null : packNamed(named);
     named[0]?.tensor.dispose();
     await all((i) => [{ type: 'load', weights: i === 0 ? weights : weights.slice(), optimizer: config, optimizerState }]);
   };
