@@ -65,6 +65,7 @@ test('train prints how it trains, and a default run on replicas completes and re
   const runs = join(out, 'lenet5');
   const [run] = readdirSync(runs);
   assert.ok(run && existsSync(join(runs, run, 'results.json')), 'results.json written');
-  const results = JSON.parse(readFileSync(join(runs, run, 'results.json'), 'utf8')) as { test: { accuracy: number } };
+  const results = JSON.parse(readFileSync(join(runs, run, 'results.json'), 'utf8')) as { test: { accuracy: number }; training: { replicas: number } };
   assert.ok(results.test.accuracy > 0.2, `test accuracy ${results.test.accuracy} after one epoch on 512 samples`);
+  assert.equal(results.training.replicas, cores >= 2 && cores <= MAX_AUTO_REPLICAS ? cores : 1, 'results.json records the replicas');
 });

@@ -82,6 +82,11 @@ export interface TrainingSummary {
   validation_samples: number;
   seconds: number;
   samples_per_sec: number;
+  /**
+   * Data-parallel replicas that trained (1: one process). Part of what reproduces a run: the
+   * same seed, backend and replica count give the same metrics.
+   */
+  replicas?: number;
 }
 
 export interface RunResults {

@@ -125,6 +125,7 @@ export async function recordResults(
       validation_samples: training.validationSamples,
       seconds: training.seconds,
       samples_per_sec: training.samplesPerSec,
+      replicas: training.replicas,
     },
     test,
   };

@@ -77,6 +77,8 @@ export interface TrainResult {
   seconds: number;
   /** samplesSeen / time spent in training batches: throughput without validation or saving. */
   samplesPerSec: number;
+  /** Data-parallel replicas that trained; 1 for one process. */
+  replicas: number;
 }
 
 /** Thrown when the loss becomes NaN or infinite; the model's weights are back at `lastGoodEpoch`'s end. */
@@ -217,6 +219,7 @@ export async function trainModel(
     samplesSeen,
     seconds: (performance.now() - started) / 1000,
     samplesPerSec: samplesSeen / Math.max(batchSeconds, 1e-9),
+    replicas: pool?.workers ?? 1,
   });
 
   try {
