@@ -35,10 +35,11 @@ export const RESULTS: RunResults = {
 };
 
 /** Fills `dir` like `netspec train specs/mnist-cnn.yaml` would, minus the model weights. */
-export async function writeSyntheticRun(dir: string, model: InferredModel, options: { withTest?: boolean } = {}): Promise<void> {
+export async function writeSyntheticRun(dir: string, model: InferredModel, options: { withTest?: boolean; replicas?: number } = {}): Promise<void> {
   const training = model.ir.training!;
   await writeResolvedSpec(dir, { spec: 'specs/mnist-cnn.yaml', name: model.ir.name, sha256: model.ir.source.sha256, inputShape: model.ir.inputShape, training, flags: {} });
   await writeDatasetRecord(dir, { ref: { kind: 'mnist' }, specDir: join(ROOT, 'specs'), options: {}, source: 'synthetic' });
   await writeMetrics(dir, EPOCHS);
-  await writeResults(dir, options.withTest === false ? { ...RESULTS, test: null } : RESULTS);
+  const results = options.replicas === undefined ? RESULTS : { ...RESULTS, training: { ...RESULTS.training, replicas: options.replicas } };
+  await writeResults(dir, options.withTest === false ? { ...results, test: null } : results);
 }

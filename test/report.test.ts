@@ -120,6 +120,8 @@ test('a run report shows the results, learning curves and confusion matrix from 
   const header = text(page.slice(page.indexOf('<dl class="facts">'), page.indexOf('</dl>')));
   assert.equal(header, 'Test accuracy 95.50% Test loss 0.0917 Val. accuracy 97.02% Epochs 3 Samples / s 4,428 Total params 93,322');
   assert.doesNotMatch(page, /class="note"/, 'the spec is unchanged, so there is nothing to warn about');
+  // results.json without a replica count (older runs) means one process.
+  assert.match(text(page), /Backend cpu, one process/);
 
   const curves = readFileSync(join(dir, 'curves.svg'), 'utf8');
   assert.match(curves, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -133,6 +135,13 @@ test('a run report shows the results, learning curves and confusion matrix from 
 
   const again = await writeRunReport(dir);
   assert.deepEqual(again.written, [], 'an unchanged report is not rewritten');
+});
+
+test('a run report says how many data-parallel replicas trained', async () => {
+  const dir = tempDir();
+  await writeSyntheticRun(dir, compileValid(SEED), { replicas: 2 });
+  await writeRunReport(dir);
+  assert.match(text(readFileSync(join(dir, 'report.html'), 'utf8')), /Backend cpu, 2 data-parallel replicas/);
 });
 
 test('a stopped run without test results, or with its spec gone, still gets a report with a note', async () => {

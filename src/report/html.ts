@@ -71,7 +71,12 @@ function trainingDetails(run: RunView): Markup {
   const rows: [string, string][] = [];
   const r = run.results;
   const cfg = run.training;
-  if (r) rows.push(['Backend', r.backend], ['Training time', `${r.training.seconds.toFixed(1)} s`]);
+  if (r) {
+    // Older runs have no replica count: they trained in one process.
+    const replicas = r.training.replicas ?? 1;
+    const how = replicas > 1 ? `${r.backend}, ${replicas} data-parallel replicas` : `${r.backend}, one process`;
+    rows.push(['Backend', how], ['Training time', `${r.training.seconds.toFixed(1)} s`]);
+  }
   if (r) rows.push(['Samples', `${fmt(r.training.train_samples)} train · ${fmt(r.training.validation_samples)} validation${r.test ? ` · ${fmt(r.test.samples)} test` : ''}`]);
   if (cfg) {
     rows.push(['Optimizer', `${cfg.optimizer.name}, learning rate ${cfg.optimizer.learningRate}`]);
