@@ -97,9 +97,12 @@ export function conv2dFilterGrad(
     const { top, bottom, left, right } = info.padInfo;
     const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
     const xp = pads.flat().some((v) => v > 0) ? tf.pad(x, pads) : x;
-    if (filterShape[2] > 4) return (useTiles(dy.shape) ? asTensor4D(filterGradTilesSimd(tf.backend(), xp, dy, filterShape, [info.strideHeight, info.strideWidth])) : null) ??
-      filterGradConv(xp, dy, filterShape, info);
-    return asTensor4D(filterGradSimd(tf.backend(), xp, dy, filterShape, [info.strideHeight, info.strideWidth])) ??
+    const strides: [number, number] = [info.strideHeight, info.strideWidth];
+    if (filterShape[2] > 4) {
+      const tiles = useTiles(dy.shape) ? asTensor4D(filterGradTilesSimd(tf.backend(), xp, dy, filterShape, strides)) : null;
+      return tiles ?? filterGradConv(xp, dy, filterShape, info);
+    }
+    return asTensor4D(filterGradSimd(tf.backend(), xp, dy, filterShape, strides)) ??
       filterGradIm2col(xp, dy, filterShape, info);
   });
 }

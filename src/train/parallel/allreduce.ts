@@ -33,8 +33,8 @@ export class Barrier {
       Atomics.notify(this.words, 1);
       return;
     }
-    // Waits in slices so that a replica stuck here still notices nothing (the pool terminates
-    // a failed pool's replicas); the loop guards against spurious wake-ups.
+    // A replica whose peer failed stays here until the pool terminates it; waking every second
+    // costs nothing, and the loop also absorbs spurious wake-ups.
     while (Atomics.load(this.words, 1) === generation) Atomics.wait(this.words, 1, generation, 1000);
   }
 }

@@ -2,8 +2,8 @@
 // model and its own optimizer; every step the main thread splits the batch into N near-equal
 // shards and sends one to each replica. The replicas compute their shard's gradient, sum the
 // gradients among themselves in shared memory (allreduce.ts) and each apply the same update,
-// so no weights or gradients cross a message during training: a step costs the main thread
-// two small messages per replica. Since each shard's gradient is scaled by n_i / n before the
+// so no weights or gradients cross a message during training: a step is one message to each
+// replica (its shard) and one back (its loss and accuracy). Since each shard's gradient is scaled by n_i / n before the
 // sum, the update is the single-process one on the whole batch up to float rounding (for
 // models without batch norm or dropout: those depend on the batch split or on per-replica
 // random state).
