@@ -1,6 +1,5 @@
 // `netspec train SPEC`: compile (a spec error stops here, before any data is loaded), pick the
 // backend, train with progress, evaluate on the test set and record everything in a run folder.
-import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { compileSpecFile } from '../compile.js';
 import type { BackendPreference } from '../backend/select.js';
@@ -9,12 +8,11 @@ import { renderSummary } from '../emit/summary.js';
 import { lowerTraining } from '../lower.js';
 import { trainAndRecord } from '../train/index.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
-import { EXIT, printDiagnostics, UsageError, UserError } from './errors.js';
+import { EXIT, printDiagnostics, UserError } from './errors.js';
 import { interruptOnSigint } from './interrupt.js';
 import { reportAfterTrain } from './report-command.js';
-import { asUserError, chooseBackend, finishRun } from './run-output.js';
-import { bold, dim } from './style.js';
-import { chooseTrainMode, settleTrainMode } from './train-mode.js';
+import { asUserError, chooseBackendAndMode, finishRun } from './run-output.js';
+import { dim } from './style.js';
 
 export interface TrainFlags {
   epochs?: number;
@@ -54,22 +52,13 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
   const cfg = resolveTraining(model, flags);
 
   // Replicas exchange gradients only: each would keep batch norm's moving statistics of its own
-  // shard and draw its own dropout masks, so they would drift apart. Refuse rather than differ.
+  // shard and draw its own dropout masks, so they would drift apart.
   const unsupported = model.layers
     .filter((l) => l.node.kind === 'batch_norm' || l.node.kind === 'dropout')
     .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
-  if (flags.workers !== undefined && flags.workers > 1 && unsupported.length) {
-    throw new UsageError(`--workers does not support batch_norm or dropout layers yet; ${spec} has ${unsupported.join(', ')}. Train without --workers`);
-  }
-  const mode = chooseTrainMode({ ...flags, unsupported, batchSize: cfg.batchSize, cores: os.cpus().length });
-  // With replicas this process only gathers batches and validates: 1 thread, so that it does
-  // not compete with them for the cores.
-  const backend = await chooseBackend(flags.backend, mode.threads ? { threads: mode.threads } : {});
-  const { workers, reason } = settleTrainMode(mode, backend.name, flags.workers);
+  const { backend, workers } = await chooseBackendAndMode(flags, { unsupported, batchSize: cfg.batchSize, subject: spec, verb: 'Train' });
   const parallel = workers > 1;
-  process.stdout.write(`${dim('backend:')} ${bold(backend.name)} (${backend.reason})\n`);
-  process.stdout.write(`${dim('training:')} ${reason}\n\n`);
-  process.stdout.write(`${renderSummary(model)}\n\n`);
+  process.stdout.write(`\n${renderSummary(model)}\n\n`);
 
   const live = buildModel(model, { seed: cfg.seed });
   const disagreements = crossCheck(model, live);
