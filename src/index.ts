@@ -8,12 +8,12 @@
 //     const source = emitTypeScript(result.model, 'specs/mnist-cnn.yaml');
 //   }
 export type * from './types.js';
-export { loadSpecFile, loadSpecText, type LoadResult, type PositionIndex } from './load.js';
-export { validateSpec } from './validate.js';
-export { lowerSpec, lowerTraining } from './lower.js';
-export { inferModel, DEFAULT_LIMITS, type Limits } from './infer.js';
-export { compileSpecFile, compileSpecText, type CompileResult, type CompileOptions } from './compile.js';
-export { formatDiagnostic, didYouMean } from './diagnostics.js';
+export { loadSpecFile, loadSpecText, type LoadResult, type PositionIndex } from './compile/load.js';
+export { validateSpec } from './compile/validate.js';
+export { lowerSpec, lowerTraining } from './compile/lower.js';
+export { inferModel, DEFAULT_LIMITS, type Limits } from './compile/infer.js';
+export { compileSpecFile, compileSpecText, type CompileResult, type CompileOptions } from './compile/index.js';
+export { formatDiagnostic, didYouMean } from './compile/diagnostics.js';
 export { buildModel, crossCheck, liveFacts, type BuildOptions, type Disagreement } from './emit/live.js';
 export { renderSummary } from './emit/summary.js';
 export { emitTypeScript, builderName } from './emit/typescript.js';

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileSpecFile } from '../src/compile.js';
-import { formatDiagnostic } from '../src/diagnostics.js';
+import { compileSpecFile } from '../src/compile/index.js';
+import { formatDiagnostic } from '../src/compile/diagnostics.js';
 import { findInvalidUtf8 } from '../src/lib/utf8.js';
 
 const BAD_DIR = join(import.meta.dirname, 'fixtures', 'bad');

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { compileSpecText, type CompileResult } from '../src/compile.js';
+import { compileSpecText, type CompileResult } from '../src/compile/index.js';
 import { CLI, ROOT, tempDir } from './helpers.js';
 
 const SEED = 20_261_127;

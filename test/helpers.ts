@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
-import { compileSpecFile, compileSpecText } from '../src/compile.js';
-import { formatDiagnostic } from '../src/diagnostics.js';
+import { compileSpecFile, compileSpecText } from '../src/compile/index.js';
+import { formatDiagnostic } from '../src/compile/diagnostics.js';
 import type { InferredModel } from '../src/types.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { starterSpec } from '../src/cli/init-command.js';
 import { TEMPLATE_NAMES } from '../src/cli/init-templates.js';
-import { compileSpecText } from '../src/compile.js';
+import { compileSpecText } from '../src/compile/index.js';
 import { runCli, tempDir } from './helpers.js';
 
 const PARAMS = { mlp: 101770, cnn: 34826, lenet: 61706 };

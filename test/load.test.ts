@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { loadSpecFile, loadSpecText, MAX_SPEC_BYTES, type LoadResult } from '../src/load.js';
+import { loadSpecFile, loadSpecText, MAX_SPEC_BYTES, type LoadResult } from '../src/compile/load.js';
 import { findInvalidUtf8 } from '../src/lib/utf8.js';
 import type { SpecDiagnostic } from '../src/types.js';
 
@@ -258,7 +258,7 @@ test('an alias bomb built from merge keys is refused as well', () => {
 });
 
 test('__proto__, constructor and prototype keys through the whole compile pollute nothing', async () => {
-  const { compileSpecText } = await import('../src/compile.js');
+  const { compileSpecText } = await import('../src/compile/index.js');
   const text = [
     'name: x', 'input: [784]', '__proto__: {polluted: 1}', 'constructor: {prototype: {polluted: 1}}',
     'layers:', '  - {kind: dense, units: 10, __proto__: {polluted: 1}, prototype: {polluted: 1}}',

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { didYouMean, formatDiagnostic } from '../src/diagnostics.js';
-import { loadSpecFile, loadSpecText } from '../src/load.js';
-import { PATTERN_WORDS, type JsonSchema } from '../src/schema-words.js';
-import { SPEC_SCHEMA, validateSpec } from '../src/validate.js';
+import { didYouMean, formatDiagnostic } from '../src/compile/diagnostics.js';
+import { loadSpecFile, loadSpecText } from '../src/compile/load.js';
+import { PATTERN_WORDS, type JsonSchema } from '../src/compile/schema-words.js';
+import { SPEC_SCHEMA, validateSpec } from '../src/compile/validate.js';
 import type { SpecDiagnostic } from '../src/types.js';
 
 /** Loads and validates YAML text; loading must succeed. */

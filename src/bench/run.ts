@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { compileSpecFile } from '../compile.js';
+import { compileSpecFile } from '../compile/index.js';
 import { resolveDatasetFiles } from '../data/datasets.js';
-import { formatDiagnostic } from '../diagnostics.js';
-import { lowerTraining } from '../lower.js';
+import { formatDiagnostic } from '../compile/diagnostics.js';
+import { lowerTraining } from '../compile/lower.js';
 import { CLI, findTorchPython, peerWaitPolicy, runChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
 import type { StartupTimes } from './stats.js';

@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { dirname, resolve } from 'node:path';
 import { selectBackend, type BackendPreference } from '../backend/select.js';
-import { compileSpecFile } from '../compile.js';
+import { compileSpecFile } from '../compile/index.js';
 import { loadDataset, type Dataset, type DataSplit } from '../data/datasets.js';
-import { formatDiagnostic } from '../diagnostics.js';
+import { formatDiagnostic } from '../compile/diagnostics.js';
 import { buildModel } from '../emit/live.js';
-import { lowerTraining } from '../lower.js';
+import { lowerTraining } from '../compile/lower.js';
 import { modelInputShape, sliceBatch } from '../train/batches.js';
 import { createReplicaPool, type ReplicaPool } from '../train/parallel/pool.js';
 import { trainModel } from '../train/trainer.js';

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { compileSpecFile, type CompileOptions } from '../compile.js';
+import { compileSpecFile, type CompileOptions } from '../compile/index.js';
 import { buildModel, crossCheck } from '../emit/live.js';
 import { outputPath } from '../emit/output-path.js';
 import { renderSummary } from '../emit/summary.js';

@@ -1,5 +1,5 @@
 // The two kinds of failure a user can cause, and how the CLI reports them.
-import { formatDiagnostic } from '../diagnostics.js';
+import { formatDiagnostic } from '../compile/diagnostics.js';
 import type { SpecDiagnostic } from '../types.js';
 import { red } from './style.js';
 

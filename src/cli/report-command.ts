@@ -3,7 +3,7 @@
 // written after training, the run is still good, so that case warns instead of failing.
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { compileSpecFile } from '../compile.js';
+import { compileSpecFile } from '../compile/index.js';
 import { looksLikeRunDir, writeRunReport, writeSpecReport } from '../report/build.js';
 import type { InferredModel } from '../types.js';
 import { EXIT, printDiagnostics, UsageError, UserError } from './errors.js';

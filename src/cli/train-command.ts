@@ -1,11 +1,11 @@
 // `netspec train SPEC`: compile (a spec error stops here, before any data is loaded), pick the
 // backend, train with progress, evaluate on the test set and record everything in a run folder.
 import { dirname, resolve } from 'node:path';
-import { compileSpecFile } from '../compile.js';
+import { compileSpecFile } from '../compile/index.js';
 import type { BackendPreference } from '../backend/select.js';
 import { buildModel, crossCheck } from '../emit/live.js';
 import { renderSummary } from '../emit/summary.js';
-import { lowerTraining } from '../lower.js';
+import { lowerTraining } from '../compile/lower.js';
 import { trainAndRecord } from '../train/index.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
 import { EXIT, printDiagnostics, UserError } from './errors.js';

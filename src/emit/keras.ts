@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import { layerDef } from '../layers/registry.js';
 import { KernelInit, type ConfigValue } from '../layers/types.js';
 import { assertPyIdentifier, PyCode, pyLiteral, pyNumber, pyString, PyTuple, type PyValue } from '../lib/py-literal.js';
-import { lowerTraining } from '../lower.js';
+import { lowerTraining } from '../compile/lower.js';
 import { codeTemplate } from './templates.js';
 import type { InferredModel, OptimizerConfig, TrainingConfig } from '../types.js';
 import { kerasActivation, kerasCallArgs } from './keras-api.js';

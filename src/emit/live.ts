@@ -2,7 +2,8 @@
 // TypeScript emitter writes out, plus the cross-check of that model against shape inference.
 import * as tf from '@tensorflow/tfjs';
 import { layerDef } from '../layers/registry.js';
-import { formatShape, KernelInit, type ConfigValue, type LayerConfig } from '../layers/types.js';
+import { KernelInit, type ConfigValue, type LayerConfig } from '../layers/types.js';
+import { formatShape } from '../shape.js';
 import type { InferredModel, Shape } from '../types.js';
 
 export interface BuildOptions {

@@ -1,13 +1,8 @@
 // Where a spec's generated files go. The name is a schema-checked slug, but this is the last
 // line of defence: no name may place a file outside the output folder or on a reserved name.
 import { basename, dirname, join, resolve } from 'node:path';
+import { isReservedFileName } from '../lib/file-names.js';
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
-
-/** Device names Windows reserves whatever the extension (con.ts is the console there too). */
-export function isReservedFileName(name: string): boolean {
-  return WINDOWS_RESERVED.test(name);
-}
 const SLUG = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 
 /** The path of `<outDir>/<name><ext>`, or a plain-words reason why that name cannot be a file. */

@@ -1,5 +1,5 @@
 // Emitter: the Keras-style summary table (Layer (type) | Output Shape | Param #, then totals).
-import { formatShape } from '../layers/types.js';
+import { formatShape } from '../shape.js';
 import type { InferredModel } from '../types.js';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');

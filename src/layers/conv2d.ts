@@ -1,6 +1,7 @@
 // 2-D convolution: a (kh, kw, in, filters) kernel slid over height and width.
 import { tfjsActivation } from './activations.js';
-import { asPair, KernelInit, pair, slidingWindowShape, type LayerDef } from './types.js';
+import { KernelInit, type LayerDef } from './types.js';
+import { asPair, pair, slidingWindowShape } from '../shape.js';
 
 export const conv2d: LayerDef = {
   kind: 'conv2d',

@@ -1,5 +1,6 @@
 // Flatten: every feature of a sample in one vector.
-import { NO_PARAMS, product, type LayerDef } from './types.js';
+import { NO_PARAMS, type LayerDef } from './types.js';
+import { product } from '../shape.js';
 
 export const flatten: LayerDef = {
   kind: 'flatten',

@@ -1,5 +1,6 @@
 // Global pooling: one value per channel, (h, w, c) -> (c).
-import { NO_PARAMS, requireImage, type LayerDef } from './types.js';
+import { NO_PARAMS, type LayerDef } from './types.js';
+import { requireImage } from '../shape.js';
 
 function globalPooling(kind: string, typeName: string, autoName: string, factory: string): LayerDef {
   return {

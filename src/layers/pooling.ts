@@ -1,5 +1,6 @@
 // Max and average pooling over height and width; no weights.
-import { asPair, NO_PARAMS, pair, slidingWindowShape, type LayerDef } from './types.js';
+import { NO_PARAMS, type LayerDef } from './types.js';
+import { asPair, pair, slidingWindowShape } from '../shape.js';
 import type { LayerParams } from '../types.js';
 
 function pooling(kind: string, typeName: string, autoName: string, factory: string): LayerDef {

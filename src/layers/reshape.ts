@@ -1,5 +1,6 @@
 // Reshape each sample; one dimension may be -1 and is then worked out from the others.
-import { formatShape, NO_PARAMS, product, type LayerDef } from './types.js';
+import { NO_PARAMS, type LayerDef } from './types.js';
+import { formatShape, product } from '../shape.js';
 import type { Shape } from '../types.js';
 
 function resolveTarget(input: Shape, target: number[]): { shape: Shape } | { error: string } {

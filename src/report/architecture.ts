@@ -1,7 +1,7 @@
 // The architecture diagram: one box per layer, stacked top to bottom with arrows, the input
 // first. Drawn as hand-written SVG because it is a handful of rectangles and text lines; a
 // graph-layout library would add weight without adding anything for a chain of layers.
-import { formatShape } from '../layers/types.js';
+import { formatShape } from '../shape.js';
 import type { InferredLayer, InferredModel, LayerParams } from '../types.js';
 import { escapeMarkup as esc } from './escape.js';
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileSpecFile } from '../compile.js';
+import { compileSpecFile } from '../compile/index.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { METRICS_JSON, type MetricsFile } from '../train/metrics.js';
 import { DATASET_JSON, readRunJson, RESOLVED_SPEC_JSON, RESULTS_JSON, safeFolderName, type RunResults } from '../train/run-dir.js';

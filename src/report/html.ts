@@ -1,7 +1,7 @@
 // Assembles one self-contained report page from finished parts (diagram SVG, chart SVGs,
 // summary table). Everything user-written goes through the escaping `html` template; the
 // SVGs come from our own renderers, which escape their text themselves.
-import { formatShape } from '../layers/types.js';
+import { formatShape } from '../shape.js';
 import type { EpochMetrics } from '../train/metrics.js';
 import type { RunResults } from '../train/run-dir.js';
 import type { InferredModel, TrainingConfig } from '../types.js';

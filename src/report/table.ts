@@ -1,6 +1,6 @@
 // The summary table as HTML: the same rows and numbers as the terminal summary
 // (src/emit/summary.ts), so the report and `netspec compile` never disagree.
-import { formatShape } from '../layers/types.js';
+import { formatShape } from '../shape.js';
 import type { InferredModel } from '../types.js';
 import { html, type Markup } from './escape.js';
 

@@ -1,7 +1,7 @@
 // Puts JSON Schema constraints and spec values into plain English for validation messages:
 // {type: integer, minimum: 1} -> "a positive integer"; ['relu', 3] -> "['relu', 3]".
 // Wording is derived from the schema so messages cannot drift from what is enforced.
-import schemaJson from '../schema/model-spec.schema.json' with { type: 'json' };
+import schemaJson from '../../schema/model-spec.schema.json' with { type: 'json' };
 
 /** The subset of JSON Schema (draft-07) that the spec schema uses. */
 export interface JsonSchema {

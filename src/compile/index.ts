@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { inferModel, DEFAULT_LIMITS, type Limits } from './infer.js';
 import { loadSpecFile, loadSpecText, type LoadResult } from './load.js';
 import { lowerSpec } from './lower.js';
-import type { InferredModel, SpecDiagnostic } from './types.js';
+import type { InferredModel, SpecDiagnostic } from '../types.js';
 import { validateSpec } from './validate.js';
 
 export type CompileResult = { ok: true; model: InferredModel } | { ok: false; diagnostics: SpecDiagnostic[] };

@@ -8,8 +8,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Alias, Document, Node, YAMLError } from 'yaml';
 import { compareDiagnostics } from './diagnostics.js';
-import { findInvalidUtf8 } from './lib/utf8.js';
-import type { SourcePos, SpecDiagnostic } from './types.js';
+import { findInvalidUtf8 } from '../lib/utf8.js';
+import type { SourcePos, SpecDiagnostic } from '../types.js';
 
 /** Specs are small hand-written files; anything larger is a mistake or an attack. */
 export const MAX_SPEC_BYTES = 1024 * 1024;

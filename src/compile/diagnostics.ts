@@ -1,6 +1,6 @@
 // Helpers for presenting problems found in a spec: the one-line format editors and CI logs
 // understand, and "did you mean" suggestions for misspelled names.
-import type { SpecDiagnostic } from './types.js';
+import type { SpecDiagnostic } from '../types.js';
 
 /** `file:line:col: message`, the format compilers use so terminals and editors can link to it. */
 export function formatDiagnostic(d: SpecDiagnostic): string {

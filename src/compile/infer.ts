@@ -1,9 +1,9 @@
 // Stage 4: shape inference and parameter counting, plus the checks that need them: the spec's
 // own expectations and the size limits that keep absurd models from ever reaching tfjs.
-import { layerDef } from './layers/registry.js';
-import { formatShape, product } from './layers/types.js';
+import { layerDef } from '../layers/registry.js';
+import { formatShape, product } from '../shape.js';
 import type { PositionIndex } from './load.js';
-import type { InferredLayer, InferredModel, ModelIR, ParamCount, Shape, SpecDiagnostic } from './types.js';
+import type { InferredLayer, InferredModel, ModelIR, ParamCount, Shape, SpecDiagnostic } from '../types.js';
 
 export interface Limits {
   /** Largest total parameter count accepted (float32 weights: 4 bytes each). */

@@ -1,9 +1,9 @@
 // Stage 3: a schema-valid document -> the typed model IR. Fills in defaults, gives every layer
 // a unique name (Keras's automatic names when the spec gives none) and records where each layer
 // was written, so later stages can point at it.
-import { layerDef } from './layers/registry.js';
+import { layerDef } from '../layers/registry.js';
 import type { PositionIndex } from './load.js';
-import type { DatasetRef, IRNode, ModelIR, OptimizerConfig, SpecDiagnostic, TrainingConfig } from './types.js';
+import type { DatasetRef, IRNode, ModelIR, OptimizerConfig, SpecDiagnostic, TrainingConfig } from '../types.js';
 
 type Doc = Record<string, unknown>;
 

@@ -7,12 +7,12 @@
 // schema itself (bounds, enums, titles, examples) so they stay in step with it.
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import schemaJson from '../schema/model-spec.schema.json' with { type: 'json' };
+import schemaJson from '../../schema/model-spec.schema.json' with { type: 'json' };
 import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import type { PositionIndex } from './load.js';
 import { allowsType, describeSchema, exampleText, labelOf, resolveSchema, showValue, type JsonSchema } from './schema-words.js';
-import type { SpecDiagnostic } from './types.js';
-import { isReservedFileName } from './emit/output-path.js';
+import type { SpecDiagnostic } from '../types.js';
+import { isReservedFileName } from '../lib/file-names.js';
 
 export const SPEC_SCHEMA = schemaJson as JsonSchema;
 
