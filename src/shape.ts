@@ -1,6 +1,6 @@
 // Shape arithmetic every layer kind and report shares: sizes, Keras's way of printing a shape,
-// the (height, width) pairs of 2-D layers, and TensorFlow's sliding-window rule.
-import type { LayerParams, Shape } from './types.js';
+// and TensorFlow's sliding-window rule.
+import type { Shape } from './types.js';
 
 /** The result of a shape rule: the output shape, or why there is none. */
 export type ShapeResult = { shape: Shape } | { error: string };
@@ -15,20 +15,14 @@ export function formatShape(shape: Shape, withBatch = false): string {
   return `(${dims.join(', ')}${dims.length === 1 ? ',' : ''})`;
 }
 
-/** 3 -> [3, 3]; [2, 3] stays. */
-export function pair(value: unknown, fallback: readonly [number, number]): [number, number] {
-  if (typeof value === 'number') return [value, value];
-  if (Array.isArray(value) && value.length === 2) return [Number(value[0]), Number(value[1])];
-  return [fallback[0], fallback[1]];
-}
-
-export function asPair(params: LayerParams, key: string): [number, number] {
-  return pair(params[key], [1, 1]);
+/** The span a k-wide window covers with dilation d: k + (k - 1)(d - 1). */
+export function dilatedSize(window: number, dilation: number): number {
+  return window + (window - 1) * (dilation - 1);
 }
 
 /** The spatial size after a sliding window, as TensorFlow computes it. */
-export function windowOutput(size: number, window: number, stride: number, padding: unknown): number {
-  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
+export function windowOutput(size: number, window: number, stride: number, padding: 'valid' | 'same', dilation = 1): number {
+  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - dilatedSize(window, dilation)) / stride) + 1;
 }
 
 /** Checks a rank-3 (height, width, channels) input, as 2-D layers need. */
@@ -40,28 +34,29 @@ export function requireImage(kind: string, input: Shape): string | undefined {
   );
 }
 
+export interface Window {
+  size: readonly [number, number];
+  strides: readonly [number, number];
+  padding: 'valid' | 'same';
+  dilation?: readonly [number, number];
+}
+
 /** Shape rule shared by convolutions and pools: height and width slide, channels come from `channels`. */
-export function slidingWindowShape(
-  kind: string,
-  what: string,
-  input: Shape,
-  window: [number, number],
-  strides: [number, number],
-  padding: unknown,
-  channels: number,
-): ShapeResult {
+export function slidingWindowShape(kind: string, what: string, input: Shape, window: Window, channels: number): ShapeResult {
   const rankError = requireImage(kind, input);
   if (rankError) return { error: rankError };
   const [h, w] = input as [number, number, number];
+  const [dh, dw] = window.dilation ?? [1, 1];
   const out: [number, number, number] = [
-    windowOutput(h, window[0], strides[0], padding),
-    windowOutput(w, window[1], strides[1], padding),
+    windowOutput(h, window.size[0], window.strides[0], window.padding, dh),
+    windowOutput(w, window.size[1], window.strides[1], window.padding, dw),
     channels,
   ];
   if (out[0] <= 0 || out[1] <= 0) {
+    const span = dh === 1 && dw === 1 ? '' : ` (${dilatedSize(window.size[0], dh)}x${dilatedSize(window.size[1], dw)} with its dilation)`;
     return {
       error:
-        `${what} ${window[0]}x${window[1]} is larger than its ${h}x${w} input, so the output would be ` +
+        `${what} ${window.size[0]}x${window.size[1]}${span} is larger than its ${h}x${w} input, so the output would be ` +
         `${formatShape(out)}; use a smaller ${what}, padding: same, or fewer downsampling layers before it`,
     };
   }

@@ -34,8 +34,11 @@ export type Shape = readonly number[];
 
 export type Padding = 'valid' | 'same';
 
-/** Hyperparameters of a layer after validation and defaulting, keyed by the spec's own names. */
-export type LayerParams = Record<string, unknown>;
+/**
+ * Hyperparameters of a layer after validation and defaulting: the typed parameters of its kind
+ * (see src/layers/), opaque to the core, which only hands them back to the kind.
+ */
+export type LayerParams = unknown;
 
 /** Expectations a spec may state about a layer; the compiler verifies them. */
 export interface LayerExpectation {
@@ -44,18 +47,20 @@ export interface LayerExpectation {
 }
 
 /**
- * One node of the model IR. Sequential specs lower to a chain, but every node names its
- * inputs by id so that branching models (residual add, concatenate) fit the same IR later.
+ * One node of the model IR. Every node names its inputs by id: a plain list of layers lowers
+ * to a chain, and layers that name their `inputs` make a graph.
  */
 export interface IRNode {
   id: string;
+  /** Position of the layer in the spec's list (0-based); nodes themselves are in dependency order. */
+  index: number;
   /** Layer name, unique within the model (Keras-style auto names when the spec gives none). */
   name: string;
   /** Registry key, e.g. 'conv2d'. */
   kind: string;
   /** Validated, defaulted hyperparameters. */
   params: LayerParams;
-  /** Ids of the nodes feeding this one; the model input is 'input'. */
+  /** Ids of the nodes feeding this one, in order; the model input is 'input'. */
   inputs: string[];
   /** Free-form text from the spec, emitted only through the string escaper. */
   description?: string;
@@ -91,6 +96,12 @@ export interface ModelIR {
   name: string;
   description?: string;
   inputShape: Shape;
+  /**
+   * 'sequential' when every layer reads the one before it (a plain list); 'functional' when the
+   * spec names inputs or an output, which builds a graph (Keras's functional API, tf.model).
+   */
+  form: 'sequential' | 'functional';
+  /** In dependency order: every node comes after the nodes it reads. */
   nodes: IRNode[];
   /** Id of the node whose output is the model's output. */
   output: string;
@@ -109,13 +120,15 @@ export interface InferredLayer {
   node: IRNode;
   /** Keras class name shown in summaries, e.g. 'Conv2D'. */
   typeName: string;
-  inputShape: Shape;
+  /** One shape per input, in the order of node.inputs. */
+  inputShapes: Shape[];
   outputShape: Shape;
   params: ParamCount;
 }
 
 export interface InferredModel {
   ir: ModelIR;
+  /** In dependency order, like ir.nodes. */
   layers: InferredLayer[];
   outputShape: Shape;
   totals: ParamCount;

@@ -4,9 +4,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSchema, renderSpecReference, withSpecReference } from '../src/docs/spec-reference.js';
+import { specSchemaText } from '../src/compile/spec-schema.js';
 import { ROOT } from './helpers.js';
 
-test('README.md carries the current spec reference (run `npm run docs` after editing the schema)', () => {
+test('schema/model-spec.schema.json is the schema the compiler validates with (run `npm run docs` after changing a layer kind)', () => {
+  assert.equal(readFileSync(join(ROOT, 'schema', 'model-spec.schema.json'), 'utf8'), specSchemaText());
+});
+
+test('README.md carries the current spec reference (run `npm run docs` after changing a layer kind)', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   assert.equal(readme, withSpecReference(readme));
 });

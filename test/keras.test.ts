@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { emitKeras } from '../src/emit/keras.js';
-import { layerDef } from '../src/layers/registry.js';
+import { layerKind } from '../src/layers/registry.js';
 import { pyNumber, pyString } from '../src/lib/py-literal.js';
 import type { InferredModel } from '../src/types.js';
 import { compileValid, compileValidText, ROOT, runCli, tempDir } from './helpers.js';
@@ -54,7 +54,7 @@ function readBack(file: string): ReadBack {
 
 /** Keras's documented defaults and positional order, written out independently of the emitter. */
 const KERAS: Record<string, { positional: string[]; defaults: Record<string, unknown> }> = {
-  Conv2D: { positional: ['filters', 'kernel_size'], defaults: { strides: [1, 1], padding: 'valid', activation: 'linear', use_bias: true } },
+  Conv2D: { positional: ['filters', 'kernel_size'], defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], activation: 'linear', use_bias: true } },
   Dense: { positional: ['units'], defaults: { activation: 'linear', use_bias: true } },
   MaxPooling2D: { positional: ['pool_size'], defaults: { padding: 'valid' } },
   AveragePooling2D: { positional: ['pool_size'], defaults: { padding: 'valid' } },
@@ -68,7 +68,7 @@ function assertLayersMatch(model: InferredModel, layers: ReadBack['layers']): vo
   assert.deepEqual(layers[0], { call: 'layers.Input', args: [], kwargs: { shape: { code: 'INPUT_SHAPE' } } });
   assert.equal(layers.length, model.layers.length + 1);
   model.layers.forEach((l, i) => {
-    const def = layerDef(l.node.kind);
+    const def = layerKind(l.node.kind);
     const got = layers[i + 1]!;
     const keras = KERAS[def.keras.className]!;
     assert.equal(got.call, `layers.${def.keras.className}`);

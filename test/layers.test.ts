@@ -2,15 +2,16 @@
 // (independently of the layer modules) and numbers Keras prints for the same layers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { layerDef, layerKinds } from '../src/layers/registry.js';
+import { layerKind, layerKinds } from '../src/layers/registry.js';
 import type { Shape } from '../src/types.js';
+import { withDefaults } from '../src/compile/defaults.js';
 
 function run(kind: string, raw: Record<string, unknown>, input: Shape) {
-  const def = layerDef(kind);
-  const params = def.normalize(raw);
-  const out = def.outputShape(input, params);
+  const def = layerKind(kind);
+  const params = def.normalize(withDefaults(def.params, raw));
+  const out = def.outputShape([input], params, ['input']);
   if ('error' in out) return { error: out.error };
-  const count = def.countParams(input, params);
+  const count = def.countParams([input], params);
   return { shape: [...out.shape], trainable: count.trainable, nonTrainable: count.nonTrainable };
 }
 

@@ -6,7 +6,10 @@ import { Ajv } from 'ajv';
 import { didYouMean, formatDiagnostic } from '../src/compile/diagnostics.js';
 import { loadSpecFile, loadSpecText } from '../src/compile/load.js';
 import { PATTERN_WORDS, type JsonSchema } from '../src/compile/schema-words.js';
-import { SPEC_SCHEMA, validateSpec } from '../src/compile/validate.js';
+import { validateSpec } from '../src/compile/validate.js';
+import { specSchema } from '../src/compile/spec-schema.js';
+
+const SPEC_SCHEMA = specSchema();
 import type { SpecDiagnostic } from '../src/types.js';
 
 /** Loads and validates YAML text; loading must succeed. */
@@ -67,7 +70,7 @@ test('an unknown key is reported at the key, with a suggestion', () => {
   assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: 3', 'units: 2')),
     [7, 5, "unknown key 'units' in a conv2d layer; 'units' belongs in dense layers"]);
   assert.deepEqual(only('name: t\ninput: [1]\nlayers: [{kind: flatten}]\ncolor: red\n'),
-    [4, 1, "unknown key 'color' at the top level of the spec; the keys allowed here are name, description, input, layers, expect, training"]);
+    [4, 1, "unknown key 'color' at the top level of the spec; the keys allowed here are name, description, input, layers, output, expect, training"]);
 });
 
 test('a missing required key explains what it is, at the layer', () => {
@@ -153,7 +156,7 @@ test('an empty spec and a non-mapping spec say what is needed', () => {
 
 test('a __proto__ key is just an unknown key', () => {
   assert.deepEqual(only('name: t\ninput: [1]\nlayers: [{kind: flatten}]\n__proto__: {x: 1}\n'),
-    [4, 1, "unknown key '__proto__' at the top level of the spec; the keys allowed here are name, description, input, layers, expect, training"]);
+    [4, 1, "unknown key '__proto__' at the top level of the spec; the keys allowed here are name, description, input, layers, output, expect, training"]);
 });
 
 test('formatDiagnostic and didYouMean', () => {

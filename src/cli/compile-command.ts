@@ -48,7 +48,7 @@ export async function checkAgainstLive(model: InferredModel): Promise<SpecDiagno
   const live = buildModel(model);
   try {
     return crossCheck(model, live).map(({ layer, message }) => {
-      const node = model.ir.nodes[layer ?? 0];
+      const node = model.layers[layer ?? 0]?.node;
       return {
         file: model.ir.source.file,
         line: node?.loc.line ?? 1,

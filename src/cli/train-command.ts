@@ -2,6 +2,7 @@
 // backend, train with progress, evaluate on the test set and record everything in a run folder.
 import { dirname, resolve } from 'node:path';
 import { compileSpecFile } from '../compile/index.js';
+import { layerKind } from '../layers/registry.js';
 import type { BackendPreference } from '../backend/select.js';
 import { buildModel, crossCheck } from '../emit/live.js';
 import { renderSummary } from '../emit/summary.js';
@@ -54,7 +55,7 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
   // Replicas exchange gradients only: each would keep batch norm's moving statistics of its own
   // shard and draw its own dropout masks, so they would drift apart.
   const unsupported = model.layers
-    .filter((l) => l.node.kind === 'batch_norm' || l.node.kind === 'dropout')
+    .filter((l) => layerKind(l.node.kind).replicasDiffer !== undefined)
     .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
   const { backend, workers } = await chooseBackendAndMode(flags, { unsupported, batchSize: cfg.batchSize, subject: spec, verb: 'Train' });
   const parallel = workers > 1;

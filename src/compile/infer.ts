@@ -1,9 +1,13 @@
 // Stage 4: shape inference and parameter counting, plus the checks that need them: the spec's
-// own expectations and the size limits that keep absurd models from ever reaching tfjs.
-import { layerDef } from '../layers/registry.js';
+// own expectations and the size limits that keep absurd models from ever reaching tfjs. Layers
+// are visited in dependency order; a layer whose shape cannot be worked out stops only the
+// layers that read it, so independent branches still report their own mistakes.
+import { layerKind } from '../layers/registry.js';
 import { formatShape, product } from '../shape.js';
 import type { PositionIndex } from './load.js';
 import type { InferredLayer, InferredModel, ModelIR, ParamCount, Shape, SpecDiagnostic } from '../types.js';
+import { layerLabel } from './lower.js';
+import { MODEL_INPUT } from './spec-schema.js';
 
 export interface Limits {
   /** Largest total parameter count accepted (float32 weights: 4 bytes each). */
@@ -21,29 +25,35 @@ export interface InferResult {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+type At = (path: string, stage: SpecDiagnostic['stage'], message: string) => SpecDiagnostic;
+
+/** "receives (13, 13, 32)" for one input; "receives (13, 13, 32) from 'a' and (11, 11, 64) from 'b'" for several. */
+function receives(shapes: readonly Shape[], sources: readonly string[]): string {
+  if (shapes.length === 1) return `receives ${formatShape(shapes[0]!)}`;
+  const parts = shapes.map((s, i) => `${formatShape(s)} from '${sources[i]}'`);
+  return `receives ${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
 export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits = DEFAULT_LIMITS): InferResult {
   const diagnostics: SpecDiagnostic[] = [];
   const { file } = ir.source;
-  const at = (path: string, stage: SpecDiagnostic['stage'], message: string): SpecDiagnostic => ({
-    file,
-    ...positions.locate(path),
-    path,
-    stage,
-    message,
-  });
-  const shapes = new Map<string, Shape>([['input', ir.inputShape]]);
+  const at: At = (path, stage, message) => ({ file, ...positions.locateUse(path), path, stage, message });
+  const shapes = new Map<string, Shape>([[MODEL_INPUT, ir.inputShape]]);
+  const names = new Map<string, string>([[MODEL_INPUT, MODEL_INPUT], ...ir.nodes.map((n): [string, string] => [n.id, n.name])]);
   const layers: InferredLayer[] = [];
   const totals: ParamCount = { trainable: 0, nonTrainable: 0 };
 
-  for (const [index, node] of ir.nodes.entries()) {
-    const def = layerDef(node.kind);
-    const input = shapes.get(node.inputs[0] ?? 'input');
-    if (!input) break; // an earlier layer failed; its error is already reported
-    const label = `layer ${index + 1} '${node.name}' (${node.kind})`;
-    const result = def.outputShape(input, node.params);
+  for (const node of ir.nodes) {
+    const def = layerKind(node.kind);
+    const inputShapes = node.inputs.map((id) => shapes.get(id));
+    if (inputShapes.some((s) => s === undefined)) continue; // an input failed; its error is already reported
+    const inputs = inputShapes as Shape[];
+    const sources = node.inputs.map((id) => names.get(id) ?? id);
+    const label = layerLabel(node);
+    const result = def.outputShape(inputs, node.params, sources);
     if ('error' in result) {
-      diagnostics.push(at(node.path, 'shape', `${label} receives ${formatShape(input)}: ${result.error}`));
-      break; // every later shape depends on this one
+      diagnostics.push(at(node.path, 'shape', `${label} ${receives(inputs, sources)}: ${result.error}`));
+      continue;
     }
     const outputShape = result.shape;
     if (product(outputShape) > limits.maxActivations) {
@@ -52,14 +62,15 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
           `${label} would output ${formatShape(outputShape)} = ${fmt(product(outputShape))} values per sample, over the ` +
           `limit of ${fmt(limits.maxActivations)}; make the layer smaller or raise the limit (--max-activations)`),
       );
-      break;
+      continue;
     }
-    const params = def.countParams(input, node.params);
+    const params = def.countParams(inputs, node.params);
     totals.trainable += params.trainable;
     totals.nonTrainable += params.nonTrainable;
     shapes.set(node.id, outputShape);
-    layers.push({ node, typeName: def.typeName, inputShape: input, outputShape, params });
-    diagnostics.push(...checkLayerExpectations(layers[layers.length - 1]!, label, at));
+    const layer: InferredLayer = { node, typeName: def.typeName, inputShapes: inputs, outputShape, params };
+    layers.push(layer);
+    diagnostics.push(...checkLayerExpectations(layer, label, sources, at));
   }
   if (diagnostics.length) return { diagnostics };
 
@@ -71,13 +82,13 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
         `${fmt(limits.maxParams)}; make layers smaller or raise the limit (--max-params)`),
     );
   }
-  const last = layers[layers.length - 1];
-  if (ir.training && last && last.outputShape.length !== 1) {
+  const output = layers.find((l) => l.node.id === ir.output);
+  if (ir.training && output && output.outputShape.length !== 1) {
     // Checked here rather than when training starts, so the mistake is reported at its line.
     diagnostics.push(
-      at(last.node.path, 'semantic',
+      at(output.node.path, 'semantic',
         `the spec has a training section, so its model must end in one score per class, a flat (classes,) output, ` +
-        `but the last layer '${last.node.name}' outputs ${formatShape(last.outputShape)}; end the model with flatten and a dense layer`),
+        `but the output layer '${output.node.name}' outputs ${formatShape(output.outputShape)}; end the model with flatten and a dense layer`),
     );
   }
   const expected = ir.expect?.params;
@@ -87,28 +98,23 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
     );
   }
   if (diagnostics.length) return { diagnostics };
-  return { model: { ir, layers, outputShape: shapes.get(ir.output) ?? ir.inputShape, totals }, diagnostics };
+  return { model: { ir, layers, outputShape: output?.outputShape ?? ir.inputShape, totals }, diagnostics };
 }
 
-function checkLayerExpectations(
-  layer: InferredLayer,
-  label: string,
-  at: (path: string, stage: SpecDiagnostic['stage'], message: string) => SpecDiagnostic,
-): SpecDiagnostic[] {
-  const { node, inputShape, outputShape, params } = layer;
+function checkLayerExpectations(layer: InferredLayer, label: string, sources: readonly string[], at: At): SpecDiagnostic[] {
+  const { node, inputShapes, outputShape, params } = layer;
   const found: SpecDiagnostic[] = [];
+  const from = inputShapes.length === 1 ? `from its input ${formatShape(inputShapes[0]!)}` : `from its inputs (${receives(inputShapes, sources).replace('receives ', '')})`;
   const shape = node.expect?.shape;
   if (shape && (shape.length !== outputShape.length || shape.some((d, i) => d !== outputShape[i]))) {
-    found.push(
-      at(`${node.path}/expect/shape`, 'check',
-        `${label} is expected to output ${formatShape(shape)} but from its input ${formatShape(inputShape)} it outputs ${formatShape(outputShape)}`),
-    );
+    found.push(at(`${node.path}/expect/shape`, 'check', `${label} is expected to output ${formatShape(shape)} but ${from} it outputs ${formatShape(outputShape)}`));
   }
   const count = params.trainable + params.nonTrainable;
   if (node.expect?.params !== undefined && node.expect.params !== count) {
+    const io = inputShapes.length === 1 ? `input ${formatShape(inputShapes[0]!)}` : `inputs ${inputShapes.map((s) => formatShape(s)).join(' and ')}`;
     found.push(
       at(`${node.path}/expect/params`, 'check',
-        `${label} is expected to have ${fmt(node.expect.params)} parameters but has ${fmt(count)} (input ${formatShape(inputShape)}, output ${formatShape(outputShape)})`),
+        `${label} is expected to have ${fmt(node.expect.params)} parameters but has ${fmt(count)} (${io}, output ${formatShape(outputShape)})`),
     );
   }
   return found;

@@ -28,6 +28,11 @@ export interface PositionIndex {
   locate(path: string): SourcePos;
   /** Position of the mapping key that holds the node (for "unknown key"); else like locate. */
   locateKey(path: string): SourcePos;
+  /**
+   * Where the node was written as this path sees it: inside a copy made with an alias (*name),
+   * the alias itself rather than the anchored original, since the copy is what is at fault.
+   */
+  locateUse(path: string): SourcePos;
 }
 
 export type LoadResult =
@@ -91,7 +96,7 @@ export function loadSpecText(file: string, text: string): LoadResult {
   }
 
   if (problems.length > 0) return { ok: false, diagnostics: firstPerLine(problems) };
-  return { ok: true, doc, positions: new PathPositions(materializer.positions, at(0)), text };
+  return { ok: true, doc, positions: new PathPositions(materializer.positions, at(0), materializer.aliasPaths), text };
 }
 
 interface NodePositions {
@@ -103,6 +108,7 @@ class PathPositions implements PositionIndex {
   constructor(
     private readonly byPath: ReadonlyMap<string, NodePositions>,
     private readonly fallback: SourcePos,
+    private readonly aliases: ReadonlySet<string>,
   ) {}
 
   locate(path: string): SourcePos {
@@ -115,6 +121,12 @@ class PathPositions implements PositionIndex {
 
   locateKey(path: string): SourcePos {
     return this.byPath.get(path)?.key ?? this.locate(path);
+  }
+
+  locateUse(path: string): SourcePos {
+    let outermost: string | undefined;
+    for (let p: string | undefined = path; p !== undefined; p = parentPath(p)) if (this.aliases.has(p)) outermost = p;
+    return this.locate(outermost ?? path);
   }
 }
 
@@ -147,6 +159,8 @@ class ExpansionLimitReached extends Error {}
 class Materializer {
   readonly positions = new Map<string, NodePositions>();
   readonly duplicateKeyOffsets = new Set<number>();
+  /** Paths whose value was written as an alias (*name). */
+  readonly aliasPaths = new Set<string>();
   private expansions = 0;
   private readonly ancestors = new Set<Node>();
 
@@ -235,6 +249,7 @@ class Materializer {
   private alias(node: Alias, path: string, key: SourcePos | undefined): unknown {
     const offset = node.range?.[0] ?? 0;
     this.positions.set(path, { value: this.at(offset), ...(key ? { key } : {}) });
+    this.aliasPaths.add(path);
     this.expansions += 1;
     if (this.expansions > MAX_ALIAS_EXPANSIONS) {
       this.report(offset, `too many alias expansions (more than ${MAX_ALIAS_EXPANSIONS}); a spec should not need this many, ` +

@@ -1,38 +1,11 @@
 // Puts JSON Schema constraints and spec values into plain English for validation messages:
 // {type: integer, minimum: 1} -> "a positive integer"; ['relu', 3] -> "['relu', 3]".
 // Wording is derived from the schema so messages cannot drift from what is enforced.
-import schemaJson from '../../schema/model-spec.schema.json' with { type: 'json' };
+import type { JsonSchema } from '../lib/json-schema.js';
+import { specSchema } from './spec-schema.js';
 
-/** The subset of JSON Schema (draft-07) that the spec schema uses. */
-export interface JsonSchema {
-  $id?: string;
-  $ref?: string;
-  type?: string;
-  title?: string;
-  description?: string;
-  examples?: unknown[];
-  default?: unknown;
-  enum?: unknown[];
-  const?: unknown;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  minItems?: number;
-  maxItems?: number;
-  items?: JsonSchema;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  oneOf?: JsonSchema[];
-  anyOf?: JsonSchema[];
-  discriminator?: { propertyName: string };
-  definitions?: Record<string, JsonSchema>;
-}
+export type { JsonSchema };
 
-const ROOT = schemaJson as JsonSchema;
 
 /** Plain-words meaning of each pattern in the schema (a test checks none is missing). */
 export const PATTERN_WORDS: Readonly<Record<string, string>> = {
@@ -47,7 +20,7 @@ export function resolveSchema(schema: JsonSchema): JsonSchema {
   if (!schema.$ref) return schema;
   const name = schema.$ref.replace('#/definitions/', '');
   const { $ref: _ref, ...own } = schema;
-  return { ...resolveSchema(ROOT.definitions?.[name] ?? {}), ...own };
+  return { ...resolveSchema(specSchema().definitions?.[name] ?? {}), ...own };
 }
 
 /**

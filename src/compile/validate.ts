@@ -7,21 +7,22 @@
 // schema itself (bounds, enums, titles, examples) so they stay in step with it.
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import schemaJson from '../../schema/model-spec.schema.json' with { type: 'json' };
 import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import type { PositionIndex } from './load.js';
 import { allowsType, describeSchema, exampleText, labelOf, resolveSchema, showValue, type JsonSchema } from './schema-words.js';
 import type { SpecDiagnostic } from '../types.js';
 import { isReservedFileName } from '../lib/file-names.js';
+import { layerKind, layerKinds } from '../layers/registry.js';
+import { withDefaults } from './defaults.js';
+import { specSchema } from './spec-schema.js';
 
-export const SPEC_SCHEMA = schemaJson as JsonSchema;
 
 let cachedValidator: ValidateFunction | undefined;
 
 /** The compiled schema validator, built on first use (compiling takes a few milliseconds). */
 export function specValidator(): ValidateFunction {
   // verbose: errors carry the failing value and schema, which the messages are built from.
-  cachedValidator ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(SPEC_SCHEMA);
+  cachedValidator ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(specSchema());
   return cachedValidator;
 }
 
@@ -44,8 +45,8 @@ export function validateSpec(doc: unknown, positions: PositionIndex, file: strin
     problems.push({ path: '', message: "the spec is empty; it needs at least 'name', 'input' and 'layers'" });
   } else {
     const validate = specValidator();
-    if (!validate(doc)) problems.push(...explainErrors(validate.errors ?? [], doc));
-    problems.push(...checkReshapeTargets(doc), ...checkSpecName(doc));
+    const errors = validate(doc) ? [] : validate.errors ?? [];
+    problems.push(...explainErrors(errors, doc), ...checkLayerValues(doc, errors), ...checkSpecName(doc));
   }
   const seen = new Set<string>();
   return withoutRedundant(problems)
@@ -153,7 +154,9 @@ function unknownKeyProblem(path: string, key: string, schema: JsonSchema, doc: u
   let message = `unknown key '${key}' ${context.where}`;
   const suggestion = didYouMean(key, allowed);
   const owners = context.isLayer ? layerKindsWithKey(key) : [];
-  if (suggestion) message += `; did you mean '${suggestion}'?`;
+  const reason = context.kind === undefined ? undefined : layerKind(context.kind).notOffered?.[key];
+  if (reason) message += `: ${reason}`;
+  else if (suggestion) message += `; did you mean '${suggestion}'?`;
   else if (owners.length > 0) message += `; '${key}' belongs in ${owners.join(' and ')} layers`;
   else message += `; the keys allowed here are ${allowed.join(', ')}`;
   const standsFor = suggestion === undefined ? undefined : `${path}/${escapeSegment(suggestion)}`;
@@ -176,12 +179,13 @@ function discriminatorProblem(path: string, schema: JsonSchema, params: Record<s
 }
 
 /** How to name the mapping at `path` in messages: "in a conv2d layer", "training", ... */
-function contextOf(path: string, doc: unknown): { where: string; subject: string; isLayer: boolean } {
+function contextOf(path: string, doc: unknown): { where: string; subject: string; isLayer: boolean; kind?: string } {
   if (path === '') return { where: 'at the top level of the spec', subject: 'the spec', isLayer: false };
   const node = valueAt(doc, path) as Record<string, unknown> | undefined;
   if (/^\/layers\/\d+$/.test(path) && typeof node?.kind === 'string') {
     const article = /^[aeiou]/.test(node.kind) ? 'an' : 'a';
-    return { where: `in ${article} ${node.kind} layer`, subject: `${node.kind} layer`, isLayer: true };
+    const known = layerKinds().includes(node.kind);
+    return { where: `in ${article} ${node.kind} layer`, subject: `${node.kind} layer`, isLayer: true, ...(known ? { kind: node.kind } : {}) };
   }
   if (path === '/training/optimizer' && typeof node?.name === 'string') {
     return { where: `in the ${node.name} optimizer`, subject: `the ${node.name} optimizer`, isLayer: false };
@@ -195,7 +199,7 @@ let keyOwners: Map<string, string[]> | undefined;
 function layerKindsWithKey(key: string): string[] {
   if (!keyOwners) {
     keyOwners = new Map();
-    for (const branch of resolveSchema(SPEC_SCHEMA.definitions?.layer ?? {}).oneOf ?? []) {
+    for (const branch of resolveSchema(specSchema().definitions?.layer ?? {}).oneOf ?? []) {
       const layer = resolveSchema(branch);
       const kind = layer.properties?.kind?.const;
       for (const k of Object.keys(layer.properties ?? {})) keyOwners.set(k, [...(keyOwners.get(k) ?? []), String(kind)]);
@@ -204,19 +208,21 @@ function layerKindsWithKey(key: string): string[] {
   return keyOwners.get(key) ?? [];
 }
 
-/** The one rule draft-07 cannot express: a reshape target has at most one -1. */
-function checkReshapeTargets(doc: unknown): Problem[] {
+/**
+ * Rules between values that JSON Schema cannot state, each owned by its kind (a reshape target
+ * has at most one -1; a dilated convolution cannot also step). Run on every layer the schema
+ * found nothing wrong with, so they are reported together with the schema's own problems.
+ */
+function checkLayerValues(doc: unknown, errors: readonly ErrorObject[]): Problem[] {
   const layers = (doc as { layers?: unknown }).layers;
   if (!Array.isArray(layers)) return [];
   return layers.flatMap((layer: unknown, i): Problem[] => {
-    const target = (layer as { kind?: unknown; target_shape?: unknown } | null)?.target_shape;
-    if ((layer as { kind?: unknown } | null)?.kind !== 'reshape' || !Array.isArray(target)) return [];
-    const second = target.indexOf(-1, target.indexOf(-1) + 1);
-    if (target.indexOf(-1) < 0 || second < 0) return [];
-    return [{
-      path: `/layers/${i}/target_shape/${second}`,
-      message: `target_shape may contain -1 only once (it stands for the one size worked out from the others); got ${showValue(target)}`,
-    }];
+    const path = `/layers/${i}`;
+    if (errors.some((e) => within(e.instancePath, path) || within(path, e.instancePath || '/'))) return [];
+    const def = layerKind((layer as { kind: string }).kind);
+    if (!def.check) return [];
+    return def.check(def.normalize(withDefaults(def.params, layer as Record<string, unknown>)))
+      .map(({ key, message }) => ({ path: `${path}/${key}`, message }));
   });
 }
 

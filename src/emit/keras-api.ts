@@ -1,40 +1,11 @@
-// What the Keras emitter knows about the Keras API itself (not about spec kinds): which
-// arguments Keras takes positionally and what its defaults are, so the generated code reads
-// like hand-written Keras (`layers.Conv2D(32, (3, 3), activation="relu")`), and how to spell
+// What the Keras emitter knows about the Keras API itself (not about spec kinds): how to write a
+// call the way people do, from each kind's own note of which arguments Keras takes positionally
+// and what its defaults are (`layers.Conv2D(32, (3, 3), activation="relu")`), and how to spell
 // each tfjs activation so it computes the same function in Keras 2 and Keras 3 alike.
 //
-// A layer class missing from SIGNATURES still works: every argument is then written out as a
-// keyword, which is more verbose but exactly as correct.
-import type { ConfigValue } from '../layers/types.js';
-
-interface Signature {
-  /** Leading arguments Keras users pass by position, in Keras's order. */
-  positional: readonly string[];
-  /** Keras's default per keyword; a function derives it from the call's other arguments. */
-  defaults: Readonly<Record<string, ConfigValue | ((args: ReadonlyMap<string, ConfigValue>) => ConfigValue | undefined)>>;
-}
-
-const conv: Signature = {
-  positional: ['filters', 'kernel_size'],
-  defaults: { strides: [1, 1], padding: 'valid', activation: 'linear', use_bias: true },
-};
-// Keras pools default their strides to the pool size (strides=None).
-const pool: Signature = {
-  positional: ['pool_size'],
-  defaults: { pool_size: [2, 2], strides: (args) => args.get('pool_size') ?? [2, 2], padding: 'valid' },
-};
-
-export const SIGNATURES: Readonly<Record<string, Signature>> = {
-  Conv2D: conv,
-  Dense: { positional: ['units'], defaults: { activation: 'linear', use_bias: true } },
-  MaxPooling2D: pool,
-  AveragePooling2D: pool,
-  BatchNormalization: { positional: [], defaults: { momentum: 0.99, epsilon: 0.001, center: true, scale: true } },
-  Dropout: { positional: ['rate'], defaults: {} },
-  Activation: { positional: ['activation'], defaults: {} },
-  Reshape: { positional: ['target_shape'], defaults: {} },
-  Flatten: { positional: [], defaults: {} },
-};
+// A kind that gives no positional arguments or defaults still works: every argument is then
+// written out as a keyword, which is more verbose but exactly as correct.
+import type { ConfigValue, KerasCall } from '../layers/types.js';
 
 const same = (a: ConfigValue | undefined, b: ConfigValue | undefined): boolean =>
   a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
@@ -43,11 +14,11 @@ const same = (a: ConfigValue | undefined, b: ConfigValue | undefined): boolean =
  * Splits a layer's keyword arguments into the ones to write positionally and the ones to write
  * as keywords, dropping keywords equal to Keras's defaults.
  */
-export function kerasCallArgs(
-  className: string,
+export function kerasCallArgs<P>(
+  call: KerasCall<P>,
   args: ReadonlyArray<readonly [string, ConfigValue]>,
 ): { positional: Array<[string, ConfigValue]>; keywords: Array<[string, ConfigValue]> } {
-  const sig = SIGNATURES[className] ?? { positional: [], defaults: {} };
+  const sig = { positional: call.positional ?? [], defaults: call.defaults ?? {} };
   const byName = new Map(args.map(([k, v]) => [k, v] as [string, ConfigValue]));
   const positional: Array<[string, ConfigValue]> = [];
   const used = new Set<string>();

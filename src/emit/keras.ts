@@ -3,9 +3,11 @@
 // enter the output only as literals made by pyString, identifiers are checked, and nothing
 // from a spec is ever written into a comment.
 import { posix } from 'node:path';
-import { layerDef } from '../layers/registry.js';
+import { layerKind } from '../layers/registry.js';
+import { uniqueIdentifiers } from '../lib/identifiers.js';
+import { MODEL_INPUT } from '../compile/spec-schema.js';
 import { KernelInit, type ConfigValue } from '../layers/types.js';
-import { assertPyIdentifier, PyCode, pyLiteral, pyNumber, pyString, PyTuple, type PyValue } from '../lib/py-literal.js';
+import { assertPyIdentifier, isPyIdentifier, PyCode, pyLiteral, pyNumber, pyString, PyTuple, type PyValue } from '../lib/py-literal.js';
 import { lowerTraining } from '../compile/lower.js';
 import { codeTemplate } from './templates.js';
 import type { InferredModel, OptimizerConfig, TrainingConfig } from '../types.js';
@@ -20,16 +22,27 @@ function toPy(value: ConfigValue): PyValue {
 }
 
 const LINE = 100;
-const LAYER_INDENT = 12;
+/** Where layer calls start: inside Sequential([...]) for a stack, in build_model's body for a graph. */
+const SEQUENTIAL_INDENT = 12;
+const FUNCTIONAL_INDENT = 4;
 
-/** One `layers.X(...)` call; arguments go one per line when the call would pass 100 columns. */
-function layerCall(className: string, args: string[]): string {
+/**
+ * One `layers.X(...)` call; arguments go one per line when the line would pass 100 columns.
+ * `before` and `after` are the text around the call on its line (an assignment, the inputs).
+ */
+function layerCall(className: string, args: string[], indent: number, before = '', after = ','): string {
   const head = `layers.${assertPyIdentifier(className)}(`;
   const oneLine = `${head}${args.join(', ')})`;
-  if (LAYER_INDENT + oneLine.length + 1 <= LINE || !args.length) return oneLine;
-  const pad = ' '.repeat(LAYER_INDENT + 4);
-  return `${head}\n${args.map((a) => `${pad}${a},`).join('\n')}\n${' '.repeat(LAYER_INDENT)})`;
+  if (indent + before.length + oneLine.length + after.length <= LINE || !args.length) return oneLine;
+  const pad = ' '.repeat(indent + 4);
+  return `${head}\n${args.map((a) => `${pad}${a},`).join('\n')}\n${' '.repeat(indent)})`;
 }
+
+/** Names build_model's module already uses, which no layer variable may take. */
+const MODULE_NAMES = new Set([
+  'tf', 'np', 'os', 'struct', 'layers', 'models', 'optimizers', 'inputs', 'model', 'build_model', 'compile_model',
+  'load_data', 'load_idx', 'hard_sigmoid', 'mish', 'gelu_new',
+]);
 
 function optimizerCall(o: OptimizerConfig): string {
   const kw = (pairs: Array<[string, number | boolean]>): string =>
@@ -51,15 +64,32 @@ function idxDir(training: TrainingConfig, source: string): string | undefined {
   return dir.startsWith('/') ? dir : posix.normalize(posix.join(posix.dirname(source), dir));
 }
 
+/** build_model's body for a graph: Input, each layer called on what it reads, Model. */
+function functionalStatements(model: InferredModel, calls: Array<{ className: string; args: string[] }>): string[] {
+  const vars = uniqueIdentifiers(model.layers.map((l) => l.node.name), (n) => n, (id) => isPyIdentifier(id) && !MODULE_NAMES.has(id));
+  const byId = new Map(model.layers.map((l) => [l.node.id, vars.get(l.node.name)!]));
+  byId.set(MODEL_INPUT, 'inputs');
+  const lines = [`inputs = layers.Input(shape=INPUT_SHAPE, name=${pyString(MODEL_INPUT)})`];
+  model.layers.forEach((l, i) => {
+    const sources = l.node.inputs.map((id) => byId.get(id)!);
+    const applied = sources.length === 1 ? `(${sources[0]})` : `([${sources.join(', ')}])`;
+    const before = `${byId.get(l.node.id)!} = `;
+    lines.push(`${before}${layerCall(calls[i]!.className, calls[i]!.args, FUNCTIONAL_INDENT, before, applied)}${applied}`);
+  });
+  lines.push(`return models.Model(inputs, ${byId.get(model.ir.output)!}, name=MODEL_NAME)`);
+  return lines;
+}
+
 /**
  * @param source the spec's path as it should appear in the program (relative to the project,
  *   forward slashes) so output does not depend on where the compiler was run from.
  */
 export function emitKeras(model: InferredModel, source: string): string {
   const helpers = new Set<string>();
-  const layers = model.layers.map((l) => {
-    const def = layerDef(l.node.kind);
-    const { positional, keywords } = kerasCallArgs(def.keras.className, def.keras.args(l.node.params));
+  const functional = model.ir.form === 'functional';
+  const calls = model.layers.map((l) => {
+    const def = layerKind(l.node.kind);
+    const { positional, keywords } = kerasCallArgs(def.keras, def.keras.args(l.node.params));
     const render = (name: string, value: ConfigValue): string => {
       if (name === 'activation' && typeof value === 'string') {
         const act = kerasActivation(value);
@@ -74,8 +104,10 @@ export function emitKeras(model: InferredModel, source: string): string {
       ...keywords.map(([k, v]) => `${assertPyIdentifier(k)}=${render(k, v)}`),
       `name=${pyString(l.node.name)}`,
     ];
-    return layerCall(def.keras.className, args);
+    return { className: def.keras.className, args };
   });
+  const layers = functional ? [] : calls.map((c) => layerCall(c.className, c.args, SEQUENTIAL_INDENT));
+  const statements = functional ? functionalStatements(model, calls) : [];
 
   const training = model.ir.training ?? lowerTraining(undefined);
   const dataDir = idxDir(training, source);
@@ -97,6 +129,8 @@ export function emitKeras(model: InferredModel, source: string): string {
     layerCount: model.layers.length,
     helpers: [...helpers].sort(),
     layers,
+    functional,
+    statements,
     mnist: dataDir === undefined,
     idx:
       training.dataset.kind === 'idx'

@@ -1,24 +1,19 @@
 // Emitter: a live tfjs-layers model, built from the same per-layer configs that the
 // TypeScript emitter writes out, plus the cross-check of that model against shape inference.
+// A plain list of layers builds a tf.sequential, as the generated code does; a graph builds a
+// functional tf.model from tf.input.
 import * as tf from '@tensorflow/tfjs';
-import { layerDef } from '../layers/registry.js';
-import { KernelInit, type ConfigValue, type LayerConfig } from '../layers/types.js';
+import { KernelInit, type ConfigValue } from '../layers/types.js';
+import { layerConfig } from './layer-config.js';
 import { formatShape } from '../shape.js';
 import type { InferredModel, Shape } from '../types.js';
+import { MODEL_INPUT } from '../compile/spec-schema.js';
+
+export { layerConfig };
 
 export interface BuildOptions {
   /** Base seed for weight initialisers; omitted means tfjs's own random draw. */
   seed?: number;
-}
-
-/** The config of layer `index` exactly as passed to `tf.layers[factory]` (name and input shape included). */
-export function layerConfig(model: InferredModel, index: number): { factory: string; config: LayerConfig } {
-  const layer = model.layers[index]!;
-  const def = layerDef(layer.node.kind);
-  const config: LayerConfig = { name: layer.node.name };
-  if (index === 0) config.inputShape = [...model.ir.inputShape];
-  Object.assign(config, def.tfjs.config(layer.node.params, { index, name: layer.node.name }));
-  return { factory: def.tfjs.factory, config };
 }
 
 function toTfjs(value: ConfigValue, seed: number | undefined): unknown {
@@ -34,15 +29,27 @@ function toTfjs(value: ConfigValue, seed: number | undefined): unknown {
 
 type LayerFactory = (config: unknown) => tf.layers.Layer;
 
-export function buildModel(model: InferredModel, options: BuildOptions = {}): tf.Sequential {
-  const sequential = tf.sequential({ name: model.ir.name });
-  model.layers.forEach((_, index) => {
-    const { factory, config } = layerConfig(model, index);
-    const create = (tf.layers as unknown as Record<string, LayerFactory>)[factory];
-    if (!create) throw new Error(`internal error: tf.layers.${factory} does not exist`);
-    sequential.add(create(toTfjs(config, options.seed)));
+function createLayer(model: InferredModel, index: number, seed: number | undefined): tf.layers.Layer {
+  const { factory, config } = layerConfig(model, index);
+  const create = (tf.layers as unknown as Record<string, LayerFactory>)[factory];
+  if (!create) throw new Error(`internal error: tf.layers.${factory} does not exist`);
+  return create(toTfjs(config, seed));
+}
+
+export function buildModel(model: InferredModel, options: BuildOptions = {}): tf.LayersModel {
+  if (model.ir.form === 'sequential') {
+    const sequential = tf.sequential({ name: model.ir.name });
+    model.layers.forEach((_, index) => sequential.add(createLayer(model, index, options.seed)));
+    return sequential;
+  }
+  const input = tf.input({ shape: [...model.ir.inputShape], name: MODEL_INPUT });
+  const outputs = new Map<string, tf.SymbolicTensor>([[MODEL_INPUT, input]]);
+  model.layers.forEach((layer, index) => {
+    const sources = layer.node.inputs.map((id) => outputs.get(id)!);
+    const applied = createLayer(model, index, options.seed).apply(sources.length === 1 ? sources[0]! : sources);
+    outputs.set(layer.node.id, applied as tf.SymbolicTensor);
   });
-  return sequential;
+  return tf.model({ name: model.ir.name, inputs: input, outputs: outputs.get(model.ir.output)! });
 }
 
 /** Per-layer facts read off a live tfjs model: what tfjs itself computed. */
@@ -56,16 +63,19 @@ export interface LiveLayerFacts {
 const countWeights = (weights: tf.LayerVariable[]): number =>
   weights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 
+/** The facts of every layer but the input layer a functional model starts with. */
 export function liveFacts(live: tf.LayersModel): LiveLayerFacts[] {
-  return live.layers.map((layer) => {
-    const shape = layer.outputShape as (number | null)[];
-    return {
-      name: layer.name,
-      outputShape: shape.slice(1).map((d) => d ?? -1),
-      trainable: countWeights(layer.trainableWeights),
-      nonTrainable: countWeights(layer.nonTrainableWeights),
-    };
-  });
+  return live.layers
+    .filter((layer) => layer.getClassName() !== 'InputLayer')
+    .map((layer) => {
+      const shape = layer.outputShape as (number | null)[];
+      return {
+        name: layer.name,
+        outputShape: shape.slice(1).map((d) => d ?? -1),
+        trainable: countWeights(layer.trainableWeights),
+        nonTrainable: countWeights(layer.nonTrainableWeights),
+      };
+    });
 }
 
 /**
@@ -73,23 +83,22 @@ export function liveFacts(live: tf.LayersModel): LiveLayerFacts[] {
  * disagreement, naming the layer; empty when all agree.
  */
 export interface Disagreement {
-  /** Index of the layer concerned, when there is one. */
+  /** Index of the layer concerned in model.layers, when there is one. */
   layer?: number;
   message: string;
 }
 
 export function crossCheck(model: InferredModel, live: tf.LayersModel): Disagreement[] {
-  const facts = liveFacts(live);
+  const facts = new Map(liveFacts(live).map((f) => [f.name, f]));
   const problems: Disagreement[] = [];
-  if (facts.length !== model.layers.length) {
-    problems.push({ message: `the compiler infers ${model.layers.length} layers but tfjs built ${facts.length}` });
+  if (facts.size !== model.layers.length) {
+    problems.push({ message: `the compiler infers ${model.layers.length} layers but tfjs built ${facts.size}` });
   }
   model.layers.forEach((layer, i) => {
-    const fact = facts[i];
-    if (!fact) return;
-    const label = `layer ${i + 1} '${layer.node.name}' (${layer.node.kind})`;
+    const label = `layer ${layer.node.index + 1} '${layer.node.name}' (${layer.node.kind})`;
     const add = (message: string): void => void problems.push({ layer: i, message: `${label}: ${message}` });
-    if (fact.name !== layer.node.name) add(`tfjs named it '${fact.name}'`);
+    const fact = facts.get(layer.node.name);
+    if (!fact) return add('tfjs has no layer of that name');
     if (formatShape(fact.outputShape) !== formatShape(layer.outputShape)) {
       add(`the compiler infers ${formatShape(layer.outputShape)} but tfjs outputs ${formatShape(fact.outputShape)}`);
     }
@@ -99,6 +108,11 @@ export function crossCheck(model: InferredModel, live: tf.LayersModel): Disagree
           `parameters but tfjs has ${fact.trainable} + ${fact.nonTrainable}`,
       );
     }
+    return undefined;
   });
+  const outputShape = (live.outputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);
+  if (formatShape(outputShape) !== formatShape(model.outputShape)) {
+    problems.push({ message: `the compiler infers the model's output ${formatShape(model.outputShape)} but tfjs outputs ${formatShape(outputShape)}` });
+  }
   return problems;
 }

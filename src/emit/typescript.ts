@@ -1,11 +1,13 @@
 // Emitter: a strict TypeScript module that builds the model with tfjs, from a handlebars
 // template. Spec strings enter the output only as literals made by tsString; identifiers are
 // derived from the validated slug and checked.
-import { assertIdentifier, pascalCase, TsCode, tsLiteral, tsString, type TsValue } from '../lib/ts-literal.js';
+import { assertIdentifier, isIdentifier, pascalCase, TsCode, tsLiteral, tsString, type TsValue } from '../lib/ts-literal.js';
+import { camelCase, uniqueIdentifiers } from '../lib/identifiers.js';
+import { MODEL_INPUT } from '../compile/spec-schema.js';
 import { KernelInit, type ConfigValue } from '../layers/types.js';
 import { codeTemplate } from './templates.js';
 import type { InferredModel } from '../types.js';
-import { layerConfig } from './live.js';
+import { layerConfig } from './layer-config.js';
 
 export function builderName(modelName: string): string {
   return assertIdentifier(`build${pascalCase(modelName)}`);
@@ -25,21 +27,46 @@ const usesKernelInit = (value: ConfigValue): boolean =>
   value instanceof KernelInit ||
   (Array.isArray(value) ? value.some(usesKernelInit) : value !== null && typeof value === 'object' && Object.values(value).some(usesKernelInit));
 
+/** Names the generated module itself uses, which no layer variable may shadow. */
+const MODULE_NAMES = new Set(['tf', 'options', 'input', 'model', 'metadata', 'kernelInit', 'BuildOptions', 'KernelInitializer']);
+
+/** One `tf.layers.x({...})` call, its config broken over lines when it would pass 100 columns. */
+function layerCall(factory: string, config: ConfigValue, used: number): string {
+  const call = `tf.layers.${assertIdentifier(factory)}(`;
+  return `${call}${tsLiteral(toTsValue(config), 2, 100 - used - call.length)})`;
+}
+
+/** The statements of a functional builder: tf.input, each layer applied to what it reads, tf.model. */
+function functionalBody(model: InferredModel, configs: Array<{ factory: string; config: ConfigValue }>, builder: string): string[] {
+  const names = model.layers.map((l) => l.node.name);
+  const vars = uniqueIdentifiers(names, camelCase, (id) => isIdentifier(id) && !MODULE_NAMES.has(id) && id !== builder);
+  const byId = new Map(model.layers.map((l) => [l.node.id, vars.get(l.node.name)!]));
+  byId.set(MODEL_INPUT, 'input');
+  const lines = [`const input = tf.input({ shape: ${tsLiteral([...model.ir.inputShape])}, name: ${tsString(MODEL_INPUT)} });`];
+  model.layers.forEach((l, i) => {
+    const sources = l.node.inputs.map((id) => byId.get(id)!);
+    const arg = sources.length === 1 ? sources[0]! : `[${sources.join(', ')}]`;
+    const head = `const ${byId.get(l.node.id)!} = `;
+    lines.push(`${head}${layerCall(configs[i]!.factory, configs[i]!.config, head.length)}.apply(${arg}) as tf.SymbolicTensor;`);
+  });
+  lines.push(`return tf.model({ name: ${tsString(model.ir.name)}, inputs: input, outputs: ${byId.get(model.ir.output)!} });`);
+  return lines;
+}
+
 /**
  * @param source the spec's path as it should appear in the header (relative to the project,
  *   forward slashes) so output does not depend on where the compiler was run from.
  */
 export function emitTypeScript(model: InferredModel, source: string): string {
   const configs = model.layers.map((_, i) => layerConfig(model, i));
-  // Break a layer's config over several lines when one line would pass 100 columns.
-  const addCalls = configs.map(({ factory, config }) => {
-    const call = `tf.layers.${assertIdentifier(factory)}(`;
-    return `${call}${tsLiteral(toTsValue(config), 2, 100 - 'model.add('.length - call.length)})`;
-  });
+  const functional = model.ir.form === 'functional';
+  const builder = builderName(model.ir.name);
+  const names = new Map([[MODEL_INPUT, MODEL_INPUT], ...model.layers.map((l): [string, string] => [l.node.id, l.node.name])]);
   const layers = model.layers.map((l) =>
     tsLiteral({
       name: l.node.name,
       type: l.typeName,
+      ...(functional ? { inputs: l.node.inputs.map((id) => names.get(id)!) } : {}),
       outputShape: [null, ...l.outputShape],
       params: l.params.trainable + l.params.nonTrainable,
       ...(l.node.description === undefined ? {} : { description: l.node.description }),
@@ -52,6 +79,7 @@ export function emitTypeScript(model: InferredModel, source: string): string {
     nameLiteral: tsString(model.ir.name),
     descriptionLiteral: model.ir.description === undefined ? 'null' : tsString(model.ir.description),
     inputShapeLiteral: tsLiteral([...model.ir.inputShape]),
+    outputLiteral: functional ? tsString(names.get(model.ir.output)!) : false,
     layers,
     totalParams: trainable + nonTrainable,
     trainableParams: trainable,
@@ -59,7 +87,10 @@ export function emitTypeScript(model: InferredModel, source: string): string {
     totalParamsText: (trainable + nonTrainable).toLocaleString('en-US'),
     layerCount: model.layers.length,
     usesKernelInit: configs.some(({ config }) => usesKernelInit(config)),
-    builderName: builderName(model.ir.name),
-    addCalls,
+    builderName: builder,
+    functional,
+    // model.add( is 10 columns, which the config's line budget leaves room for.
+    addCalls: functional ? [] : configs.map(({ factory, config }) => layerCall(factory, config, 'model.add('.length)),
+    statements: functional ? functionalBody(model, configs, builder) : [],
   });
 }

@@ -1,14 +1,28 @@
 // A standalone activation function; shape and weights unchanged.
 import { tfjsActivation } from './activations.js';
-import { NO_PARAMS, type LayerDef } from './types.js';
+import { activationParam } from './params.js';
+import { defineLayer, NO_PARAMS, unary } from './types.js';
 
-export const activation: LayerDef = {
+export interface ActivationParams {
+  activation: string;
+}
+
+const { default: _noDefault, ...required } = activationParam;
+
+export const activation = defineLayer<ActivationParams>({
   kind: 'activation',
   typeName: 'Activation',
   autoName: 'activation',
-  normalize: (raw) => ({ activation: raw.activation }),
-  outputShape: (input) => ({ shape: input }),
+  family: 'other',
+  description: 'Applies an activation function to each value of its input; the shape does not change and there are no weights.',
+  kindWords: 'applies an activation function.',
+  // Here the activation is the whole point of the layer, so it has no default.
+  params: { activation: required },
+  required: ['activation'],
+  normalize: (v) => ({ activation: v.activation as string }),
+  outputShape: unary((input) => ({ shape: input })),
   countParams: () => NO_PARAMS,
   tfjs: { factory: 'activation', config: (p) => ({ activation: tfjsActivation(p.activation) }) },
-  keras: { className: 'Activation', args: (p) => [['activation', p.activation as string]] },
-};
+  keras: { className: 'Activation', args: (p) => [['activation', p.activation]], positional: ['activation'] },
+  display: (p) => [p.activation],
+});

@@ -1,49 +1,105 @@
 // 2-D convolution: a (kh, kw, in, filters) kernel slid over height and width.
 import { tfjsActivation } from './activations.js';
-import { KernelInit, type LayerDef } from './types.js';
-import { asPair, pair, slidingWindowShape } from '../shape.js';
+import {
+  activationParam, dilationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam,
+} from './params.js';
+import { defineLayer, KernelInit, unary, type LayerConfig, type ValueProblem } from './types.js';
+import { slidingWindowShape } from '../shape.js';
 
-export const conv2d: LayerDef = {
+export interface Conv2dParams {
+  filters: number;
+  kernel: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+  dilation: [number, number];
+  activation: string;
+  use_bias: boolean;
+}
+
+/** Keras and TensorFlow refuse a window that both steps and spreads (strides and dilation above 1). */
+export function stridesWithDilation(strides: readonly number[], dilation: readonly number[]): ValueProblem[] {
+  if (isOnes(strides) || isOnes(dilation)) return [];
+  return [{
+    key: 'dilation',
+    message: `dilation ${pairText(dilation)} needs strides 1, but strides are ${pairText(strides)}; ` +
+      'a dilated convolution cannot also step (use a pooling layer or a strided convolution after it)',
+  }];
+}
+
+export const conv2d = defineLayer<Conv2dParams>({
   kind: 'conv2d',
   typeName: 'Conv2D',
   autoName: 'conv2d',
-  normalize: (raw) => ({
-    filters: raw.filters,
-    kernel: pair(raw.kernel, [1, 1]),
-    strides: pair(raw.strides, [1, 1]),
-    padding: raw.padding ?? 'valid',
-    activation: raw.activation ?? 'linear',
-    use_bias: raw.use_bias ?? true,
-  }),
-  outputShape: (input, p) =>
-    slidingWindowShape('conv2d', 'kernel', input, asPair(p, 'kernel'), asPair(p, 'strides'), p.padding, p.filters as number),
-  countParams: (input, p) => {
-    const [kh, kw] = asPair(p, 'kernel');
-    const filters = p.filters as number;
-    const channels = input[input.length - 1] ?? 0;
-    return { trainable: kh * kw * channels * filters + (p.use_bias ? filters : 0), nonTrainable: 0 };
+  family: 'conv',
+  description:
+    'A 2-D convolution (Keras Conv2D): it slides learned kernels over the height and width of the input. ' +
+    'Input and output are [height, width, channels].',
+  kindWords: 'is a 2-D convolution.',
+  params: {
+    filters: filtersParam,
+    kernel: kernelParam,
+    strides: stridesParam,
+    padding: paddingParam,
+    dilation: dilationParam,
+    activation: activationParam,
+    use_bias: useBiasParam,
   },
+  required: ['filters', 'kernel'],
+  normalize: (v) => ({
+    filters: v.filters as number,
+    kernel: toPair(v.kernel),
+    strides: toPair(v.strides),
+    padding: v.padding as Conv2dParams['padding'],
+    dilation: toPair(v.dilation),
+    activation: v.activation as string,
+    use_bias: v.use_bias as boolean,
+  }),
+  check: (p) => stridesWithDilation(p.strides, p.dilation),
+  outputShape: unary((input, p) =>
+    slidingWindowShape('conv2d', 'kernel', input, { size: p.kernel, strides: p.strides, padding: p.padding, dilation: p.dilation }, p.filters)),
+  countParams: unary((input, p) => {
+    const channels = input[input.length - 1] ?? 0;
+    return { trainable: p.kernel[0] * p.kernel[1] * channels * p.filters + (p.use_bias ? p.filters : 0), nonTrainable: 0 };
+  }),
   tfjs: {
     factory: 'conv2d',
-    config: (p, ctx) => ({
-      filters: p.filters as number,
-      kernelSize: asPair(p, 'kernel'),
-      strides: asPair(p, 'strides'),
-      padding: p.padding as string,
-      activation: tfjsActivation(p.activation),
-      useBias: p.use_bias as boolean,
-      kernelInitializer: new KernelInit('glorotUniform', ctx.index),
-    }),
+    config: (p, ctx) => {
+      const config: LayerConfig = {
+        filters: p.filters,
+        kernelSize: p.kernel,
+        strides: p.strides,
+        padding: p.padding,
+      };
+      // Only when set, so that specs without dilation keep the generated code they always had.
+      if (!isOnes(p.dilation)) config.dilationRate = p.dilation;
+      return {
+        ...config,
+        activation: tfjsActivation(p.activation),
+        useBias: p.use_bias,
+        kernelInitializer: new KernelInit('glorotUniform', ctx.index),
+      };
+    },
   },
   keras: {
     className: 'Conv2D',
     args: (p) => [
-      ['filters', p.filters as number],
-      ['kernel_size', asPair(p, 'kernel')],
-      ['strides', asPair(p, 'strides')],
-      ['padding', p.padding as string],
-      ['activation', p.activation as string],
-      ['use_bias', p.use_bias as boolean],
+      ['filters', p.filters],
+      ['kernel_size', p.kernel],
+      ['strides', p.strides],
+      ['padding', p.padding],
+      ['dilation_rate', p.dilation],
+      ['activation', p.activation],
+      ['use_bias', p.use_bias],
     ],
+    positional: ['filters', 'kernel_size'],
+    defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], activation: 'linear', use_bias: true },
   },
-};
+  display: (p) => [
+    `${p.filters} filters`,
+    `${pairText(p.kernel)} kernel`,
+    ...(isOnes(p.strides) ? [] : [`stride ${pairText(p.strides)}`]),
+    ...(isOnes(p.dilation) ? [] : [`dilation ${pairText(p.dilation)}`]),
+    ...(p.padding === 'same' ? ['same padding'] : []),
+    ...(p.activation === 'linear' ? [] : [p.activation]),
+  ],
+});

@@ -1,33 +1,60 @@
 // Fully connected layer. Like Keras, it acts on the last axis, so (5, 5, 64) -> (5, 5, units).
 import { tfjsActivation } from './activations.js';
-import { KernelInit, type LayerDef } from './types.js';
+import { activationParam, useBiasParam } from './params.js';
+import { defineLayer, KernelInit, unary } from './types.js';
 
-export const dense: LayerDef = {
+export interface DenseParams {
+  units: number;
+  activation: string;
+  use_bias: boolean;
+}
+
+export const dense = defineLayer<DenseParams>({
   kind: 'dense',
   typeName: 'Dense',
   autoName: 'dense',
-  normalize: (raw) => ({ units: raw.units, activation: raw.activation ?? 'linear', use_bias: raw.use_bias ?? true }),
-  outputShape: (input, p) => ({ shape: [...input.slice(0, -1), p.units as number] }),
-  countParams: (input, p) => {
-    const units = p.units as number;
-    const features = input[input.length - 1] ?? 0;
-    return { trainable: features * units + (p.use_bias ? units : 0), nonTrainable: 0 };
+  family: 'dense',
+  description:
+    'A fully connected layer (Keras Dense): every output unit is a weighted sum of all inputs. Its input must be ' +
+    'one-dimensional, so a flatten or global pooling layer usually comes first.',
+  kindWords: 'is a fully connected layer.',
+  params: {
+    units: {
+      title: 'the number of output units',
+      description: 'The number of output units (neurons).',
+      type: 'integer',
+      minimum: 1,
+      maximum: 1048576,
+      examples: [64, 10],
+    },
+    activation: activationParam,
+    use_bias: useBiasParam,
   },
+  required: ['units'],
+  normalize: (v) => ({ units: v.units as number, activation: v.activation as string, use_bias: v.use_bias as boolean }),
+  outputShape: unary((input, p) => ({ shape: [...input.slice(0, -1), p.units] })),
+  countParams: unary((input, p) => {
+    const features = input[input.length - 1] ?? 0;
+    return { trainable: features * p.units + (p.use_bias ? p.units : 0), nonTrainable: 0 };
+  }),
   tfjs: {
     factory: 'dense',
     config: (p, ctx) => ({
-      units: p.units as number,
+      units: p.units,
       activation: tfjsActivation(p.activation),
-      useBias: p.use_bias as boolean,
+      useBias: p.use_bias,
       kernelInitializer: new KernelInit('glorotUniform', ctx.index),
     }),
   },
   keras: {
     className: 'Dense',
     args: (p) => [
-      ['units', p.units as number],
-      ['activation', p.activation as string],
-      ['use_bias', p.use_bias as boolean],
+      ['units', p.units],
+      ['activation', p.activation],
+      ['use_bias', p.use_bias],
     ],
+    positional: ['units'],
+    defaults: { activation: 'linear', use_bias: true },
   },
-};
+  display: (p) => [`${p.units} units`, ...(p.activation === 'linear' ? [] : [p.activation])],
+});

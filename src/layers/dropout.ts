@@ -1,13 +1,35 @@
 // Dropout: zeroes a fraction of activations while training; shape and weights unchanged.
-import { NO_PARAMS, type LayerDef } from './types.js';
+import { defineLayer, NO_PARAMS, unary } from './types.js';
 
-export const dropout: LayerDef = {
+export interface DropoutParams {
+  rate: number;
+}
+
+export const dropout = defineLayer<DropoutParams>({
   kind: 'dropout',
   typeName: 'Dropout',
   autoName: 'dropout',
-  normalize: (raw) => ({ rate: raw.rate }),
-  outputShape: (input) => ({ shape: input }),
+  family: 'other',
+  description:
+    'Randomly sets a fraction of its inputs to zero during training, which reduces overfitting. ' +
+    'At inference it passes its input through unchanged.',
+  kindWords: 'randomly drops inputs during training.',
+  params: {
+    rate: {
+      title: 'the fraction of inputs to drop',
+      description: 'The fraction of inputs set to zero during training: at least 0 and less than 1.',
+      type: 'number',
+      minimum: 0,
+      exclusiveMaximum: 1,
+      examples: [0.25, 0.5],
+    },
+  },
+  required: ['rate'],
+  normalize: (v) => ({ rate: v.rate as number }),
+  outputShape: unary((input) => ({ shape: input })),
   countParams: () => NO_PARAMS,
-  tfjs: { factory: 'dropout', config: (p) => ({ rate: p.rate as number }) },
-  keras: { className: 'Dropout', args: (p) => [['rate', p.rate as number]] },
-};
+  tfjs: { factory: 'dropout', config: (p) => ({ rate: p.rate }) },
+  keras: { className: 'Dropout', args: (p) => [['rate', p.rate]], positional: ['rate'] },
+  display: (p) => [`rate ${p.rate}`],
+  replicasDiffer: 'would each draw their own dropout masks',
+});

@@ -1,14 +1,19 @@
 // Flatten: every feature of a sample in one vector.
-import { NO_PARAMS, type LayerDef } from './types.js';
+import { defineLayer, NO_PARAMS, unary } from './types.js';
 import { product } from '../shape.js';
 
-export const flatten: LayerDef = {
+export const flatten = defineLayer<Record<string, never>>({
   kind: 'flatten',
   typeName: 'Flatten',
   autoName: 'flatten',
+  family: 'shape',
+  description: 'Flattens each sample into one dimension, for example [5, 5, 64] into [1600], typically before dense layers.',
+  kindWords: 'flattens each sample.',
+  params: {},
   normalize: () => ({}),
-  outputShape: (input) => ({ shape: [product(input)] }),
+  outputShape: unary((input) => ({ shape: [product(input)] })),
   countParams: () => NO_PARAMS,
   tfjs: { factory: 'flatten', config: () => ({}) },
   keras: { className: 'Flatten', args: () => [] },
-};
+  display: () => [],
+});

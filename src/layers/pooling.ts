@@ -1,35 +1,69 @@
-// Max and average pooling over height and width; no weights.
-import { NO_PARAMS, type LayerDef } from './types.js';
-import { asPair, pair, slidingWindowShape } from '../shape.js';
-import type { LayerParams } from '../types.js';
+// Max and average pooling over height and width; no weights. Every fact about the two kinds
+// side by side: they differ only in names.
+import { paddingParam, pairText, toPair } from './params.js';
+import { defineLayer, NO_PARAMS, unary } from './types.js';
+import { slidingWindowShape } from '../shape.js';
 
-function pooling(kind: string, typeName: string, autoName: string, factory: string): LayerDef {
-  return {
+export interface PoolParams {
+  pool: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+}
+
+function pooling(kind: string, typeName: string, autoName: string, factory: string, what: 'maximum' | 'average') {
+  return defineLayer<PoolParams>({
     kind,
     typeName,
     autoName,
-    normalize: (raw): LayerParams => {
-      const pool = pair(raw.pool, [2, 2]);
+    family: 'pool',
+    description:
+      `A 2-D ${what} pooling layer: it takes the ${what} of each window over height and width, keeping the channels. ` +
+      'Input and output are [height, width, channels].',
+    kindWords: `is 2-D ${what} pooling.`,
+    params: {
+      pool: {
+        $ref: '#/definitions/intOrPair',
+        title: 'the pool size',
+        description: 'The height and width of the pooling window: one integer for a square window, or a pair [height, width].',
+        default: 2,
+        examples: [2, [2, 2], [3, 3]],
+      },
+      strides: {
+        $ref: '#/definitions/intOrPair',
+        title: 'the step of the window',
+        description:
+          'How far the window moves along height and width: one integer for both, or a pair [height, width]. ' +
+          'When omitted it equals the pool size, so windows do not overlap.',
+        examples: [2, [1, 1]],
+      },
+      padding: paddingParam,
+    },
+    normalize: (v) => {
+      const pool = toPair(v.pool);
       // Keras's rule: strides default to the pool size, so windows do not overlap.
-      return { pool, strides: pair(raw.strides, pool), padding: raw.padding ?? 'valid' };
+      return { pool, strides: v.strides === undefined ? pool : toPair(v.strides), padding: v.padding as PoolParams['padding'] };
     },
-    outputShape: (input, p) =>
-      slidingWindowShape(kind, 'pool', input, asPair(p, 'pool'), asPair(p, 'strides'), p.padding, input[2] ?? 0),
+    outputShape: unary((input, p) =>
+      slidingWindowShape(kind, 'pool', input, { size: p.pool, strides: p.strides, padding: p.padding }, input[2] ?? 0)),
     countParams: () => NO_PARAMS,
-    tfjs: {
-      factory,
-      config: (p) => ({ poolSize: asPair(p, 'pool'), strides: asPair(p, 'strides'), padding: p.padding as string }),
-    },
+    tfjs: { factory, config: (p) => ({ poolSize: p.pool, strides: p.strides, padding: p.padding }) },
     keras: {
       className: typeName,
       args: (p) => [
-        ['pool_size', asPair(p, 'pool')],
-        ['strides', asPair(p, 'strides')],
-        ['padding', p.padding as string],
+        ['pool_size', p.pool],
+        ['strides', p.strides],
+        ['padding', p.padding],
       ],
+      positional: ['pool_size'],
+      // Keras pools default their strides to the pool size (strides=None).
+      defaults: { pool_size: [2, 2], strides: (args) => args.get('pool_size') ?? [2, 2], padding: 'valid' },
     },
-  };
+    display: (p) => [
+      `${pairText(p.pool)} pool`,
+      ...(p.padding === 'same' ? ['same padding'] : []),
+    ],
+  });
 }
 
-export const maxPool2d = pooling('max_pool2d', 'MaxPooling2D', 'max_pooling2d', 'maxPooling2d');
-export const avgPool2d = pooling('avg_pool2d', 'AveragePooling2D', 'average_pooling2d', 'averagePooling2d');
+export const maxPool2d = pooling('max_pool2d', 'MaxPooling2D', 'max_pooling2d', 'maxPooling2d', 'maximum');
+export const avgPool2d = pooling('avg_pool2d', 'AveragePooling2D', 'average_pooling2d', 'averagePooling2d', 'average');

@@ -1,4 +1,5 @@
 // The layer registry: kinds are looked up by name, so the compiler core never switches over them.
+// Adding a kind is one new module and one line here.
 import { activation } from './activation.js';
 import { batchNorm } from './batch-norm.js';
 import { conv2d } from './conv2d.js';
@@ -8,9 +9,9 @@ import { flatten } from './flatten.js';
 import { globalAvgPool2d, globalMaxPool2d } from './global-pooling.js';
 import { avgPool2d, maxPool2d } from './pooling.js';
 import { reshape } from './reshape.js';
-import type { LayerDef } from './types.js';
+import type { AnyLayerKind } from './types.js';
 
-const ALL: readonly LayerDef[] = [
+const ALL: readonly AnyLayerKind[] = [
   conv2d,
   maxPool2d,
   avgPool2d,
@@ -26,12 +27,17 @@ const ALL: readonly LayerDef[] = [
 
 const BY_KIND = new Map(ALL.map((def) => [def.kind, def]));
 
+/** Every kind, in the order the schema and the reference list them. */
+export function allLayerKinds(): readonly AnyLayerKind[] {
+  return ALL;
+}
+
 export function layerKinds(): string[] {
   return ALL.map((def) => def.kind);
 }
 
 /** The definition of a kind; the schema has already rejected unknown kinds, so a miss is a bug. */
-export function layerDef(kind: string): LayerDef {
+export function layerKind(kind: string): AnyLayerKind {
   const def = BY_KIND.get(kind);
   if (!def) throw new Error(`internal error: layer kind '${kind}' passed validation but is not registered`);
   return def;

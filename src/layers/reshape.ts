@@ -1,9 +1,13 @@
 // Reshape each sample; one dimension may be -1 and is then worked out from the others.
-import { NO_PARAMS, type LayerDef } from './types.js';
-import { formatShape, product } from '../shape.js';
+import { defineLayer, NO_PARAMS, unary } from './types.js';
+import { formatShape, product, type ShapeResult } from '../shape.js';
 import type { Shape } from '../types.js';
 
-function resolveTarget(input: Shape, target: number[]): { shape: Shape } | { error: string } {
+export interface ReshapeParams {
+  target_shape: number[];
+}
+
+function resolveTarget(input: Shape, target: number[]): ShapeResult {
   const total = product(input);
   const known = target.filter((d) => d !== -1);
   const knownSize = product(known);
@@ -23,13 +27,42 @@ function resolveTarget(input: Shape, target: number[]): { shape: Shape } | { err
   return { shape: target.map((d) => (d === -1 ? total / knownSize : d)) };
 }
 
-export const reshape: LayerDef = {
+export const reshape = defineLayer<ReshapeParams>({
   kind: 'reshape',
   typeName: 'Reshape',
   autoName: 'reshape',
-  normalize: (raw) => ({ target_shape: raw.target_shape }),
-  outputShape: (input, p) => resolveTarget(input, p.target_shape as number[]),
+  family: 'shape',
+  description: 'Gives each sample a new shape with the same number of values.',
+  kindWords: 'changes the shape of each sample.',
+  params: {
+    target_shape: {
+      title: 'the new shape',
+      description: 'The new shape of each sample, without the batch dimension. One entry may be -1, meaning that size is worked out from the others.',
+      type: 'array',
+      minItems: 1,
+      maxItems: 3,
+      items: {
+        description: 'A dimension size, or -1 for the one dimension worked out from the others.',
+        anyOf: [{ type: 'integer', minimum: 1 }, { type: 'integer', const: -1 }],
+      },
+      examples: [[7, 7, 16], [-1]],
+    },
+  },
+  required: ['target_shape'],
+  normalize: (v) => ({ target_shape: v.target_shape as number[] }),
+  // The one rule draft-07 cannot express: a target has at most one -1.
+  check: (p) => {
+    const first = p.target_shape.indexOf(-1);
+    const second = p.target_shape.indexOf(-1, first + 1);
+    if (first < 0 || second < 0) return [];
+    return [{
+      key: `target_shape/${second}`,
+      message: `target_shape may contain -1 only once (it stands for the one size worked out from the others); got [${p.target_shape.join(', ')}]`,
+    }];
+  },
+  outputShape: unary((input, p) => resolveTarget(input, p.target_shape)),
   countParams: () => NO_PARAMS,
-  tfjs: { factory: 'reshape', config: (p) => ({ targetShape: p.target_shape as number[] }) },
-  keras: { className: 'Reshape', args: (p) => [['target_shape', p.target_shape as number[]]] },
-};
+  tfjs: { factory: 'reshape', config: (p) => ({ targetShape: p.target_shape }) },
+  keras: { className: 'Reshape', args: (p) => [['target_shape', p.target_shape]], positional: ['target_shape'] },
+  display: (p) => [`to ${p.target_shape.join('×')}`],
+});

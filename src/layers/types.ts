@@ -1,8 +1,11 @@
-// The contract every layer kind fulfils. Everything the compiler knows about a kind lives in
-// its own module (shape rule, parameter count, tfjs construction, Keras construction), so that
-// adding a kind touches one file plus its schema entry; the core never switches over kinds.
-import type { LayerParams, ParamCount, Shape } from '../types.js';
+// The contract every layer kind fulfils. Everything the compiler knows about a kind lives in its
+// own module: the keys a spec may give it (with their schema, defaults and documentation), its
+// typed parameters, its shape rule and parameter count, its tfjs and Keras construction, how a
+// diagram shows it, and whether data-parallel replicas can train it. The core reads these
+// through the registry and never switches over kinds.
+import type { JsonSchema } from '../lib/json-schema.js';
 import type { ShapeResult } from '../shape.js';
+import type { ParamCount, Shape } from '../types.js';
 
 /**
  * A value in a layer's construction config that is code rather than data: a seeded weight
@@ -22,29 +25,95 @@ export class KernelInit {
 export type ConfigValue = string | number | boolean | null | KernelInit | ConfigValue[] | { [key: string]: ConfigValue };
 export type LayerConfig = Record<string, ConfigValue>;
 
-/** Where a layer sits in the model; used for seeds and the first layer's input shape. */
+/** Where a layer sits in the model; used for seeds. */
 export interface LayerContext {
+  /** Position of the layer in the spec's list. */
   index: number;
   name: string;
 }
 
-export interface LayerDef {
+/** Groups of kinds that diagrams colour alike. */
+export type LayerFamily = 'conv' | 'pool' | 'dense' | 'shape' | 'merge' | 'other';
+
+/** How a Keras constructor is called: arguments in Keras's names, and Keras's own habits. */
+export interface KerasCall<P> {
+  /** Keras layer class, e.g. 'Conv2D'. */
+  className: string;
+  /** Every argument that defines the layer, by Keras's keyword names. */
+  args(p: P): Array<[string, ConfigValue]>;
+  /** Leading arguments Keras users pass by position, in Keras's order. */
+  positional?: readonly string[];
+  /** Keras's default per keyword (left out of generated code); a function derives it from the other arguments. */
+  defaults?: Readonly<Record<string, ConfigValue | ((args: ReadonlyMap<string, ConfigValue>) => ConfigValue | undefined)>>;
+}
+
+/** A problem with a layer's values that the schema cannot express, at a key of the layer. */
+export interface ValueProblem {
+  /** Path below the layer, e.g. 'target_shape/2' or 'strides'. */
+  key: string;
+  message: string;
+}
+
+/** How many inputs a kind reads. Most read one; merges read several. */
+export interface Arity {
+  min: number;
+  max?: number;
+}
+
+export interface LayerKind<P> {
   /** The spec's `kind`, e.g. 'conv2d'. */
   kind: string;
   /** Keras class name, shown in summaries: 'Conv2D'. */
   typeName: string;
   /** Prefix of Keras's automatic layer names: 'conv2d' gives conv2d, conv2d_1, ... */
   autoName: string;
-  /** Fills in defaults and normalises forms (3 -> [3, 3]); input is schema-valid. */
-  normalize(raw: Record<string, unknown>): LayerParams;
-  /** Output shape (no batch dim) for an input shape, or a plain-words reason it has none. */
-  outputShape(input: Shape, params: LayerParams): ShapeResult;
-  /** Weight counts, given a valid input shape. */
-  countParams(input: Shape, params: LayerParams): ParamCount;
+  family: LayerFamily;
+  /** What the kind does, for the schema and the reference: one or two sentences. */
+  description: string;
+  /** Completes "The layer type. `conv2d` ...": e.g. 'is a 2-D convolution.' */
+  kindWords: string;
+  /** The keys this kind takes besides kind/name/inputs/description/expect; `default` is the one place a default is stated. */
+  params: Readonly<Record<string, JsonSchema>>;
+  required?: readonly string[];
+  /** Keys Keras has that this kind cannot offer, with the reason, so a spec using one learns why. */
+  notOffered?: Readonly<Record<string, string>>;
+  /** Inputs read; exactly one when omitted. */
+  arity?: Arity;
+  /** Spec values (schema-valid, defaults filled in) to the kind's typed parameters. */
+  normalize(values: Readonly<Record<string, unknown>>): P;
+  /** Rules between values that JSON Schema cannot state. */
+  check?(p: P): ValueProblem[];
+  /**
+   * Output shape (no batch dimension) for the input shapes, or a plain-words reason there is
+   * none. `sources` names where each input comes from, for messages about several inputs.
+   */
+  outputShape(inputs: readonly Shape[], p: P, sources: readonly string[]): ShapeResult;
+  /** Weight counts, given valid input shapes. */
+  countParams(inputs: readonly Shape[], p: P): ParamCount;
   /** tfjs-layers factory under `tf.layers` and its config: drives both the live model and emitted code. */
-  tfjs: { factory: string; config(params: LayerParams, ctx: LayerContext): LayerConfig };
-  /** Keras layer class and keyword arguments, for the Keras emitter. */
-  keras: { className: string; args(params: LayerParams): Array<[string, ConfigValue]> };
+  tfjs: { factory: string; config(p: P, ctx: LayerContext): LayerConfig };
+  keras: KerasCall<P>;
+  /** The hyperparameters worth reading in a diagram, as short phrases ('32 filters', '3×3 kernel'). */
+  display(p: P): string[];
+  /**
+   * Set when data-parallel replicas cannot reproduce one process's training of this kind:
+   * why, in words that complete "replicas ...".
+   */
+  replicasDiffer?: string;
+}
+
+/** A kind with its parameter type erased, as the registry holds it. */
+// Methods are bivariant in their parameters, so any LayerKind<P> is a LayerKind<unknown>.
+export type AnyLayerKind = LayerKind<unknown>;
+
+/** Declares a kind; the identity, but it checks the definition against its own parameter type. */
+export function defineLayer<P>(def: LayerKind<P>): AnyLayerKind {
+  return def as AnyLayerKind;
 }
 
 export const NO_PARAMS: ParamCount = Object.freeze({ trainable: 0, nonTrainable: 0 });
+
+/** Adapts a one-input shape rule to the contract's list of inputs. */
+export function unary<P, R>(rule: (input: Shape, p: P) => R): (inputs: readonly Shape[], p: P) => R {
+  return (inputs, p) => rule(inputs[0] ?? [], p);
+}
