@@ -56,7 +56,7 @@ test('a bad entry in a pair is reported at the entry', () => {
 test('an unknown layer kind suggests the closest one', () => {
   assert.deepEqual(only(withLayer('kind: conv2D', 'filters: 8', 'kernel: 3')),
     [4, 11, "unknown layer kind 'conv2D'; did you mean 'conv2d'?"]);
-  assert.match(only(withLayer('kind: lstm'))[2], /^unknown layer kind 'lstm'; expected one of conv2d, max_pool2d, .*reshape$/);
+  assert.match(only(withLayer('kind: lstm'))[2], /^unknown layer kind 'lstm'; expected one of conv2d, depthwise_conv2d, .*reshape, .*concatenate$/);
 });
 
 test('a misspelled required key is reported once, as the misspelling', () => {

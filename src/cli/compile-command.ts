@@ -1,13 +1,13 @@
 // `netspec compile`: every spec (or the ones named) -> checked summary + generated/<name>.ts.
 // A spec that fails keeps its previous generated file; the others still compile.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { compileSpecFile, type CompileOptions } from '../compile/index.js';
 import { buildModel, crossCheck } from '../emit/live.js';
 import { outputPath } from '../emit/output-path.js';
 import { renderSummary } from '../emit/summary.js';
-import { TARGETS, type TargetName } from '../emit/targets.js';
+import { TARGET_NAMES, TARGETS, type TargetName } from '../emit/targets.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import type { InferredModel, SpecDiagnostic } from '../types.js';
 import { EXIT, printDiagnostics, UsageError } from './errors.js';
@@ -19,7 +19,7 @@ export interface CompileCommandOptions extends CompileOptions {
   outDir: string;
   specsDir: string;
   quiet?: boolean;
-  /** Which source to write (default ts): generated/<name>.ts or generated/<name>.py. */
+  /** Only this target (default: every target). */
   target?: TargetName;
   /** Also write reports/<name>/index.html (never with --check). Off unless asked: the CLI turns it on. */
   report?: boolean;
@@ -64,6 +64,25 @@ export async function checkAgainstLive(model: InferredModel): Promise<SpecDiagno
   }
 }
 
+interface Output {
+  path: string;
+  code: string;
+}
+
+/** The files one compiled spec becomes, one per selected target, or why its name cannot be a file. */
+function outputsOf(model: InferredModel, source: string, options: CompileCommandOptions): Output[] | { error: string } {
+  const outputs: Output[] = [];
+  for (const name of selectedTargets(options)) {
+    const target = TARGETS[name];
+    const where = outputPath(join(options.outDir, target.folder), model.ir.name, target.ext, target.stem(model.ir.name));
+    if ('error' in where) return where;
+    outputs.push({ path: where.path, code: target.emit(model, source) });
+  }
+  return outputs;
+}
+
+const selectedTargets = (options: CompileCommandOptions): TargetName[] => (options.target ? [options.target] : TARGET_NAMES);
+
 export async function compileCommand(files: string[], options: CompileCommandOptions): Promise<number> {
   for (const f of files) if (!existsSync(f)) throw new UsageError(`spec file ${f} does not exist`);
   const all = files.length === 0;
@@ -73,7 +92,6 @@ export async function compileCommand(files: string[], options: CompileCommandOpt
   const claimed = new Map<string, string>();
   let failed = false;
   const stale: string[] = [];
-  const emitter = TARGETS[options.target ?? 'ts'];
 
   for (const file of specs) {
     const result = compileSpecFile(file, options);
@@ -84,41 +102,47 @@ export async function compileCommand(files: string[], options: CompileCommandOpt
       continue;
     }
     const model = result.model;
-    const target = outputPath(options.outDir, model.ir.name, emitter.ext);
-    const owner = 'path' in target ? claimed.get(target.path) : undefined;
-    if ('error' in target || owner) {
-      const message = 'error' in target ? target.error : `name '${model.ir.name}' is also used by ${owner}; each spec needs its own name`;
+    const source = relative(projectRoot, resolve(file)).split(sep).join('/');
+    const outputs = outputsOf(model, source, options);
+    const owner = Array.isArray(outputs) ? outputs.map((o) => claimed.get(resolve(o.path))).find((o) => o !== undefined) : undefined;
+    if (!Array.isArray(outputs) || owner) {
+      const message = !Array.isArray(outputs) ? outputs.error : `name '${model.ir.name}' is also used by ${owner}; each spec needs its own name`;
       printDiagnostics([{ file, line: 1, col: 1, path: '/name', stage: 'semantic', message }]);
       failed = true;
       continue;
     }
-    claimed.set(target.path, file);
+    for (const o of outputs) claimed.set(resolve(o.path), file);
     if (!options.quiet) process.stdout.write(`${dim(file)}\n${renderSummary(model)}\n\n`);
-    const source = relative(projectRoot, resolve(file)).split(sep).join('/');
-    const code = emitter.emit(model, source);
-    const current = existsSync(target.path) ? readFileSync(target.path, 'utf8') : undefined;
-    if (options.check) {
-      if (current !== code) stale.push(`${target.path} is ${current === undefined ? 'missing' : 'stale'} (from ${file})`);
-    } else if (current !== code) {
-      // A fresh project (e.g. just after `netspec init`) may not have the output folder yet.
-      mkdirSync(options.outDir, { recursive: true });
-      await writeFileAtomic(target.path, code);
-      process.stdout.write(`${green('wrote')} ${target.path}\n`);
-    } else if (!options.quiet) {
-      process.stdout.write(`${dim(`${target.path} is up to date`)}\n`);
+    for (const { path, code } of outputs) {
+      const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+      if (options.check) {
+        if (current !== code) stale.push(`${path} is ${current === undefined ? 'missing' : 'stale'} (from ${file})`);
+      } else if (current !== code) {
+        // A fresh project (e.g. just after `netspec init`) may not have the output folders yet.
+        mkdirSync(dirname(path), { recursive: true });
+        await writeFileAtomic(path, code);
+        process.stdout.write(`${green('wrote')} ${path}\n`);
+      } else if (!options.quiet) {
+        process.stdout.write(`${dim(`${path} is up to date`)}\n`);
+      }
     }
     if (options.report && !options.check) await reportAfterCompile(model, options.reportDir ?? DEFAULT_REPORT_DIR, options.quiet);
   }
 
-  if (options.check && all && existsSync(options.outDir)) {
-    for (const f of readdirSync(options.outDir).filter((f) => f.endsWith(emitter.ext)).sort()) {
-      const path = join(options.outDir, f);
-      if (![...claimed.keys()].some((p) => resolve(p) === resolve(path))) stale.push(`${path} has no spec in ${options.specsDir}/`);
+  if (options.check && all) {
+    for (const name of selectedTargets(options)) {
+      const folder = join(options.outDir, TARGETS[name].folder);
+      if (!existsSync(folder)) continue;
+      for (const f of readdirSync(folder).filter((f) => f.endsWith(TARGETS[name].ext)).sort()) {
+        const path = join(folder, f);
+        if (!claimed.has(resolve(path))) stale.push(`${path} has no spec in ${options.specsDir}/`);
+      }
     }
   }
   for (const line of stale) process.stderr.write(`${yellow(line)}\n`);
   if (options.check && stale.length) {
-    process.stderr.write(`generated/ does not match specs/: run \`${emitter.regenerate}\` and commit the result\n`);
+    const command = options.target ? `npx netspec compile --target ${options.target}` : 'npm run compile';
+    process.stderr.write(`${options.outDir}/ does not match ${options.specsDir}/: run \`${command}\` and commit the result\n`);
   }
   if (options.check && !stale.length && !failed) process.stdout.write(`${green('ok')}: generated files match their specs\n`);
   return failed || stale.length ? EXIT.spec : EXIT.ok;

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { nonNegativeInt, positiveInt } from './args.js';
 import { existsSync } from 'node:fs';
 import { compileCommand } from './compile-command.js';
+import { TARGET_NAMES, TARGETS } from '../emit/targets.js';
 import { watchCompile } from './watch.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { initCommand } from './init-command.js';
@@ -25,7 +26,7 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('compile')
-    .description('validate and shape-check specs, print their summaries and write generated/<name>.ts')
+    .description('validate and shape-check specs, print their summaries and write generated/<name>.ts and generated/keras/<name>.py')
     .argument('[specs...]', 'spec files (default: every .yaml file in specs/)')
     .option('--check', 'write nothing; exit 1 when a generated file is missing or stale')
     .option('-w, --watch', 'recompile whenever a spec is saved (Ctrl-C to stop)')
@@ -34,7 +35,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'do not print summaries')
     .option('--no-report', 'do not write the HTML report reports/<name>/index.html')
     .option('--report-dir <dir>', 'where HTML reports go', DEFAULT_REPORT_DIR)
-    .addOption(new Option('--target <target>', 'ts: generated/<name>.ts (tfjs); keras: generated/<name>.py (TensorFlow Keras)').choices(['ts', 'keras']).default('ts'))
+    .addOption(new Option('--target <target>', `only one target (default: all): ${TARGET_NAMES.map((t) => `${t}: ${TARGETS[t].describe}`).join('; ')}`).choices(TARGET_NAMES))
     .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
     .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
     .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check\n  $ netspec compile --watch\n  $ netspec compile --target keras specs/mnist-cnn.yaml')

@@ -8,7 +8,7 @@ import type { AnyLayerKind } from '../layers/types.js';
 import type { PositionIndex } from './load.js';
 import type { DatasetRef, IRNode, ModelIR, OptimizerConfig, SpecDiagnostic, TrainingConfig } from '../types.js';
 import { withDefaults } from './defaults.js';
-import { didYouMean } from './diagnostics.js';
+import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import { orderGraph } from './graph.js';
 import { MODEL_INPUT } from './spec-schema.js';
 
@@ -64,7 +64,7 @@ export function lowerSpec(doc: Doc, positions: PositionIndex, file: string, sha2
   });
 
   const output = outputNode(doc, drafts, byName, report);
-  if (diagnostics.length || !output) return { diagnostics };
+  if (diagnostics.length || !output) return { diagnostics: diagnostics.sort(compareDiagnostics) };
 
   const ordered = orderGraph(drafts.map((d) => d.node), output.id);
   for (const cycle of ordered.cycles) {
@@ -80,7 +80,7 @@ export function lowerSpec(doc: Doc, positions: PositionIndex, file: string, sha2
       `${layerLabel(node)}: its output reaches no output of the model (no layer reads it, and it is not the output ` +
         `'${output.name}'); make a later layer read it with inputs:, set output: to it, or remove it`, true);
   }
-  if (diagnostics.length) return { diagnostics };
+  if (diagnostics.length) return { diagnostics: diagnostics.sort(compareDiagnostics) };
 
   const functional = drafts.some((d) => d.reads !== undefined) || doc.output !== undefined;
   const ir: ModelIR = {

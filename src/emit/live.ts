@@ -8,6 +8,7 @@ import { layerConfig } from './layer-config.js';
 import { formatShape } from '../shape.js';
 import type { InferredModel, Shape } from '../types.js';
 import { MODEL_INPUT } from '../compile/spec-schema.js';
+import { CUSTOM_FACTORIES } from './custom-layers.js';
 
 export { layerConfig };
 
@@ -31,7 +32,7 @@ type LayerFactory = (config: unknown) => tf.layers.Layer;
 
 function createLayer(model: InferredModel, index: number, seed: number | undefined): tf.layers.Layer {
   const { factory, config } = layerConfig(model, index);
-  const create = (tf.layers as unknown as Record<string, LayerFactory>)[factory];
+  const create = CUSTOM_FACTORIES[factory] ?? (tf.layers as unknown as Record<string, LayerFactory>)[factory];
   if (!create) throw new Error(`internal error: tf.layers.${factory} does not exist`);
   return create(toTfjs(config, seed));
 }

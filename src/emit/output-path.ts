@@ -5,17 +5,20 @@ import { isReservedFileName } from '../lib/file-names.js';
 
 const SLUG = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 
-/** The path of `<outDir>/<name><ext>`, or a plain-words reason why that name cannot be a file. */
-export function outputPath(outDir: string, name: string, ext: string): { path: string } | { error: string } {
+/**
+ * The path of `<dir>/<stem><ext>` for the spec named `name` (the stem is the name, or a form of
+ * it such as a Python module name), or a plain-words reason why that name cannot be a file.
+ */
+export function outputPath(dir: string, name: string, ext: string, stem = name): { path: string } | { error: string } {
   if (!SLUG.test(name) || name.length > 64) {
     return { error: `name '${name}' cannot be used as a file name; use lowercase letters, digits and single - or _ (for example mnist-cnn)` };
   }
-  if (isReservedFileName(name)) {
+  if (isReservedFileName(stem)) {
     return { error: `name '${name}' is a reserved device name on Windows; choose another name` };
   }
-  const path = join(outDir, `${name}${ext}`);
-  if (dirname(resolve(path)) !== resolve(outDir) || basename(path) !== `${name}${ext}`) {
-    return { error: `name '${name}' would place a file outside ${outDir}/` };
+  const path = join(dir, `${stem}${ext}`);
+  if (dirname(resolve(path)) !== resolve(dir) || basename(path) !== `${stem}${ext}`) {
+    return { error: `name '${name}' would place a file outside ${dir}/` };
   }
   return { path };
 }

@@ -1,20 +1,28 @@
-// The source-code targets `netspec compile --target` can write: each is an emitter plus the
-// extension of the file it writes into the output folder.
+// The source-code targets `netspec compile` writes: each is an emitter plus where its file goes
+// under the output folder. `compile` writes them all, `compile --check` checks them all, and
+// `--target` narrows either to one.
 import type { InferredModel } from '../types.js';
 import { emitKeras } from './keras.js';
 import { emitTypeScript } from './typescript.js';
 
 export interface EmitTarget {
-  /** Extension of generated files, dot included: generated/<name><ext>. */
+  /** Folder under the output folder ('' for the output folder itself). */
+  folder: string;
+  /** Extension of its files, dot included. */
   ext: string;
-  /** What to run to regenerate, for the message `--check` prints when files are stale. */
-  regenerate: string;
+  /** The file's name without extension: the spec's name, or a Python module name made from it. */
+  stem(name: string): string;
+  /** What the file is, for --help. */
+  describe: string;
   emit(model: InferredModel, source: string): string;
 }
 
+/** mnist-cnn -> mnist_cnn: a name Python can import. */
+export const pythonModuleName = (name: string): string => name.replace(/-/g, '_');
+
 export const TARGETS = {
-  ts: { ext: '.ts', regenerate: 'npm run compile', emit: emitTypeScript },
-  keras: { ext: '.py', regenerate: 'npx netspec compile --target keras', emit: emitKeras },
+  ts: { folder: '', ext: '.ts', stem: (name: string) => name, describe: 'generated/<name>.ts (TensorFlow.js)', emit: emitTypeScript },
+  keras: { folder: 'keras', ext: '.py', stem: pythonModuleName, describe: 'generated/keras/<name>.py (TensorFlow Keras)', emit: emitKeras },
 } as const satisfies Record<string, EmitTarget>;
 
 export type TargetName = keyof typeof TARGETS;

@@ -8,6 +8,7 @@ import { KernelInit, type ConfigValue } from '../layers/types.js';
 import { codeTemplate } from './templates.js';
 import type { InferredModel } from '../types.js';
 import { layerConfig } from './layer-config.js';
+import { CUSTOM_SOURCES } from './custom-source.js';
 
 export function builderName(modelName: string): string {
   return assertIdentifier(`build${pascalCase(modelName)}`);
@@ -28,11 +29,12 @@ const usesKernelInit = (value: ConfigValue): boolean =>
   (Array.isArray(value) ? value.some(usesKernelInit) : value !== null && typeof value === 'object' && Object.values(value).some(usesKernelInit));
 
 /** Names the generated module itself uses, which no layer variable may shadow. */
-const MODULE_NAMES = new Set(['tf', 'options', 'input', 'model', 'metadata', 'kernelInit', 'BuildOptions', 'KernelInitializer']);
+const MODULE_NAMES = new Set(['tf', 'options', 'input', 'model', 'metadata', 'kernelInit', 'BuildOptions', 'KernelInitializer', 'Subtract']);
 
 /** One `tf.layers.x({...})` call, its config broken over lines when it would pass 100 columns. */
 function layerCall(factory: string, config: ConfigValue, used: number): string {
-  const call = `tf.layers.${assertIdentifier(factory)}(`;
+  const custom = CUSTOM_SOURCES[factory];
+  const call = custom ? custom.construct('').slice(0, -1) : `tf.layers.${assertIdentifier(factory)}(`;
   return `${call}${tsLiteral(toTsValue(config), 2, 100 - used - call.length)})`;
 }
 
@@ -92,5 +94,6 @@ export function emitTypeScript(model: InferredModel, source: string): string {
     // model.add( is 10 columns, which the config's line budget leaves room for.
     addCalls: functional ? [] : configs.map(({ factory, config }) => layerCall(factory, config, 'model.add('.length)),
     statements: functional ? functionalBody(model, configs, builder) : [],
+    customLayers: [...new Set(configs.map((c) => c.factory))].flatMap((f) => (CUSTOM_SOURCES[f] ? [CUSTOM_SOURCES[f].source] : [])),
   });
 }

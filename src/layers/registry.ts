@@ -2,17 +2,27 @@
 // Adding a kind is one new module and one line here.
 import { activation } from './activation.js';
 import { batchNorm } from './batch-norm.js';
+import { concatenate } from './concatenate.js';
 import { conv2d } from './conv2d.js';
+import { conv2dTranspose } from './conv2d-transpose.js';
 import { dense } from './dense.js';
+import { depthwiseConv2d } from './depthwise-conv2d.js';
 import { dropout } from './dropout.js';
 import { flatten } from './flatten.js';
 import { globalAvgPool2d, globalMaxPool2d } from './global-pooling.js';
+import { add, average, maximum, minimum, multiply, subtract } from './merge.js';
+import { cropping2d, zeroPadding2d } from './padding2d.js';
 import { avgPool2d, maxPool2d } from './pooling.js';
 import { reshape } from './reshape.js';
+import { separableConv2d } from './separable-conv2d.js';
+import { upsampling2d } from './upsampling2d.js';
 import type { AnyLayerKind } from './types.js';
 
 const ALL: readonly AnyLayerKind[] = [
   conv2d,
+  depthwiseConv2d,
+  separableConv2d,
+  conv2dTranspose,
   maxPool2d,
   avgPool2d,
   globalAvgPool2d,
@@ -23,6 +33,16 @@ const ALL: readonly AnyLayerKind[] = [
   batchNorm,
   activation,
   reshape,
+  upsampling2d,
+  zeroPadding2d,
+  cropping2d,
+  add,
+  subtract,
+  multiply,
+  average,
+  maximum,
+  minimum,
+  concatenate,
 ];
 
 const BY_KIND = new Map(ALL.map((def) => [def.kind, def]));

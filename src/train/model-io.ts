@@ -10,6 +10,8 @@
 // Loading checks the hash in the name, so torn or foreign bytes are refused, not used.
 
 import * as tf from '@tensorflow/tfjs';
+// Registers the layer classes netspec adds to tfjs, so saved models holding them load.
+import '../emit/custom-layers.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';

@@ -6,6 +6,8 @@
 // identical; the pool reads one of them back when the main thread needs the weights.
 
 import * as tf from '@tensorflow/tfjs';
+// Registers the layer classes netspec adds to tfjs, so saved models holding them load.
+import '../../emit/custom-layers.js';
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from '../../backend/select.js';
 import { accuracy, lossFunction } from '../losses.js';
