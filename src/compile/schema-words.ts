@@ -3,6 +3,7 @@
 // Wording is derived from the schema so messages cannot drift from what is enforced.
 import type { JsonSchema } from '../lib/json-schema.js';
 import { specSchema } from './spec-schema.js';
+import { INVISIBLE } from './lookalikes.js';
 
 export type { JsonSchema };
 
@@ -144,9 +145,11 @@ export function showValue(value: unknown, budget = 60): string {
  * Control characters and line separators written as escapes: a name holding a newline must
  * not break a one-line message in two (or fake a second diagnostic line).
  */
-function visible(text: string): string {
+export function visible(text: string): string {
   const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Invisible and direction-steering characters too, so 'dense\u200b' does not print as 'dense'.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u00a0\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(new RegExp(INVISIBLE.source, 'gu'), (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }
 
 /** An example value written the way it would appear in YAML flow style: 32, [3, 3], relu. */

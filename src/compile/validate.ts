@@ -9,7 +9,8 @@ import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import type { PositionIndex } from './load.js';
-import { allowsType, describeSchema, exampleText, labelOf, resolveSchema, showValue, type JsonSchema } from './schema-words.js';
+import { allowsType, describeSchema, exampleText, labelOf, resolveSchema, showValue, visible, type JsonSchema } from './schema-words.js';
+import { oddCharacter, skeleton } from './lookalikes.js';
 import type { SpecDiagnostic } from '../types.js';
 import { isReservedFileName } from '../lib/file-names.js';
 import { layerKind, layerKinds } from '../layers/registry.js';
@@ -109,7 +110,7 @@ function explainError(error: ErrorObject, doc: unknown): Problem | undefined {
     case 'additionalProperties':
       return unknownKeyProblem(path, String(params.additionalProperty), schema, doc);
     case 'discriminator':
-      return discriminatorProblem(path, schema, params);
+      return discriminatorProblem(path, schema, params, error.data);
     case 'maxLength':
     case 'minLength': {
       const length = typeof error.data === 'string' ? error.data.length : 0;
@@ -151,31 +152,40 @@ function missingProblem(path: string, key: string, schema: JsonSchema, doc: unkn
 function unknownKeyProblem(path: string, key: string, schema: JsonSchema, doc: unknown): Problem {
   const allowed = Object.keys(schema.properties ?? {});
   const context = contextOf(path, doc);
-  let message = `unknown key '${key}' ${context.where}`;
-  const suggestion = didYouMean(key, allowed);
+  const odd = oddCharacter(key);
+  let message = `unknown key '${visible(key)}'${odd ? ` (it has ${odd})` : ''} ${context.where}`;
+  const suggestion = didYouMean(key, allowed) ?? (odd ? allowed.find((k) => k === skeleton(key)) : undefined);
   const owners = context.isLayer ? layerKindsWithKey(key) : [];
-  const reason = context.kind === undefined ? undefined : layerKind(context.kind).notOffered?.[key];
+  const notOffered = context.kind === undefined ? undefined : layerKind(context.kind).notOffered;
+  const reason = notOffered && Object.hasOwn(notOffered, key) ? notOffered[key] : undefined;
   if (reason) message += `: ${reason}`;
   else if (suggestion) message += `; did you mean '${suggestion}'?`;
-  else if (owners.length > 0) message += `; '${key}' belongs in ${owners.join(' and ')} layers`;
+  else if (owners.length > 0) message += `; '${key}' belongs in ${owners.length > 1 ? `${owners.slice(0, -1).join(', ')} and ${owners[owners.length - 1]}` : owners[0]} layers`;
   else message += `; the keys allowed here are ${allowed.join(', ')}`;
   const standsFor = suggestion === undefined ? undefined : `${path}/${escapeSegment(suggestion)}`;
   return { path: `${path}/${escapeSegment(key)}`, message, atKey: true, ...(standsFor ? { standsFor } : {}) };
 }
 
-function discriminatorProblem(path: string, schema: JsonSchema, params: Record<string, unknown>): Problem {
+function discriminatorProblem(path: string, schema: JsonSchema, params: Record<string, unknown>, data: unknown): Problem {
   const tag = String(params.tag);
   const noun = `${schema.title ?? 'value'} ${tag}`;
   const choices = (schema.oneOf ?? []).map((b) => resolveSchema(b).properties?.[tag]?.const).filter((c): c is string => typeof c === 'string');
   const value = params.tagValue;
   if (value === undefined) {
-    return { path, message: `${schema.title ?? 'this mapping'} is missing '${tag}' (the ${noun}: one of ${choices.join(', ')})` };
+    // A key that looks like the tag but is not ('Kind', 'kind ', a Cyrillic 'kіnd') is the usual cause.
+    const keys = data !== null && typeof data === 'object' ? Object.keys(data) : [];
+    const near = keys.find((k) => skeleton(k).toLowerCase() === tag);
+    const subject = `${schema.title ?? 'this mapping'} is missing '${tag}'`;
+    if (near === undefined) return { path, message: `${subject} (the ${noun}: one of ${choices.join(', ')})` };
+    const how = near.toLowerCase() === tag ? 'differs in case (keys are case-sensitive)' : `has ${oddCharacter(near) ?? 'other letters'}`;
+    return { path: `${path}/${escapeSegment(near)}`, message: `${subject}: its key '${visible(near)}' is not '${tag}', it ${how}`, atKey: true };
   }
   const tagPath = `${path}/${escapeSegment(tag)}`;
   if (typeof value !== 'string') return { path: tagPath, message: `${tag} must be one of ${choices.join(', ')}; got ${showValue(value)}`, whole: true };
-  const suggestion = didYouMean(value, choices);
+  const odd = oddCharacter(value);
+  const suggestion = didYouMean(value, choices) ?? (odd ? choices.find((c) => c === skeleton(value)) : undefined);
   const advice = suggestion ? `did you mean '${suggestion}'?` : `expected one of ${choices.join(', ')}`;
-  return { path: tagPath, message: `unknown ${noun} '${value}'; ${advice}`, whole: true };
+  return { path: tagPath, message: `unknown ${noun} ${showValue(value)}${odd ? ` (it has ${odd})` : ''}; ${advice}`, whole: true };
 }
 
 /** How to name the mapping at `path` in messages: "in a conv2d layer", "training", ... */
