@@ -7,11 +7,13 @@ import { basename, join } from 'node:path';
 import { renderSummary } from '../src/emit/summary.js';
 import { compileValid, ROOT } from './helpers.js';
 
-type Row = [name: string, type: string, shape: string, params: number];
+/** A layer's row; a graph's rows end with what the layer reads (Keras's Connected to). */
+type Row = [name: string, type: string, shape: string, params: number, connected?: string];
 
 /**
  * Independent expectations. mnist-cnn: Keras's own summary of the seed code. The others: by
- * hand, conv kh*kw*cin*f + f, dense in*out + out, batch norm 4 per channel (2 non-trainable).
+ * hand, conv kh*kw*cin*f + f, dense in*out + out, batch norm 4 per channel (2 non-trainable),
+ * separable conv kh*kw*cin (depthwise) + cin*f (pointwise) + f, depthwise conv kh*kw*c + c.
  */
 const EXPECTED: Record<string, { rows: Row[]; total: number; trainable: number }> = {
   'mnist-cnn': {
@@ -55,6 +57,45 @@ const EXPECTED: Record<string, { rows: Row[]; total: number; trainable: number }
     total: 236170,
     trainable: 236170 - 2 * 256,
   },
+  'mobilenet-mini': {
+    rows: [
+      ['conv2d', 'Conv2D', '(None, 28, 28, 32)', 3 * 3 * 1 * 32 + 32],
+      ['separable_conv2d', 'SeparableConv2D', '(None, 14, 14, 64)', 3 * 3 * 32 + 32 * 64 + 64],
+      ['separable_conv2d_1', 'SeparableConv2D', '(None, 14, 14, 64)', 3 * 3 * 64 + 64 * 64 + 64],
+      ['separable_conv2d_2', 'SeparableConv2D', '(None, 7, 7, 128)', 3 * 3 * 64 + 64 * 128 + 128],
+      ['separable_conv2d_3', 'SeparableConv2D', '(None, 7, 7, 128)', 3 * 3 * 128 + 128 * 128 + 128],
+      ['depthwise_conv2d', 'DepthwiseConv2D', '(None, 7, 7, 128)', 3 * 3 * 128 + 128],
+      ['conv2d_1', 'Conv2D', '(None, 7, 7, 128)', 128 * 128 + 128],
+      ['global_average_pooling2d', 'GlobalAveragePooling2D', '(None, 128)', 0],
+      ['dense', 'Dense', '(None, 10)', 128 * 10 + 10],
+    ],
+    total: 53098,
+    trainable: 53098,
+  },
+  'resnet-mini': {
+    rows: [
+      ['input', 'InputLayer', '(None, 28, 28, 1)', 0, ''],
+      ['stem', 'Conv2D', '(None, 28, 28, 16)', 3 * 3 * 1 * 16 + 16, 'input[0][0]'],
+      ['block1_conv1', 'Conv2D', '(None, 28, 28, 16)', 3 * 3 * 16 * 16 + 16, 'stem[0][0]'],
+      ['block1_conv2', 'Conv2D', '(None, 28, 28, 16)', 3 * 3 * 16 * 16 + 16, 'block1_conv1[0][0]'],
+      ['block1_add', 'Add', '(None, 28, 28, 16)', 0, 'block1_conv2[0][0]'],
+      ['block1_out', 'Activation', '(None, 28, 28, 16)', 0, 'block1_add[0][0]'],
+      ['block2_conv1', 'Conv2D', '(None, 14, 14, 32)', 3 * 3 * 16 * 32 + 32, 'block1_out[0][0]'],
+      ['block2_conv2', 'Conv2D', '(None, 14, 14, 32)', 3 * 3 * 32 * 32 + 32, 'block2_conv1[0][0]'],
+      ['block2_shortcut', 'Conv2D', '(None, 14, 14, 32)', 16 * 32 + 32, 'block1_out[0][0]'],
+      ['block2_add', 'Add', '(None, 14, 14, 32)', 0, 'block2_conv2[0][0]'],
+      ['block2_out', 'Activation', '(None, 14, 14, 32)', 0, 'block2_add[0][0]'],
+      ['block3_conv1', 'Conv2D', '(None, 7, 7, 64)', 3 * 3 * 32 * 64 + 64, 'block2_out[0][0]'],
+      ['block3_conv2', 'Conv2D', '(None, 7, 7, 64)', 3 * 3 * 64 * 64 + 64, 'block3_conv1[0][0]'],
+      ['block3_shortcut', 'Conv2D', '(None, 7, 7, 64)', 32 * 64 + 64, 'block2_out[0][0]'],
+      ['block3_add', 'Add', '(None, 7, 7, 64)', 0, 'block3_conv2[0][0]'],
+      ['block3_out', 'Activation', '(None, 7, 7, 64)', 0, 'block3_add[0][0]'],
+      ['pool', 'GlobalAveragePooling2D', '(None, 64)', 0, 'block3_out[0][0]'],
+      ['classifier', 'Dense', '(None, 10)', 64 * 10 + 10, 'pool[0][0]'],
+    ],
+    total: 77418,
+    trainable: 77418,
+  },
 };
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -72,8 +113,9 @@ for (const name of specs) {
     const rows = text.split('\n').filter((l) => /^ \S+ \(/.test(l) && !l.includes('Layer (type)'));
     assert.equal(rows.length, expected.rows.length);
     rows.forEach((line, i) => {
-      const [layer, type, shape, params] = expected.rows[i]!;
-      assert.match(line, new RegExp(`^ ${layer} \\(${type}\\)\\s+${shape.replace(/[()]/g, '\\$&')}\\s+${fmt(params)}$`));
+      const [layer, type, shape, params, connected] = expected.rows[i]!;
+      const reads = connected ? `\\s+${connected.replace(/[[\]]/g, '\\$&')}` : '';
+      assert.match(line, new RegExp(`^ ${layer} \\(${type}\\)\\s+${shape.replace(/[()]/g, '\\$&')}\\s+${fmt(params)}${reads}$`));
     });
     assert.equal(expected.rows.reduce((a, r) => a + r[3], 0), expected.total);
     assert.match(text, new RegExp(`Total params: ${fmt(expected.total)}\\nTrainable params: ${fmt(expected.trainable)}\\nNon-trainable params: ${fmt(expected.total - expected.trainable)}`));
