@@ -82,9 +82,9 @@ export interface TrainingConfig {
   seed: number;
 }
 
-export type DatasetRef =
-  | { kind: 'mnist' }
-  | { kind: 'idx'; dir: string; train: { images: string; labels: string }; test: { images: string; labels: string } };
+/** A dataset after lowering; each kind's reference type is defined by its module in src/data/kinds/. */
+export type { DatasetRef } from './data/registry.js';
+import type { DatasetRef } from './data/registry.js';
 
 export type OptimizerConfig =
   | { name: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }

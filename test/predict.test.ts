@@ -11,7 +11,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { PNG } from 'pngjs';
 import { predictImages } from '../src/cli/predict-command.js';
 import { loadDataset } from '../src/data/datasets.js';
-import { decodePng, FRAME, frameShapeFor, ImageError, toMnistFrame } from '../src/predict/preprocess.js';
+import { decodePicture, FRAME, frameShapeFor, ImageError, toMnistFrame } from '../src/predict/preprocess.js';
+
+/** Decodes with sharp as predict does, under a generous pixel limit. */
+const decodePng = (bytes: Uint8Array, name: string) => decodePicture(bytes, name, 1e8);
 import { saveModelToDir } from '../src/train/model-io.js';
 import { runCli, tempDir } from './helpers.js';
 
@@ -102,10 +105,10 @@ function inkBox(frame: Float32Array): { w: number; h: number } {
 
 const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
-test('a white-on-black digit and a black-on-white one give the same frame, in every PNG colour type and depth', () => {
+test('a white-on-black digit and a black-on-white one give the same frame, in every PNG colour type and depth', async () => {
   const [w, h] = [90, 70];
   const ink = drawSeven(w, h, { x: 31, y: 9, w: 34, h: 50 });
-  const reference = toMnistFrame(decodePng(encode(ink, w, h, 0), 'white-on-black.png'));
+  const reference = toMnistFrame(await decodePng(encode(ink, w, h, 0), 'white-on-black.png'));
   const variants: Array<[string, Buffer]> = [
     ['grey, black on white', encode(invert(ink), w, h, 0)],
     ['grey+alpha', encode(invert(ink), w, h, 4)],
@@ -116,37 +119,37 @@ test('a white-on-black digit and a black-on-white one give the same frame, in ev
     ['16-bit RGBA', encode(ink, w, h, 6, 16)],
   ];
   for (const [what, bytes] of variants) {
-    assert.ok(maxDiff(toMnistFrame(decodePng(bytes, what)), reference) < 0.02, what);
+    assert.ok(maxDiff(toMnistFrame(await decodePng(bytes, what)), reference) < 0.02, what);
   }
   assert.ok(Math.max(...reference) > 0.99 && Math.min(...reference) === 0, 'scaled to [0, 1], background 0');
 });
 
-test('a digit drawn on transparency is found whether its strokes are dark or light', () => {
+test('a digit drawn on transparency is found whether its strokes are dark or light', async () => {
   const [w, h] = [50, 50];
   const ink = drawSeven(w, h, { x: 10, y: 5, w: 25, h: 38 });
   const reference = toMnistFrame({ width: w, height: h, pixels: ink });
   for (const stroke of [0, 255]) {
     const png = new PNG({ width: w, height: h });
     ink.forEach((a, i) => png.data.set([stroke, stroke, stroke, Math.round(a * 255)], 4 * i));
-    const frame = toMnistFrame(decodePng(PNG.sync.write(png), `stroke ${stroke}`));
+    const frame = toMnistFrame(await decodePng(PNG.sync.write(png), `stroke ${stroke}`));
     assert.ok(maxDiff(frame, reference) < 0.02, `stroke ${stroke}`);
   }
 });
 
-test('tiny and huge pictures both fit a 20-pixel box with their centre of mass at the centre', () => {
+test('tiny and huge pictures both fit a 20-pixel box with their centre of mass at the centre', async () => {
   const cases: Array<[string, number, number, { x: number; y: number; w: number; h: number }]> = [
     ['tiny', 9, 11, { x: 1, y: 1, w: 6, h: 9 }],
     ['huge, off-centre', 1600, 1200, { x: 1100, y: 150, w: 260, h: 380 }],
     ['wide', 300, 60, { x: 20, y: 10, w: 240, h: 40 }],
   ];
-  const frames = cases.map(([what, w, h, box]) => {
-    const frame = toMnistFrame(decodePng(encode(invert(drawSeven(w, h, box)), w, h, 0), what));
+  const frames = await Promise.all(cases.map(async ([what, w, h, box]) => {
+    const frame = toMnistFrame(await decodePng(encode(invert(drawSeven(w, h, box)), w, h, 0), what));
     const [cx, cy] = centreOfMass(frame);
     assert.ok(Math.abs(cx - FRAME / 2) <= 0.5 && Math.abs(cy - FRAME / 2) <= 0.5, `${what}: centre of mass at ${cx}, ${cy}`);
     const { w: bw, h: bh } = inkBox(frame);
     assert.ok(Math.abs(Math.max(bw, bh) - 20) <= 1, `${what}: longer side ${Math.max(bw, bh)}`);
     return frame;
-  });
+  }));
   // Aspect ratio is kept: the wide glyph stays wide and short.
   const wide = inkBox(frames[2]!);
   assert.ok(wide.h <= 5, `wide glyph is ${wide.w}x${wide.h}`);
@@ -155,9 +158,16 @@ test('tiny and huge pictures both fit a 20-pixel box with their centre of mass a
   assert.ok(meanDiff < 0.1, `tiny vs huge mean difference ${meanDiff}`);
 });
 
-test('blank pictures give an empty frame; bytes that are not PNG raise an error naming the file', () => {
+test('blank pictures give an empty frame; bytes that are not an image raise an error naming the file', async () => {
   assert.equal(Math.max(...toMnistFrame({ width: 5, height: 5, pixels: new Float32Array(25).fill(0.7) })), 0);
-  assert.throws(() => decodePng(Buffer.from('GIF89a not a png'), 'cat.gif'), (e: unknown) => e instanceof ImageError && /^cat\.gif: not a readable PNG/.test(e.message));
+  const refused = async (bytes: Uint8Array, name: string, message: string): Promise<void> =>
+    assert.rejects(decodePng(bytes, name), (e: unknown) => e instanceof ImageError && e.message === message);
+  const gifHeader = Buffer.from([...Buffer.from('GIF89a'), 2, 0, 2, 0]);
+  await refused(Buffer.concat([gifHeader, Buffer.from('garbage')]), 'cat.gif', 'cat.gif: not a readable GIF image; the file is truncated or corrupt');
+  // Text after a GIF signature reads as a 28192x29807 picture: refused before any decoding.
+  await refused(Buffer.from('GIF89a not a gif'), 'bomb.gif', 'bomb.gif: declares 28192x29807 = 840,318,944 pixels, over the limit of 100,000,000 pixels (it would take about 3,206 MiB to decode, and may be a decompression bomb); shrink the image, or raise the limit with --max-pixels 840318944');
+  await refused(Buffer.from('hello'), 'notes.png', 'notes.png: is not a PNG, JPEG, GIF, WebP, TIFF or AVIF image (its first bytes match none of them)');
+  await refused(Buffer.alloc(0), 'empty.png', 'empty.png: the file is empty (0 bytes); expected a PNG image');
   assert.deepEqual(frameShapeFor([null, 28, 28, 1].slice(1)), [28, 28, 1]);
   assert.deepEqual(frameShapeFor([28, 28]), [28, 28]);
   assert.deepEqual(frameShapeFor([784]), [784]);

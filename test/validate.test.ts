@@ -120,7 +120,7 @@ test('training settings are checked with the same care', () => {
   assert.deepEqual(only(spec('  optimizer: {name: adamw, learning_rate: 0.1}')), [5, 21, "unknown optimizer name 'adamw'; did you mean 'adam'?"]);
   assert.deepEqual(only(spec('  optimizer: {name: sgd}')), [5, 14, "the sgd optimizer is missing 'learning_rate' (the step size, e.g. 0.01)"]);
   assert.deepEqual(only(spec('  optimizer: {name: sgd, learning_rate: 0.1, beta1: 0.9}')), [5, 46, "unknown key 'beta1' in the sgd optimizer; the keys allowed here are name, learning_rate, momentum, nesterov"]);
-  assert.deepEqual(only(spec('  dataset: cifar10')), [5, 12, "dataset must be 'mnist' or a mapping with 'idx_dir'; got 'cifar10'"]);
+  assert.deepEqual(only(spec('  dataset: cifar10')), [5, 12, "dataset must be 'mnist', a mapping with 'kind' or a mapping with 'idx_dir'; got 'cifar10'"]);
   assert.deepEqual(only(spec('  dataset: {idx_dir: data, train_image: x}')), [5, 28, "unknown key 'train_image' in dataset; did you mean 'train_images'?"]);
   assert.deepEqual(only(spec('  epoch: 3')), [5, 3, "unknown key 'epoch' in training; did you mean 'epochs'?"]);
   assert.deepEqual(only(spec('  metrics: [accuracy, accuracy]')), [5, 12, "metrics must not repeat a value; 'accuracy' appears twice"]);

@@ -9,14 +9,17 @@ import { EXIT, UsageError, UserError } from './errors.js';
 import { chooseBackend } from './run-output.js';
 import { dim, green, yellow } from './style.js';
 
-export async function evaluateCommand(dir: string, flags: { backend?: BackendPreference }): Promise<number> {
+export async function evaluateCommand(dir: string, flags: { backend?: BackendPreference; maxPixels?: number; cache?: boolean }): Promise<number> {
   if (!existsSync(join(dir, 'model.json'))) {
     throw new UsageError(`${dir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
   const backend = await chooseBackend(flags.backend);
   process.stdout.write(`${dim('backend:')} ${backend.name} (${backend.reason})\n`);
   try {
-    const result = await evaluateRun(dir);
+    const result = await evaluateRun(dir, {
+      ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
+      ...(flags.cache === false ? { cacheDir: false as const } : {}),
+    });
     process.stdout.write(`${formatTestSummary({ ...result, samples: result.count })}\n`);
     if (result.reproduced === true) {
       process.stdout.write(`${green('reproduced')}: loss, accuracy and confusion matrix equal the saved results exactly\n`);

@@ -10,6 +10,7 @@ import { evaluateCommand } from './evaluate-command.js';
 import { initCommand } from './init-command.js';
 import { TEMPLATE_NAMES } from './init-templates.js';
 import { predictCommand } from './predict-command.js';
+import { DEFAULT_MAX_PIXELS } from '../data/datasets.js';
 import { DEFAULT_REPORT_DIR, registerReportCommand } from './report-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { trainCommand } from './train-command.js';
@@ -62,6 +63,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--threads <n>', 'wasm threads, training in one process (default: one per core)').argParser(positiveInt))
     .addOption(new Option('--workers <n>', 'data-parallel replicas, each with 1-thread wasm (default: one per core on 2-4 cores, when the model has no batch_norm or dropout); 1 trains in one process').argParser(positiveInt))
     .addOption(new Option('--seed <n>', 'override the spec\'s seed').argParser(nonNegativeInt))
+    .addOption(new Option('--max-pixels <n>', `refuse images declaring more pixels than this, before decoding (default ${DEFAULT_MAX_PIXELS.toLocaleString('en-US')})`).argParser(positiveInt))
+    .option('--no-cache', 'decode image folders afresh instead of using the cache in .cache/netspec')
     .option('--out <dir>', 'parent folder of run folders', 'runs')
     .addHelpText(
       'after',
@@ -83,6 +86,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('reload a saved run and evaluate it on its test set (reproduces the saved accuracy)')
     .argument('<run-dir>', 'a run folder, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
     .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
+    .addOption(new Option('--max-pixels <n>', 'refuse images declaring more pixels than this, before decoding').argParser(positiveInt))
+    .option('--no-cache', 'decode image folders afresh instead of using the cache in .cache/netspec')
     .addHelpText('after', '\nExample:\n  $ netspec evaluate runs/mnist-cnn/2026-11-27T18-03-11Z')
     .action(async (dir: string, o) => setExit(await evaluateCommand(dir, o)));
 
@@ -98,13 +103,19 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('predict')
-    .description('classify PNG pictures of digits with a trained run (top three classes per image)')
+    .description("classify new inputs with a trained run, prepared as its training data was: images (top classes each) or a CSV file of rows (a CSV of predictions)")
     .argument('<run-dir>', 'a run folder, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
-    .argument('<images...>', 'PNG files: any size, colour or grey, dark-on-light or light-on-dark')
+    .argument('<inputs...>', 'image files of any size and format (PNG, JPEG, GIF, WebP, TIFF, AVIF), or one CSV file for a run trained on a table')
     .option('--json', 'print machine-readable JSON instead of text')
+    .addOption(new Option('--top <n>', 'classes listed per image').argParser(positiveInt).default(3))
+    .option('--out <file>', 'write the predictions of a CSV file (or the --json output) to this file instead of standard output')
+    .addOption(new Option('--max-pixels <n>', `refuse images declaring more pixels than this, before decoding (default ${DEFAULT_MAX_PIXELS.toLocaleString('en-US')})`).argParser(positiveInt))
     .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
-    .addHelpText('after', '\nExamples:\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z seven.png\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z digits/*.png --json')
-    .action(async (dir: string, images: string[], o) => setExit(await predictCommand(dir, images, o)));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z seven.png\n  $ netspec predict runs/pets/2026-11-27T18-03-11Z photos/*.jpg --json\n  $ netspec predict runs/iris/2026-11-27T18-03-11Z new-flowers.csv --out predictions.csv',
+    )
+    .action(async (dir: string, inputs: string[], o) => setExit(await predictCommand(dir, inputs, o)));
 
   registerReportCommand(program, setExit);
   registerBenchCommand(program, setExit);

@@ -14,6 +14,7 @@ import { interruptOnSigint } from './interrupt.js';
 import { reportAfterTrain } from './report-command.js';
 import { asUserError, chooseBackendAndMode, finishRun } from './run-output.js';
 import { dim } from './style.js';
+import { dataLoadOptions, printDataSummary } from './data-output.js';
 
 export interface TrainFlags {
   epochs?: number;
@@ -25,6 +26,10 @@ export interface TrainFlags {
   threads?: number;
   /** Data-parallel replicas; 1 trains in one process; omitted: chosen by chooseTrainMode. */
   workers?: number;
+  /** Images declaring more pixels are refused before decoding. */
+  maxPixels?: number;
+  /** False: decode image folders afresh (commander's --no-cache). */
+  cache?: boolean;
   /** Size limits checked at compile time, before any tensor is allocated (default: DEFAULT_LIMITS). */
   maxParams?: number;
   maxActivations?: number;
@@ -73,11 +78,12 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
       specName: model.ir.name,
       specDir: dirname(resolve(spec)),
       resolvedSpec: { spec, name: model.ir.name, sha256: model.ir.source.sha256, inputShape: model.ir.inputShape, training: cfg, flags },
-      loadOptions: flags.limit !== undefined ? { limit: flags.limit, testLimit: Number.MAX_SAFE_INTEGER } : {},
+      loadOptions: dataLoadOptions(flags),
       backend: backend.name,
       runsRoot: flags.out,
       signal: interrupt.signal,
       ...(parallel ? { workers } : {}),
+      onData: printDataSummary,
       onRunDir: (dir) => process.stdout.write(`${dim('run folder:')} ${dir}\n`),
     });
     const { training } = run;

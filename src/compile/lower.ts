@@ -3,10 +3,11 @@
 // it reads (the layer before it, or the layers its `inputs` name) and records where each layer
 // was written, so later stages can point at it. Mistakes in the wiring (unknown or duplicate
 // names, cycles, layers that lead nowhere) are all reported at once, each at its own line.
+import { lowerDataset } from '../data/registry.js';
 import { layerKind } from '../layers/registry.js';
 import type { AnyLayerKind } from '../layers/types.js';
 import type { PositionIndex } from './load.js';
-import type { DatasetRef, IRNode, ModelIR, OptimizerConfig, SpecDiagnostic, TrainingConfig } from '../types.js';
+import type { IRNode, ModelIR, OptimizerConfig, SpecDiagnostic, TrainingConfig } from '../types.js';
 import { withDefaults } from './defaults.js';
 import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import { orderGraph } from './graph.js';
@@ -184,27 +185,16 @@ const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v
 /** The training section with every default filled in (the schema documents the same defaults). */
 export function lowerTraining(raw: Doc | undefined): TrainingConfig {
   const t = raw ?? {};
+  const seed = num(t.seed, 42);
   return {
-    dataset: lowerDataset(t.dataset),
+    dataset: lowerDataset(t.dataset, { seed }),
     optimizer: lowerOptimizer((t.optimizer as Doc | undefined) ?? { name: 'adam' }),
     loss: (t.loss as TrainingConfig['loss'] | undefined) ?? 'sparse_categorical_crossentropy',
     metrics: (t.metrics as string[] | undefined) ?? ['accuracy'],
     batchSize: num(t.batch_size, 64),
     epochs: num(t.epochs, 5),
     validationSplit: num(t.validation_split, 0.1),
-    seed: num(t.seed, 42),
-  };
-}
-
-function lowerDataset(raw: unknown): DatasetRef {
-  if (raw === undefined || raw === 'mnist') return { kind: 'mnist' };
-  const d = raw as Doc;
-  const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
-  return {
-    kind: 'idx',
-    dir: d.idx_dir as string,
-    train: { images: str(d.train_images, 'train-images-idx3-ubyte'), labels: str(d.train_labels, 'train-labels-idx1-ubyte') },
-    test: { images: str(d.test_images, 't10k-images-idx3-ubyte'), labels: str(d.test_labels, 't10k-labels-idx1-ubyte') },
+    seed,
   };
 }
 

@@ -1,5 +1,6 @@
 // The training section of the spec schema: the dataset, the optimizers and the loop's settings.
 // Lowering (lower.ts) fills in the same defaults when a key is left out.
+import { datasetSchemaDefinitions } from '../data/registry.js';
 import type { JsonSchema } from '../lib/json-schema.js';
 
 export const TRAINING_SCHEMA: JsonSchema = {
@@ -11,9 +12,15 @@ export const TRAINING_SCHEMA: JsonSchema = {
     dataset: {
       $ref: '#/definitions/dataset',
       title: 'the training data',
-      description: 'The data to train and test on: `mnist` for the MNIST handwritten digits, or a mapping that points at a folder of IDX files in the MNIST format.',
+      description:
+        'The data to train and test on: `mnist` for the MNIST handwritten digits shipped with netspec, or a mapping whose `kind` is `mnist`, `idx` (IDX files such as Fashion-MNIST), `image_folder` (one subfolder of images per class) or `csv` (a table with a label column). See docs/data.md.',
       default: 'mnist',
-      examples: ['mnist', { idx_dir: 'data/fashion-mnist' }],
+      examples: [
+        'mnist',
+        { kind: 'image_folder', dir: 'data/pets' },
+        { kind: 'csv', file: 'data/iris.csv', label_column: 'species' },
+        { kind: 'idx', dir: 'data/fashion-mnist' },
+      ],
     },
     optimizer: {
       $ref: '#/definitions/optimizer',
@@ -80,69 +87,8 @@ export const TRAINING_SCHEMA: JsonSchema = {
 };
 
 export const TRAINING_DEFINITIONS: Readonly<Record<string, JsonSchema>> = {
-  dataset: {
-    description: 'A dataset: `mnist`, or a folder of IDX files.',
-    oneOf: [
-      { type: 'string', enum: ['mnist'] },
-      {
-        type: 'object',
-        title: 'IDX dataset',
-        additionalProperties: false,
-        required: ['idx_dir'],
-        description: 'A dataset stored as IDX files (the format MNIST is distributed in).',
-        properties: {
-          idx_dir: {
-            title: 'the folder of IDX files',
-            description: 'The folder holding the IDX files, relative to the spec file.',
-            type: 'string',
-            minLength: 1,
-            maxLength: 1024,
-            examples: ['data/fashion-mnist'],
-          },
-          train_images: {
-            title: 'the training images file',
-            description: 'The file name of the training images, inside idx_dir.',
-            type: 'string',
-            minLength: 1,
-            maxLength: 255,
-            pattern: '^[^/\\\\]+$',
-            default: 'train-images-idx3-ubyte',
-            examples: ['train-images-idx3-ubyte'],
-          },
-          train_labels: {
-            title: 'the training labels file',
-            description: 'The file name of the training labels, inside idx_dir.',
-            type: 'string',
-            minLength: 1,
-            maxLength: 255,
-            pattern: '^[^/\\\\]+$',
-            default: 'train-labels-idx1-ubyte',
-            examples: ['train-labels-idx1-ubyte'],
-          },
-          test_images: {
-            title: 'the test images file',
-            description: 'The file name of the test images, inside idx_dir.',
-            type: 'string',
-            minLength: 1,
-            maxLength: 255,
-            pattern: '^[^/\\\\]+$',
-            default: 't10k-images-idx3-ubyte',
-            examples: ['t10k-images-idx3-ubyte'],
-          },
-          test_labels: {
-            title: 'the test labels file',
-            description: 'The file name of the test labels, inside idx_dir.',
-            type: 'string',
-            minLength: 1,
-            maxLength: 255,
-            pattern: '^[^/\\\\]+$',
-            default: 't10k-labels-idx1-ubyte',
-            examples: ['t10k-labels-idx1-ubyte'],
-          },
-        },
-      },
-    ],
-  },
+  // Each dataset kind's keys come from its module in src/data/kinds/.
+  ...(datasetSchemaDefinitions() as Record<string, JsonSchema>),
   optimizer: {
     type: 'object',
     title: 'optimizer',

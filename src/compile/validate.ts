@@ -69,8 +69,11 @@ function explainErrors(errors: ErrorObject[], doc: unknown): Problem[] {
     if (!remaining.has(union)) continue;
     remaining.delete(union);
     const kept = collapseUnion(union, [...remaining]);
+    // Branches given by reference report their errors under the referenced definition's path.
+    const refs = ((union.parentSchema as JsonSchema)[union.keyword as 'oneOf' | 'anyOf'] ?? []).flatMap((b) => (b.$ref ? [`${b.$ref}/`] : []));
+    const owned = (e: ErrorObject): boolean => e.schemaPath.startsWith(`${union.schemaPath}/`) || refs.some((r) => e.schemaPath.startsWith(r));
     for (const e of [...remaining]) {
-      if (e.schemaPath.startsWith(`${union.schemaPath}/`) && within(e.instancePath, union.instancePath) && !kept.includes(e)) remaining.delete(e);
+      if (owned(e) && within(e.instancePath, union.instancePath) && !kept.includes(e)) remaining.delete(e);
     }
     if (kept.length === 0) problems.push(valueProblem(union.instancePath, union.parentSchema as JsonSchema, union.data));
   }
@@ -88,13 +91,29 @@ function explainErrors(errors: ErrorObject[], doc: unknown): Problem[] {
  * precise. Otherwise nothing is kept and the caller reports the union as a whole.
  */
 function collapseUnion(union: ErrorObject, candidates: ErrorObject[]): ErrorObject[] {
-  const branches = ((union.parentSchema as JsonSchema)[union.keyword as 'oneOf' | 'anyOf'] ?? []).map(resolveSchema);
+  const raw = (union.parentSchema as JsonSchema)[union.keyword as 'oneOf' | 'anyOf'] ?? [];
+  const branches = raw.map(resolveSchema);
   const fitting = branches.flatMap((branch, i) => (acceptsTypeOf(branch, union.data) ? [i] : []));
+  if (fitting.length > 1) {
+    // Several mapping branches ("a mapping with 'kind'" or "a mapping with 'idx_dir'"): the one
+    // whose required keys the mapping has is the one the user meant. Its errors are all those
+    // about this value that the other branches (inline, or referenced definitions) did not make.
+    const keyed = fitting.filter((i) => hasRequiredKeys(branches[i]!, union.data));
+    if (keyed.length !== 1) return [];
+    const others = raw.flatMap((b, i) => (i === keyed[0] ? [] : [`${union.schemaPath}/${i}/`, ...(b.$ref ? [`${b.$ref}/`] : [])]));
+    const mine = candidates.filter((e) => within(e.instancePath, union.instancePath) && !others.some((p) => e.schemaPath.startsWith(p)));
+    return mine.some((e) => e.instancePath === union.instancePath && !STRUCTURAL.has(e.keyword)) ? [] : mine;
+  }
   if (fitting.length !== 1) return [];
   const prefix = `${union.schemaPath}/${fitting[0]}/`;
   const mine = candidates.filter((e) => e.schemaPath.startsWith(prefix) && within(e.instancePath, union.instancePath));
   const valueFailedHere = mine.some((e) => e.instancePath === union.instancePath && !STRUCTURAL.has(e.keyword));
   return valueFailedHere ? [] : mine;
+}
+
+function hasRequiredKeys(branch: JsonSchema, data: unknown): boolean {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || !branch.required?.length) return false;
+  return branch.required.every((key) => Object.prototype.hasOwnProperty.call(data, key));
 }
 
 /** Keywords about a mapping's keys rather than the value itself. */

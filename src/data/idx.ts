@@ -5,13 +5,11 @@
 // bytes (type 0x08) because every image/label dataset we load uses them, and refusing
 // anything else early gives a far clearer message than mis-decoding floats as pixels.
 
-import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { DataError, formatCount } from './errors.js';
+import { readDataFile } from './read-file.js';
 
-/** Any problem with dataset files or their contents. The message is meant for the user as is. */
-export class DataError extends Error {
-  override name = 'DataError';
-}
+export { DataError, formatCount } from './errors.js';
 
 export interface IdxArray {
   /** Sizes of every dimension, outermost (the sample count) first. */
@@ -32,11 +30,6 @@ const IDX_TYPE_NAMES: Record<number, string> = {
   0x0d: 'float32',
   0x0e: 'float64',
 };
-
-/** 47040016 -> "47,040,016": byte counts are unreadable without grouping. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
 
 function hexByte(b: number): string {
   return '0x' + b.toString(16).padStart(2, '0');
@@ -127,15 +120,6 @@ export function gunzipIfNeeded(bytes: Uint8Array, file: string): Uint8Array {
  * `displayName` is what messages call the file (default: the path as given).
  */
 export async function readIdxFile(path: string, displayName: string = path): Promise<IdxArray> {
-  let raw: Uint8Array;
-  try {
-    raw = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(`${displayName}: file not found`);
-    if (code === 'EISDIR') throw new DataError(`${displayName}: is a directory, expected an IDX file`);
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DataError(`${displayName}: cannot be read (${reason})`);
-  }
+  const raw = await readDataFile(path, displayName, 'an IDX file');
   return parseIdx(gunzipIfNeeded(raw, displayName), displayName);
 }

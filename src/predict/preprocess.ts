@@ -2,8 +2,13 @@
 // recipe (LeCun et al.): the digit is size-normalised to fit a 20x20 box, keeping its aspect
 // ratio, with anti-aliasing giving grey levels; it is then placed in a 28x28 field so that its
 // centre of mass sits at the centre. Digits are bright on a dark background.
-import { readFileSync } from 'node:fs';
-import { PNG } from 'pngjs';
+import path from 'node:path';
+import { DataError } from '../data/errors.js';
+import { checkedHeader, unreadable } from '../data/images/decode.js';
+import { IMAGE_EXTENSIONS } from '../data/images/header.js';
+import { loadSharp } from '../data/images/sharp.js';
+import { readDataFile } from '../data/read-file.js';
+import type { ImagePredictor } from '../data/kind.js';
 
 /** A greyscale image, row-major, values in [0, 1]. */
 export interface GreyImage {
@@ -13,27 +18,41 @@ export interface GreyImage {
 }
 
 /** An image that cannot be used; the message names the file. */
-export class ImageError extends Error {
+export class ImageError extends DataError {
   override name = 'ImageError';
 }
 
 export const FRAME = 28;
 export const BOX = 20;
+/** Pictures larger than this on their longer side are first shrunk to it: the digit ends up 20 pixels tall anyway. */
+const WORKING_SIZE = 560;
 
 /**
- * Decodes PNG bytes (any colour type and bit depth pngjs reads: grey, grey+alpha, RGB, RGBA,
- * palette; 1-16 bits; interlaced or not) to greyscale with Rec. 601 luma weights.
+ * Decodes image bytes (PNG in any colour type and bit depth, JPEG, GIF, WebP, TIFF, AVIF) to
+ * greyscale with Rec. 601 luma weights. The header is checked first: an empty file, a foreign
+ * format or a size over `maxPixels` is refused before any pixel is decoded.
  */
-export function decodePng(bytes: Uint8Array, file: string): GreyImage {
-  let png: PNG;
+export async function decodePicture(bytes: Uint8Array, file: string, maxPixels: number): Promise<GreyImage> {
+  const expected = IMAGE_EXTENSIONS[path.extname(file).toLowerCase()];
+  let header;
   try {
-    // pngjs normalises every format to 8-bit RGBA, which is ample precision for a digit.
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    header = checkedHeader(bytes, file, maxPixels, expected);
   } catch (error) {
-    throw new ImageError(`${file}: not a readable PNG image (${(error as Error).message})`);
+    if (error instanceof DataError) throw new ImageError(error.message);
+    throw error;
   }
-  const { width, height, data } = png;
-  if (!width || !height) throw new ImageError(`${file}: the image is empty (${width}x${height})`);
+  const sharp = await loadSharp();
+  let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
+  try {
+    let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' });
+    const { width = 0, height = 0 } = header;
+    if (Math.max(width, height) > WORKING_SIZE) pipeline = pipeline.resize(WORKING_SIZE, WORKING_SIZE, { fit: 'inside' });
+    decoded = await pipeline.toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  } catch {
+    throw new ImageError(unreadable(file, header.format).message);
+  }
+  const { data, info } = decoded;
+  const { width, height } = info;
   const n = width * height;
   const luma = new Float32Array(n);
   const alpha = new Float32Array(n);
@@ -54,16 +73,23 @@ export function decodePng(bytes: Uint8Array, file: string): GreyImage {
   return { width, height, pixels };
 }
 
-export function readPngFile(file: string): GreyImage {
+export async function readPicture(file: string, maxPixels: number): Promise<GreyImage> {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = await readDataFile(file, file, 'an image', 256 * 1024 ** 2);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not an image' : (error as Error).message;
-    throw new ImageError(`${file}: cannot read it (${reason})`);
+    throw new ImageError((error as Error).message);
   }
-  return decodePng(bytes, file);
+  return decodePicture(bytes, file, maxPixels);
+}
+
+/** `predict` for models trained on MNIST: each picture becomes an MNIST-style digit frame. */
+export function digitPredictor(): ImagePredictor {
+  return {
+    input: 'images',
+    describe: 'each picture is prepared as MNIST digits were: grey, light on dark, fitted to a 20-pixel box and centred by mass in 28x28',
+    prepare: async (file, { maxPixels }) => toMnistFrame(await readPicture(file, maxPixels)),
+  };
 }
 
 /** Resamples one line of `n` values to `m`: area-averaging when shrinking, linear interpolation when growing. */

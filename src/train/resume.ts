@@ -54,7 +54,7 @@ export async function resumeAndRecord(opts: ResumeOptions): Promise<RecordedRun>
   const { dir } = opts;
   const cfg = await readTrainingConfig(dir);
   const record = await readRunJson<DatasetRecord>(dir, DATASET_JSON);
-  const dataset = await loadDataset(record.ref, record.specDir, record.options);
+  const dataset = await loadDataset(record.ref, record.specDir, { ...record.options, ...(record.prepared ? { inputShape: record.prepared.sampleShape } : {}) });
   const { model, state, optimizerWeights } = await loadCheckpoint(dir);
   let training: TrainResult;
   const display = opts.progress === undefined ? createProgressDisplay() : opts.progress;

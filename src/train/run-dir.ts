@@ -4,7 +4,7 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DataError, type LoadOptions } from '../data/datasets.js';
+import { DataError, type LoadOptions, type Prepared } from '../data/datasets.js';
 import type { DatasetRef } from '../types.js';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
 import type { LossName } from './losses.js';
@@ -56,6 +56,8 @@ export interface DatasetRecord {
   specDir: string;
   options: LoadOptions;
   source: string;
+  /** How the data was prepared (class names, image size, CSV statistics), so evaluate and predict repeat it. */
+  prepared?: Prepared;
 }
 
 export async function writeDatasetRecord(dir: string, record: DatasetRecord): Promise<void> {
@@ -73,6 +75,8 @@ export interface TestResults {
   samples_per_sec: number;
   /** confusion[actual][predicted]. */
   confusion: number[][];
+  /** The class name of each row and column of the confusion matrix. */
+  classes?: string[];
 }
 
 export interface TrainingSummary {

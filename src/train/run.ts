@@ -4,8 +4,10 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadDataset, loadSplit, type Dataset, type LoadOptions } from '../data/datasets.js';
-import type { DatasetRef, TrainingConfig } from '../types.js';
+import { checkDataFitsModel, loadDataset, loadTestSplit, type Dataset, type LoadOptions } from '../data/datasets.js';
+import type { TrainingConfig } from '../types.js';
+import { classNamesFor, recordedPreparation } from '../data/run-record.js';
+import { modelInputShape, modelOutputClasses } from './batches.js';
 import { evaluateModel, renderConfusion, type Evaluation } from './evaluate.js';
 import { loadModelFromDir } from './model-io.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress.js';
@@ -40,6 +42,8 @@ export interface TrainAndRecordOptions {
   signal?: AbortSignal;
   /** Default: a progress display on stdout. Null for silence. */
   progress?: ProgressDisplay | null;
+  /** Called once the data is loaded and checked against the model, before the run folder exists. */
+  onData?: (dataset: Dataset) => void;
   /** Called with the run folder as soon as it exists, so a caller can print it before training starts. */
   onRunDir?: (dir: string) => void;
   /** Data-parallel worker threads, passed to trainModel. */
@@ -57,6 +61,7 @@ async function evaluateTimed(
   split: { images: Float32Array; labels: Uint8Array },
   batchSize: number,
   lossName: TestResults['loss_function'],
+  classes: string[],
 ): Promise<{ evaluation: Evaluation; test: TestResults }> {
   const started = performance.now();
   const evaluation = await evaluateModel(model, split.images, split.labels, batchSize, { loss: lossName });
@@ -70,6 +75,7 @@ async function evaluateTimed(
     seconds,
     samples_per_sec: evaluation.count / seconds,
     confusion: evaluation.confusion,
+    classes: classNamesFor(classes, evaluation.confusion.length),
   };
   return { evaluation, test };
 }
@@ -82,11 +88,15 @@ async function evaluateTimed(
 export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<RecordedRun> {
   const { model, cfg } = opts;
   const loadOptions = opts.loadOptions ?? {};
-  const dataset = await loadDataset(cfg.dataset, opts.specDir, loadOptions);
+  const inputShape = modelInputShape(model);
+  const dataset = await loadDataset(cfg.dataset, opts.specDir, { ...loadOptions, inputShape });
+  // Everything the data must agree with is checked before the run folder exists.
+  checkDataFitsModel(dataset, inputShape, modelOutputClasses(model));
+  opts.onData?.(dataset);
   const dir = await createRunDir(opts.runsRoot ?? 'runs', opts.specName);
   opts.onRunDir?.(dir);
   await writeResolvedSpec(dir, opts.resolvedSpec);
-  const record: DatasetRecord = { ref: cfg.dataset, specDir: opts.specDir, options: loadOptions, source: dataset.source };
+  const record: DatasetRecord = { ref: cfg.dataset, specDir: opts.specDir, options: loadOptions, source: dataset.source, prepared: dataset.prepared };
   await writeDatasetRecord(dir, record);
 
   const display = opts.progress === undefined ? createProgressDisplay() : opts.progress;
@@ -115,7 +125,7 @@ export async function recordResults(
   training: TrainResult,
   backend?: string,
 ): Promise<RunResults> {
-  const test = training.interrupted ? null : (await evaluateTimed(model, dataset.test, cfg.batchSize, cfg.loss)).test;
+  const test = training.interrupted ? null : (await evaluateTimed(model, dataset.test, cfg.batchSize, cfg.loss, dataset.classNames)).test;
   const results: RunResults = {
     backend: backend ?? tf.getBackend(),
     training: {
@@ -135,6 +145,8 @@ export async function recordResults(
 
 export interface RunEvaluation extends Evaluation {
   backend: string;
+  /** One name per output unit. */
+  classes: string[];
   /** results.json of the run, when it has test results. */
   saved: TestResults | null;
   /** Whether loss, accuracy and confusion equal the saved ones exactly (null: nothing saved). */
@@ -142,10 +154,11 @@ export interface RunEvaluation extends Evaluation {
 }
 
 /**
- * Reloads the model of a run folder and evaluates it on the test set recorded there, with the
- * recorded batch size and loss, so that on the same backend it reproduces results.json exactly.
+ * Reloads the model of a run folder and evaluates it on the test set recorded there, prepared
+ * as in training (class order, image size, CSV statistics), with the recorded batch size and
+ * loss, so that on the same backend it reproduces results.json exactly.
  */
-export async function evaluateRun(dir: string): Promise<RunEvaluation> {
+export async function evaluateRun(dir: string, options: Pick<LoadOptions, 'cacheDir' | 'maxPixels'> = {}): Promise<RunEvaluation> {
   const record = await readRunJson<DatasetRecord>(dir, DATASET_JSON);
   const saved = await access(path.join(dir, RESULTS_JSON)).then(
     async () => (await readRunJson<RunResults>(dir, RESULTS_JSON)).test,
@@ -153,8 +166,9 @@ export async function evaluateRun(dir: string): Promise<RunEvaluation> {
   );
   const model = await loadModelFromDir(dir);
   try {
+    const prepared = recordedPreparation(record, modelInputShape(model), modelOutputClasses(model));
     const testLimit = record.options.testLimit ?? record.options.limit;
-    const { split } = await loadSplit(record.ref, record.specDir, 'test', testLimit);
+    const { split } = await loadTestSplit(record.ref, record.specDir, prepared, { ...record.options, ...options, ...(testLimit !== undefined ? { testLimit } : {}) });
     const batchSize = saved?.batch_size ?? 32;
     const lossName = saved?.loss_function ?? 'sparse_categorical_crossentropy';
     const evaluation = await evaluateModel(model, split.images, split.labels, batchSize, { loss: lossName });
@@ -164,17 +178,17 @@ export async function evaluateRun(dir: string): Promise<RunEvaluation> {
         : saved.loss === evaluation.loss &&
           saved.accuracy === evaluation.accuracy &&
           JSON.stringify(saved.confusion) === JSON.stringify(evaluation.confusion);
-    return { ...evaluation, backend: tf.getBackend(), saved, reproduced };
+    return { ...evaluation, classes: classNamesFor(prepared.classes, evaluation.confusion.length), backend: tf.getBackend(), saved, reproduced };
   } finally {
     model.dispose();
   }
 }
 
-/** Test loss, accuracy and the confusion matrix as text for the terminal. */
-export function formatTestSummary(test: Pick<TestResults, 'loss' | 'accuracy' | 'samples' | 'confusion'>): string {
+/** Test loss, accuracy and the confusion matrix (rows and columns named by class) as text for the terminal. */
+export function formatTestSummary(test: Pick<TestResults, 'loss' | 'accuracy' | 'samples' | 'confusion' | 'classes'>): string {
   return [
     `Test: loss ${test.loss.toFixed(4)}  accuracy ${(test.accuracy * 100).toFixed(2)}% on ${test.samples.toLocaleString('en-US')} samples`,
     '',
-    renderConfusion(test.confusion),
+    renderConfusion(test.confusion, test.classes),
   ].join('\n');
 }
