@@ -9,7 +9,7 @@ import { TEMPLATE_NAMES } from '../src/cli/init-templates.js';
 import { compileSpecText } from '../src/compile/index.js';
 import { runCli, tempDir } from './helpers.js';
 
-const PARAMS = { mlp: 101770, cnn: 34826, lenet: 61706 };
+const PARAMS = { mlp: 101770, cnn: 34826, lenet: 61706, 'image-folder': 16618, csv: 2410, idx: 34826 };
 
 test('each template compiles with zero diagnostics, under its own name, with the editor schema line first', () => {
   assert.deepEqual([...TEMPLATE_NAMES].sort(), Object.keys(PARAMS).sort());

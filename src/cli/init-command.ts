@@ -41,7 +41,9 @@ export async function initCommand(name: string, options: InitOptions): Promise<n
   }
   mkdirSync(options.specsDir, { recursive: true });
   await writeFileAtomic(target.path, starterSpec(name, options.template));
+  const before = TEMPLATES[options.template].before;
   const steps: Array<[string, string]> = [
+    ...(before ? [before] : []),
     [`netspec compile ${target.path}`, `check shapes and parameter counts; writes generated/${name}.ts`],
     [`netspec train ${target.path} --epochs 1 --limit 5000`, 'a quick first training run (drop the options for a full one)'],
     [`netspec compile --target keras ${target.path}`, `the same model as a Keras program, generated/${name}.py`],

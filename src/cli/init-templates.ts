@@ -1,8 +1,10 @@
-// Starter specs for `netspec init`. Each is a small, well-known MNIST architecture that
-// compiles as is; the `expect` lines double as documentation of the shapes, and the compiler
-// checks them, so a user who edits a layer learns at once what changed downstream.
+// Starter specs for `netspec init`. Each is a small, well-known architecture that compiles as
+// is; the `expect` lines double as documentation of the shapes, and the compiler checks them,
+// so a user who edits a layer learns at once what changed downstream. mlp, cnn and lenet train
+// on MNIST; image-folder, csv and idx start from each kind of data (the first two from the
+// samples `npm run sample-data` writes).
 
-export const TEMPLATE_NAMES = ['mlp', 'cnn', 'lenet'] as const;
+export const TEMPLATE_NAMES = ['mlp', 'cnn', 'lenet', 'image-folder', 'csv', 'idx'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 interface Template {
@@ -11,6 +13,8 @@ interface Template {
   description: string;
   /** Everything after `input:`; the layers and training sections, in YAML. */
   body: string;
+  /** What to do before training, when the template's data is not shipped: [command or action, why]. */
+  before?: [string, string];
 }
 
 export const TEMPLATES: Readonly<Record<TemplateName, Template>> = {
@@ -134,6 +138,129 @@ training:
   optimizer: { name: sgd, learning_rate: 0.05, momentum: 0.9 }
   loss: sparse_categorical_crossentropy
   metrics: [accuracy]
+  batch_size: 64
+  epochs: 5
+  validation_split: 0.1
+  seed: 42
+`,
+  },
+  'image-folder': {
+    comment: 'A small CNN for a folder of images, one subfolder per class; images are resized to 32x32 RGB.',
+    before: ['npm run sample-data', 'writes the sample image folder this spec trains on (or point dataset.dir at your own folder)'],
+    description: 'Small CNN for an image folder.',
+    body: `input: [32, 32, 3]
+layers:
+  - kind: conv2d
+    filters: 16
+    kernel: 3
+    activation: relu
+    expect: { shape: [30, 30, 16], params: 448 }
+  - kind: max_pool2d
+    pool: 2
+    expect: { shape: [15, 15, 16] }
+  - kind: conv2d
+    filters: 32
+    kernel: 3
+    activation: relu
+    expect: { shape: [13, 13, 32], params: 4640 }
+  - kind: max_pool2d
+    pool: 2
+    expect: { shape: [6, 6, 32] }
+  - kind: flatten
+  - kind: dropout
+    rate: 0.3
+  # One unit per class folder.
+  - kind: dense
+    units: 10
+    activation: softmax
+    expect: { shape: [10], params: 11530 }
+expect:
+  params: 16618
+training:
+  # One subfolder per class; \`npm run sample-data\` writes this one from MNIST.
+  dataset:
+    kind: image_folder
+    dir: ../data/samples/digits
+    resize: stretch       # or crop, or pad (keep the aspect ratio)
+    test_split: 0.2       # or test_dir: a folder with the same class subfolders
+  optimizer: { name: adam, learning_rate: 0.001 }
+  batch_size: 32
+  epochs: 10
+  validation_split: 0.1
+  seed: 42
+`,
+  },
+  csv: {
+    comment: 'A multilayer perceptron for a CSV table: numeric feature columns, one label column.',
+    before: ['npm run sample-data', 'writes the sample CSV table this spec trains on (or point dataset.file at your own table)'],
+    description: 'Multilayer perceptron for a CSV table.',
+    body: `# One input per feature column.
+input: [64]
+layers:
+  - kind: dense
+    units: 32
+    activation: relu
+    expect: { shape: [32], params: 2080 }
+  # One unit per class (distinct value of the label column).
+  - kind: dense
+    units: 10
+    activation: softmax
+    expect: { shape: [10], params: 330 }
+expect:
+  params: 2410
+training:
+  # \`npm run sample-data\` writes this table from MNIST: 64 pixel columns and a 'digit' column.
+  dataset:
+    kind: csv
+    file: ../data/samples/digits.csv
+    label_column: digit
+    test_split: 0.2       # or test_file: a CSV with the same columns
+  optimizer: { name: adam, learning_rate: 0.01 }
+  batch_size: 32
+  epochs: 20
+  validation_split: 0.1
+  seed: 42
+`,
+  },
+  idx: {
+    comment: 'A small CNN for IDX files in the MNIST layout, here Fashion-MNIST with its class names.',
+    before: ['put the four Fashion-MNIST files in data/fashion-mnist', 'or point dataset.dir at them (Debian: apt install dataset-fashion-mnist; dir: /usr/share/datasets/fashion-mnist)'],
+    description: 'Small CNN for Fashion-MNIST.',
+    body: `input: [28, 28, 1]
+layers:
+  - kind: conv2d
+    filters: 32
+    kernel: 3
+    activation: relu
+    expect: { shape: [26, 26, 32], params: 320 }
+  - kind: max_pool2d
+    pool: 2
+    expect: { shape: [13, 13, 32] }
+  - kind: conv2d
+    filters: 64
+    kernel: 3
+    activation: relu
+    expect: { shape: [11, 11, 64], params: 18496 }
+  - kind: max_pool2d
+    pool: 2
+    expect: { shape: [5, 5, 64] }
+  - kind: flatten
+  - kind: dropout
+    rate: 0.5
+  - kind: dense
+    units: 10
+    activation: softmax
+    expect: { shape: [10], params: 16010 }
+expect:
+  params: 34826
+training:
+  # The four files as distributed (train-images-idx3-ubyte.gz, ...); .gz is found by itself.
+  # On Debian: apt install dataset-fashion-mnist, then dir: /usr/share/datasets/fashion-mnist
+  dataset:
+    kind: idx
+    dir: ../data/fashion-mnist
+    classes: [T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot]
+  optimizer: { name: adam, learning_rate: 0.001 }
   batch_size: 64
   epochs: 5
   validation_split: 0.1

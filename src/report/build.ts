@@ -75,7 +75,7 @@ export async function buildRunReport(dir: string, options: RunReportOptions = {}
   const resolved = await readOptional<ResolvedSpec>(dir, RESOLVED_SPEC_JSON);
   const metrics = await readOptional<MetricsFile>(dir, METRICS_JSON);
   const results = await readOptional<RunResults>(dir, RESULTS_JSON);
-  const dataset = await readOptional<{ specDir?: string }>(dir, DATASET_JSON);
+  const dataset = await readOptional<{ specDir?: string; prepared?: { classes?: string[] } }>(dir, DATASET_JSON);
   if (!resolved && !metrics && !results) {
     throw new Error(`${dir} is not a netspec run folder: it has none of ${RESOLVED_SPEC_JSON}, ${METRICS_JSON}, ${RESULTS_JSON}`);
   }
@@ -91,7 +91,7 @@ export async function buildRunReport(dir: string, options: RunReportOptions = {}
     ...(resolved?.training ? { training: resolved.training } : {}),
   };
   if (epochs.length) run.curvesSvg = files['curves.svg'] = await renderVegaLite(curvesSpec(epochs), 'curves');
-  if (results?.test) run.confusionSvg = files['confusion.svg'] = await renderVegaLite(confusionSpec(results.test.confusion), 'confusion');
+  if (results?.test) run.confusionSvg = files['confusion.svg'] = await renderVegaLite(confusionSpec(results.test.confusion, results.test.classes ?? dataset?.prepared?.classes), 'confusion');
   const architectureSvg = model ? (files['architecture.svg'] = renderArchitectureSvg(model)) : undefined;
   const title = model?.ir.name ?? resolved?.name ?? path.basename(path.dirname(path.resolve(dir)));
   files[RUN_REPORT_HTML] = renderReportHtml({ model, title, run, notes, ...(architectureSvg ? { architectureSvg } : {}) });

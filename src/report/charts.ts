@@ -83,19 +83,28 @@ export function curvesSpec(epochs: readonly EpochMetrics[]): TopLevelSpec {
   };
 }
 
-/** confusion[actual][predicted] as rows, with each row's share so the colour reads as recall. */
-export function confusionRows(confusion: readonly (readonly number[])[]): { actual: number; predicted: number; count: number; share: number }[] {
+/**
+ * confusion[actual][predicted] as rows, with each row's share so the colour reads as recall.
+ * Classes are named by `classNames` (numbered where a name is missing).
+ */
+export function confusionRows(
+  confusion: readonly (readonly number[])[],
+  classNames: readonly string[] = [],
+): { actual: string; predicted: string; count: number; share: number }[] {
+  const name = (i: number): string => classNames[i] ?? String(i);
   return confusion.flatMap((row, actual) => {
     const total = row.reduce((a, b) => a + b, 0);
-    return row.map((count, predicted) => ({ actual, predicted, count, share: total ? count / total : 0 }));
+    return row.map((count, predicted) => ({ actual: name(actual), predicted: name(predicted), count, share: total ? count / total : 0 }));
   });
 }
 
-export function confusionSpec(confusion: readonly (readonly number[])[]): TopLevelSpec {
+export function confusionSpec(confusion: readonly (readonly number[])[], classNames: readonly string[] = []): TopLevelSpec {
   const classes = confusion.length;
   const cell = classes <= 12 ? 34 : Math.max(12, Math.floor(408 / classes));
-  const domain = Array.from({ length: classes }, (_, i) => i);
-  const axis = (title: string) => ({ field: title, type: 'ordinal' as const, title, scale: { domain }, axis: { labelAngle: 0 } });
+  const domain = Array.from({ length: classes }, (_, i) => classNames[i] ?? String(i));
+  // Names longer than a cell is wide are slanted so that neighbours do not overlap.
+  const slanted = domain.some((n) => n.length * 6 > cell);
+  const axis = (title: string, angle: number) => ({ field: title, type: 'ordinal' as const, title, scale: { domain }, axis: { labelAngle: angle, labelLimit: 120 } });
   const counts: LayerItem = {
     mark: { type: 'text', fontSize: classes <= 12 ? 11 : 8 },
     encoding: {
@@ -108,7 +117,7 @@ export function confusionSpec(confusion: readonly (readonly number[])[]): TopLev
     data: { values: confusionRows(confusion) },
     width: cell * classes,
     height: cell * classes,
-    encoding: { x: axis('predicted'), y: axis('actual') },
+    encoding: { x: axis('predicted', slanted ? -45 : 0), y: axis('actual', 0) },
     layer: [
       {
         mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },

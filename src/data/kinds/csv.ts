@@ -4,7 +4,7 @@
 // the statistics are saved with the run and applied again by `evaluate` and `predict`.
 import path from 'node:path';
 import { MAX_CLASSES, orderClasses } from '../classes.js';
-import { displayPath } from '../display.js';
+import { displayPath, listSome } from '../display.js';
 import { DataError } from '../errors.js';
 import type { Dataset, DatasetKind, LoadContext, Prepared, TableRows } from '../kind.js';
 import { CLASSES_PROPERTY, kindProperty, optionalString, optionalStrings, pathProperty, SPLIT_SEED_PROPERTY, TEST_SPLIT_PROPERTY } from '../schema-parts.js';
@@ -198,7 +198,9 @@ async function loadCsv(ref: CsvRef, ctx: LoadContext): Promise<Dataset> {
     test = gatherSplit(standardise(values, mean, std), classOf, testRows, f, testLimit);
   }
   const constant = columns.names.filter((_, j) => std[j] === 1 && trainRows.every((r) => values[r * f + j] === mean[j]));
-  const notes = constant.length ? [`${table.file}: feature ${constant.map((c) => `'${c}'`).join(', ')} ${constant.length === 1 ? 'is' : 'are'} constant over the training rows and carry no information`] : [];
+  const notes = constant.length
+    ? [`${table.file}: ${constant.length === 1 ? 'feature' : `${constant.length} features`} ${listSome(constant.map((c) => `'${c}'`))} ${constant.length === 1 ? 'is' : 'are'} constant over the training rows, so ${constant.length === 1 ? 'it carries' : 'they carry'} no information`]
+    : [];
   const prepared: Prepared = { classes, sampleShape: [f], features: columns.names, labelColumn: ref.labelColumn, mean, std };
   const source = `csv (${testTable ? `${table.file}, test ${testTable.file}` : table.file})`;
   return { train, test, sampleShape: [f], numClasses: classes.length, classNames: classes, exactClassCount: true, source, prepared, notes };
@@ -272,7 +274,7 @@ export const csvKind: DatasetKind<CsvRef> = {
     const stats = savedStats(prepared);
     return {
       input: 'rows',
-      describe: `columns ${stats.features.join(', ')} standardised with the training rows' mean and standard deviation`,
+      describe: `${stats.features.length} feature columns (${listSome(stats.features, 4)}) standardised with the training rows' mean and standard deviation`,
       prepare: (file) => preparedRows(file, ref.delimiter ?? defaultDelimiter(file), stats, prepared.classes),
     };
   },
