@@ -87,7 +87,8 @@ export async function readTable(path: string, file: string, delimiter: string): 
 export function columnIndex(table: Table, name: string, key: string): number {
   const index = table.header.indexOf(name);
   if (index >= 0) return index;
-  const suggestion = didYouMean(name, table.header);
+  // One- and two-letter names are one edit from each other; a suggestion there would be noise.
+  const suggestion = name.length > 2 ? didYouMean(name, table.header) : undefined;
   const hint = suggestion ? `did you mean '${suggestion}'?` : `the columns are ${listSome(table.header.map((h) => `'${h}'`), 12)}`;
   throw new DataError(`${table.file}:1: no column named '${name}' (the dataset's ${key}); ${hint}`);
 }

@@ -1,6 +1,5 @@
 // Preparing a new picture for `predict` exactly as the training images were prepared: the
 // same size, channels and resize mode, from a file of any size and format.
-import { displayPath } from '../display.js';
 import type { ImagePredictor } from '../kind.js';
 import { decodeImageFile, type ImageTarget } from './decode.js';
 import { IMAGE_EXTENSIONS } from './header.js';
@@ -23,7 +22,8 @@ export function imagePredictor(target: ImageTarget): ImagePredictor {
     describe: `each image is ${describeTarget(target)}, pixels scaled to [0, 1]`,
     async prepare(file, { maxPixels }) {
       const expected = IMAGE_EXTENSIONS[path.extname(file).toLowerCase()];
-      const decoded = await decodeImageFile(file, displayPath(file), target, maxPixels, expected);
+      // Named as the user wrote it on the command line.
+      const decoded = await decodeImageFile(file, file, target, maxPixels, expected);
       return Float32Array.from(decoded.pixels, (v) => v / 255);
     },
   };
