@@ -110,7 +110,7 @@ test('bad tables: each problem names the file, the line and the column', async (
   );
   await rejectsWith(
     load('text.csv', ['a,b,species', '1,2,x', '3,big,y']),
-    `${f('text.csv')}:3: column 'b' (2) is 'big', not a number; features must be numeric (leave text columns out with feature_columns)`,
+    `${f('text.csv')}:3: column 'b' (2) is 'big', not a number; features must be numeric (leave text columns out with feature_columns, e.g. feature_columns: [a])`,
   );
   await rejectsWith(load('nolabel.csv', ['a,b,specis', '1,2,x']), `${f('nolabel.csv')}:1: no column named 'species' (the dataset's label_column); did you mean 'specis'?`);
   await rejectsWith(load('nolabel2.csv', ['a,b,kind', '1,2,x']), `${f('nolabel2.csv')}:1: no column named 'species' (the dataset's label_column); the columns are 'a', 'b', 'kind'`);

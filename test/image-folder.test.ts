@@ -204,7 +204,7 @@ test('the cache: a second load decodes nothing, a changed file alone is decoded 
   const dir = tempDir();
   await writeSquares(join(dir, 'pets'), { cat: 20, dog: 20 });
   const cacheDir = join(dir, 'cache');
-  const listing = listImageFolder(join(dir, 'pets'));
+  const listing = await listImageFolder(join(dir, 'pets'));
   const target: ImageTarget = { height: 6, width: 6, channels: 3, resize: 'crop' };
   const first = await loadImages(listing.root, listing.files, target, { maxPixels: 1e6, cacheDir });
   assert.equal(first.cached, 0);
@@ -219,7 +219,7 @@ test('the cache: a second load decodes nothing, a changed file alone is decoded 
   const changed = join(dir, 'pets', 'cat', '3.png');
   writeFileSync(changed, await greyPng(8, 8, () => 255));
   utimesSync(changed, new Date(), new Date(Date.now() + 5000));
-  const relisted = listImageFolder(join(dir, 'pets'));
+  const relisted = await listImageFolder(join(dir, 'pets'));
   const third = await loadImages(relisted.root, relisted.files, target, { maxPixels: 1e6, cacheDir });
   assert.equal(third.cached, 39);
   const index = relisted.files.findIndex((f) => f.path === changed);
@@ -238,7 +238,7 @@ test('the cache: a second load decodes nothing, a changed file alone is decoded 
 test('decoding in worker threads gives the same bytes as decoding in-process', async () => {
   const dir = tempDir();
   await writeDigitFolder(join(dir, 'digits'), { perClass: 40, mixed: true });
-  const listing = listImageFolder(join(dir, 'digits'));
+  const listing = await listImageFolder(join(dir, 'digits'));
   const target: ImageTarget = { height: 16, width: 16, channels: 3, resize: 'pad' };
   const inProcess = await loadImages(listing.root, listing.files, target, { maxPixels: 1e6, cacheDir: false, workers: 0 });
   const parallel = await loadImages(listing.root, listing.files, target, { maxPixels: 1e6, cacheDir: false, workers: 2 });

@@ -47,9 +47,9 @@ export function shuffledOrder(n: number, seed: number): number[] {
   return order;
 }
 
-/** A split of the chosen samples (at most `limit`), converting each value with `scale`. */
+/** A split of the chosen samples (at most `limit`), each value multiplied by `scale`. */
 export function gatherSplit(
-  values: ArrayLike<number>,
+  values: Uint8Array | Float64Array | Float32Array,
   labels: ArrayLike<number>,
   indices: readonly number[],
   sampleSize: number,
@@ -59,12 +59,22 @@ export function gatherSplit(
   const count = limit === undefined ? indices.length : Math.min(indices.length, limit);
   const images = new Float32Array(count * sampleSize);
   const out = new Uint8Array(count);
-  for (let k = 0; k < count; k++) {
-    const i = indices[k]!;
-    const from = i * sampleSize;
-    const to = k * sampleSize;
-    for (let j = 0; j < sampleSize; j++) images[to + j] = values[from + j]! * scale;
-    out[k] = labels[i]!;
+  for (let k = 0; k < count; k++) out[k] = labels[indices[k]!]!;
+  if (values instanceof Uint8Array) {
+    // Bytes (pixels) through a 256-entry table: one monomorphic loop, no per-sample views.
+    const table = new Float32Array(256);
+    for (let v = 0; v < 256; v++) table[v] = v * scale;
+    for (let k = 0; k < count; k++) {
+      const from = indices[k]! * sampleSize;
+      const to = k * sampleSize;
+      for (let j = 0; j < sampleSize; j++) images[to + j] = table[values[from + j]!]!;
+    }
+  } else {
+    for (let k = 0; k < count; k++) {
+      const i = indices[k]!;
+      images.set(values.subarray(i * sampleSize, (i + 1) * sampleSize), k * sampleSize);
+    }
+    if (scale !== 1) for (let j = 0; j < images.length; j++) images[j]! *= scale;
   }
   return { images, labels: out, count };
 }

@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { DataError, formatCount } from '../errors.js';
 import { FORMAT_NAMES, HeaderProblem, readImageHeader, type ImageFormat, type ImageHeader } from './header.js';
 import { loadSharp } from './sharp.js';
-import { readDataFile } from '../read-file.js';
+import { readDataFileSync } from '../read-file.js';
 
 /** How a picture of another aspect ratio is fitted to the model's input. */
 export type ResizeMode = 'stretch' | 'crop' | 'pad';
@@ -163,6 +163,6 @@ export const MAX_IMAGE_FILE_BYTES = 256 * 1024 ** 2;
 
 /** Reads and decodes one image file; `display` names it in errors. */
 export async function decodeImageFile(file: string, display: string, target: ImageTarget, maxPixels: number, expected?: ImageFormat): Promise<DecodedImage> {
-  const bytes = await readDataFile(file, display, 'an image', MAX_IMAGE_FILE_BYTES);
+  const bytes = readDataFileSync(file, display, 'an image', MAX_IMAGE_FILE_BYTES);
   return decodeImage(bytes, display, target, maxPixels, expected);
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { DataError } from '../errors.js';
 import { displayPath, plural } from '../display.js';
-import { cacheFileFor, readImageCache, writeImageCache, type CacheEntry } from './cache.js';
+import { cacheFileFor, readImageCache, writeImageCache, type CacheEntry, type LoadedCache } from './cache.js';
 import { CONVERTED, RESIZED } from './decode-many.js';
 import { decodeInParallel } from './decode-pool.js';
 import type { ImageTarget } from './decode.js';
@@ -32,11 +32,14 @@ const MAX_LISTED_ERRORS = 10;
 
 export async function loadImages(root: string, files: readonly ImageFile[], target: ImageTarget, options: ImageLoadOptions): Promise<LoadedImages> {
   const sampleBytes = target.height * target.width * target.channels;
-  const pixels = new Uint8Array(files.length * sampleBytes);
-  const flags = new Uint8Array(files.length);
-  const relative = files.map((f) => path.relative(root, f.path));
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  const relative = files.map((f) => (f.path.startsWith(prefix) ? f.path.slice(prefix.length) : path.relative(root, f.path)));
   const cacheFile = options.cacheDir === false ? undefined : cacheFileFor(path.resolve(options.cacheDir), root, target);
   const cache = cacheFile ? await readImageCache(cacheFile, root, target) : undefined;
+  const unchanged = cache && unchangedInOrder(cache, files, relative);
+  if (unchanged) return { ...summary(unchanged.flags), pixels: cache.pixels, cached: files.length, notes: [] };
+  const pixels = new Uint8Array(files.length * sampleBytes);
+  const flags = new Uint8Array(files.length);
 
   const missing: number[] = [];
   files.forEach((file, i) => {
@@ -77,11 +80,27 @@ export async function loadImages(root: string, files: readonly ImageFile[], targ
     const problem = await writeImageCache(cacheFile, root, target, entries, pixels);
     if (problem) notes.push(problem);
   }
+  return { ...summary(flags), pixels, cached: files.length - missing.length, notes };
+}
+
+function summary(flags: Uint8Array): { resized: number; converted: number } {
   let resized = 0;
   let converted = 0;
   for (const f of flags) {
     if (f & RESIZED) resized++;
     if (f & CONVERTED) converted++;
   }
-  return { pixels, resized, converted, cached: files.length - missing.length, notes };
+  return { resized, converted };
+}
+
+/** The common case of a second run: the cache holds exactly these files, unchanged, in this order. */
+function unchangedInOrder(cache: LoadedCache, files: readonly ImageFile[], relative: readonly string[]): { flags: Uint8Array } | undefined {
+  if (cache.entries.size !== files.length) return undefined;
+  const flags = new Uint8Array(files.length);
+  for (let i = 0; i < files.length; i++) {
+    const hit = cache.entries.get(relative[i]!);
+    if (!hit || hit.index !== i || hit.size !== files[i]!.size || hit.mtimeMs !== files[i]!.mtimeMs) return undefined;
+    flags[i] = hit.flags;
+  }
+  return { flags };
 }

@@ -62,7 +62,7 @@ function collect(dir: string, classIndex: number, out: ImageFile[], skipped: Map
       if (entry.isFile()) skipped.set(entry.name, (skipped.get(entry.name) ?? 0) + 1);
       continue;
     }
-    const full = path.join(dir, entry.name);
+    const full = dir + path.sep + entry.name;
     const kind = kindOf(dir, entry);
     if (kind === 'dir') collect(full, classIndex, out, skipped, depth + 1);
     if (kind !== 'file') continue;
@@ -73,13 +73,12 @@ function collect(dir: string, classIndex: number, out: ImageFile[], skipped: Map
       skipped.set(key, (skipped.get(key) ?? 0) + 1);
       continue;
     }
-    const s = statSync(full);
-    out.push({ path: full, size: s.size, mtimeMs: s.mtimeMs, format, classIndex });
+    out.push({ path: full, size: 0, mtimeMs: 0, format, classIndex });
   }
 }
 
 /** Lists `root`'s class folders and their images; an empty or single class is an error. */
-export function listImageFolder(root: string, options: { allowSingleClass?: boolean } = {}): FolderListing {
+export async function listImageFolder(root: string, options: { allowSingleClass?: boolean } = {}): Promise<FolderListing> {
   const entries = readDir(root).sort(byName);
   const classDirs = entries.filter((e) => !e.name.startsWith('.') && kindOf(root, e) === 'dir').map((e) => e.name);
   const loose = entries.filter((e) => !e.name.startsWith('.') && kindOf(root, e) === 'file').length;
@@ -107,6 +106,12 @@ export function listImageFolder(root: string, options: { allowSingleClass?: bool
       `${shown}: ${empty.length === 1 ? 'class folder' : 'class folders'} ${listSome(empty.map((n) => `'${n}'`))} ` +
         `${empty.length === 1 ? 'holds' : 'hold'} no images (.png, .jpg, .jpeg, .gif, .webp, .tif, .tiff, .avif); add images or remove the folder`,
     );
+  }
+  // Size and modification time key the decoded-image cache.
+  for (const f of files) {
+    const s = statSync(f.path);
+    f.size = s.size;
+    f.mtimeMs = s.mtimeMs;
   }
   return { root, classes: classDirs, files, skipped, loose };
 }

@@ -96,9 +96,11 @@ function featureValues(table: Table, columns: Columns): Float64Array {
       if (text === '') throw new DataError(`${where} is empty; every feature needs a number (fill in or drop rows with missing values)`);
       if (NOT_FINITE.test(text)) throw new DataError(`${where} is ${text}; features must be finite numbers (drop or fix the row)`);
       if (!NUMBER.test(text)) {
+        const numeric = table.header.filter((_, k) => k !== columns.label && table.rows.every((r) => NUMBER.test(r.cells[k]!.trim())));
+        const hint = numeric.length ? `, e.g. feature_columns: [${listSome(numeric, 8)}]` : '';
         throw new DataError(
           `${where} is '${text.length > 40 ? `${text.slice(0, 40)}...` : text}', not a number; features must be numeric ` +
-            '(leave text columns out with feature_columns)',
+            `(leave text columns out with feature_columns${hint})`,
         );
       }
       const value = Number(text);

@@ -100,8 +100,8 @@ async function loadFolder(ref: ImageFolderRef, ctx: LoadContext): Promise<Datase
   const root = path.resolve(ctx.specDir, ref.dir);
   const testRoot = ref.testDir === undefined ? undefined : path.resolve(ctx.specDir, ref.testDir);
   const target = imageTarget(ref, ctx.inputShape);
-  const listing = listImageFolder(root);
-  const testListing = testRoot ? listImageFolder(testRoot, { allowSingleClass: true }) : undefined;
+  const listing = await listImageFolder(root);
+  const testListing = testRoot ? await listImageFolder(testRoot, { allowSingleClass: true }) : undefined;
   const classes = orderClasses(listing.classes, ref.classes, displayPath(root));
   const unknown = testListing?.classes.filter((c) => !classes.includes(c)) ?? [];
   if (unknown.length) {
