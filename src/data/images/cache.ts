@@ -56,7 +56,8 @@ export async function readImageCache(file: string, root: string, target: ImageTa
     const headerStart = MAGIC.length + 4;
     const header = JSON.parse(bytes.toString('utf8', headerStart, headerStart + headerLength)) as CacheHeader;
     const sampleBytes = target.height * target.width * target.channels;
-    const pixels = bytes.subarray(headerStart + headerLength);
+    // A plain byte view (not a Buffer): the pixels are handed on as any decoded ones are.
+    const pixels = new Uint8Array(bytes.buffer, bytes.byteOffset + headerStart + headerLength, bytes.length - headerStart - headerLength);
     const sameTarget = JSON.stringify(header.target) === JSON.stringify(target);
     if (header.version !== DECODER_VERSION || header.root !== root || !sameTarget || pixels.length !== header.entries.length * sampleBytes) {
       return undefined;
