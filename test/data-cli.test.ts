@@ -84,6 +84,14 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
       lastLine(refused.stderr),
       `error: ${bomb}: declares 30000x30000 = 900,000,000 pixels, over the limit of 50,000,000 pixels (it would take about 3,434 MiB to decode, and may be a decompression bomb); shrink the image, or raise the limit with --max-pixels 900000000`,
     );
+    // A damaged record in the run folder is a plain message too.
+    const recordFile = join(run, 'dataset.json');
+    const saved = readFileSync(recordFile, 'utf8');
+    writeFileSync(recordFile, saved.replace('"sampleShape": [', '"sampleShape": [-1, '));
+    assert.equal(lastLine(runCli(['predict', run, picture, '--backend', 'cpu'], dir).stderr), "error: the run's dataset.json has a damaged 'prepared' record (class names and sample shape); it was not written by `netspec train`, or was edited");
+    writeFileSync(recordFile, saved.replace('"kind": "image_folder"', '"kind": "photos"'));
+    assert.equal(lastLine(runCli(['evaluate', run, '--backend', 'cpu'], dir).stderr), "error: unknown dataset kind 'photos'; expected one of mnist, idx, image_folder, csv");
+    writeFileSync(recordFile, saved);
     const empty = join(dir, 'empty.png');
     writeFileSync(empty, '');
     assert.equal(lastLine(runCli(['predict', run, empty, '--backend', 'cpu'], dir).stderr), `error: ${empty}: the file is empty (0 bytes); expected a PNG image`);

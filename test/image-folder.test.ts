@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -260,4 +261,18 @@ test('the image size comes from the spec input, or from size and channels for a 
     loadDataset(folder('pets'), dir, { inputShape: [10, 10, 4], cacheDir: false }),
     "the spec's input [10, 10, 4] has 4 channels; images are loaded as 1 (grey) or 3 (RGB) channels",
   );
+});
+
+test('a folder too large for memory once decoded is refused before decoding', async () => {
+  const dir = tempDir();
+  const perImage = 4096 * 4096 * 3 * 5;
+  const count = Math.ceil((os.totalmem() * 0.6) / perImage) + 2;
+  const png = await greyPng(4, 4, () => 9);
+  for (const name of ['a', 'b']) mkdirSync(join(dir, 'big', name), { recursive: true });
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, 'big', i % 2 ? 'a' : 'b', `${i}.png`), png);
+  await assert.rejects(loadDataset(folder('big', { size: [4096, 4096], channels: 3 }), dir, { inputShape: [10], cacheDir: false }), (e: unknown) => {
+    assert.ok(e instanceof DataError);
+    assert.match(e.message, new RegExp(`^${join(dir, 'big').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${count.toLocaleString('en-US')} images of 4096x4096x3 would take [\\d.]+ GiB in memory, more than the [\\d.]+ GiB this machine can spare; use a smaller input size, or fewer images$`));
+    return true;
+  });
 });

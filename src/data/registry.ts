@@ -4,6 +4,7 @@ import { csvKind, type CsvRef } from './kinds/csv.js';
 import { IDX_DIR_SCHEMA, idxKind, type IdxRef } from './kinds/idx.js';
 import { imageFolderKind, type ImageFolderRef } from './kinds/image-folder.js';
 import { mnistKind, type MnistRef } from './kinds/mnist.js';
+import { DataError } from './errors.js';
 import type { DatasetKind, SchemaFragment } from './kind.js';
 
 export type { CsvRef, IdxRef, ImageFolderRef, MnistRef };
@@ -18,10 +19,10 @@ export function datasetKinds(): string[] {
   return ALL.map((k) => k.kind);
 }
 
-/** The kind module of a dataset reference; an unknown kind (a hand-edited dataset.json) is a plain error. */
+/** The kind module of a dataset reference; an unknown kind (a hand-edited dataset.json) is a DataError. */
 export function datasetKind(kind: string): DatasetKind<DatasetRef> {
   const def = BY_KIND.get(kind);
-  if (!def) throw new Error(`unknown dataset kind '${kind}'; expected one of ${datasetKinds().join(', ')}`);
+  if (!def) throw new DataError(`unknown dataset kind '${kind}'; expected one of ${datasetKinds().join(', ')}`);
   return def;
 }
 

@@ -2,6 +2,7 @@
 // image_dataset_from_directory reads. Images of any size and colour mode are decoded and
 // resized to the spec's input (bilinear, stretched by default), with a separate test folder
 // or a seeded, stratified test split.
+import os from 'node:os';
 import path from 'node:path';
 import { orderClasses } from '../classes.js';
 import { DataError } from '../errors.js';
@@ -92,6 +93,22 @@ export function imageTarget(ref: Pick<ImageFolderRef, 'size' | 'channels' | 'res
   return { height: h, width: w, channels, resize: ref.resize };
 }
 
+/**
+ * Decoded images stay in memory: a byte per value while decoding, then four as the floats
+ * training takes. A folder that would not fit is refused before decoding starts.
+ */
+function checkMemory(count: number, target: ImageTarget, root: string): void {
+  const values = count * target.height * target.width * target.channels;
+  const bytes = values * 5;
+  const budget = os.totalmem() * 0.6;
+  if (bytes <= budget) return;
+  const gib = (b: number): string => (b / 1024 ** 3).toFixed(1);
+  throw new DataError(
+    `${displayPath(root)}: ${count.toLocaleString('en-US')} images of ${target.height}x${target.width}x${target.channels} would take ` +
+      `${gib(bytes)} GiB in memory, more than the ${gib(budget)} GiB this machine can spare; use a smaller input size, or fewer images`,
+  );
+}
+
 function classMapping(listing: FolderListing, classes: readonly string[]): number[] {
   return listing.classes.map((name) => classes.indexOf(name));
 }
@@ -110,6 +127,7 @@ async function loadFolder(ref: ImageFolderRef, ctx: LoadContext): Promise<Datase
         `${displayPath(root)}; the model can only learn the classes it trains on (training classes: ${classes.join(', ')})`,
     );
   }
+  checkMemory(listing.files.length + (testListing?.files.length ?? 0), target, root);
   const options = { maxPixels: ctx.maxPixels ?? DEFAULT_MAX_PIXELS, cacheDir: ctx.cacheDir ?? DEFAULT_CACHE_DIR };
   const images = await loadImages(root, listing.files, target, options);
   const testImages = testListing ? await loadImages(testRoot!, testListing.files, target, options) : undefined;
