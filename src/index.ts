@@ -21,5 +21,7 @@ export { layerKind, layerKinds, allLayerKinds } from './layers/registry.js';
 export type { LayerKind, AnyLayerKind } from './layers/types.js';
 export { buildSpecSchema } from './compile/spec-schema.js';
 export { selectBackend, type BackendPreference } from './backend/select.js';
-export { loadDataset, checkInputFits, DataError } from './data/datasets.js';
+export { loadDataset, loadTestSplit, predictorFor, checkInputFits, checkDataFitsModel, DataError, type Dataset, type DatasetRef } from './data/datasets.js';
+export { datasetKinds, lowerDataset } from './data/registry.js';
+export { predictRun, type PredictResult } from './predict/run.js';
 export { trainAndRecord, evaluateRun, trainModel, evaluateModel } from './train/index.js';
