@@ -57,6 +57,7 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
     assert.deepEqual(record.prepared, { classes: [...DIGIT_NAMES].sort(), sampleShape: [16, 16, 1], resize: 'pad' });
     assert.deepEqual(JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')).test.classes, [...DIGIT_NAMES].sort());
     assert.match(readFileSync(join(run, 'confusion.svg'), 'utf8'), />seven</, 'the report names the classes');
+    assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /<dt>Data<\/dt><dd>image folder \(digits\)<\/dd><dt>Classes<\/dt><dd>10: eight, five, four, nine, one, seven, six, three, two, zero<\/dd>/);
 
     const evaluated = runCli(['evaluate', run, '--backend', 'cpu'], dir);
     assert.equal(evaluated.status, 0, evaluated.stderr);

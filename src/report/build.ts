@@ -75,7 +75,7 @@ export async function buildRunReport(dir: string, options: RunReportOptions = {}
   const resolved = await readOptional<ResolvedSpec>(dir, RESOLVED_SPEC_JSON);
   const metrics = await readOptional<MetricsFile>(dir, METRICS_JSON);
   const results = await readOptional<RunResults>(dir, RESULTS_JSON);
-  const dataset = await readOptional<{ specDir?: string; prepared?: { classes?: string[] } }>(dir, DATASET_JSON);
+  const dataset = await readOptional<{ specDir?: string; source?: string; prepared?: { classes?: string[] } }>(dir, DATASET_JSON);
   if (!resolved && !metrics && !results) {
     throw new Error(`${dir} is not a netspec run folder: it has none of ${RESOLVED_SPEC_JSON}, ${METRICS_JSON}, ${RESULTS_JSON}`);
   }
@@ -89,6 +89,7 @@ export async function buildRunReport(dir: string, options: RunReportOptions = {}
     interrupted: metrics?.interrupted ?? results?.training.interrupted ?? false,
     results,
     ...(resolved?.training ? { training: resolved.training } : {}),
+    ...(dataset ? { data: { ...(typeof dataset.source === 'string' ? { source: dataset.source } : {}), ...(Array.isArray(dataset.prepared?.classes) ? { classes: dataset.prepared.classes } : {}) } } : {}),
   };
   if (epochs.length) run.curvesSvg = files['curves.svg'] = await renderVegaLite(curvesSpec(epochs), 'curves');
   if (results?.test) run.confusionSvg = files['confusion.svg'] = await renderVegaLite(confusionSpec(results.test.confusion, results.test.classes ?? dataset?.prepared?.classes), 'confusion');

@@ -22,6 +22,8 @@ export interface RunView {
   interrupted: boolean;
   results: RunResults | null;
   training?: TrainingConfig;
+  /** Where the data came from and its class names (dataset.json). */
+  data?: { source?: string; classes?: string[] };
   curvesSvg?: string;
   confusionSvg?: string;
 }
@@ -77,6 +79,9 @@ function trainingDetails(run: RunView): Markup {
     const how = replicas > 1 ? `${r.backend}, ${replicas} data-parallel replicas` : `${r.backend}, one process`;
     rows.push(['Backend', how], ['Training time', `${r.training.seconds.toFixed(1)} s`]);
   }
+  if (run.data?.source) rows.push(['Data', run.data.source]);
+  const classes = run.data?.classes ?? r?.test?.classes;
+  if (classes) rows.push(['Classes', `${classes.length}: ${classes.length <= 30 ? classes.join(', ') : `${classes.slice(0, 30).join(', ')}, ...`}`]);
   if (r) rows.push(['Samples', `${fmt(r.training.train_samples)} train · ${fmt(r.training.validation_samples)} validation${r.test ? ` · ${fmt(r.test.samples)} test` : ''}`]);
   if (cfg) {
     rows.push(['Optimizer', `${cfg.optimizer.name}, learning rate ${cfg.optimizer.learningRate}`]);
