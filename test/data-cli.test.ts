@@ -56,7 +56,10 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
     const record = JSON.parse(readFileSync(join(run, 'dataset.json'), 'utf8'));
     assert.deepEqual(record.prepared, { classes: [...DIGIT_NAMES].sort(), sampleShape: [16, 16, 1], resize: 'pad' });
     assert.deepEqual(JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')).test.classes, [...DIGIT_NAMES].sort());
-    assert.match(readFileSync(join(run, 'confusion.svg'), 'utf8'), />seven</, 'the report names the classes');
+    const svg = readFileSync(join(run, 'confusion.svg'), 'utf8');
+    assert.match(svg, />seven</, 'the axes name the classes');
+    assert.match(svg, /aria-label="predicted: seven; actual: seven; /, 'so do the cells');
+    assert.equal((svg.match(/aria-roledescription="rect mark" d="M0,0h/g) ?? []).length, 1, 'only the top-left cell sits at the origin');
     assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /<dt>Data<\/dt><dd>image folder \(digits\)<\/dd><dt>Classes<\/dt><dd>10: eight, five, four, nine, one, seven, six, three, two, zero<\/dd>/);
 
     const evaluated = runCli(['evaluate', run, '--backend', 'cpu'], dir);

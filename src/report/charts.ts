@@ -114,7 +114,7 @@ export function confusionSpec(confusion: readonly (readonly number[])[], classNa
   };
   return {
     config: CONFIG,
-    data: { values: confusionRows(confusion) },
+    data: { values: confusionRows(confusion, classNames) },
     width: cell * classes,
     height: cell * classes,
     encoding: { x: axis('predicted', slanted ? -45 : 0), y: axis('actual', 0) },
