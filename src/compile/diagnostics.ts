@@ -26,7 +26,8 @@ export function didYouMean(word: string, candidates: string[]): string | undefin
 
   // A third of the word's length, at least 1 and at most 3 edits: enough for typos such as
   // 'filter' or 'rellu', not so much that 'tanh' suggests 'elu'.
-  const budget = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  // Words of one or two letters get no guess: any other short word is one edit away.
+  const budget = word.length < 3 ? 0 : Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

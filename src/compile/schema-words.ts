@@ -40,7 +40,7 @@ export function describeSchema(input: JsonSchema, value?: unknown): string {
     return joinWords(union.map((branch) => describeSchema(branch, value)), 'or');
   }
   if (schema.const !== undefined) return showValue(schema.const);
-  if (schema.enum) return schema.enum.length === 1 ? showValue(schema.enum[0]) : `one of ${schema.enum.join(', ')}`;
+  if (schema.enum) return schema.enum.length === 1 ? showValue(schema.enum[0]) : `one of ${schema.enum.map(choiceWord).join(', ')}`;
   switch (schema.type) {
     case 'integer': {
       const above = schema.maximum !== undefined && typeof value === 'number' && value > schema.maximum;
@@ -61,6 +61,11 @@ export function describeSchema(input: JsonSchema, value?: unknown): string {
     default:
       return 'a valid value';
   }
+}
+
+/** A choice as a list shows it: a plain word as is, anything else (',', a tab) quoted and escaped. */
+function choiceWord(value: unknown): string {
+  return typeof value === 'string' && /^[A-Za-z0-9_.-]+$/.test(value) ? value : showValue(value);
 }
 
 function integerWords(minimum: number | undefined, plural: boolean): string {
@@ -101,7 +106,7 @@ function pluralWords(input: JsonSchema): string {
   const union = schema.oneOf ?? schema.anyOf;
   if (union) return joinWords(union.map(pluralWords), 'or');
   if (schema.const !== undefined) return showValue(schema.const);
-  if (schema.enum) return `values from ${schema.enum.join(', ')}`;
+  if (schema.enum) return `values from ${schema.enum.map(choiceWord).join(', ')}`;
   if (schema.type === 'integer') return integerWords(schema.minimum, true);
   if (schema.type === 'number') return 'numbers';
   if (schema.type === 'object') return schema.title ? `${schema.title}s` : 'mappings';
