@@ -166,6 +166,11 @@ test('formatDiagnostic and didYouMean', () => {
   assert.equal(didYouMean('MaxPool2D', ['max_pool2d', 'avg_pool2d']), 'max_pool2d');
   assert.equal(didYouMean('tanh', ['elu', 'relu']), undefined);
   assert.equal(didYouMean('zzz', []), undefined);
+  // Short words: a letter added or dropped is a guess, a letter replaced is not.
+  assert.equal(didYouMean('aa', ['a', 'b']), 'a');
+  assert.equal(didYouMean('x', ['xy', 'zz']), 'xy');
+  assert.equal(didYouMean('ab', ['cb', 'ax']), undefined);
+  assert.equal(didYouMean(';', [',', 'tab']), undefined);
 });
 
 test('the schema compiles in ajv strict mode', () => {

@@ -26,12 +26,15 @@ export function didYouMean(word: string, candidates: string[]): string | undefin
 
   // A third of the word's length, at least 1 and at most 3 edits: enough for typos such as
   // 'filter' or 'rellu', not so much that 'tanh' suggests 'elu'.
-  // Words of one or two letters get no guess: any other short word is one edit away.
-  const budget = word.length < 3 ? 0 : Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  // A word of one or two letters is one substitution from any other short word, so it is
+  // only matched by a letter added or dropped ('aa' for 'a', 'x' for 'xy'), never replaced.
+  const short = word.length < 3;
+  const budget = short ? 1 : Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     if (candidate === word) continue;
+    if (short && !contains(word.toLowerCase(), candidate.toLowerCase())) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance <= budget && distance < bestDistance) {
       best = candidate;
@@ -39,6 +42,11 @@ export function didYouMean(word: string, candidates: string[]): string | undefin
     }
   }
   return best;
+}
+
+/** Whether one word is the other with letters added. */
+function contains(a: string, b: string): boolean {
+  return a.includes(b) || b.includes(a);
 }
 
 /** Lowercase without separators, so `max_pool2d`, `maxPool2d` and `MaxPool2D` compare equal. */
