@@ -2,8 +2,13 @@
 // one, never a half-written file. The data goes to a temp file in the same folder (rename is
 // only atomic within one file system), is fsynced so it is on disk before the rename makes it
 // visible, and the folder is fsynced so the rename itself survives a power loss.
+//
+// A temp file exists only while its write is in flight. If the process ends meanwhile (an
+// error, process.exit, Ctrl-C or SIGTERM), it is removed on the way out; only kill -9 can leave
+// one, and the next save into a run folder clears those (model-io.ts).
 
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -11,6 +16,53 @@ import path from 'node:path';
 export function tempPathFor(target: string): string {
   const dir = path.dirname(target);
   return path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+const inFlight = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Removes every temp file still being written. Synchronous, so it can run in an 'exit' handler. */
+export function removeTempFiles(): void {
+  for (const file of inFlight) rmSync(file, { force: true });
+  inFlight.clear();
+}
+
+/**
+ * On a signal nobody else handles, the default would end the process at once and leave the
+ * temp file behind: remove it, then let the signal take its default course (so the exit
+ * status still says which signal ended the process). When another handler is installed (a
+ * training run that checkpoints on Ctrl-C), that handler decides, and the write completes.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  removeTempFiles();
+  detach();
+  process.kill(process.pid, signal);
+}
+
+let attached = false;
+function attach(): void {
+  if (attached) return;
+  attached = true;
+  process.on('exit', removeTempFiles);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function detach(): void {
+  if (!attached) return;
+  attached = false;
+  process.off('exit', removeTempFiles);
+  for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+function track(file: string): void {
+  inFlight.add(file);
+  attach();
+}
+
+function untrack(file: string): void {
+  inFlight.delete(file);
+  if (inFlight.size === 0) detach();
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -30,8 +82,10 @@ async function fsyncDir(dir: string): Promise<void> {
 /** Writes `data` to `target` atomically. On failure the temp file is removed and `target` is untouched. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temp = tempPathFor(target);
+  track(temp);
   try {
-    const handle = await open(temp, 'wx');
+    // 'wx': never follows a link someone planted at the temp name, never reuses a file.
+    const handle = await open(temp, 'wx', 0o666);
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -42,6 +96,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw err;
+  } finally {
+    untrack(temp);
   }
   await fsyncDir(path.dirname(target));
 }
