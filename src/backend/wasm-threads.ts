@@ -7,9 +7,8 @@
  * work around here, only for the duration of backend initialisation:
  *  1. Emscripten starts each pthread with `new Worker(url)`, and tfjs hands it
  *     a `blob:` URL, which Node's worker_threads rejects (ERR_WORKER_PATH).
- *     We write the same worker source to a temp file and hand out that path;
- *     a one-line prelude makes the worker load the package's own threaded JS
- *     glue from node_modules instead of a Blob URL.
+ *     We hand out the path of wasm-pthread-worker.cjs instead, a file in this
+ *     package that runs the same worker source; nothing is written at run time.
  *  2. The C++ side sizes its pool as min(requested, logical_cores / 2)
  *     (it assumes hyper-threading), which is 1 on a 2-vCPU machine. We report
  *     2x the real CPU count to it while it initialises, so the requested
@@ -17,39 +16,21 @@
  * Nothing is downloaded: all code and .wasm files come from the package.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const PKG = '@tensorflow/tfjs-backend-wasm';
-
-/** Write the pthread worker script (idempotent); returns its path. */
-function writeWorkerScript(): string {
-  const { wasmWorkerContents } = require(`${PKG}/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js`) as {
-    wasmWorkerContents: string;
-  };
-  const glue = require.resolve(`${PKG}/wasm-out/tfjs-backend-wasm-threaded-simd.js`);
-  const prelude = `URL.createObjectURL = () => ${JSON.stringify(glue)}; URL.revokeObjectURL = () => {};\n`;
-  // Same escaping tfjs applies before turning the source into a Blob.
-  const body = prelude + wasmWorkerContents.replace(/\n/g, '\\n');
-  const file = path.join(os.tmpdir(), `netspec-tfjs-wasm-worker-${process.pid}.cjs`);
-  fs.writeFileSync(file, body);
-  process.once('exit', () => fs.rmSync(file, { force: true }));
-  return file;
-}
+/** Shipped next to this module; see the file for why it exists. */
+const WORKER_FILE = fileURLToPath(new URL('./wasm-pthread-worker.cjs', import.meta.url));
 
 /**
  * Run `init` (which must call tf.setBackend('wasm')) with the patches above in
  * place, then restore them. The caller sets the flag and setThreadsCount.
  */
 export async function withThreadedWasmInit<T>(init: () => Promise<T>): Promise<T> {
-  const workerFile = writeWorkerScript();
   const origCreate = URL.createObjectURL;
   const origCpus = os.cpus;
   URL.createObjectURL = ((obj: Blob) =>
-    obj instanceof Blob && obj.type === 'application/javascript' ? workerFile : origCreate(obj)) as typeof URL.createObjectURL;
+    obj instanceof Blob && obj.type === 'application/javascript' ? WORKER_FILE : origCreate(obj)) as typeof URL.createObjectURL;
   os.cpus = () => {
     const cpus = origCpus();
     return [...cpus, ...cpus];
