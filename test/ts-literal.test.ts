@@ -34,3 +34,16 @@ test('isIdentifier rejects reserved words and anything that is not a plain name'
   assert.ok(isIdentifier('buildMnistCnn'));
   for (const bad of ['class', 'default', '1abc', 'a-b', 'a b', '', 'x;y']) assert.ok(!isIdentifier(bad), bad);
 });
+
+test('bidirectional controls, C1 controls and the BOM are escaped, so code displays as it parses (Trojan Source)', () => {
+  const tricky = [0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0xfeff, 0x85, 0x9b];
+  for (const code of tricky) {
+    const s = `admin${String.fromCodePoint(code)}"; evil(); "`;
+    const literal = tsString(s);
+    assert.equal(evaluate(literal), s);
+    assert.ok(![...literal].some((ch) => ch.codePointAt(0) === code), `U+${code.toString(16)} stays raw in ${JSON.stringify(literal)}`);
+    assert.ok(literal.includes(`\\u${code.toString(16).padStart(4, '0')}`));
+  }
+  // Printable non-ASCII text is kept as written: names in any script stay readable.
+  assert.equal(tsString('日本 é ✓'), '"日本 é ✓"');
+});

@@ -3,6 +3,8 @@
 // comment or smuggle in a line break; identifiers are checked, never escaped, because an
 // identifier that needs escaping is a bug upstream.
 
+import { mustEscapeInSource } from './source-chars.js';
+
 const KEYWORDS = new Set(
   ('False None True and as assert async await break class continue def del elif else except finally for from ' +
     'global if import in is lambda nonlocal not or pass raise return try while with yield match case type _')
@@ -10,26 +12,6 @@ const KEYWORDS = new Set(
 );
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/**
- * Code points written as escapes rather than raw: C0/C1 controls and DEL (a NUL byte is not
- * even allowed in Python source), the Unicode line and paragraph separators and U+0085 (some
- * editors and tools break lines at them), bidirectional overrides and the BOM (they make code
- * display differently from how it parses), and lone surrogates (not encodable as UTF-8).
- */
-function needsEscape(code: number): boolean {
-  return (
-    code < 0x20 ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    (code >= 0x200e && code <= 0x200f) ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069) ||
-    code === 0xfeff ||
-    (code >= 0xd800 && code <= 0xdfff)
-  );
-}
 
 /** A double-quoted Python 3 string literal that denotes exactly `value` (lone surrogates included). */
 export function pyString(value: string): string {
@@ -40,7 +22,7 @@ export function pyString(value: string): string {
     const code = ch.codePointAt(0)!;
     const simple = SIMPLE_ESCAPES[ch];
     if (simple !== undefined) out += simple;
-    else if (!needsEscape(code)) out += ch;
+    else if (!mustEscapeInSource(code)) out += ch;
     else if (code <= 0xff) out += `\\x${code.toString(16).padStart(2, '0')}`;
     else out += `\\u${code.toString(16).padStart(4, '0')}`;
   }

@@ -2,6 +2,8 @@
 // through `tsString`, so no spec can break out of a literal; identifiers are checked, never
 // escaped, because an identifier that needs escaping is a bug upstream.
 
+import { mustEscapeInSource } from './source-chars.js';
+
 const RESERVED = new Set(
   ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
     'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
@@ -17,11 +19,8 @@ export function tsString(value: string): string {
     const code = ch.codePointAt(0)!;
     if (ch === '"') out += '\\"';
     else if (ch === '\\') out += '\\\\';
-    else if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029 || (code >= 0xd800 && code <= 0xdfff)) {
-      // Control characters and the two Unicode line terminators would end a line; a lone
-      // surrogate cannot be written as UTF-8 and would silently become U+FFFD.
-      out += `\\u${code.toString(16).padStart(4, '0')}`;
-    } else out += ch;
+    else if (mustEscapeInSource(code)) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += ch;
   }
   return `${out}"`;
 }
