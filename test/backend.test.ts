@@ -2,10 +2,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
 import { selectBackend } from '../src/backend/select.js';
 
+/** Script files in the shared temp folder: threaded wasm must not write its worker there. */
+const tempScripts = (): string[] => readdirSync(os.tmpdir()).filter((f) => /\.(c|m)?js$/.test(f));
+
 test('no preference: picks wasm and says why', async () => {
+  const scriptsBefore = tempScripts();
   const chosen = await selectBackend();
+  // One thread per core, started from the worker file shipped in the package.
+  assert.doesNotMatch(chosen.reason, /threaded init failed/);
+  if (os.cpus().length > 1) assert.match(chosen.reason, new RegExp(`${os.cpus().length} thread\\(s\\)`));
+  assert.deepEqual(tempScripts().filter((f) => !scriptsBefore.includes(f)), [], 'nothing executable written to the temp folder');
   assert.equal(chosen.name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
   assert.match(chosen.reason, /tfjs-node not installed/);
