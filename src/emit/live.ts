@@ -30,6 +30,17 @@ function toTfjs(value: ConfigValue, seed: number | undefined): unknown {
 
 type LayerFactory = (config: unknown) => tf.layers.Layer;
 
+/** tfjs refused to build a layer the compiler accepted; `layer` is its index, `reason` tfjs's first line. */
+export class LayerBuildError extends Error {
+  override name = 'LayerBuildError';
+  constructor(
+    readonly layer: number,
+    readonly reason: string,
+  ) {
+    super(`layer ${layer + 1}: tfjs cannot build it: ${reason}`);
+  }
+}
+
 function createLayer(model: InferredModel, index: number, seed: number | undefined): tf.layers.Layer {
   const { factory, config } = layerConfig(model, index);
   const create = CUSTOM_FACTORIES[factory] ?? (tf.layers as unknown as Record<string, LayerFactory>)[factory];
@@ -37,20 +48,49 @@ function createLayer(model: InferredModel, index: number, seed: number | undefin
   return create(toTfjs(config, seed));
 }
 
-export function buildModel(model: InferredModel, options: BuildOptions = {}): tf.LayersModel {
-  if (model.ir.form === 'sequential') {
-    const sequential = tf.sequential({ name: model.ir.name });
-    model.layers.forEach((_, index) => sequential.add(createLayer(model, index, options.seed)));
-    return sequential;
+/** Runs `build` for layer `index`; whatever tfjs throws there (refusal, allocation) becomes a LayerBuildError naming it. */
+function atLayer<T>(index: number, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw new LayerBuildError(index, (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim());
   }
-  const input = tf.input({ shape: [...model.ir.inputShape], name: MODEL_INPUT });
-  const outputs = new Map<string, tf.SymbolicTensor>([[MODEL_INPUT, input]]);
-  model.layers.forEach((layer, index) => {
-    const sources = layer.node.inputs.map((id) => outputs.get(id)!);
-    const applied = createLayer(model, index, options.seed).apply(sources.length === 1 ? sources[0]! : sources);
-    outputs.set(layer.node.id, applied as tf.SymbolicTensor);
-  });
-  return tf.model({ name: model.ir.name, inputs: input, outputs: outputs.get(model.ir.output)! });
+}
+
+/** Builds the live model; a layer tfjs refuses (or cannot allocate) throws LayerBuildError naming it. */
+export function buildModel(model: InferredModel, options: BuildOptions = {}): tf.LayersModel {
+  const created: tf.layers.Layer[] = [];
+  const make = (index: number): tf.layers.Layer => {
+    const layer = createLayer(model, index, options.seed);
+    created.push(layer);
+    return layer;
+  };
+  try {
+    if (model.ir.form === 'sequential') {
+      const sequential = tf.sequential({ name: model.ir.name });
+      model.layers.forEach((_, index) => atLayer(index, () => sequential.add(make(index))));
+      return sequential;
+    }
+    const input = tf.input({ shape: [...model.ir.inputShape], name: MODEL_INPUT });
+    const outputs = new Map<string, tf.SymbolicTensor>([[MODEL_INPUT, input]]);
+    model.layers.forEach((layer, index) => {
+      const sources = layer.node.inputs.map((id) => outputs.get(id)!);
+      const applied = atLayer(index, () => make(index).apply(sources.length === 1 ? sources[0]! : sources));
+      outputs.set(layer.node.id, applied as tf.SymbolicTensor);
+    });
+    return tf.model({ name: model.ir.name, inputs: input, outputs: outputs.get(model.ir.output)! });
+  } catch (error) {
+    // Frees the weights of the layers already built.
+    for (const layer of created) {
+      try {
+        layer.dispose();
+      } catch {
+        /* never built: nothing to free */
+      }
+    }
+    throw error;
+  }
+}
 }
 
 /** Per-layer facts read off a live tfjs model: what tfjs itself computed. */
