@@ -1,19 +1,30 @@
-// The training loop. A custom loop instead of model.fit because fit shuffles with
-// Math.random: here the batch order comes from the spec's seed, so the same seed on the same
-// backend reproduces the same metrics. It also lets us stop cleanly between batches (Ctrl-C),
-// stop on a NaN loss with the last good weights restored, and checkpoint after every epoch.
+// The training loop: epochs of shuffled batches, each handed to a step runner (step-runner.ts:
+// in this process, or on data-parallel replicas). A custom loop instead of model.fit because
+// fit shuffles with Math.random: here the batch order comes from the spec's seed, so the same
+// seed on the same backend reproduces the same metrics. It also lets us stop cleanly between
+// batches (Ctrl-C, SIGTERM), stop on a NaN loss with the last good weights restored
+// (rollback.ts), and checkpoint after every epoch (checkpoint.ts).
+//
+// The places later features hook in: the start of an epoch (learning-rate schedules), the
+// batch as it is gathered (augmentation), the runner's step (class weights in the loss), and
+// the end of an epoch, after the metrics are recorded (early stopping).
 
 import * as tf from '@tensorflow/tfjs';
-import { checkInputFits, DataError, type Dataset } from '../data/datasets.js';
+import type { Dataset } from '../data/datasets.js';
 import type { TrainingConfig } from '../types.js';
-import { gatherArrays, gatherBatch, modelInputShape, modelOutputClasses, sampleSize } from './batches.js';
+import { gatherArrays } from './batches.js';
+import { checkpoint, type NamedTensor, type TrainingPosition } from './checkpoint.js';
 import { evaluateModel } from './evaluate.js';
-import { accuracy, lossFunction } from './losses.js';
-import { saveCheckpoint, type NamedTensor, type TrainingPosition, type TrainingState } from './checkpoint.js';
-import { writeMetrics, type EpochMetrics } from './metrics.js';
+import { planTraining, type TrainingPlan } from './fit.js';
+import type { EpochMetrics } from './metrics.js';
 import { createOptimizer } from './optimizers.js';
-import { mulberry32, shuffledIndices } from './rng.js';
-import { createReplicaPool, type ReplicaPool } from './parallel/pool.js';
+import type { ReplicaPool } from './parallel/pool.js';
+import { mulberry32, shuffledIndices, type StatefulRng } from './rng.js';
+import { RunError } from './run-error.js';
+import { restoreWeights, snapshotWeights, weightsAreFinite, type WeightSnapshot } from './rollback.js';
+import { createStepRunner, type Batch, type StepRunner } from './step-runner.js';
+
+export { checkTrainingFits } from './fit.js';
 
 export interface BatchProgress {
   epoch: number;
@@ -35,13 +46,16 @@ export interface TrainOptions {
   onEpochEnd?: (metrics: EpochMetrics, epochs: number) => void;
   /** When aborted, training finishes the current batch and returns with `interrupted: true`. */
   signal?: AbortSignal;
-  /** Run folder: when given, the model and metrics are checkpointed there after every epoch and on interruption. */
+  /**
+   * Run folder: when given, a checkpoint is saved there before the first batch of a new run,
+   * after every epoch and on interruption, so the folder can always be resumed.
+   */
   out?: string;
   /** Continue from a checkpoint (see checkpoint.ts) instead of starting at epoch 1. */
   resume?: ResumePoint;
   /**
    * Data-parallel training over this many replicas in worker threads (each with its own
-   * single-threaded wasm backend), see parallel/pool.ts. Omitted or 1: the ordinary in-process step.
+   * single-threaded wasm backend), see parallel/pool.ts. Omitted or 1: steps in this process.
    */
   workers?: number;
   /** Data-parallel training on an already started pool (left running afterwards); overrides `workers`. */
@@ -94,236 +108,198 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-function checkConfig(cfg: TrainingConfig): void {
-  const positiveInt = (v: number): boolean => Number.isInteger(v) && v > 0;
-  if (!positiveInt(cfg.batchSize)) throw new Error(`training batch_size must be a positive whole number, got ${cfg.batchSize}`);
-  if (!positiveInt(cfg.epochs)) throw new Error(`training epochs must be a positive whole number, got ${cfg.epochs}`);
-  if (!(cfg.validationSplit >= 0 && cfg.validationSplit < 1)) {
-    throw new Error(`training validation_split must be at least 0 and below 1, got ${cfg.validationSplit}`);
-  }
-  const unsupported = cfg.metrics.filter((m) => m !== 'accuracy' && m !== 'acc');
-  if (unsupported.length > 0) throw new Error(`unsupported training metrics: ${unsupported.join(', ')}; only accuracy is available`);
+/** Everything one call of trainModel shares between its epochs. */
+interface Loop {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  cfg: TrainingConfig;
+  opts: TrainOptions;
+  plan: TrainingPlan;
+  runner: StepRunner;
+  rng: StatefulRng;
+  history: EpochMetrics[];
+  /** The weights at the end of the last good epoch (or the start), to roll back to. */
+  lastGood: WeightSnapshot;
+  samplesSeen: number;
+  /** Time inside batch loops only, for samples/s. */
+  batchSeconds: number;
+  started: number;
 }
 
-/** Copies of the current weights, to roll back to if the loss diverges. */
-function snapshotWeights(model: tf.LayersModel): tf.Tensor[] {
-  return model.getWeights().map((w) => w.clone());
+/** Running sums of an epoch, so its reported means match whether or not it was interrupted. */
+interface EpochSums {
+  lossSum: number;
+  accuracySum: number;
+  seen: number;
 }
 
-/**
- * True when every weight is finite. The loss check alone can miss a diverged model: a layer
- * that maps NaN to a number (some backends' clip or max) can keep the loss finite.
- */
-function weightsAreFinite(model: tf.LayersModel): boolean {
-  return tf.tidy(() => model.getWeights().every((w) => w.dtype !== 'float32' || tf.all(tf.isFinite(w)).dataSync()[0] === 1));
+/** How an epoch's batches ended: all done, or stopped by the signal after `batchesDone`. */
+interface EpochRun {
+  sums: EpochSums;
+  /** The shuffle generator's state before this epoch's shuffle (saved with a checkpoint). */
+  rngState: number;
+  startedAt: number;
+  stoppedAfter?: number;
 }
+
+const FIRST_POSITION = (cfg: TrainingConfig): TrainingPosition => ({
+  epoch: 1, batchesDone: 0, rngState: cfg.seed >>> 0, lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: 0,
+});
 
 /** A macrotask yield, so that signal handlers (SIGINT -> abort) get to run between batches. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export async function trainModel(
-  model: tf.LayersModel,
-  dataset: Dataset,
-  cfg: TrainingConfig,
-  opts: TrainOptions = {},
-): Promise<TrainResult> {
-  checkConfig(cfg);
-  const inputShape = modelInputShape(model);
-  checkInputFits(dataset, inputShape);
-  const outputClasses = modelOutputClasses(model);
-  if (dataset.numClasses > outputClasses) {
-    throw new DataError(
-      `${dataset.source} has ${dataset.numClasses} classes but the model's output has ${outputClasses} units; ` +
-        `expected the last layer to have ${dataset.numClasses} units`,
+export async function trainModel(model: tf.LayersModel, dataset: Dataset, cfg: TrainingConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const plan = planTraining(model, dataset, cfg);
+  const start = opts.resume?.position ?? FIRST_POSITION(cfg);
+  if (start.batchesDone > 0 && start.batchesDone >= plan.batches) {
+    throw new RunError(
+      `the checkpoint stopped after batch ${start.batchesDone} of epoch ${start.epoch}, but with this data and batch size an epoch has ` +
+        `${plan.batches} batches; the data or settings changed since the run started`,
     );
   }
-
-  // Validation comes from the END of the training set, before any shuffling, as in Keras.
-  const total = dataset.train.count;
-  const trainCount = Math.floor(total * (1 - cfg.validationSplit));
-  const validationCount = total - trainCount;
-  if (trainCount === 0) {
-    throw new DataError(`validation_split ${cfg.validationSplit} leaves no training samples out of ${total}`);
-  }
-  const size = sampleSize(inputShape);
-  const validationImages = dataset.train.images.subarray(trainCount * size, total * size);
-  const validationLabels = dataset.train.labels.subarray(trainCount, total);
-
-  const start: TrainingPosition = opts.resume?.position ?? {
-    epoch: 1, batchesDone: 0, rngState: cfg.seed >>> 0, lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: 0,
-  };
-  const rng = mulberry32(start.rngState);
   const optimizer = createOptimizer(cfg.optimizer);
   if (opts.resume && opts.resume.optimizerWeights.length > 0) await optimizer.setWeights(opts.resume.optimizerWeights);
-  const computeLoss = lossFunction(cfg.loss);
-  // Explicit variable list: by default minimize() differentiates every trainable variable
-  // registered anywhere in tf, including those of other models alive in the process.
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const batches = Math.ceil(trainCount / cfg.batchSize);
-  const ownPool = !opts.pool && opts.workers !== undefined && opts.workers > 1;
-  const pool: ReplicaPool | undefined = opts.pool ?? (ownPool ? await createReplicaPool(model, { workers: opts.workers, loss: cfg.loss }) : undefined);
-  // The replicas train; this model and optimizer mirror replica 0 whenever they are read.
-  if (pool) await pool.push(model, optimizer, cfg.optimizer);
-  const mirror = async (): Promise<void> => {
-    if (pool) await pool.pull(model, optimizer);
+  // A new run is resumable from its first batch on: its folder never lacks a checkpoint.
+  if (opts.out && !opts.resume) await checkpoint(model, optimizer, opts.out, { epochs: cfg.epochs, history: [], position: start }, { metrics: false });
+  const runner = await createStepRunner({ model, optimizer, cfg }, { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.pool ? { pool: opts.pool } : {}) });
+  const loop: Loop = {
+    model, optimizer, cfg, opts, plan, runner,
+    rng: mulberry32(start.rngState),
+    history: [...(opts.resume?.history ?? [])],
+    lastGood: snapshotWeights(model),
+    samplesSeen: start.samplesSeen,
+    batchSeconds: 0,
+    started: performance.now(),
   };
-  const history: EpochMetrics[] = [...(opts.resume?.history ?? [])];
-  const started = performance.now();
-  let lastGood = snapshotWeights(model);
-  let samplesSeen = start.samplesSeen;
-  let batchSeconds = 0;
-
-  /** One in-process step on the samples order[start..end); returns the batch's loss and accuracy. */
-  const localStep = async (order: Uint32Array, start: number, end: number): Promise<[number, number]> => {
-    const { loss, acc } = tf.tidy(() => {
-      const { x, y } = gatherBatch(dataset.train, order, start, end, inputShape);
-      let batchAccuracy: tf.Scalar | undefined;
-      const batchLoss = optimizer.minimize(
-        () => {
-          const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-          // Kept, because minimize() disposes everything its function creates except the loss.
-          batchAccuracy = tf.keep(accuracy(y, probs));
-          return computeLoss(y, probs);
-        },
-        true,
-        variables,
-      ) as tf.Scalar;
-      return { loss: batchLoss, acc: batchAccuracy! };
-    });
-    const values = (await Promise.all([loss.data(), acc.data()])).map((d) => d[0]!) as [number, number];
-    tf.dispose([loss, acc]);
-    return values;
-  };
-
-  /** Rolls back to the last good weights and builds the error to throw. */
-  const diverged = (what: string, epoch: number): TrainingDivergedError => {
-    const lastGoodEpoch = epoch - 1;
-    model.setWeights(lastGood);
-    const where = lastGoodEpoch === 0 ? 'the initial weights' : `the end of epoch ${lastGoodEpoch}`;
-    const saved = opts.out && lastGoodEpoch > 0 ? ` (also the model saved in ${opts.out})` : '';
-    return new TrainingDivergedError(
-      `training diverged: ${what}; the weights were restored to ${where}${saved}. Try a lower learning rate.`,
-      history,
-      lastGoodEpoch,
-    );
-  };
-
-  const result = (interrupted: boolean, partialEpoch?: PartialEpoch): TrainResult => ({
-    history,
-    interrupted,
-    ...(partialEpoch ? { partialEpoch } : {}),
-    trainSamples: trainCount,
-    validationSamples: validationCount,
-    samplesSeen,
-    seconds: (performance.now() - started) / 1000,
-    samplesPerSec: samplesSeen / Math.max(batchSeconds, 1e-9),
-    replicas: pool?.workers ?? 1,
-  });
-
   try {
+    await runner.push();
     for (let epoch = start.epoch; epoch <= cfg.epochs; epoch++) {
-      const resuming = epoch === start.epoch;
-      // Saved with a checkpoint: from it, a resume rebuilds this epoch's shuffle exactly.
-      const epochRngState = rng.state();
-      const order = shuffledIndices(trainCount, rng);
-      const epochStart = performance.now();
-      let lossSum = resuming ? start.lossSum : 0;
-      let accuracySum = resuming ? start.accuracySum : 0;
-      let seen = resuming ? start.seen : 0;
-      const firstBatch = resuming ? start.batchesDone + 1 : 1;
-
-      for (let batch = firstBatch; batch <= batches; batch++) {
-        if (opts.signal?.aborted) {
-          batchSeconds += (performance.now() - epochStart) / 1000;
-          await mirror();
-          if (!weightsAreFinite(model)) {
-            throw diverged(`the weights became NaN or infinite during epoch ${epoch} although the loss stayed finite`, epoch);
-          }
-          const partial = { epoch, batchesDone: batch - 1, batches, loss: lossSum / seen, accuracy: accuracySum / seen };
-          if (opts.out) {
-            const position = { epoch, batchesDone: batch - 1, rngState: epochRngState, lossSum, accuracySum, seen, samplesSeen };
-            await checkpoint(model, optimizer, opts.out, { version: 1, epochs: cfg.epochs, history, ...position }, true);
-          }
-          return result(true, batch > 1 ? partial : undefined);
-        }
-        const start = (batch - 1) * cfg.batchSize;
-        const end = Math.min(trainCount, start + cfg.batchSize);
-
-        const [lossValue, accuracyValue] = pool
-          ? await parallelStep(pool, dataset.train, order, start, end, size)
-          : await localStep(order, start, end);
-
-        if (!Number.isFinite(lossValue)) {
-          throw diverged(`the loss became ${lossValue} at epoch ${epoch}, batch ${batch}/${batches}`, epoch);
-        }
-
-        const n = end - start;
-        lossSum += lossValue * n;
-        accuracySum += accuracyValue * n;
-        seen += n;
-        samplesSeen += n;
-        const elapsed = (performance.now() - epochStart) / 1000;
-        opts.onProgress?.({
-          epoch,
-          epochs: cfg.epochs,
-          batch,
-          batches,
-          samplesPerSec: seen / Math.max(elapsed, 1e-9),
-          loss: lossSum / seen,
-          accuracy: accuracySum / seen,
-          etaSeconds: (elapsed / batch) * (batches - batch),
-        });
-        await yieldToEventLoop();
-      }
-
-      await mirror();
-      if (!weightsAreFinite(model)) {
-        throw diverged(`the weights became NaN or infinite during epoch ${epoch} although the loss stayed finite`, epoch);
-      }
-      const trainSeconds = (performance.now() - epochStart) / 1000;
-      batchSeconds += trainSeconds;
-      const validation =
-        validationCount > 0 ? await evaluateModel(model, validationImages, validationLabels, cfg.batchSize, { loss: cfg.loss }) : null;
-      const metrics: EpochMetrics = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: accuracySum / seen,
-        val_loss: validation?.loss ?? null,
-        val_accuracy: validation?.accuracy ?? null,
-        seconds: (performance.now() - epochStart) / 1000,
-        samples_per_sec: seen / trainSeconds,
-      };
-      history.push(metrics);
-      tf.dispose(lastGood);
-      lastGood = snapshotWeights(model);
-      if (opts.out) {
-        const next = { epoch: epoch + 1, batchesDone: 0, rngState: rng.state(), lossSum: 0, accuracySum: 0, seen: 0, samplesSeen };
-        await checkpoint(model, optimizer, opts.out, { version: 1, epochs: cfg.epochs, history, ...next }, false);
-      }
+      // Per-epoch settings (a learning-rate schedule) would be applied here.
+      const run = await runBatches(loop, epoch, epoch === start.epoch ? start : undefined);
+      if (run.stoppedAfter !== undefined) return await stopEarly(loop, epoch, run);
+      const metrics = await endEpoch(loop, epoch, run);
       opts.onEpochEnd?.(metrics, cfg.epochs);
     }
-    return result(false);
+    return resultOf(loop, false);
   } finally {
-    tf.dispose(lastGood);
+    loop.lastGood.dispose();
+    await runner.close();
     optimizer.dispose();
-    if (ownPool) await pool?.close();
   }
 }
 
-/** One data-parallel step: the replicas compute, exchange gradients and update themselves. */
-async function parallelStep(pool: ReplicaPool, split: Dataset['train'], order: Uint32Array, start: number, end: number, size: number): Promise<[number, number]> {
-  const { pixels, labels } = gatherArrays(split, order, start, end, size);
-  const { loss, accuracy } = await pool.step(pixels, labels);
-  return [loss, accuracy];
+/** Batch `batch` (1-based) of this epoch's order, gathered as arrays. Augmentation would transform it here. */
+function batchAt(loop: Loop, order: Uint32Array, batch: number): Batch {
+  const start = (batch - 1) * loop.cfg.batchSize;
+  const end = Math.min(loop.plan.trainCount, start + loop.cfg.batchSize);
+  const { pixels, labels } = gatherArrays(loop.plan.train, order, start, end, loop.plan.sampleSize);
+  return { pixels, labels, size: end - start };
 }
 
-/**
- * Model, optimizer and position first (one atomic commit), metrics second: a kill between the
- * two leaves metrics one epoch behind, and a resume rewrites them from the checkpoint's history.
- */
-async function checkpoint(model: tf.LayersModel, optimizer: tf.Optimizer, dir: string, state: TrainingState, interrupted: boolean): Promise<void> {
-  await saveCheckpoint(model, optimizer, dir, state);
-  await writeMetrics(dir, state.history, interrupted);
+/** One epoch's batches, from the start or from where a checkpoint stopped; stops early when the signal is aborted. */
+async function runBatches(loop: Loop, epoch: number, resumeAt: TrainingPosition | undefined): Promise<EpochRun> {
+  const { cfg, plan, opts } = loop;
+  const rngState = loop.rng.state();
+  const order = shuffledIndices(plan.trainCount, loop.rng);
+  const sums: EpochSums = resumeAt ? { lossSum: resumeAt.lossSum, accuracySum: resumeAt.accuracySum, seen: resumeAt.seen } : { lossSum: 0, accuracySum: 0, seen: 0 };
+  const startedAt = performance.now();
+  for (let batch = (resumeAt?.batchesDone ?? 0) + 1; batch <= plan.batches; batch++) {
+    if (opts.signal?.aborted) return { sums, rngState, startedAt, stoppedAfter: batch - 1 };
+    const data = batchAt(loop, order, batch);
+    const { loss, accuracy } = await loop.runner.step(data);
+    if (!Number.isFinite(loss)) throw diverged(loop, `the loss became ${loss} at epoch ${epoch}, batch ${batch}/${plan.batches}`, epoch);
+    sums.lossSum += loss * data.size;
+    sums.accuracySum += accuracy * data.size;
+    sums.seen += data.size;
+    loop.samplesSeen += data.size;
+    const elapsed = (performance.now() - startedAt) / 1000;
+    opts.onProgress?.({
+      epoch,
+      epochs: cfg.epochs,
+      batch,
+      batches: plan.batches,
+      samplesPerSec: sums.seen / Math.max(elapsed, 1e-9),
+      loss: sums.lossSum / sums.seen,
+      accuracy: sums.accuracySum / sums.seen,
+      etaSeconds: (elapsed / batch) * (plan.batches - batch),
+    });
+    await yieldToEventLoop();
+  }
+  return { sums, rngState, startedAt };
+}
+
+/** Reads the trained weights back and refuses them when any became NaN or infinite. */
+async function pullFinite(loop: Loop, epoch: number): Promise<void> {
+  await loop.runner.pull();
+  if (!weightsAreFinite(loop.model)) {
+    throw diverged(loop, `the weights became NaN or infinite during epoch ${epoch} although the loss stayed finite`, epoch);
+  }
+}
+
+/** Validation, the epoch's metrics, a new rollback point and a checkpoint. Early stopping would decide after this. */
+async function endEpoch(loop: Loop, epoch: number, run: EpochRun): Promise<EpochMetrics> {
+  const { model, cfg, plan, opts } = loop;
+  await pullFinite(loop, epoch);
+  const trainSeconds = (performance.now() - run.startedAt) / 1000;
+  loop.batchSeconds += trainSeconds;
+  const validation = plan.validationCount > 0
+    ? await evaluateModel(model, plan.validation.images, plan.validation.labels, cfg.batchSize, { loss: cfg.loss })
+    : null;
+  const metrics: EpochMetrics = {
+    epoch,
+    loss: run.sums.lossSum / run.sums.seen,
+    accuracy: run.sums.accuracySum / run.sums.seen,
+    val_loss: validation?.loss ?? null,
+    val_accuracy: validation?.accuracy ?? null,
+    seconds: (performance.now() - run.startedAt) / 1000,
+    samples_per_sec: run.sums.seen / trainSeconds,
+  };
+  loop.history.push(metrics);
+  loop.lastGood.dispose();
+  loop.lastGood = snapshotWeights(model);
+  if (opts.out) {
+    const position = { epoch: epoch + 1, batchesDone: 0, rngState: loop.rng.state(), lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: loop.samplesSeen };
+    await checkpoint(model, loop.optimizer, opts.out, { epochs: cfg.epochs, history: loop.history, position }, { interrupted: false });
+  }
+  return metrics;
+}
+
+/** Stopped by the signal mid-epoch: checkpoint exactly where the batches stopped, so a resume continues there. */
+async function stopEarly(loop: Loop, epoch: number, run: EpochRun): Promise<TrainResult> {
+  const { sums } = run;
+  const batchesDone = run.stoppedAfter!;
+  loop.batchSeconds += (performance.now() - run.startedAt) / 1000;
+  await pullFinite(loop, epoch);
+  if (loop.opts.out) {
+    const position = { epoch, batchesDone, rngState: run.rngState, ...sums, samplesSeen: loop.samplesSeen };
+    await checkpoint(loop.model, loop.optimizer, loop.opts.out, { epochs: loop.cfg.epochs, history: loop.history, position }, { interrupted: true });
+  }
+  const partial = { epoch, batchesDone, batches: loop.plan.batches, loss: sums.lossSum / sums.seen, accuracy: sums.accuracySum / sums.seen };
+  return resultOf(loop, true, batchesDone > 0 ? partial : undefined);
+}
+
+/** Rolls back to the last good weights and builds the error to throw. */
+function diverged(loop: Loop, what: string, epoch: number): TrainingDivergedError {
+  const lastGoodEpoch = epoch - 1;
+  restoreWeights(loop.model, loop.lastGood);
+  const where = lastGoodEpoch === 0 ? 'the initial weights' : `the end of epoch ${lastGoodEpoch}`;
+  const saved = loop.opts.out && lastGoodEpoch > 0 ? ` (also the model saved in ${loop.opts.out})` : '';
+  return new TrainingDivergedError(`training diverged: ${what}; the weights were restored to ${where}${saved}. Try a lower learning rate.`, loop.history, lastGoodEpoch);
+}
+
+function resultOf(loop: Loop, interrupted: boolean, partialEpoch?: PartialEpoch): TrainResult {
+  return {
+    history: loop.history,
+    interrupted,
+    ...(partialEpoch ? { partialEpoch } : {}),
+    trainSamples: loop.plan.trainCount,
+    validationSamples: loop.plan.validationCount,
+    samplesSeen: loop.samplesSeen,
+    seconds: (performance.now() - loop.started) / 1000,
+    samplesPerSec: loop.samplesSeen / Math.max(loop.batchSeconds, 1e-9),
+    replicas: loop.runner.replicas,
+  };
 }

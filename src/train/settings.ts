@@ -1,0 +1,87 @@
+// A run's training settings: the spec's training section (every default filled in) with the
+// command line's overrides on top, and the check that a settings record read back from a run
+// folder is one that training can use, field by field, before anything starts.
+
+import type { OptimizerConfig, TrainingConfig } from '../types.js';
+import { RunError } from './run-error.js';
+
+/** What the command line may override for one run. */
+export interface TrainingOverrides {
+  epochs?: number;
+  batchSize?: number;
+  seed?: number;
+}
+
+/** The settings with the overrides applied; the spec's settings are not changed. */
+export function applyOverrides(cfg: TrainingConfig, overrides: TrainingOverrides): TrainingConfig {
+  return {
+    ...cfg,
+    ...(overrides.epochs !== undefined ? { epochs: overrides.epochs } : {}),
+    ...(overrides.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}),
+    ...(overrides.seed !== undefined ? { seed: overrides.seed } : {}),
+  };
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && !v.includes('\0');
+
+const OPTIMIZER_FIELDS: Record<OptimizerConfig['name'], readonly string[]> = {
+  adam: ['beta1', 'beta2', 'epsilon'],
+  sgd: ['momentum'],
+  rmsprop: ['rho', 'momentum', 'epsilon'],
+};
+const LOSSES = new Set(['sparse_categorical_crossentropy', 'categorical_crossentropy']);
+const METRICS = new Set(['accuracy', 'acc']);
+
+/** Why `dataset` is not a dataset reference, or undefined when it is one. */
+export function datasetProblem(dataset: unknown): string | undefined {
+  if (!isObject(dataset)) return 'dataset must be a mapping';
+  if (dataset.kind === 'mnist') return undefined;
+  if (dataset.kind !== 'idx') return `dataset.kind must be 'mnist' or 'idx'`;
+  if (!isText(dataset.dir)) return 'dataset.dir must be a folder name';
+  for (const split of ['train', 'test'] as const) {
+    const files = dataset[split];
+    if (!isObject(files) || !isText(files.images) || !isText(files.labels)) return `dataset.${split} must name its images and labels files`;
+  }
+  return undefined;
+}
+
+/** Why `cfg` is not usable training settings, or undefined when it is. */
+export function trainingConfigProblem(cfg: unknown): string | undefined {
+  if (!isObject(cfg)) return 'the training settings must be a mapping';
+  const dataset = datasetProblem(cfg.dataset);
+  if (dataset) return dataset;
+  const optimizer = cfg.optimizer;
+  if (!isObject(optimizer) || typeof optimizer.name !== 'string' || !(optimizer.name in OPTIMIZER_FIELDS)) {
+    return `optimizer.name must be one of ${Object.keys(OPTIMIZER_FIELDS).join(', ')}`;
+  }
+  if (!isFiniteNumber(optimizer.learningRate) || optimizer.learningRate <= 0) return 'optimizer.learningRate must be a number above 0';
+  for (const field of OPTIMIZER_FIELDS[optimizer.name as OptimizerConfig['name']]) {
+    if (!isFiniteNumber(optimizer[field])) return `optimizer.${field} must be a finite number`;
+  }
+  if (optimizer.name === 'sgd' && typeof optimizer.nesterov !== 'boolean') return 'optimizer.nesterov must be true or false';
+  if (typeof cfg.loss !== 'string' || !LOSSES.has(cfg.loss)) return `loss must be one of ${[...LOSSES].join(', ')}`;
+  if (!Array.isArray(cfg.metrics) || !cfg.metrics.every((m) => typeof m === 'string' && METRICS.has(m))) {
+    return 'metrics must be a list of accuracy only';
+  }
+  if (!isInt(cfg.batchSize, 1)) return `batchSize must be a whole number of at least 1, got ${String(cfg.batchSize)}`;
+  if (!isInt(cfg.epochs, 1)) return `epochs must be a whole number of at least 1, got ${String(cfg.epochs)}`;
+  if (!isFiniteNumber(cfg.validationSplit) || cfg.validationSplit < 0 || cfg.validationSplit >= 1) {
+    return `validationSplit must be at least 0 and below 1, got ${String(cfg.validationSplit)}`;
+  }
+  if (!isInt(cfg.seed, 0)) return `seed must be a whole number of at least 0, got ${String(cfg.seed)}`;
+  return undefined;
+}
+
+/**
+ * `cfg` as TrainingConfig, or a RunError naming `where` (a file, or "the training settings")
+ * and the field that is wrong.
+ */
+export function checkTrainingConfig(cfg: unknown, where: string): TrainingConfig {
+  const problem = trainingConfigProblem(cfg);
+  if (problem) throw new RunError(`${where}: ${problem}`);
+  return cfg as TrainingConfig;
+}
