@@ -1,12 +1,12 @@
 // How `train` spreads a run over the cores: data-parallel replicas by default where they
-// reproduce one process (cli/train-mode.ts), one process otherwise, and --workers refuses what
+// reproduce one process (train/mode.ts), one process otherwise, and --workers refuses what
 // replicas cannot reproduce before any data is loaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { chooseTrainMode, settleTrainMode, MAX_AUTO_REPLICAS } from '../src/cli/train-mode.js';
+import { chooseTrainMode, settleTrainMode, MAX_AUTO_REPLICAS } from '../src/train/mode.js';
 import { runCli, tempDir } from './helpers.js';
 
 const BASE = { unsupported: [], batchSize: 64, cores: 2 };

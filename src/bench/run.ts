@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { compileSpecFile } from '../compile/index.js';
 import { resolveDatasetFiles } from '../data/datasets.js';
 import { formatDiagnostic } from '../compile/diagnostics.js';
-import { lowerTraining } from '../compile/lower.js';
+import { compileRun } from '../train/prepare.js';
 import { CLI, findTorchPython, peerWaitPolicy, runChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
 import type { StartupTimes } from './stats.js';
@@ -98,9 +97,9 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const started = new Date();
   const machine = machineInfo();
   o.log(`load average at start: ${machine.loadAverageStart.join(' ')} on ${machine.cpus} cpus`);
-  const compiled = compileSpecFile(o.spec);
+  const compiled = compileRun(o.spec);
   if (!compiled.ok) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n'));
-  const cfg = compiled.model.ir.training ?? lowerTraining(undefined);
+  const { cfg } = compiled;
   const dataDir = cfg.dataset.kind === 'mnist' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
   const peer = preparePeer(o, compiled.model.ir.name, dataDir);
   const plan = (budgetSeconds: number): WorkerPlan => ({

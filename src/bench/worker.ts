@@ -6,13 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { dirname, resolve } from 'node:path';
 import { selectBackend, type BackendPreference } from '../backend/select.js';
-import { compileSpecFile } from '../compile/index.js';
 import { loadDataset, type Dataset, type DataSplit } from '../data/datasets.js';
 import { formatDiagnostic } from '../compile/diagnostics.js';
-import { buildModel } from '../emit/live.js';
-import { lowerTraining } from '../compile/lower.js';
 import { modelInputShape, sliceBatch } from '../train/batches.js';
 import { createReplicaPool, type ReplicaPool } from '../train/parallel/pool.js';
+import { buildCheckedModel } from '../train/live-model.js';
+import { compileRun } from '../train/prepare.js';
 import { trainModel } from '../train/trainer.js';
 import type { TrainingConfig } from '../types.js';
 import type { RepMeasurement, RuntimeResult, WorkerConfig, WorkerPlan } from './types.js';
@@ -81,9 +80,9 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
     return { ...base, status: 'unavailable', reason: (error as Error).message };
   }
 
-  const compiled = compileSpecFile(plan.spec);
+  const compiled = compileRun(plan.spec);
   if (!compiled.ok) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n'));
-  const cfg = compiled.model.ir.training ?? lowerTraining(undefined);
+  const { cfg } = compiled;
   const onCpu = backend.name === 'cpu';
   const batches = onCpu ? Math.min(plan.batches, CPU_LIMITS.batches) : plan.batches;
   const inferBatches = onCpu ? Math.min(plan.inferBatches, CPU_LIMITS.inferBatches) : plan.inferBatches;
@@ -92,7 +91,9 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
     limit: Math.max(batches, warmupBatches) * cfg.batchSize,
     testLimit: inferBatches * plan.inferBatchSize,
   });
-  const model = buildModel(compiled.model, { seed: cfg.seed });
+  const built = buildCheckedModel(compiled.model, { seed: cfg.seed });
+  if (!built.ok) throw new Error(built.diagnostics.map(formatDiagnostic).join('\n'));
+  const model = built.live;
 
   // Warm-up: first calls compile wasm kernels, allocate Adam's slots and fill caches.
   // One pool for warm-up and all repetitions: fresh workers would spend the first batches of

@@ -182,6 +182,15 @@ function autoName(prefix: string, counters: Map<string, number>, taken: Set<stri
 
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
 
+/**
+ * A model's training settings, every default filled in, whether or not its spec has a training
+ * section: the one place where a missing section becomes the defaults. (ir.training itself
+ * stays absent then, since some checks apply only to specs that ask for training.)
+ */
+export function trainingSettings(ir: Pick<ModelIR, 'training'>): TrainingConfig {
+  return ir.training ?? lowerTraining(undefined);
+}
+
 /** The training section with every default filled in (the schema documents the same defaults). */
 export function lowerTraining(raw: Doc | undefined): TrainingConfig {
   const t = raw ?? {};

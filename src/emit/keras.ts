@@ -8,7 +8,7 @@ import { uniqueIdentifiers } from '../lib/identifiers.js';
 import { MODEL_INPUT } from '../compile/spec-schema.js';
 import { KernelInit, type ConfigValue } from '../layers/types.js';
 import { assertPyIdentifier, isPyIdentifier, PyCode, pyLiteral, pyNumber, pyString, PyTuple, type PyValue } from '../lib/py-literal.js';
-import { lowerTraining } from '../compile/lower.js';
+import { trainingSettings } from '../compile/lower.js';
 import { codeTemplate } from './templates.js';
 import type { InferredModel, OptimizerConfig, TrainingConfig } from '../types.js';
 import { kerasActivation, kerasCallArgs } from './keras-api.js';
@@ -109,7 +109,7 @@ export function emitKeras(model: InferredModel, source: string): string {
   const layers = functional ? [] : calls.map((c) => layerCall(c.className, c.args, SEQUENTIAL_INDENT));
   const statements = functional ? functionalStatements(model, calls) : [];
 
-  const training = model.ir.training ?? lowerTraining(undefined);
+  const training = trainingSettings(model.ir);
   const dataDir = idxDir(training, source);
   const shape = model.ir.inputShape;
   const numClasses = model.outputShape[model.outputShape.length - 1] ?? 1;

@@ -91,7 +91,6 @@ export function buildModel(model: InferredModel, options: BuildOptions = {}): tf
     throw error;
   }
 }
-}
 
 /** Per-layer facts read off a live tfjs model: what tfjs itself computed. */
 export interface LiveLayerFacts {

@@ -88,7 +88,8 @@ export function describeFsError(error: unknown): string | undefined {
   if (!isSystemError(error)) return undefined;
   const reason = REASONS[error.code];
   if (!reason) return undefined;
-  const [what, todo] = reason;
+  // mkdir's EEXIST: something that is not a folder is where a folder is needed.
+  const [what, todo] = error.code === 'EEXIST' && error.syscall === 'mkdir' ? (['already exists and is not a folder', reason[1]] as const) : reason;
   // A rename names its source (our temp file) first; the user cares about where it was going.
   const raw = error.syscall === 'rename' && error.dest ? error.dest : error.path;
   const verb = VERBS[error.syscall ?? ''] ?? 'use';

@@ -18,6 +18,8 @@ export class FileReadError extends Error {
     readonly path: string,
     readonly problem: FileReadProblem,
     readonly detail: string,
+    /** For 'too-large': the size the file reported, when it reported one. */
+    readonly size?: number,
   ) {
     super(`${path}: ${detail}`);
   }
@@ -56,7 +58,7 @@ function notAFile(path: string, kind: string): FileReadError {
 
 function tooLarge(path: string, size: number | undefined, maxBytes: number): FileReadError {
   const is = size === undefined ? `is larger than ${formatBytes(maxBytes)}` : `is ${formatBytes(size)}`;
-  return new FileReadError(path, 'too-large', `${is}, over the limit of ${formatBytes(maxBytes)} for this file; is it the right file?`);
+  return new FileReadError(path, 'too-large', `${is}, over the limit of ${formatBytes(maxBytes)} for this file; is it the right file?`, size);
 }
 
 function fromOpenError(path: string, error: unknown): FileReadError {

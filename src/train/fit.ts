@@ -3,7 +3,7 @@
 // samples train, which validate, and how many batches an epoch has.
 
 import type * as tf from '@tensorflow/tfjs';
-import { checkInputFits, DataError, type Dataset, type DataSplit } from '../data/datasets.js';
+import { checkDataFitsModel, DataError, type Dataset, type DataSplit } from '../data/datasets.js';
 import type { TrainingConfig } from '../types.js';
 import { modelInputShape, modelOutputClasses, sampleSize } from './batches.js';
 import { checkTrainingConfig } from './settings.js';
@@ -33,14 +33,7 @@ export function checkTrainingFits(model: tf.LayersModel, dataset: Dataset, cfg: 
 export function planTraining(model: tf.LayersModel, dataset: Dataset, cfg: TrainingConfig): TrainingPlan {
   checkTrainingConfig(cfg, 'the training settings');
   const inputShape = modelInputShape(model);
-  checkInputFits(dataset, inputShape);
-  const outputClasses = modelOutputClasses(model);
-  if (dataset.numClasses > outputClasses) {
-    throw new DataError(
-      `${dataset.source} has ${dataset.numClasses} classes but the model's output has ${outputClasses} units; ` +
-        `expected the last layer to have ${dataset.numClasses} units`,
-    );
-  }
+  checkDataFitsModel(dataset, inputShape, modelOutputClasses(model));
   const total = dataset.train.count;
   const trainCount = Math.floor(total * (1 - cfg.validationSplit));
   if (trainCount === 0) {

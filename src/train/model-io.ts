@@ -13,14 +13,22 @@ import * as tf from '@tensorflow/tfjs';
 // Registers the layer classes netspec adds to tfjs, so saved models holding them load.
 import '../emit/custom-layers.js';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { FileReadError, formatBytes, readRegularFile } from '../lib/safe-read.js';
 
 export const MODEL_JSON = 'model.json';
 /** The weights file name of folders saved before weights were content-addressed; still loadable. */
 export const WEIGHTS_BIN = 'weights.bin';
 const HASHED_FILE = /^(weights|optimizer)-([0-9a-f]{16})\.bin$/;
+/**
+ * model.json holds the topology and the training position (its history grows by one entry per
+ * epoch), a few MiB at most; a larger one is not ours.
+ */
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+/** What one weights file may hold: Node's largest buffer. Larger models are refused at compile time anyway. */
+export const MAX_WEIGHTS_BYTES = 2 ** 32 - 1;
 
 /** A problem with a saved model folder; the message names the file and what is wrong. */
 export class ModelFileError extends Error {
@@ -46,6 +54,15 @@ export const COMPANION_KEY = 'netspec_companion_file';
 function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
   return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
+}
+
+/**
+ * A fingerprint of a model's architecture: the sha256 of its topology as tfjs serialises it
+ * (`model.toJSON(null, false)`, which is what model.json stores). Recorded when a run starts,
+ * so a resume or re-evaluation can tell whether model.json still describes the same model.
+ */
+export function topologySha256(topology: unknown): string {
+  return createHash('sha256').update(JSON.stringify(topology) ?? '').digest('hex');
 }
 
 export function hashedName(prefix: string, data: Uint8Array): string {
@@ -103,9 +120,11 @@ export function dirSaveHandler(dir: string, extras: SaveExtras = {}): tf.io.IOHa
   };
 }
 
-/** Bytes a weight of this spec occupies in the weights file. */
-function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
-  const elements = spec.shape.reduce((a, b) => a * b, 1);
+/** Bytes a weight of this spec occupies in the weights file; NaN for a spec that is not one (an edited file). */
+export function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
+  const shape: unknown = spec?.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return NaN;
+  const elements = (shape as number[]).reduce((a, b) => a * b, 1);
   const bytesPerElement = spec.quantization
     ? spec.quantization.dtype === 'uint8' ? 1 : 2
     : spec.dtype === 'bool' ? 1 : 4; // float32, int32; strings are not used by layers models
@@ -114,13 +133,22 @@ function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
 
 /**
  * Reads a file that model.json names, inside `dir` only (a manifest must not point elsewhere),
- * and checks a content-addressed name against the bytes.
+ * and checks a content-addressed name against the bytes. `expectedBytes` is what the manifest
+ * declares: a file that is not a regular file, or larger than that, is refused unread.
  */
-export async function readNamedFile(dir: string, file: string): Promise<Uint8Array> {
+export async function readNamedFile(dir: string, file: string, expectedBytes: number = MAX_WEIGHTS_BYTES): Promise<Uint8Array> {
   const name = path.basename(file);
   const full = path.join(dir, name);
-  const bytes = await readFile(full).catch(() => {
-    throw new ModelFileError(`${full}: file listed in ${MODEL_JSON} is missing`);
+  if (expectedBytes > MAX_WEIGHTS_BYTES) {
+    throw new ModelFileError(`${path.join(dir, MODEL_JSON)}: declares ${formatBytes(expectedBytes)} of weights, more than can be loaded (${formatBytes(MAX_WEIGHTS_BYTES)})`);
+  }
+  const bytes = await readRegularFile(full, expectedBytes).catch((error: unknown) => {
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.problem === 'missing') throw new ModelFileError(`${full}: file listed in ${MODEL_JSON} is missing`);
+    if (error.problem === 'too-large') {
+      throw new ModelFileError(`${full}: holds more than the ${formatBytes(expectedBytes)} ${MODEL_JSON} describes; the files are from different saves`);
+    }
+    throw new ModelFileError(error.message);
   });
   const hashed = HASHED_FILE.exec(name);
   if (hashed && hashedName(hashed[1]!, bytes) !== name) {
@@ -133,12 +161,17 @@ export async function readNamedFile(dir: string, file: string): Promise<Uint8Arr
 export async function readModelJson(dir: string): Promise<tf.io.ModelJSON> {
   const jsonPath = path.join(dir, MODEL_JSON);
   let modelJson: tf.io.ModelJSON;
+  let text: string;
   try {
-    modelJson = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
+    text = (await readRegularFile(jsonPath, MAX_MODEL_JSON_BYTES)).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found (was the model saved?)' : `cannot be read as JSON (${(err as Error).message})`;
-    throw new ModelFileError(`${jsonPath}: ${reason}`);
+    if (!(err instanceof FileReadError)) throw err;
+    throw new ModelFileError(err.problem === 'missing' ? `${jsonPath}: file not found (was the model saved?)` : err.message);
+  }
+  try {
+    modelJson = JSON.parse(text) as tf.io.ModelJSON;
+  } catch (err) {
+    throw new ModelFileError(`${jsonPath}: cannot be read as JSON (${(err as Error).message})`);
   }
   if (modelJson === null || typeof modelJson !== 'object' || modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
     throw new ModelFileError(`${jsonPath}: expected a tfjs layers model with modelTopology and weightsManifest`);
@@ -152,18 +185,23 @@ export function dirLoadHandler(dir: string): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       const modelJson = await readModelJson(dir);
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs: tf.io.WeightsManifestEntry[] = [];
+        const specs: tf.io.WeightsManifestEntry[] = manifest.flatMap((group) => group.weights);
         const buffers: ArrayBuffer[] = [];
         const names: string[] = [];
+        // What the manifest declares caps what is read: no file is read past it.
+        const declared = specs.reduce((sum, s) => sum + weightByteLength(s), 0);
+        if (!Number.isSafeInteger(declared) || declared < 0) {
+          throw new ModelFileError(`${path.join(dir, MODEL_JSON)}: its weights manifest declares shapes that are not lists of sizes; the file was edited`);
+        }
         for (const group of manifest) {
-          specs.push(...group.weights);
           for (const file of group.paths) {
-            const bytes = await readNamedFile(dir, file);
+            const read = buffers.reduce((sum, b) => sum + b.byteLength, 0);
+            const bytes = await readNamedFile(dir, file, Math.max(0, declared - read));
             names.push(path.basename(file));
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
         }
-        const expected = specs.reduce((sum, s) => sum + weightByteLength(s), 0);
+        const expected = declared;
         const actual = buffers.reduce((sum, b) => sum + b.byteLength, 0);
         if (expected !== actual) {
           throw new ModelFileError(
@@ -182,7 +220,17 @@ export async function saveModelToDir(model: tf.LayersModel, dir: string, extras:
   await model.save(dirSaveHandler(dir, extras));
 }
 
-/** Loads a model saved by saveModelToDir (or any tfjs layers model folder). */
+/**
+ * Loads a model saved by saveModelToDir (or any tfjs layers model folder). Whatever tfjs
+ * cannot build from the files (an edited topology, weights of other shapes) is a
+ * ModelFileError naming model.json.
+ */
 export async function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(dirLoadHandler(dir));
+  try {
+    return await tf.loadLayersModel(dirLoadHandler(dir));
+  } catch (error) {
+    if (error instanceof ModelFileError) throw error;
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+    throw new ModelFileError(`${path.join(dir, MODEL_JSON)}: tfjs cannot load the model it describes (${reason}); the folder was edited, or was not saved by netspec`);
+  }
 }

@@ -2,80 +2,163 @@
 // from the folder itself: the training config (resolved-spec.json), the data (dataset.json)
 // and the model, optimizer state and position (the checkpoint in model.json). The spec file
 // is not read again, so editing it after starting a run cannot change the run half-way.
+//
+// Preparing a resume explains every folder it cannot continue: one that is not a run folder,
+// one stopped before its first checkpoint, one that already finished, and one whose checkpoint
+// is not the model the run started with.
 
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { DataError, loadDataset } from '../data/datasets.js';
+import { loadDataset } from '../data/datasets.js';
 import type { TrainingConfig } from '../types.js';
-import { loadCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, readCheckpointInfo, type CheckpointInfo } from './checkpoint.js';
+import { checkTrainingFits } from './fit.js';
+import { MODEL_JSON, topologySha256 } from './model-io.js';
+import { chooseRunMode, type PrepareEvents, type RunMode, type RunRequest } from './prepare.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress.js';
-import { DATASET_JSON, readRunJson, RESOLVED_SPEC_JSON, type DatasetRecord } from './run-dir.js';
+import { readDatasetRecord, readRunJson, readRunResults, RESOLVED_SPEC_JSON, RESULTS_JSON, type DatasetRecord, type RunResults } from './run-dir.js';
+import { RunError, RunRequestError } from './run-error.js';
 import { recordResults, type RecordedRun } from './run.js';
+import { checkTrainingConfig } from './settings.js';
 import { trainModel, type TrainResult } from './trainer.js';
 
-export interface ResumeOptions {
+/** What resolved-spec.json holds (written by trainPrepared); every field optional for old runs. */
+interface ResolvedRecord {
+  spec?: unknown;
+  inputShape?: unknown;
+  training?: unknown;
+  flags?: unknown;
+  topologySha256?: unknown;
+}
+
+/** A run folder whose checkpoint can be continued. */
+export interface PreparedResume extends RunMode {
   dir: string;
-  backend?: string;
+  cfg: TrainingConfig;
+  record: DatasetRecord;
+  checkpoint: CheckpointInfo;
+}
+
+/** A run folder that already trained every epoch and recorded its test results: nothing to resume. */
+export interface FinishedRun {
+  finished: true;
+  dir: string;
+  epochs: number;
+  results: RunResults;
+}
+
+/** Keras class names of the layers data-parallel replicas cannot reproduce (see mode.ts). */
+const NOT_SPLITTABLE = new Set(['BatchNormalization', 'Dropout']);
+
+function replicaBlockersIn(topology: unknown): string[] {
+  const layers = (topology as { config?: { layers?: unknown } } | null)?.config?.layers;
+  if (!Array.isArray(layers)) return [];
+  return layers
+    .filter((l: { class_name?: unknown } | null) => typeof l?.class_name === 'string' && NOT_SPLITTABLE.has(l.class_name))
+    .map((l: { class_name: string; config?: { name?: unknown } }) => `'${typeof l.config?.name === 'string' ? l.config.name : '?'}' (${l.class_name})`);
+}
+
+/** The `netspec train` command that would start this run again, from what resolved-spec.json recorded. */
+function restartCommand(resolved: ResolvedRecord): string {
+  const spec = typeof resolved.spec === 'string' ? resolved.spec : 'SPEC';
+  const flags = resolved.flags !== null && typeof resolved.flags === 'object' ? (resolved.flags as Record<string, unknown>) : {};
+  const options = Object.entries(flags)
+    .filter(([key, value]) => key !== 'resume' && (typeof value === 'string' || typeof value === 'number' || value === true))
+    .map(([key, value]) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}${value === true ? '' : ` ${String(value)}`}`);
+  return ['netspec train', spec, ...options].join(' ');
+}
+
+/** Refuses a checkpoint whose model is not the one resolved-spec.json says the run started with. */
+function checkSameModel(dir: string, resolved: ResolvedRecord, info: CheckpointInfo): void {
+  const refuse = (what: string): never => {
+    throw new RunError(
+      `${path.join(dir, MODEL_JSON)}: ${what} than the one this run started with (${RESOLVED_SPEC_JSON}); ` +
+        'refusing to train it. Restore the run folder, or start a new run',
+    );
+  };
+  if (typeof resolved.topologySha256 === 'string') {
+    if (topologySha256(info.topology) !== resolved.topologySha256) refuse('describes another model');
+    return;
+  }
+  // Runs recorded before the fingerprint: the input shape at least must match.
+  const layers = (info.topology as { config?: { layers?: { config?: { batch_input_shape?: unknown } }[] } } | null)?.config?.layers;
+  const batchInput = Array.isArray(layers) ? layers[0]?.config?.batch_input_shape : undefined;
+  if (Array.isArray(resolved.inputShape) && Array.isArray(batchInput) && JSON.stringify(batchInput.slice(1)) !== JSON.stringify(resolved.inputShape)) {
+    refuse(`describes a model with input [${batchInput.slice(1).join(', ')}], another model`);
+  }
+}
+
+/**
+ * Reads and checks a run folder, and when it can be continued brings up the backend and
+ * chooses how to use the cores as `train` does (a run may start one way and continue the
+ * other: replicas start from the checkpoint's weights and optimizer state).
+ */
+export async function prepareResume(dir: string, request: RunRequest = {}, events: PrepareEvents = {}): Promise<PreparedResume | FinishedRun> {
+  const isFolder = existsSync(dir) && statSync(dir).isDirectory();
+  if (!isFolder || !existsSync(path.join(dir, MODEL_JSON))) {
+    if (isFolder && existsSync(path.join(dir, RESOLVED_SPEC_JSON))) {
+      const resolved = await readRunJson<ResolvedRecord>(dir, RESOLVED_SPEC_JSON);
+      throw new RunError(
+        `${dir} was stopped before it saved its first checkpoint (it has no ${MODEL_JSON}), so there is nothing to resume; ` +
+          `start the run again with: ${restartCommand(resolved ?? {})}`,
+      );
+    }
+    throw new RunRequestError(`${dir} has no checkpoint (no ${MODEL_JSON}); pass a run folder printed by \`netspec train\``);
+  }
+  const resolved = (await readRunJson<ResolvedRecord>(dir, RESOLVED_SPEC_JSON)) ?? {};
+  const cfg = checkTrainingConfig(resolved.training, path.join(dir, RESOLVED_SPEC_JSON));
+  const checkpoint = await readCheckpointInfo(dir);
+  checkSameModel(dir, resolved, checkpoint);
+  const { state } = checkpoint;
+  if (state.epochs !== cfg.epochs) {
+    throw new RunError(`${path.join(dir, MODEL_JSON)}: the checkpoint is of a run of ${state.epochs} epochs but ${RESOLVED_SPEC_JSON} asks for ${cfg.epochs}; the folder was edited`);
+  }
+  if (state.epoch > cfg.epochs && existsSync(path.join(dir, RESULTS_JSON))) {
+    const results = await readRunResults(dir);
+    if (results.test) return { finished: true, dir, epochs: cfg.epochs, results };
+  }
+  const record = await readDatasetRecord(dir);
+  const mode = await chooseRunMode(request, { unsupported: replicaBlockersIn(checkpoint.topology), batchSize: cfg.batchSize, subject: dir, verb: 'Resume' }, events);
+  return { dir, cfg, record, checkpoint, ...mode };
+}
+
+export interface ResumeOptions {
   signal?: AbortSignal;
   progress?: ProgressDisplay | null;
-  /** Data-parallel replicas (see trainer.ts); omitted or 1: one process. */
-  workers?: number;
-  /** Called once the checkpoint is read, with the epoch and batch training continues from. */
+  /**
+   * Called once the checkpoint is loaded, with where training continues: epoch > epochs means
+   * every epoch is trained and only the test evaluation is left.
+   */
   onResume?: (at: { epoch: number; batchesDone: number; epochs: number }) => void;
 }
 
-/** Reads the run's training config, refusing a folder whose record is not one. */
-async function readTrainingConfig(dir: string): Promise<TrainingConfig> {
-  const resolved = await readRunJson<{ training?: TrainingConfig }>(dir, RESOLVED_SPEC_JSON);
-  const cfg = resolved?.training;
-  if (!cfg || typeof cfg.epochs !== 'number' || typeof cfg.batchSize !== 'number' || typeof cfg.seed !== 'number') {
-    throw new DataError(`${dir}/${RESOLVED_SPEC_JSON}: holds no training configuration; was this run started by \`netspec train\`?`);
-  }
-  return cfg;
-}
-
-/** Keras class names of the layers data-parallel replicas cannot reproduce (see cli/train-mode.ts). */
-const NOT_SPLITTABLE = new Set(['BatchNormalization', 'Dropout']);
-
-/**
- * What choosing how to resume needs before any backend is up: the run's batch size and the
- * checkpoint's layers that replicas cannot reproduce, both read as plain JSON.
- */
-export async function resumeFacts(dir: string): Promise<{ batchSize: number; unsupported: string[] }> {
-  const cfg = await readTrainingConfig(dir);
-  const saved = await readRunJson<{ modelTopology?: { config?: { layers?: { class_name?: string; config?: { name?: string } }[] } } }>(dir, 'model.json');
-  const layers = saved?.modelTopology?.config?.layers ?? [];
-  const unsupported = layers
-    .filter((l) => NOT_SPLITTABLE.has(l.class_name ?? ''))
-    .map((l) => `'${l.config?.name ?? '?'}' (${l.class_name})`);
-  return { batchSize: cfg.batchSize, unsupported };
-}
-
-export async function resumeAndRecord(opts: ResumeOptions): Promise<RecordedRun> {
-  const { dir } = opts;
-  const cfg = await readTrainingConfig(dir);
-  const record = await readRunJson<DatasetRecord>(dir, DATASET_JSON);
+/** Continues a prepared resume to the run's epoch count, then evaluates and records the results. */
+export async function resumeAndRecord(prepared: PreparedResume, opts: ResumeOptions = {}): Promise<RecordedRun> {
+  const { dir, cfg, record } = prepared;
   const dataset = await loadDataset(record.ref, record.specDir, { ...record.options, ...(record.prepared ? { inputShape: record.prepared.sampleShape } : {}) });
-  const { model, state, optimizerWeights } = await loadCheckpoint(dir);
+  const { model, state, optimizerWeights } = await loadCheckpoint(dir, prepared.checkpoint);
   let training: TrainResult;
   const display = opts.progress === undefined ? createProgressDisplay() : opts.progress;
   try {
+    checkTrainingFits(model, dataset, cfg);
     opts.onResume?.({ epoch: state.epoch, batchesDone: state.batchesDone, epochs: cfg.epochs });
     try {
       training = await trainModel(model, dataset, cfg, {
         out: dir,
         resume: { position: state, history: state.history, optimizerWeights },
-        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+        ...(prepared.workers > 1 ? { workers: prepared.workers } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(display ? { onProgress: display.onProgress, onEpochEnd: display.onEpochEnd } : {}),
       });
     } finally {
       display?.stop();
-      // setWeights copied them into the optimizer's own variables.
-      for (const w of optimizerWeights) (w.tensor as tf.Tensor).dispose();
     }
-    const results = await recordResults(dir, model, dataset, cfg, training, opts.backend);
+    const results = await recordResults(dir, model, dataset, cfg, training, prepared.backend.name);
     return { dir, training, results };
   } finally {
+    // setWeights copied them into the optimizer's own variables.
+    for (const w of optimizerWeights) (w.tensor as tf.Tensor).dispose();
     model.dispose();
   }
 }

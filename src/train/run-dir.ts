@@ -2,16 +2,21 @@
 // the model and metrics. Everything is written atomically (see atomic.ts) so an interrupted
 // process never leaves a truncated record that a later `evaluate` would choke on.
 
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError, type LoadOptions, type Prepared } from '../data/datasets.js';
 import type { DatasetRef } from '../types.js';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
+import { ensureDir } from '../lib/dirs.js';
+import { FileReadError, readRegularText } from '../lib/safe-read.js';
 import type { LossName } from './losses.js';
+import { datasetProblem } from './settings.js';
 
 export const RESOLVED_SPEC_JSON = 'resolved-spec.json';
 export const DATASET_JSON = 'dataset.json';
 export const RESULTS_JSON = 'results.json';
+/** The records are small; metrics of 10,000 epochs take about 2 MiB. Anything far larger is not ours. */
+export const MAX_RUN_JSON_BYTES = 64 * 1024 * 1024;
 
 /** 2026-11-27T18:03:11.512Z -> 2026-11-27T18-03-11Z: sortable, and free of ':' which Windows forbids. */
 export function runTimestamp(date: Date): string {
@@ -31,7 +36,7 @@ export function safeFolderName(name: string): string {
  */
 export async function createRunDir(root: string = 'runs', specName: string, now: Date = new Date()): Promise<string> {
   const parent = path.join(root, safeFolderName(specName));
-  await mkdir(parent, { recursive: true });
+  ensureDir(parent);
   const stamp = runTimestamp(now);
   for (let attempt = 1; ; attempt++) {
     const dir = path.join(parent, attempt === 1 ? stamp : `${stamp}-${attempt}`);
@@ -64,6 +69,27 @@ export async function writeDatasetRecord(dir: string, record: DatasetRecord): Pr
   await writeJsonAtomic(path.join(dir, DATASET_JSON), { ...record, specDir: path.resolve(record.specDir) });
 }
 
+/** dataset.json of a run folder, checked field by field: an edited record is refused, naming the field. */
+export async function readDatasetRecord(dir: string): Promise<DatasetRecord> {
+  const record = await readRunJson<Record<string, unknown>>(dir, DATASET_JSON);
+  const file = path.join(dir, DATASET_JSON);
+  const problem = ((): string | undefined => {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) return 'is not a mapping';
+    const ref = datasetProblem(record.ref);
+    if (ref) return ref.replace(/^dataset/, 'ref');
+    if (typeof record.specDir !== 'string' || !path.isAbsolute(record.specDir)) return 'specDir is not an absolute folder path';
+    const options = record.options as Record<string, unknown> | null;
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) return 'options is not a mapping';
+    for (const key of ['limit', 'testLimit']) {
+      const v = options[key];
+      if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) > 0)) return `options.${key} is not a positive whole number`;
+    }
+    return typeof record.source === 'string' ? undefined : 'source is not text';
+  })();
+  if (problem) throw new DataError(`${file}: ${problem}; the file was edited, or is not from \`netspec train\``);
+  return record as unknown as DatasetRecord;
+}
+
 export interface TestResults {
   loss: number;
   accuracy: number;
@@ -93,8 +119,18 @@ export interface TrainingSummary {
   replicas?: number;
 }
 
+/** Which model files the test results were measured on, so re-evaluating can tell when they changed. */
+export interface ModelIdentity {
+  /** sha256 of the topology in model.json (see topologySha256). */
+  topology_sha256: string;
+  /** The weights files model.json named (content-addressed: the name changes with the bytes). */
+  weights: string[];
+}
+
 export interface RunResults {
   backend: string;
+  /** Absent in runs recorded before it was. */
+  model?: ModelIdentity;
   training: TrainingSummary;
   /** Null when training was interrupted: the test set is not evaluated then, to stop promptly. */
   test: TestResults | null;
@@ -109,14 +145,56 @@ export async function readRunJson<T>(dir: string, file: string): Promise<T> {
   const full = path.join(dir, file);
   let text: string;
   try {
-    text = await readFile(full, 'utf8');
+    text = await readRegularText(full, MAX_RUN_JSON_BYTES);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? `${full}: not found; is ${dir} a netspec run folder?` : `${full}: cannot be read (${(err as Error).message})`);
+    if (!(err instanceof FileReadError)) throw err;
+    throw new DataError(err.problem === 'missing' ? `${full}: not found; is ${dir} a netspec run folder?` : err.message);
   }
   try {
     return JSON.parse(text) as T;
   } catch (err) {
     throw new DataError(`${full}: is not valid JSON (${(err as Error).message})`);
   }
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Why `test` is not a test-results record, or undefined when it is one (or null). */
+function testResultsProblem(test: unknown): string | undefined {
+  if (test === null) return undefined;
+  if (!isMapping(test)) return 'test is not a mapping';
+  if (!isNumber(test.loss) && !(typeof test.loss === 'number' && Number.isNaN(test.loss))) return 'test.loss is not a number';
+  if (!isNumber(test.accuracy)) return 'test.accuracy is not a number';
+  if (!isCount(test.samples) || !isCount(test.batch_size)) return 'test.samples or test.batch_size is not a whole number';
+  const rows = test.confusion;
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.length === rows.length && r.every(isCount))) {
+    return 'test.confusion is not a square table of counts';
+  }
+  return undefined;
+}
+
+/** Why `results` is not a results.json record, or undefined when it is one. */
+function resultsProblem(results: unknown): string | undefined {
+  if (!isMapping(results)) return 'is not a mapping';
+  if (typeof results.backend !== 'string') return 'backend is not text';
+  const t = results.training;
+  if (!isMapping(t) || !isCount(t.epochs_completed) || typeof t.interrupted !== 'boolean' || !isCount(t.train_samples) ||
+    !isCount(t.validation_samples) || !isNumber(t.seconds) || !isNumber(t.samples_per_sec) || (t.replicas !== undefined && !isCount(t.replicas))) {
+    return 'training is not a training summary';
+  }
+  const m = results.model;
+  if (m !== undefined && (!isMapping(m) || typeof m.topology_sha256 !== 'string' || !Array.isArray(m.weights) || !m.weights.every((w) => typeof w === 'string'))) {
+    return 'model is not a record of model files';
+  }
+  return testResultsProblem(results.test);
+}
+
+/** results.json of a run folder, checked: an edited record is refused with the field that is wrong. */
+export async function readRunResults(dir: string): Promise<RunResults> {
+  const results = await readRunJson<unknown>(dir, RESULTS_JSON);
+  const problem = resultsProblem(results);
+  if (problem) throw new DataError(`${path.join(dir, RESULTS_JSON)}: ${problem}; the file was edited, or is not from \`netspec train\``);
+  return results as RunResults;
 }

@@ -1,25 +1,25 @@
-// One recorded training run, start to finish, and the re-evaluation of a saved run.
-// The CLI parses arguments and builds the model; this module owns what lands in the run folder.
+// One recorded training run, start to finish: the data loaded and checked against the model,
+// then the run folder, training with checkpoints, the test evaluation and results.json. This
+// module owns what lands in the run folder; prepare.ts owns everything before it.
 
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { checkDataFitsModel, loadDataset, loadTestSplit, type Dataset, type LoadOptions } from '../data/datasets.js';
+import path from 'node:path';
+import { loadDataset, type Dataset, type LoadOptions } from '../data/datasets.js';
+import { classNamesFor } from '../data/run-record.js';
 import type { TrainingConfig } from '../types.js';
-import { classNamesFor, recordedPreparation } from '../data/run-record.js';
-import { modelInputShape, modelOutputClasses } from './batches.js';
+import { modelInputShape } from './batches.js';
 import { evaluateModel, renderConfusion, type Evaluation } from './evaluate.js';
-import { loadModelFromDir } from './model-io.js';
+import { checkTrainingFits } from './fit.js';
+import { readModelJson, topologySha256 } from './model-io.js';
+import type { PreparedRun } from './prepare.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress.js';
 import {
   createRunDir,
-  DATASET_JSON,
-  readRunJson,
-  RESULTS_JSON,
   writeDatasetRecord,
   writeResolvedSpec,
   writeResults,
   type DatasetRecord,
+  type ModelIdentity,
   type RunResults,
   type TestResults,
 } from './run-dir.js';
@@ -80,22 +80,29 @@ async function evaluateTimed(
   return { evaluation, test };
 }
 
+/** The resolved spec record, with the fingerprint of the model that trains (when it is a mapping). */
+function withTopology(resolvedSpec: unknown, model: tf.LayersModel): unknown {
+  if (resolvedSpec === null || typeof resolvedSpec !== 'object' || Array.isArray(resolvedSpec)) return resolvedSpec;
+  return { ...resolvedSpec, topologySha256: topologySha256(model.toJSON(null, false)) };
+}
+
 /**
- * Loads the dataset, creates runs/<spec>/<timestamp>/, trains (checkpointing every epoch),
- * evaluates on the test set and writes results.json. A diverging loss throws
- * TrainingDivergedError; the folder then holds the last good epoch's model.
+ * Loads the dataset and checks it against the model and settings, creates
+ * runs/<spec>/<timestamp>/ (only then, so a run that cannot start leaves no folder), trains
+ * (checkpointing before the first batch and after every epoch), evaluates on the test set and
+ * writes results.json. A diverging loss throws TrainingDivergedError; the folder then holds
+ * the last good epoch's model.
  */
 export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<RecordedRun> {
   const { model, cfg } = opts;
   const loadOptions = opts.loadOptions ?? {};
-  const inputShape = modelInputShape(model);
-  const dataset = await loadDataset(cfg.dataset, opts.specDir, { ...loadOptions, inputShape });
-  // Everything the data must agree with is checked before the run folder exists.
-  checkDataFitsModel(dataset, inputShape, modelOutputClasses(model));
+  const dataset = await loadDataset(cfg.dataset, opts.specDir, { ...loadOptions, inputShape: modelInputShape(model) });
+  // Everything the data and settings must agree with is checked before the run folder exists.
+  checkTrainingFits(model, dataset, cfg);
   opts.onData?.(dataset);
   const dir = await createRunDir(opts.runsRoot ?? 'runs', opts.specName);
   opts.onRunDir?.(dir);
-  await writeResolvedSpec(dir, opts.resolvedSpec);
+  await writeResolvedSpec(dir, withTopology(opts.resolvedSpec, model));
   const record: DatasetRecord = { ref: cfg.dataset, specDir: opts.specDir, options: loadOptions, source: dataset.source, prepared: dataset.prepared };
   await writeDatasetRecord(dir, record);
 
@@ -116,6 +123,51 @@ export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<Recor
   return { dir, training, results };
 }
 
+export interface TrainPreparedOptions {
+  /** How to load the data: sample limits (a `limit` alone keeps the test set whole), image limits, the cache. */
+  loadOptions?: LoadOptions;
+  /** Parent of all run folders (default 'runs'). */
+  runsRoot?: string;
+  signal?: AbortSignal;
+  /** Default: a progress display on stdout. Null for silence. */
+  progress?: ProgressDisplay | null;
+  onRunDir?: (dir: string) => void;
+  /** Called once the data is loaded and checked, before the run folder exists. */
+  onData?: (dataset: Dataset) => void;
+  /** The options the run was asked with, kept in resolved-spec.json. */
+  flags?: Record<string, unknown>;
+}
+
+/** A prepared run (prepare.ts) trained and recorded; resolved-spec.json keeps its spec, settings and flags. */
+export async function trainPrepared(run: PreparedRun, options: TrainPreparedOptions = {}): Promise<RecordedRun> {
+  const { spec, model, cfg, live, backend, workers } = run;
+  return trainAndRecord({
+    model: live,
+    cfg,
+    specName: model.ir.name,
+    specDir: path.dirname(path.resolve(spec)),
+    resolvedSpec: { spec, name: model.ir.name, sha256: model.ir.source.sha256, inputShape: model.ir.inputShape, training: cfg, flags: options.flags ?? {} },
+    loadOptions: options.loadOptions ?? {},
+    backend: backend.name,
+    ...(options.runsRoot !== undefined ? { runsRoot: options.runsRoot } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.progress !== undefined ? { progress: options.progress } : {}),
+    ...(options.onRunDir ? { onRunDir: options.onRunDir } : {}),
+    ...(options.onData ? { onData: options.onData } : {}),
+    ...(workers > 1 ? { workers } : {}),
+  });
+}
+
+/** The model files in `dir` as results.json records them; undefined when model.json cannot be read. */
+export async function modelIdentity(dir: string): Promise<ModelIdentity | undefined> {
+  try {
+    const json = await readModelJson(dir);
+    return { topology_sha256: topologySha256(json.modelTopology), weights: json.weightsManifest.flatMap((g) => g.paths.map((p) => p.replace(/^\.\//, ''))) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Evaluates on the test set (unless training was interrupted) and writes results.json. */
 export async function recordResults(
   dir: string,
@@ -126,8 +178,10 @@ export async function recordResults(
   backend?: string,
 ): Promise<RunResults> {
   const test = training.interrupted ? null : (await evaluateTimed(model, dataset.test, cfg.batchSize, cfg.loss, dataset.classNames)).test;
+  const identity = await modelIdentity(dir);
   const results: RunResults = {
     backend: backend ?? tf.getBackend(),
+    ...(identity ? { model: identity } : {}),
     training: {
       epochs_completed: training.history.length,
       interrupted: training.interrupted,
@@ -141,47 +195,6 @@ export async function recordResults(
   };
   await writeResults(dir, results);
   return results;
-}
-
-export interface RunEvaluation extends Evaluation {
-  backend: string;
-  /** One name per output unit. */
-  classes: string[];
-  /** results.json of the run, when it has test results. */
-  saved: TestResults | null;
-  /** Whether loss, accuracy and confusion equal the saved ones exactly (null: nothing saved). */
-  reproduced: boolean | null;
-}
-
-/**
- * Reloads the model of a run folder and evaluates it on the test set recorded there, prepared
- * as in training (class order, image size, CSV statistics), with the recorded batch size and
- * loss, so that on the same backend it reproduces results.json exactly.
- */
-export async function evaluateRun(dir: string, options: Pick<LoadOptions, 'cacheDir' | 'maxPixels'> = {}): Promise<RunEvaluation> {
-  const record = await readRunJson<DatasetRecord>(dir, DATASET_JSON);
-  const saved = await access(path.join(dir, RESULTS_JSON)).then(
-    async () => (await readRunJson<RunResults>(dir, RESULTS_JSON)).test,
-    () => null,
-  );
-  const model = await loadModelFromDir(dir);
-  try {
-    const prepared = recordedPreparation(record, modelInputShape(model), modelOutputClasses(model));
-    const testLimit = record.options.testLimit ?? record.options.limit;
-    const { split } = await loadTestSplit(record.ref, record.specDir, prepared, { ...record.options, ...options, ...(testLimit !== undefined ? { testLimit } : {}) });
-    const batchSize = saved?.batch_size ?? 32;
-    const lossName = saved?.loss_function ?? 'sparse_categorical_crossentropy';
-    const evaluation = await evaluateModel(model, split.images, split.labels, batchSize, { loss: lossName });
-    const reproduced =
-      saved === null
-        ? null
-        : saved.loss === evaluation.loss &&
-          saved.accuracy === evaluation.accuracy &&
-          JSON.stringify(saved.confusion) === JSON.stringify(evaluation.confusion);
-    return { ...evaluation, classes: classNamesFor(prepared.classes, evaluation.confusion.length), backend: tf.getBackend(), saved, reproduced };
-  } finally {
-    model.dispose();
-  }
 }
 
 /** Test loss, accuracy and the confusion matrix (rows and columns named by class) as text for the terminal. */

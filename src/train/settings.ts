@@ -2,6 +2,7 @@
 // command line's overrides on top, and the check that a settings record read back from a run
 // folder is one that training can use, field by field, before anything starts.
 
+import { datasetKinds } from '../data/registry.js';
 import type { OptimizerConfig, TrainingConfig } from '../types.js';
 import { RunError } from './run-error.js';
 
@@ -36,16 +37,27 @@ const OPTIMIZER_FIELDS: Record<OptimizerConfig['name'], readonly string[]> = {
 const LOSSES = new Set(['sparse_categorical_crossentropy', 'categorical_crossentropy']);
 const METRICS = new Set(['accuracy', 'acc']);
 
-/** Why `dataset` is not a dataset reference, or undefined when it is one. */
+/** Fields that name files or folders in a dataset reference of any kind: text when present. */
+const PATH_FIELDS = ['dir', 'file', 'testDir', 'testFile'];
+
+/**
+ * Why `dataset` is not a dataset reference, or undefined when it may be one: a mapping whose
+ * kind is registered, whose paths are text and whose class names are a list of text. What
+ * else a kind needs, its loader checks.
+ */
 export function datasetProblem(dataset: unknown): string | undefined {
   if (!isObject(dataset)) return 'dataset must be a mapping';
-  if (dataset.kind === 'mnist') return undefined;
-  if (dataset.kind !== 'idx') return `dataset.kind must be 'mnist' or 'idx'`;
-  if (!isText(dataset.dir)) return 'dataset.dir must be a folder name';
-  for (const split of ['train', 'test'] as const) {
-    const files = dataset[split];
-    if (!isObject(files) || !isText(files.images) || !isText(files.labels)) return `dataset.${split} must name its images and labels files`;
+  const kinds = datasetKinds();
+  if (typeof dataset.kind !== 'string' || !kinds.includes(dataset.kind)) return `dataset.kind must be one of ${kinds.join(', ')}`;
+  for (const field of PATH_FIELDS) {
+    if (dataset[field] !== undefined && !isText(dataset[field])) return `dataset.${field} must be a file or folder name`;
   }
+  for (const split of ['train', 'test']) {
+    const files = dataset[split];
+    if (files !== undefined && !(isObject(files) && Object.values(files).every(isText))) return `dataset.${split} must name its files`;
+  }
+  const classes = dataset.classes;
+  if (classes !== undefined && !(Array.isArray(classes) && classes.every((c) => typeof c === 'string'))) return 'dataset.classes must be a list of names';
   return undefined;
 }
 
