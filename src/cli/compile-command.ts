@@ -1,16 +1,18 @@
 // `netspec compile`: every spec (or the ones named) -> checked summary + generated/<name>.ts.
 // A spec that fails keeps its previous generated file; the others still compile.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import type * as tfTypes from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { compileSpecFile, type CompileOptions } from '../compile/index.js';
-import { buildModel, crossCheck } from '../emit/live.js';
 import { outputPath } from '../emit/output-path.js';
 import { renderSummary } from '../emit/summary.js';
 import { TARGET_NAMES, TARGETS, type TargetName } from '../emit/targets.js';
-import { writeFileAtomic } from '../lib/atomic-write.js';
-import type { InferredModel, SpecDiagnostic } from '../types.js';
-import { EXIT, printDiagnostics, UsageError } from './errors.js';
+import { FileWriteError, writeFileAtomic } from '../lib/atomic-write.js';
+import { ensureDir, removeCreated } from '../lib/dirs.js';
+import { isSystemError } from '../lib/fs-errors.js';
+import { FileReadError, readRegularFileSync } from '../lib/safe-read.js';
+import { liveModelProblems } from '../train/live-model.js';
+import type { InferredModel } from '../types.js';
+import { EXIT, printDiagnostics, reportFailure, UsageError } from './errors.js';
 import { DEFAULT_REPORT_DIR, reportAfterCompile } from './report-command.js';
 import { dim, green, yellow } from './style.js';
 
@@ -34,34 +36,26 @@ export function listSpecs(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** tfjs on the cpu backend: building a model needs no fast kernels, and cpu starts instantly. */
-export async function loadTfForBuilding(): Promise<typeof tfTypes> {
-  const tf = await import('@tensorflow/tfjs');
-  tf.env().set('PROD', true);
-  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
-  return tf;
+/** Generated files are small; what is at an output path is compared only if it is one of them. */
+const MAX_GENERATED_BYTES = 16 * 1024 * 1024;
+
+/** The text at `path` now: undefined when nothing is there. Not a file, or too large: a FileReadError. */
+function currentText(path: string): string | undefined {
+  try {
+    return readRegularFileSync(path, MAX_GENERATED_BYTES).toString('utf8');
+  } catch (error) {
+    if (error instanceof FileReadError && error.problem === 'missing') return undefined;
+    throw error;
+  }
 }
 
-/** Builds the live model and compares it with inference; problems become diagnostics at the layer. */
-export async function checkAgainstLive(model: InferredModel): Promise<SpecDiagnostic[]> {
-  const tf = await loadTfForBuilding();
-  const live = buildModel(model);
-  try {
-    return crossCheck(model, live).map(({ layer, message }) => {
-      const node = model.layers[layer ?? 0]?.node;
-      return {
-        file: model.ir.source.file,
-        line: node?.loc.line ?? 1,
-        col: node?.loc.col ?? 1,
-        path: node?.path ?? '/layers',
-        stage: 'check' as const,
-        message: `the live tfjs model disagrees with the compiler: ${message}`,
-      };
-    });
-  } finally {
-    live.dispose();
-    tf.disposeVariables();
-  }
+/** A failure about one spec's own output file (not its folder): it fails that spec only. */
+function isOutputError(error: unknown, target: string): boolean {
+  if (error instanceof FileReadError || error instanceof FileWriteError) return true;
+  if (!isSystemError(error)) return false;
+  const where = error.dest ?? error.path;
+  if (where === undefined) return false;
+  return where === target || (dirname(where) === dirname(target) && basename(where).startsWith(`.${basename(target)}.`));
 }
 
 interface Output {
@@ -92,14 +86,26 @@ export async function compileCommand(files: string[], options: CompileCommandOpt
   const claimed = new Map<string, string>();
   let failed = false;
   const stale: string[] = [];
+  const reportDir = options.reportDir ?? DEFAULT_REPORT_DIR;
+  const writesReports = options.report === true && !options.check;
+  // Output folders are made before anything is written: one that cannot be made stops the
+  // command at once (every spec would fail the same way). Folders left empty are removed.
+  const created: string[] = [];
+  const folders = [...selectedTargets(options).map((t) => join(options.outDir, TARGETS[t].folder)), ...(writesReports ? [reportDir] : [])];
+  try {
+    if (!options.check) for (const folder of folders) created.push(...ensureDir(folder));
+  } catch (error) {
+    removeCreated(created);
+    throw error;
+  }
 
-  for (const file of specs) {
+  /** Compiles and writes one spec; true when it failed. A file that cannot be written fails this spec only. */
+  const compileOne = async (file: string): Promise<boolean> => {
     const result = compileSpecFile(file, options);
-    const diagnostics = result.ok ? await checkAgainstLive(result.model) : result.diagnostics;
+    const diagnostics = result.ok ? await liveModelProblems(result.model) : result.diagnostics;
     if (!result.ok || diagnostics.length) {
       printDiagnostics(diagnostics);
-      failed = true;
-      continue;
+      return true;
     }
     const model = result.model;
     const source = relative(projectRoot, resolve(file)).split(sep).join('/');
@@ -108,25 +114,37 @@ export async function compileCommand(files: string[], options: CompileCommandOpt
     if (!Array.isArray(outputs) || owner) {
       const message = !Array.isArray(outputs) ? outputs.error : `name '${model.ir.name}' is also used by ${owner}; each spec needs its own name`;
       printDiagnostics([{ file, line: 1, col: 1, path: '/name', stage: 'semantic', message }]);
-      failed = true;
-      continue;
+      return true;
     }
     for (const o of outputs) claimed.set(resolve(o.path), file);
     if (!options.quiet) process.stdout.write(`${dim(file)}\n${renderSummary(model)}\n\n`);
+    let outputFailed = false;
     for (const { path, code } of outputs) {
-      const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-      if (options.check) {
-        if (current !== code) stale.push(`${path} is ${current === undefined ? 'missing' : 'stale'} (from ${file})`);
-      } else if (current !== code) {
-        // A fresh project (e.g. just after `netspec init`) may not have the output folders yet.
-        mkdirSync(dirname(path), { recursive: true });
-        await writeFileAtomic(path, code);
-        process.stdout.write(`${green('wrote')} ${path}\n`);
-      } else if (!options.quiet) {
-        process.stdout.write(`${dim(`${path} is up to date`)}\n`);
+      try {
+        const current = currentText(path);
+        if (options.check) {
+          if (current !== code) stale.push(`${path} is ${current === undefined ? 'missing' : 'stale'} (from ${file})`);
+        } else if (current !== code) {
+          await writeFileAtomic(path, code);
+          process.stdout.write(`${green('wrote')} ${path}\n`);
+        } else if (!options.quiet) {
+          process.stdout.write(`${dim(`${path} is up to date`)}\n`);
+        }
+      } catch (error) {
+        if (!isOutputError(error, path)) throw error;
+        reportFailure(error);
+        outputFailed = true;
       }
     }
-    if (options.report && !options.check) await reportAfterCompile(model, options.reportDir ?? DEFAULT_REPORT_DIR, options.quiet);
+    if (outputFailed) return true;
+    if (writesReports) await reportAfterCompile(model, reportDir, options.quiet);
+    return false;
+  };
+
+  try {
+    for (const file of specs) failed = (await compileOne(file)) || failed;
+  } finally {
+    removeCreated(created);
   }
 
   if (options.check && all) {

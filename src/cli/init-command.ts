@@ -1,8 +1,9 @@
 // `netspec init NAME --template mlp|cnn|lenet`: writes a starter spec to specs/NAME.yaml.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { outputPath } from '../emit/output-path.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { ensureDir, removeCreated } from '../lib/dirs.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { TEMPLATE_NAMES, TEMPLATES, type TemplateName } from './init-templates.js';
 import { dim, green } from './style.js';
@@ -39,8 +40,14 @@ export async function initCommand(name: string, options: InitOptions): Promise<n
   if (existsSync(target.path) && !options.force) {
     throw new UserError(`${target.path} already exists; choose another name, or pass --force to overwrite it`);
   }
-  mkdirSync(options.specsDir, { recursive: true });
-  await writeFileAtomic(target.path, starterSpec(name, options.template));
+  // Folders made for a spec that could not be written are taken away again.
+  const created = ensureDir(options.specsDir);
+  try {
+    await writeFileAtomic(target.path, starterSpec(name, options.template));
+  } catch (error) {
+    removeCreated(created);
+    throw error;
+  }
   const before = TEMPLATES[options.template].before;
   const steps: Array<[string, string]> = [
     ...(before ? [before] : []),

@@ -1,15 +1,37 @@
-// Ctrl-C during training: the first SIGINT asks the loop to stop after the current batch and
-// checkpoint (the command then exits 130); a second one quits at once, for a user who means it.
+// Ctrl-C and SIGTERM during training: the first signal asks the loop to stop after the current
+// batch and checkpoint (the command then exits 130 for SIGINT, 143 for SIGTERM, as a shell
+// reports a process ended by that signal); a second one quits at once, for a user who means it.
 import { EXIT } from './errors.js';
 import { yellow } from './style.js';
 
-export function interruptOnSigint(): { signal: AbortSignal; dispose: () => void } {
+const EXIT_FOR = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
+type StopSignal = keyof typeof EXIT_FOR;
+
+export interface Interrupt {
+  /** Aborted by the first SIGINT or SIGTERM. */
+  signal: AbortSignal;
+  /** The exit code for the signal that stopped the run (130 or 143); 130 before any. */
+  exitCode(): number;
+  dispose(): void;
+}
+
+export function interruptOnSignals(): Interrupt {
   const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    process.stderr.write(`\n${yellow('interrupted: finishing the current batch and saving a checkpoint (Ctrl-C again to quit now)')}\n`);
-    controller.abort();
+  let received: StopSignal | undefined;
+  const handlers = (Object.keys(EXIT_FOR) as StopSignal[]).map((name) => {
+    const handler = (): void => {
+      if (controller.signal.aborted) process.exit(EXIT_FOR[name]);
+      received = name;
+      const again = name === 'SIGINT' ? 'Ctrl-C again' : 'another SIGINT or SIGTERM';
+      process.stderr.write(`\n${yellow(`${name === 'SIGINT' ? 'interrupted' : 'terminated'}: finishing the current batch and saving a checkpoint (${again} to quit now)`)}\n`);
+      controller.abort();
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return {
+    signal: controller.signal,
+    exitCode: () => EXIT_FOR[received ?? 'SIGINT'],
+    dispose: () => handlers.forEach(([name, handler]) => process.off(name, handler)),
   };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }

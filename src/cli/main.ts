@@ -1,5 +1,6 @@
-// The `netspec` command line: one program, a subcommand per job. Every user mistake ends in a
-// plain message and an exit code (1 spec or data errors, 2 usage errors), never a stack trace.
+// The `netspec` command line: one program, a subcommand per job. Every failure ends in a plain
+// message and a documented exit code (1 spec, data or file errors, 2 usage errors; 130 and 143
+// when a signal stops training), never a stack trace: errors.ts decides which, for all commands.
 import { Command, CommanderError, Option } from 'commander';
 import { nonNegativeInt, positiveInt } from './args.js';
 import { existsSync } from 'node:fs';
@@ -15,8 +16,7 @@ import { DEFAULT_REPORT_DIR, registerReportCommand } from './report-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { trainCommand } from './train-command.js';
 import { resumeCommand } from './resume-command.js';
-import { EXIT, UsageError, UserError } from './errors.js';
-import { red } from './style.js';
+import { EXIT, reportFailure, UsageError } from './errors.js';
 
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -123,9 +123,26 @@ function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * Errors raised outside the command's own promise chain (a callback, a worker, a stream) end
+ * the process the same plain way as any other.
+ */
+let strayErrorsReported = false;
+function reportStrayErrors(): void {
+  if (strayErrorsReported) return;
+  strayErrorsReported = true;
+  const onError = (error: unknown): void => {
+    process.exitCode = reportFailure(error);
+    process.exit();
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => (exitCode = code));
+  reportStrayErrors();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -134,14 +151,6 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit 0; commander has already printed its message.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`${red(`error: ${error.message}`, process.stderr)}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof UserError) {
-      process.stderr.write(`${red(`error: ${error.message}`, process.stderr)}\n`);
-      return EXIT.spec;
-    }
-    throw error;
+    return reportFailure(error);
   }
 }

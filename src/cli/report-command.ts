@@ -3,10 +3,10 @@
 // written after training, the run is still good, so that case warns instead of failing.
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { compileSpecFile } from '../compile/index.js';
 import { looksLikeRunDir, writeRunReport, writeSpecReport } from '../report/build.js';
+import { compileRun } from '../train/prepare.js';
 import type { InferredModel } from '../types.js';
-import { EXIT, printDiagnostics, UsageError, UserError } from './errors.js';
+import { EXIT, printDiagnostics, UsageError } from './errors.js';
 import { dim, green, yellow } from './style.js';
 
 export const DEFAULT_REPORT_DIR = 'reports';
@@ -25,14 +25,10 @@ export async function reportCommand(target: string, flags: ReportFlags): Promise
   if (!existsSync(target)) throw new UsageError(`${target} does not exist; give a spec file or a run folder`);
   if (statSync(target).isDirectory()) {
     if (!looksLikeRunDir(target)) throw new UsageError(`${target} is a folder but not a run folder (no resolved-spec.json, metrics.json or results.json)`);
-    try {
-      announce(await writeRunReport(target));
-    } catch (error) {
-      throw new UserError((error as Error).message);
-    }
+    announce(await writeRunReport(target));
     return EXIT.ok;
   }
-  const compiled = compileSpecFile(target);
+  const compiled = compileRun(target);
   if (!compiled.ok) {
     printDiagnostics(compiled.diagnostics);
     return EXIT.spec;
@@ -46,10 +42,13 @@ export async function reportAfterCompile(model: InferredModel, reportDir: string
   announce(await writeSpecReport(model, reportDir), quiet);
 }
 
-/** Called by `train` once the run folder is complete (or stopped early). */
-export async function reportAfterTrain(runDir: string, model: InferredModel): Promise<void> {
+/**
+ * Called by `train` and `train --resume` once the run folder is complete (or stopped early).
+ * Without the model (a resume does not compile the spec), the report compiles the run's spec.
+ */
+export async function reportAfterTrain(runDir: string, model?: InferredModel): Promise<void> {
   try {
-    announce(await writeRunReport(runDir, { model }));
+    announce(await writeRunReport(runDir, model ? { model } : {}));
   } catch (error) {
     process.stderr.write(`${yellow(`warning: could not write the run report: ${(error as Error).message}`)}\n`);
   }

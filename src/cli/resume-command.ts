@@ -1,36 +1,41 @@
 // `netspec train --resume RUN_DIR`: continue an interrupted run from its checkpoint, in the
-// same folder, to the epoch count it was started with.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// same folder, to the epoch count it was started with. The library reads and checks the folder
+// (and explains one it cannot continue); this command prints what happens.
 import type { BackendPreference } from '../backend/select.js';
-import { resumeAndRecord, resumeFacts } from '../train/index.js';
-import { UsageError } from './errors.js';
-import { interruptOnSigint } from './interrupt.js';
-import { asUserError, chooseBackendAndMode, finishRun } from './run-output.js';
-import { dim } from './style.js';
+import { prepareResume, resumeAndRecord } from '../train/index.js';
+import { EXIT } from './errors.js';
+import { interruptOnSignals } from './interrupt.js';
+import { reportAfterTrain } from './report-command.js';
+import { finishRun, printRunMode } from './run-output.js';
+import { dim, green } from './style.js';
 
 export async function resumeCommand(dir: string, flags: { backend?: BackendPreference; threads?: number; workers?: number }): Promise<number> {
-  if (!existsSync(join(dir, 'model.json'))) {
-    throw new UsageError(`${dir} has no checkpoint (no model.json); pass a run folder printed by \`netspec train\``);
+  const request = {
+    ...(flags.backend !== undefined ? { backend: flags.backend } : {}),
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+  };
+  const prepared = await prepareResume(dir, request, printRunMode);
+  if ('finished' in prepared) {
+    const accuracy = prepared.results.test ? `, test accuracy ${(prepared.results.test.accuracy * 100).toFixed(2)}%` : '';
+    process.stdout.write(`${green('finished')}: ${dir} already trained all ${prepared.epochs} epoch(s)${accuracy}; there is nothing to resume\n`);
+    process.stdout.write(`evaluate it again with: netspec evaluate ${dir}\n`);
+    return EXIT.ok;
   }
-  // The same choice as `train` makes: a run may have started one way and continue the other,
-  // since the replicas start from the checkpoint's weights and optimizer state.
-  const { batchSize, unsupported } = await resumeFacts(dir).catch((error: unknown) => { throw asUserError(error); });
-  const { backend, workers } = await chooseBackendAndMode(flags, { unsupported, batchSize, subject: dir, verb: 'Resume' });
-  const interrupt = interruptOnSigint();
+  const interrupt = interruptOnSignals();
   try {
-    const run = await resumeAndRecord({
-      dir,
-      backend: backend.name,
+    const run = await resumeAndRecord(prepared, {
       signal: interrupt.signal,
-      ...(workers > 1 ? { workers } : {}),
       onResume: ({ epoch, batchesDone, epochs }) =>
-        process.stdout.write(`${dim('resuming:')} ${dir} at epoch ${epoch}/${epochs} after batch ${batchesDone}\n`),
+        process.stdout.write(
+          epoch > epochs
+            ? `${dim('resuming:')} ${dir} trained all ${epochs} epoch(s); evaluating it on the test set\n`
+            : `${dim('resuming:')} ${dir} at epoch ${epoch}/${epochs} after batch ${batchesDone}\n`,
+        ),
     });
     process.stdout.write(`\nrun now has ${run.training.history.length} completed epoch(s)\n`);
-    return finishRun(run);
-  } catch (error) {
-    throw asUserError(error);
+    await reportAfterTrain(run.dir);
+    return finishRun(run, interrupt.exitCode());
   } finally {
     interrupt.dispose();
   }

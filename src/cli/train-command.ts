@@ -1,18 +1,13 @@
-// `netspec train SPEC`: compile (a spec error stops here, before any data is loaded), pick the
-// backend, train with progress, evaluate on the test set and record everything in a run folder.
-import { dirname, resolve } from 'node:path';
-import { compileSpecFile } from '../compile/index.js';
-import { layerKind } from '../layers/registry.js';
+// `netspec train SPEC`: the library prepares the run (compile, settings, backend and mode, live
+// model; a spec error stops it before any data is loaded) and trains it into a run folder;
+// this command turns the flags into a request and prints what happens.
 import type { BackendPreference } from '../backend/select.js';
-import { buildModel, crossCheck } from '../emit/live.js';
 import { renderSummary } from '../emit/summary.js';
-import { lowerTraining } from '../compile/lower.js';
-import { trainAndRecord } from '../train/index.js';
-import type { InferredModel, TrainingConfig } from '../types.js';
-import { EXIT, printDiagnostics, UserError } from './errors.js';
-import { interruptOnSigint } from './interrupt.js';
+import { prepareRun, trainPrepared, type RunRequest } from '../train/index.js';
+import { EXIT, printDiagnostics } from './errors.js';
+import { interruptOnSignals } from './interrupt.js';
 import { reportAfterTrain } from './report-command.js';
-import { asUserError, chooseBackendAndMode, finishRun } from './run-output.js';
+import { finishRun, printRunMode } from './run-output.js';
 import { dim } from './style.js';
 import { dataLoadOptions, printDataSummary } from './data-output.js';
 
@@ -35,69 +30,55 @@ export interface TrainFlags {
   maxActivations?: number;
 }
 
-/** The spec's training section (defaults filled in) with the command line's overrides on top. */
-export function resolveTraining(model: InferredModel, flags: TrainFlags): TrainingConfig {
-  const cfg = { ...(model.ir.training ?? lowerTraining(undefined)) };
-  if (flags.epochs !== undefined) cfg.epochs = flags.epochs;
-  if (flags.batchSize !== undefined) cfg.batchSize = flags.batchSize;
-  if (flags.seed !== undefined) cfg.seed = flags.seed;
-  return cfg;
-}
-
-export async function trainCommand(spec: string, flags: TrainFlags): Promise<number> {
+/** The library's request from the command line's flags. */
+export function runRequest(flags: Omit<TrainFlags, 'out' | 'limit' | 'maxPixels' | 'cache'>): RunRequest {
+  const pick = <K extends keyof RunRequest>(key: K, value: RunRequest[K] | undefined): Partial<RunRequest> => (value === undefined ? {} : { [key]: value });
   const limits = {
     ...(flags.maxParams !== undefined ? { maxParams: flags.maxParams } : {}),
     ...(flags.maxActivations !== undefined ? { maxActivations: flags.maxActivations } : {}),
   };
-  const compiled = compileSpecFile(spec, { limits });
-  if (!compiled.ok) {
-    printDiagnostics(compiled.diagnostics);
+  return {
+    ...pick('epochs', flags.epochs),
+    ...pick('batchSize', flags.batchSize),
+    ...pick('seed', flags.seed),
+    ...pick('backend', flags.backend),
+    ...pick('threads', flags.threads),
+    ...pick('workers', flags.workers),
+    ...(Object.keys(limits).length ? { limits } : {}),
+  };
+}
+
+export async function trainCommand(spec: string, flags: TrainFlags): Promise<number> {
+  const prepared = await prepareRun(spec, runRequest(flags), {
+    ...printRunMode,
+    onModel: (model) => process.stdout.write(`\n${renderSummary(model)}\n\n`),
+  });
+  if (!prepared.ok) {
+    printDiagnostics(prepared.diagnostics);
     return EXIT.spec;
   }
-  const model = compiled.model;
-  const cfg = resolveTraining(model, flags);
-
-  // Replicas exchange gradients only: each would keep batch norm's moving statistics of its own
-  // shard and draw its own dropout masks, so they would drift apart.
-  const unsupported = model.layers
-    .filter((l) => layerKind(l.node.kind).replicasDiffer !== undefined)
-    .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
-  const { backend, workers } = await chooseBackendAndMode(flags, { unsupported, batchSize: cfg.batchSize, subject: spec, verb: 'Train' });
-  const parallel = workers > 1;
-  process.stdout.write(`\n${renderSummary(model)}\n\n`);
-
-  const live = buildModel(model, { seed: cfg.seed });
-  const disagreements = crossCheck(model, live);
-  if (disagreements.length) throw new UserError(disagreements.map((d) => d.message).join('\n'));
-
-  const interrupt = interruptOnSigint();
+  const { run } = prepared;
+  const interrupt = interruptOnSignals();
   try {
-    const run = await trainAndRecord({
-      model: live,
-      cfg,
-      specName: model.ir.name,
-      specDir: dirname(resolve(spec)),
-      resolvedSpec: { spec, name: model.ir.name, sha256: model.ir.source.sha256, inputShape: model.ir.inputShape, training: cfg, flags },
+    const recorded = await trainPrepared(run, {
       loadOptions: dataLoadOptions(flags),
-      backend: backend.name,
       runsRoot: flags.out,
       signal: interrupt.signal,
-      ...(parallel ? { workers } : {}),
+      flags: { ...flags },
       onData: printDataSummary,
       onRunDir: (dir) => process.stdout.write(`${dim('run folder:')} ${dir}\n`),
     });
-    const { training } = run;
+    const { training } = recorded;
+    const parallel = run.workers > 1;
     process.stdout.write(
       `\ntrained ${training.history.length} epoch(s) in ${training.seconds.toFixed(1)} s, ` +
-        `${Math.round(training.samplesPerSec).toLocaleString('en-US')} samples/s on ${backend.name}` +
-        `${parallel ? ` (${workers} data-parallel replicas)` : ''}\n`,
+        `${Math.round(training.samplesPerSec).toLocaleString('en-US')} samples/s on ${run.backend.name}` +
+        `${parallel ? ` (${run.workers} data-parallel replicas)` : ''}\n`,
     );
-    await reportAfterTrain(run.dir, model);
-    return finishRun(run);
-  } catch (error) {
-    throw asUserError(error);
+    await reportAfterTrain(recorded.dir, run.model);
+    return finishRun(recorded, interrupt.exitCode());
   } finally {
     interrupt.dispose();
-    live.dispose();
+    run.live.dispose();
   }
 }

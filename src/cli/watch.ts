@@ -1,8 +1,9 @@
 // `netspec compile --watch`: compile once, then again whenever a watched spec is saved, so
-// errors show up as they are made. Runs until Ctrl-C (exit 0).
+// errors show up as they are made. Runs until Ctrl-C (exit 0) or SIGTERM (exit 143).
 import { existsSync, watch } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { compileCommand, type CompileCommandOptions } from './compile-command.js';
+import { EXIT, reportFailure } from './errors.js';
 import { dim } from './style.js';
 
 /** Editors save in bursts (write, rename, chmod): wait this long for the burst to end. */
@@ -12,7 +13,8 @@ export async function watchCompile(files: string[], options: CompileCommandOptio
   const run = async (changed: string[]): Promise<void> => {
     const stamp = new Date().toLocaleTimeString('en-GB');
     process.stdout.write(`${dim(`[${stamp}] compiling ${changed.length ? changed.join(', ') : 'all specs'}`)}\n`);
-    await compileCommand(changed, options).catch((error: Error) => process.stderr.write(`error: ${error.message}\n`));
+    // A failure (a spec folder gone, an output that cannot be written) is printed; watching goes on.
+    await compileCommand(changed, options).catch((error: unknown) => void reportFailure(error));
     process.stdout.write(`${dim('watching for changes (Ctrl-C to stop)')}\n`);
   };
   await run(files);
@@ -36,8 +38,16 @@ export async function watchCompile(files: string[], options: CompileCommandOptio
       }, SETTLE_MS);
     }),
   );
-  await new Promise<void>((done) => process.once('SIGINT', done));
+  const code = await new Promise<number>((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(signal === 'SIGTERM' ? EXIT.terminated : EXIT.ok);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   watchers.forEach((w) => w.close());
   clearTimeout(timer);
-  return 0;
+  return code;
 }

@@ -4,10 +4,10 @@
 // The YAML is deliberately held to what JSON can express (text, finite numbers, booleans,
 // null, lists, mappings with text keys): a spec is data, so tags, cycles, merge keys and
 // YAML 1.1 quirks only add ways to be surprised.
-import { readFileSync, statSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Alias, Document, Node, YAMLError } from 'yaml';
 import { compareDiagnostics } from './diagnostics.js';
+import { FileReadError, readRegularFileSync } from '../lib/safe-read.js';
 import { findInvalidUtf8 } from '../lib/utf8.js';
 import type { SourcePos, SpecDiagnostic } from '../types.js';
 
@@ -51,19 +51,23 @@ const YAML_OPTIONS = {
   resolveKnownTags: false,
 } as const;
 
-/** Reads and loads a spec file. Unreadable, oversized and non-UTF-8 files become diagnostics. */
+/**
+ * Reads and loads a spec file. Unreadable, oversized and non-UTF-8 files become diagnostics, as
+ * do paths that are not regular files (a folder, /dev/zero, a named pipe): those are refused
+ * before anything is read, and no more than MAX_SPEC_BYTES is ever read.
+ */
 export function loadSpecFile(file: string): LoadResult {
   let bytes: Buffer;
   try {
-    const stat = statSync(file);
-    if (stat.isDirectory()) return failAtStart(file, `'${file}' is a directory, not a spec file`);
-    // Checked before reading so a huge file is never pulled into memory.
-    if (stat.size > MAX_SPEC_BYTES) return failAtStart(file, tooLargeMessage(stat.size));
-    bytes = readFileSync(file);
+    bytes = readRegularFileSync(file, MAX_SPEC_BYTES);
   } catch (error) {
-    return failAtStart(file, `cannot read the spec file: ${describeFsError(error)}`);
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.problem === 'too-large') return failAtStart(file, tooLargeMessage(error.size ?? error.detail));
+    if (error.detail.startsWith('is a folder')) return failAtStart(file, `'${file}' is a directory, not a spec file`);
+    const what = error.problem === 'not-a-file' ? error.detail.replace(/; give the path of a regular file$/, '') : error.detail;
+    const todo = error.problem === 'not-a-file' ? '; give the path of a spec file (.yaml)' : '';
+    return failAtStart(file, `cannot read the spec file: ${what}${todo}`);
   }
-  if (bytes.length > MAX_SPEC_BYTES) return failAtStart(file, tooLargeMessage(bytes.length));
   const badByte = findInvalidUtf8(bytes);
   if (badByte !== undefined) return invalidUtf8(file, bytes, badByte);
   return loadSpecText(file, bytes.toString('utf8'));
@@ -316,17 +320,14 @@ function failAtStart(file: string, message: string): LoadResult {
   return { ok: false, diagnostics: [{ file, line: 1, col: 1, message, path: '', stage: 'syntax' }] };
 }
 
-function tooLargeMessage(bytes: number): string {
-  const mib = (bytes / (1024 * 1024)).toFixed(1);
-  return `the spec file is ${bytes} bytes (${mib} MiB), over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB); ` +
+function tooLargeMessage(size: number | string): string {
+  if (typeof size === 'string') {
+    // The reader's own words when the size was not known in advance ("is larger than 1.0 MiB, ...").
+    return `the spec file ${size.replace(/; is it the right file\?$/, '')}; specs are meant to be small hand-written files`;
+  }
+  const mib = (size / (1024 * 1024)).toFixed(1);
+  return `the spec file is ${size} bytes (${mib} MiB), over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB); ` +
     'specs are meant to be small hand-written files';
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
 }
 
 function invalidUtf8(file: string, bytes: Buffer, offset: number): LoadResult {

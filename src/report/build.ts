@@ -2,12 +2,13 @@
 // SVGs inside a run folder. Reading a run folder tolerates missing records (a run stopped
 // before its first epoch has no metrics) so a report can always be made of what exists.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileSpecFile } from '../compile/index.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { ensureDir } from '../lib/dirs.js';
+import { FileReadError, readRegularText } from '../lib/safe-read.js';
 import { METRICS_JSON, type MetricsFile } from '../train/metrics.js';
-import { DATASET_JSON, readRunJson, RESOLVED_SPEC_JSON, RESULTS_JSON, safeFolderName, type RunResults } from '../train/run-dir.js';
+import { DATASET_JSON, readRunJson, readRunResults, RESOLVED_SPEC_JSON, RESULTS_JSON, safeFolderName, type RunResults } from '../train/run-dir.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
 import { renderArchitectureSvg } from './architecture.js';
 import { confusionSpec, curvesSpec, renderVegaLite } from './charts.js';
@@ -74,7 +75,7 @@ export interface RunReportOptions {
 export async function buildRunReport(dir: string, options: RunReportOptions = {}): Promise<ReportFiles> {
   const resolved = await readOptional<ResolvedSpec>(dir, RESOLVED_SPEC_JSON);
   const metrics = await readOptional<MetricsFile>(dir, METRICS_JSON);
-  const results = await readOptional<RunResults>(dir, RESULTS_JSON);
+  const results: RunResults | null = existsSync(path.join(dir, RESULTS_JSON)) ? await readRunResults(dir) : null;
   const dataset = await readOptional<{ specDir?: string; source?: string; prepared?: { classes?: string[] } }>(dir, DATASET_JSON);
   if (!resolved && !metrics && !results) {
     throw new Error(`${dir} is not a netspec run folder: it has none of ${RESOLVED_SPEC_JSON}, ${METRICS_JSON}, ${RESULTS_JSON}`);
@@ -104,16 +105,29 @@ export async function buildRunReport(dir: string, options: RunReportOptions = {}
  * deterministic, so rebuilding an unchanged one touches nothing). Returns the paths written.
  */
 export async function writeReportFiles(dir: string, files: ReportFiles): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  ensureDir(dir);
   const written: string[] = [];
   for (const [name, content] of Object.entries(files)) {
     const target = path.join(dir, name);
-    const current = existsSync(target) ? await readFile(target, 'utf8') : undefined;
+    const current = await currentText(target);
     if (current === content) continue;
     await writeFileAtomic(target, content);
     written.push(target);
   }
   return written;
+}
+
+/** Reports are a few MiB at most; what is at a report's path is compared only if it is one. */
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+
+/** The text at `target` now, undefined when nothing is there; a folder or device there is a FileReadError. */
+async function currentText(target: string): Promise<string | undefined> {
+  try {
+    return await readRegularText(target, MAX_REPORT_BYTES);
+  } catch (error) {
+    if (error instanceof FileReadError && error.problem === 'missing') return undefined;
+    throw error;
+  }
 }
 
 /** reports/<name>/ for a spec; the name is made safe for a folder like run folders are. */

@@ -172,6 +172,10 @@ function testResultsProblem(test: unknown): string | undefined {
   if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.length === rows.length && r.every(isCount))) {
     return 'test.confusion is not a square table of counts';
   }
+  const classes = test.classes;
+  if (classes !== undefined && !(Array.isArray(classes) && classes.length === rows.length && classes.every((c) => typeof c === 'string'))) {
+    return 'test.classes is not one name per row of the confusion table';
+  }
   return undefined;
 }
 
