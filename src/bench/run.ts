@@ -6,7 +6,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveDatasetFiles } from '../data/datasets.js';
 import { formatDiagnostic } from '../compile/diagnostics.js';
-import { compileRun } from '../train/prepare.js';
+import { compileChecked } from '../train/prepare.js';
 import { CLI, findTorchPython, peerWaitPolicy, runChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
 import type { StartupTimes } from './stats.js';
@@ -97,7 +97,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const started = new Date();
   const machine = machineInfo();
   o.log(`load average at start: ${machine.loadAverageStart.join(' ')} on ${machine.cpus} cpus`);
-  const compiled = compileRun(o.spec);
+  const compiled = await compileChecked(o.spec);
   if (!compiled.ok) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n'));
   const { cfg } = compiled;
   const dataDir = cfg.dataset.kind === 'mnist' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;

@@ -22,7 +22,7 @@ export const EXIT = { ok: 0, spec: 1, usage: 2, interrupted: 130, terminated: 14
  * Library errors whose messages are written for the user (they name the file and what to do).
  * Matched by name so that this module loads none of the heavy modules that define them.
  */
-const PLAIN_ERRORS = new Set(['DataError', 'ModelFileError', 'TrainingDivergedError', 'ImageError', 'FileReadError', 'RunError']);
+const PLAIN_ERRORS = new Set(['DataError', 'ModelFileError', 'TrainingDivergedError', 'ImageError', 'FileReadError', 'FileWriteError', 'RunError']);
 /** Library errors that mean the command asked for something impossible: usage errors. */
 const REQUEST_ERRORS = new Set(['RunRequestError']);
 

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { looksLikeRunDir, writeRunReport, writeSpecReport } from '../report/build.js';
-import { compileRun } from '../train/prepare.js';
+import { compileChecked } from '../train/prepare.js';
 import type { InferredModel } from '../types.js';
 import { EXIT, printDiagnostics, UsageError } from './errors.js';
 import { dim, green, yellow } from './style.js';
@@ -28,7 +28,7 @@ export async function reportCommand(target: string, flags: ReportFlags): Promise
     announce(await writeRunReport(target));
     return EXIT.ok;
   }
-  const compiled = compileRun(target);
+  const compiled = await compileChecked(target);
   if (!compiled.ok) {
     printDiagnostics(compiled.diagnostics);
     return EXIT.spec;

@@ -9,7 +9,23 @@ import { dim } from './style.js';
 /** Editors save in bursts (write, rename, chmod): wait this long for the burst to end. */
 const SETTLE_MS = 150;
 
+/** Resolves with the exit code when SIGINT (0) or SIGTERM (143) arrives; listening starts at once. */
+function untilStopped(): Promise<number> {
+  return new Promise<number>((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(signal === 'SIGTERM' ? EXIT.terminated : EXIT.ok);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 export async function watchCompile(files: string[], options: CompileCommandOptions): Promise<number> {
+  // Listening before anything is printed: a signal sent as soon as "watching" appears must not
+  // find the process without its handler (the default would end it with no chance to stop cleanly).
+  const stopped = untilStopped();
   const run = async (changed: string[]): Promise<void> => {
     const stamp = new Date().toLocaleTimeString('en-GB');
     process.stdout.write(`${dim(`[${stamp}] compiling ${changed.length ? changed.join(', ') : 'all specs'}`)}\n`);
@@ -38,15 +54,7 @@ export async function watchCompile(files: string[], options: CompileCommandOptio
       }, SETTLE_MS);
     }),
   );
-  const code = await new Promise<number>((done) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done(signal === 'SIGTERM' ? EXIT.terminated : EXIT.ok);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const code = await stopped;
   watchers.forEach((w) => w.close());
   clearTimeout(timer);
   return code;

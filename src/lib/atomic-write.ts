@@ -9,7 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Temp files end in .tmp, which .gitignore already ignores, and start with a dot to stay out of listings. */
@@ -79,8 +79,28 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** A target that is there but is not a file: replacing it by rename would destroy it. */
+export class FileWriteError extends Error {
+  override name = 'FileWriteError';
+  constructor(readonly path: string, detail: string) {
+    super(`cannot write ${path}: ${detail}`);
+  }
+}
+
+/**
+ * Refuses a target that exists and is neither a regular file nor a link. The rename would
+ * replace it whole: a folder's name, or, for root, a device such as /dev/null.
+ */
+async function checkReplaceable(target: string): Promise<void> {
+  const stats = await lstat(target).catch(() => undefined);
+  if (!stats || stats.isFile() || stats.isSymbolicLink()) return;
+  const kind = stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a named pipe' : stats.isSocket() ? 'a socket' : 'a device';
+  throw new FileWriteError(target, `it is ${kind}, not a file; give the path of a file`);
+}
+
 /** Writes `data` to `target` atomically. On failure the temp file is removed and `target` is untouched. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  await checkReplaceable(target);
   const temp = tempPathFor(target);
   track(temp);
   try {

@@ -36,7 +36,8 @@ export function ensureDir(dir: string): string[] {
     const kind = existingKind(at);
     if (kind === 'folder') break;
     if (kind === 'other') {
-      const shown = at === target ? dir : path.relative(process.cwd(), at) || at;
+      const rel = path.relative(process.cwd(), at);
+      const shown = at === target ? dir : rel && !rel.startsWith('..') ? rel : at;
       throw at === target
         ? systemError('EEXIST', 'mkdir', shown, 'file already exists and is not a folder')
         : systemError('ENOTDIR', 'mkdir', shown, 'not a directory');

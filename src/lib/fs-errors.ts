@@ -5,7 +5,7 @@
 /** What an error code means for a path, and what to do about it. */
 const REASONS: Readonly<Record<string, readonly [what: string, todo: string]>> = {
   ENOENT: ['does not exist', 'check the path'],
-  ENOTDIR: ['a part of the path is a file, not a folder', 'choose a path whose folders are folders'],
+  ENOTDIR: ['a part of the path is not a folder', 'choose a path whose folders are folders'],
   EEXIST: ['already exists', 'choose another path, or move what is there out of the way'],
   EISDIR: ['is a folder, not a file', 'give the path of a file'],
   ENOTEMPTY: ['is a folder that is not empty', 'choose another path, or move the folder out of the way'],
@@ -80,8 +80,8 @@ export function fsReason(code: string): readonly [string, string] | undefined {
 }
 
 /**
- * One line for a system error: "cannot create the folder out/x: a part of the path is a file,
- * not a folder (ENOTDIR); choose a path whose folders are folders". Undefined for errors that
+ * One line for a system error: "cannot create the folder out/x: a part of the path is not
+ * a folder (ENOTDIR); choose a path whose folders are folders". Undefined for errors that
  * are not system errors, or whose code the table does not know.
  */
 export function describeFsError(error: unknown): string | undefined {

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
 import { ensureDir } from '../lib/dirs.js';
 import { FileReadError, readRegularText } from '../lib/safe-read.js';
 import { METRICS_JSON, type MetricsFile } from '../train/metrics.js';
-import { DATASET_JSON, readRunJson, readRunResults, RESOLVED_SPEC_JSON, RESULTS_JSON, safeFolderName, type RunResults } from '../train/run-dir.js';
+import { DATASET_JSON, readMetricsFile, readRunJson, readRunResults, RESOLVED_SPEC_JSON, RESULTS_JSON, safeFolderName, type RunResults } from '../train/run-dir.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
 import { renderArchitectureSvg } from './architecture.js';
 import { confusionSpec, curvesSpec, renderVegaLite } from './charts.js';
@@ -74,7 +74,7 @@ export interface RunReportOptions {
 
 export async function buildRunReport(dir: string, options: RunReportOptions = {}): Promise<ReportFiles> {
   const resolved = await readOptional<ResolvedSpec>(dir, RESOLVED_SPEC_JSON);
-  const metrics = await readOptional<MetricsFile>(dir, METRICS_JSON);
+  const metrics: MetricsFile | null = existsSync(path.join(dir, METRICS_JSON)) ? await readMetricsFile(dir) : null;
   const results: RunResults | null = existsSync(path.join(dir, RESULTS_JSON)) ? await readRunResults(dir) : null;
   const dataset = await readOptional<{ specDir?: string; source?: string; prepared?: { classes?: string[] } }>(dir, DATASET_JSON);
   if (!resolved && !metrics && !results) {

@@ -5,7 +5,7 @@
 // shuffle generator's state at the start of that epoch, from which the same batch order follows.
 
 import * as tf from '@tensorflow/tfjs';
-import { writeMetrics, type EpochMetrics } from './metrics.js';
+import { isEpochMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
 import { COMPANION_KEY, loadModelFromDir, ModelFileError, readModelJson, readNamedFile, saveModelToDir, weightByteLength } from './model-io.js';
 
 const STATE_KEY = 'netspec_training_state';
@@ -92,7 +92,6 @@ export interface CheckpointInfo {
 
 const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
 
 /** Why a saved training state cannot be continued from, or undefined when it can. */
 function stateProblem(raw: Record<string, unknown>): string | undefined {
@@ -103,9 +102,7 @@ function stateProblem(raw: Record<string, unknown>): string | undefined {
   if (!isNum(raw.lossSum) || !isNum(raw.accuracySum) || !isInt(raw.seen, 0) || !isInt(raw.samplesSeen, 0)) return 'the running sums are not numbers';
   const history = raw.history;
   if (!Array.isArray(history) || history.length !== (raw.epoch as number) - 1) return `history does not list the ${(raw.epoch as number) - 1} epoch(s) done`;
-  const good = history.every((m: Record<string, unknown> | null, i) => m !== null && typeof m === 'object' && m.epoch === i + 1 &&
-    isNum(m.loss) && isNum(m.accuracy) && isNumOrNull(m.val_loss) && isNumOrNull(m.val_accuracy) && isNum(m.seconds) && isNum(m.samples_per_sec));
-  return good ? undefined : 'history holds an entry that is not an epoch\'s metrics';
+  return history.every((m, i) => isEpochMetrics(m, i + 1)) ? undefined : 'history holds an entry that is not an epoch\'s metrics';
 }
 
 /**

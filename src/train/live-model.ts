@@ -62,8 +62,9 @@ export function buildCheckedModel(model: InferredModel, options: { seed?: number
     const layer = model.layers[error.layer];
     const label = layer ? `layer ${layer.node.index + 1} '${layer.node.name}' (${layer.node.kind}) on its input ${layer.inputShapes.map((s) => formatShape(s)).join(' and ')}` : `layer ${error.layer + 1}`;
     const allocation = /allocation failed|invalid typed array length|out of memory/i.test(error.reason);
+    const reason = error.reason.replace(/[.\s]+$/, '');
     const advice = allocation ? 'its weights cannot be allocated; make the layer smaller' : 'change this layer, or remove it if it has nothing to do';
-    return { ok: false, diagnostics: [diagnosticAt(model, error.layer, `tfjs cannot build ${label}: ${error.reason}; ${advice}`)] };
+    return { ok: false, diagnostics: [diagnosticAt(model, error.layer, `tfjs cannot build ${label}: ${reason}; ${advice}`)] };
   }
   const disagreements = crossCheck(model, live);
   if (disagreements.length === 0) return { ok: true, live };
@@ -72,4 +73,28 @@ export function buildCheckedModel(model: InferredModel, options: { seed?: number
     ok: false,
     diagnostics: disagreements.map(({ layer, message }) => diagnosticAt(model, layer, `the live tfjs model disagrees with the compiler: ${message}`)),
   };
+}
+
+/** tfjs on the cpu backend: building a model only to check it needs no fast kernels, and cpu starts at once. */
+async function useBuildBackend(): Promise<typeof tf> {
+  const tfjs = await import('@tensorflow/tfjs');
+  tfjs.env().set('PROD', true);
+  if (tfjs.getBackend() !== 'cpu') await tfjs.setBackend('cpu');
+  return tfjs;
+}
+
+/**
+ * What `compile` checks without training: the live model built (on the cpu backend), checked
+ * and disposed. Empty when it builds and agrees with the compiler.
+ */
+export async function liveModelProblems(model: InferredModel): Promise<SpecDiagnostic[]> {
+  const tfjs = await useBuildBackend();
+  try {
+    const built = buildCheckedModel(model);
+    if (!built.ok) return built.diagnostics;
+    built.live.dispose();
+    return [];
+  } finally {
+    tfjs.disposeVariables();
+  }
 }

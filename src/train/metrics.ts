@@ -20,6 +20,17 @@ export interface EpochMetrics {
   samples_per_sec: number;
 }
 
+const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+const isNumberOrNull = (v: unknown): boolean => v === null || isNumber(v);
+
+/** True when `m` is the metrics of epoch `epoch` as written here (records read back are checked with it). */
+export function isEpochMetrics(m: unknown, epoch: number): m is EpochMetrics {
+  if (m === null || typeof m !== 'object') return false;
+  const e = m as Record<string, unknown>;
+  return e.epoch === epoch && isNumber(e.loss) && isNumber(e.accuracy) && isNumberOrNull(e.val_loss) &&
+    isNumberOrNull(e.val_accuracy) && isNumber(e.seconds) && isNumber(e.samples_per_sec);
+}
+
 export const METRICS_JSON = 'metrics.json';
 export const METRICS_CSV = 'metrics.csv';
 

@@ -13,7 +13,7 @@ import { layerKind } from '../layers/registry.js';
 import type { Limits } from '../compile/infer.js';
 import { trainingSettings } from '../compile/lower.js';
 import type { InferredModel, SpecDiagnostic, TrainingConfig } from '../types.js';
-import { buildCheckedModel } from './live-model.js';
+import { buildCheckedModel, liveModelProblems } from './live-model.js';
 import { chooseTrainMode, settleTrainMode } from './mode.js';
 import { RunRequestError } from './run-error.js';
 import { applyOverrides, type TrainingOverrides } from './settings.js';
@@ -46,6 +46,17 @@ export function compileRun(spec: string, request: RunRequest = {}): Compiled {
   const compiled = compileSpecFile(spec, request.limits ? { limits: request.limits } : {});
   if (!compiled.ok) return compiled;
   return { ok: true, model: compiled.model, cfg: applyOverrides(trainingSettings(compiled.model.ir), request) };
+}
+
+/**
+ * compileRun, then the live model built once and checked against the compiler, as `compile`
+ * does: for commands that use a spec without training it here (report, bench).
+ */
+export async function compileChecked(spec: string, request: RunRequest = {}): Promise<Compiled> {
+  const compiled = compileRun(spec, request);
+  if (!compiled.ok) return compiled;
+  const problems = await liveModelProblems(compiled.model);
+  return problems.length ? { ok: false, diagnostics: problems } : compiled;
 }
 
 /** Layers data-parallel replicas cannot reproduce, described for messages: `'dropout' (dropout, line 12)`. */

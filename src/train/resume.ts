@@ -72,20 +72,17 @@ function restartCommand(resolved: ResolvedRecord): string {
 /** Refuses a checkpoint whose model is not the one resolved-spec.json says the run started with. */
 function checkSameModel(dir: string, resolved: ResolvedRecord, info: CheckpointInfo): void {
   const refuse = (what: string): never => {
-    throw new RunError(
-      `${path.join(dir, MODEL_JSON)}: ${what} than the one this run started with (${RESOLVED_SPEC_JSON}); ` +
-        'refusing to train it. Restore the run folder, or start a new run',
-    );
+    throw new RunError(`${path.join(dir, MODEL_JSON)}: ${what} (${RESOLVED_SPEC_JSON}); refusing to train it. Restore the run folder, or start a new run`);
   };
   if (typeof resolved.topologySha256 === 'string') {
-    if (topologySha256(info.topology) !== resolved.topologySha256) refuse('describes another model');
+    if (topologySha256(info.topology) !== resolved.topologySha256) refuse('describes another model than the one this run started with');
     return;
   }
   // Runs recorded before the fingerprint: the input shape at least must match.
   const layers = (info.topology as { config?: { layers?: { config?: { batch_input_shape?: unknown } }[] } } | null)?.config?.layers;
   const batchInput = Array.isArray(layers) ? layers[0]?.config?.batch_input_shape : undefined;
   if (Array.isArray(resolved.inputShape) && Array.isArray(batchInput) && JSON.stringify(batchInput.slice(1)) !== JSON.stringify(resolved.inputShape)) {
-    refuse(`describes a model with input [${batchInput.slice(1).join(', ')}], another model`);
+    refuse(`describes a model with input [${batchInput.slice(1).join(', ')}] but this run started with input [${resolved.inputShape.join(', ')}]`);
   }
 }
 
@@ -151,6 +148,9 @@ export async function resumeAndRecord(prepared: PreparedResume, opts: ResumeOpti
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(display ? { onProgress: display.onProgress, onEpochEnd: display.onEpochEnd } : {}),
       });
+    } catch (error) {
+      // The loop's refusals speak of "the checkpoint": say which folder's.
+      throw error instanceof RunError ? new RunError(`${dir}: ${error.message}`) : error;
     } finally {
       display?.stop();
     }

@@ -10,6 +10,7 @@ import { writeJsonAtomic } from '../lib/atomic-write.js';
 import { ensureDir } from '../lib/dirs.js';
 import { FileReadError, readRegularText } from '../lib/safe-read.js';
 import type { LossName } from './losses.js';
+import { isEpochMetrics, METRICS_JSON, type MetricsFile } from './metrics.js';
 import { datasetProblem } from './settings.js';
 
 export const RESOLVED_SPEC_JSON = 'resolved-spec.json';
@@ -201,4 +202,13 @@ export async function readRunResults(dir: string): Promise<RunResults> {
   const problem = resultsProblem(results);
   if (problem) throw new DataError(`${path.join(dir, RESULTS_JSON)}: ${problem}; the file was edited, or is not from \`netspec train\``);
   return results as RunResults;
+}
+
+/** metrics.json of a run folder, checked: every epoch's metrics in order, and whether training stopped early. */
+export async function readMetricsFile(dir: string): Promise<MetricsFile> {
+  const metrics = await readRunJson<unknown>(dir, METRICS_JSON);
+  const m = metrics as Partial<MetricsFile> | null;
+  const good = isMapping(m) && Array.isArray(m.epochs) && m.epochs.every((e, i) => isEpochMetrics(e, i + 1)) && typeof m.interrupted === 'boolean';
+  if (!good) throw new DataError(`${path.join(dir, METRICS_JSON)}: is not a list of each epoch's metrics; the file was edited, or is not from \`netspec train\``);
+  return m as MetricsFile;
 }
