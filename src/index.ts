@@ -10,7 +10,7 @@
 export type * from './types.js';
 export { loadSpecFile, loadSpecText, type LoadResult, type PositionIndex } from './compile/load.js';
 export { validateSpec } from './compile/validate.js';
-export { lowerSpec, lowerTraining } from './compile/lower.js';
+export { lowerSpec, lowerTraining, trainingSettings } from './compile/lower.js';
 export { inferModel, DEFAULT_LIMITS, type Limits } from './compile/infer.js';
 export { compileSpecFile, compileSpecText, type CompileResult, type CompileOptions } from './compile/index.js';
 export { formatDiagnostic, didYouMean } from './compile/diagnostics.js';
@@ -25,3 +25,4 @@ export { loadDataset, loadTestSplit, predictorFor, checkInputFits, checkDataFits
 export { datasetKinds, lowerDataset } from './data/registry.js';
 export { predictRun, type PredictResult } from './predict/run.js';
 export { trainAndRecord, evaluateRun, trainModel, evaluateModel } from './train/index.js';
+export { prepareRun, compileRun, trainPrepared, prepareResume, resumeAndRecord, type PreparedRun, type RunRequest, type PrepareEvents } from './train/index.js';

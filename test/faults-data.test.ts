@@ -38,6 +38,8 @@ test('data that does not fit the spec stops with a plain message', () => {
   const { dir, spec } = project(specText({ input: '[28, 28, 1]' }));
   const run = runCli(['train', spec, '--backend', 'cpu', '--out', join(dir, 'runs')], dir);
   assertPlainFailure(run, /the model's input shape \[28, 28, 1\] does not fit the images of idx .*8x8 with 1 channel/);
+  // Checked before the run folder is made: a run that cannot start leaves nothing to resume.
+  assert.equal(existsSync(join(dir, 'runs')), false, 'no run folder for data that does not fit');
 });
 
 test('a diverging loss stops with exit 1 and a plain message', () => {

@@ -1,14 +1,23 @@
 // Property-based fuzzing of the front half of the pipeline: whatever text arrives, compiling it
-// either succeeds or returns positioned diagnostics, never throws, and never takes long. The
-// seed is fixed so a failure reproduces; fast-check prints the shrunk counterexample.
+// either succeeds or returns positioned diagnostics, never throws, and never takes long. Then
+// the file system around it: output paths through any chain of folders, files, pipes and links,
+// and inputs that are devices, pipes or folders. The seed is fixed so a failure reproduces;
+// fast-check prints the shrunk counterexample.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { compileSpecText, type CompileResult } from '../src/compile/index.js';
+import { describeFailure } from '../src/cli/errors.js';
+import { compileSpecFile, compileSpecText, type CompileResult } from '../src/compile/index.js';
+import { readIdxFile } from '../src/data/idx.js';
+import { writeFileAtomic } from '../src/lib/atomic-write.js';
+import { ensureDir } from '../src/lib/dirs.js';
+import { readModelJson } from '../src/train/model-io.js';
+import { readRunResults } from '../src/train/run-dir.js';
 import { CLI, ROOT, tempDir } from './helpers.js';
 
 const SEED = 20_261_127;
@@ -248,8 +257,219 @@ test('the CLI compiling mutated specs writes only generated/<name>.ts, generated
   for (const bad of ['escape', 'abs', 'con']) assert.ok(!changed.some((f) => f.includes(bad)), `${bad} was written`);
 });
 
+// --- Output paths and special files ---------------------------------------------------------
+// Paths are fuzzed as structures: a chain of path components, each of which may already exist
+// as a folder, a file, a named pipe, a link (to a folder, to /dev/null, to nowhere, to itself),
+// or lie under /proc. Whatever the chain, a write either lands as a regular file or fails with
+// a plain message, leaves no temp file, changes nothing else, and returns promptly.
+
+const COMPONENTS = ['missing', 'dir', 'file', 'fifo', 'link-dir', 'link-null', 'dangling', 'loop', 'proc'] as const;
+type Component = (typeof COMPONENTS)[number];
+const canMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+
+const isFolder = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Builds the chain under `root` and returns the path it names: each component is made (when
+ * its parent is a folder) as the kind it names, called c0, c1, ...; `name` names the last one.
+ */
+function buildChain(root: string, chain: readonly Component[], name?: string): string {
+  let at = root;
+  chain.forEach((kind, i) => {
+    if (kind === 'proc') {
+      at = '/proc/netspec-fuzz';
+      return;
+    }
+    const next = join(at, i === chain.length - 1 && name ? name : `c${i}`);
+    if (isFolder(at) && !at.startsWith('/proc')) {
+      if (kind === 'dir') mkdirSync(next);
+      else if (kind === 'file') writeFileSync(next, 'x');
+      else if (kind === 'fifo' && canMkfifo) spawnSync('mkfifo', [next]);
+      else if (kind === 'link-dir') (mkdirSync(`${next}.real`), symlinkSync(`${next}.real`, next));
+      else if (kind === 'link-null') symlinkSync('/dev/null', next);
+      else if (kind === 'dangling') symlinkSync(join(at, 'nowhere'), next);
+      else if (kind === 'loop') symlinkSync(next, next);
+    }
+    at = next;
+  });
+  return at;
+}
+
+/** A path and where links in the chain really lead ('c0.real' for 'c0'), for comparing listings. */
+const canonical = (path: string): string => path.replace(/\.real(?=\/|$)/g, '');
+
+/** Every entry below `dir`, links not followed, with what shows a change. */
+function lstatListing(dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      const s = lstatSync(full);
+      found.set(relative(dir, full), `${s.mode}:${s.size}:${s.mtimeMs}`);
+      if (s.isDirectory()) walk(full);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** The failure as the CLI would report it; never an internal error. */
+function assertPlain(error: unknown, what: string): string {
+  const failure = describeFailure(error);
+  assert.equal(failure.exitCode, 1, `${what}: ${failure.message}`);
+  assert.doesNotMatch(failure.message, /^internal error|^out of memory/, `${what}: ${(error as Error).stack}`);
+  return failure.message;
+}
+
+const chainArb = fc.record({
+  dirs: fc.array(fc.constantFrom(...COMPONENTS), { minLength: 1, maxLength: 3 }),
+  target: fc.constantFrom<Component>('missing', 'missing', 'dir', 'file', 'fifo', 'link-null', 'dangling', 'loop'),
+});
+
+test('writing an output through any chain of folders, files, pipes and links succeeds or fails plainly', async () => {
+  await fc.assert(
+    fc.asyncProperty(chainArb, async ({ dirs, target }) => {
+      const root = mkdtempSync(join(tmpdir(), 'netspec-fuzz-out-'));
+      try {
+        const folder = buildChain(root, dirs);
+        const file = buildChain(folder, [target], 'out.ts');
+        const before = lstatListing(root);
+        const started = performance.now();
+        let written = false;
+        try {
+          ensureDir(dirname(file));
+          await writeFileAtomic(file, 'generated\n');
+          written = true;
+        } catch (error) {
+          assertPlain(error, `${dirs.join('/')} -> ${target}`);
+        }
+        assert.ok(performance.now() - started < MAX_CASE_MS, 'took too long');
+        const count = tally.get('output paths') ?? { cases: 0, ok: 0 };
+        tally.set('output paths', { cases: count.cases + 1, ok: count.ok + (written ? 1 : 0) });
+        if (written) {
+          assert.ok(lstatSync(file).isFile(), 'the output is a regular file');
+          assert.equal(readFileSync(file, 'utf8'), 'generated\n');
+        }
+        const after = lstatListing(root);
+        assert.deepEqual([...after.keys()].filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+        // Only the chain's own folders and the output may have appeared or changed.
+        const chain = new Set<string>();
+        for (let p = relative(root, file); p && p !== '.' && !p.startsWith('..'); p = dirname(p)) chain.add(p);
+        for (const [f, stamp] of after) if (before.get(f) !== stamp) assert.ok(chain.has(canonical(f)), `changed outside the output: ${f}`);
+        for (const f of before.keys()) assert.ok(after.has(f), `removed: ${f}`);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    }),
+    { seed: SEED, numRuns: 300 },
+  );
+});
+
+const INPUT_KINDS = ['regular', 'empty', 'oversized', 'dir', 'fifo', 'zero', 'urandom', 'null', 'dangling', 'loop', 'proc-status', 'under-file'] as const;
+type InputKind = (typeof INPUT_KINDS)[number];
+
+/** `dir/name` made as this kind (holding `text` when it is a regular file); 'under-file' puts it below a file. */
+function makeInput(dir: string, kind: InputKind, text: string, name: string): string {
+  const path = join(dir, name);
+  if (kind === 'regular') writeFileSync(path, text);
+  else if (kind === 'empty') writeFileSync(path, '');
+  else if (kind === 'oversized') (writeFileSync(path, ''), truncateSync(path, 5 * 2 ** 30));
+  else if (kind === 'dir') mkdirSync(path);
+  else if (kind === 'fifo') spawnSync('mkfifo', [path]);
+  else if (kind === 'zero') symlinkSync('/dev/zero', path);
+  else if (kind === 'urandom') symlinkSync('/dev/urandom', path);
+  else if (kind === 'null') symlinkSync('/dev/null', path);
+  else if (kind === 'dangling') symlinkSync(join(dir, 'nowhere'), path);
+  else if (kind === 'loop') symlinkSync(path, path);
+  else if (kind === 'proc-status') symlinkSync('/proc/self/status', path);
+  else return (writeFileSync(join(dir, 'blocker'), 'x'), join(dir, 'blocker', name));
+  return path;
+}
+
+/** Each reader of a user-named file, with the error class its refusals must have. */
+const READERS: Record<string, { plain: string; text: string; read: (dir: string, kind: InputKind, text: string) => Promise<unknown> }> = {
+  spec: { plain: 'diagnostics', text: readFileSync(join(ROOT, 'specs', 'mlp.yaml'), 'utf8'), read: async (d, k, t) => compileSpecFile(makeInput(d, k, t, 'spec.yaml')) },
+  'run record': { plain: 'DataError', text: '{"backend": "cpu"}', read: (d, k, t) => readRunResults(dirname(makeInput(d, k, t, 'results.json'))) },
+  'model.json': { plain: 'ModelFileError', text: '{"modelTopology": {}, "weightsManifest": []}', read: (d, k, t) => readModelJson(dirname(makeInput(d, k, t, 'model.json'))) },
+  'IDX file': { plain: 'DataError', text: '\u0000\u0000\u0008\u0001\u0000\u0000\u0000\u0001\u0007', read: (d, k, t) => readIdxFile(makeInput(d, k, t, 'labels-idx1-ubyte')) },
+};
+
+test('every reader of a user-named file refuses devices, pipes, folders and oversized files plainly and at once', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...Object.keys(READERS)), fc.constantFrom(...INPUT_KINDS), async (name, kind) => {
+      if (kind === 'fifo' && !canMkfifo) return;
+      const reader = READERS[name]!;
+      const dir = mkdtempSync(join(tmpdir(), 'netspec-fuzz-in-'));
+      try {
+        const started = performance.now();
+        let outcome: unknown;
+        try {
+          outcome = await reader.read(dir, kind, reader.text);
+        } catch (error) {
+          outcome = error;
+        }
+        assert.ok(performance.now() - started < MAX_CASE_MS, `${name} on ${kind} took ${(performance.now() - started).toFixed(0)} ms`);
+        const label = `special files: ${name}`;
+        const count = tally.get(label) ?? { cases: 0, ok: 0 };
+        const accepted = outcome instanceof Error ? false : reader.plain !== 'diagnostics' || (outcome as CompileResult).ok;
+        tally.set(label, { cases: count.cases + 1, ok: count.ok + (accepted ? 1 : 0) });
+        if (reader.plain === 'diagnostics') {
+          const result = outcome as CompileResult;
+          assert.ok(result && typeof result === 'object' && 'ok' in result, `compiling threw on ${kind}: ${String(outcome)}`);
+          if (!result.ok) for (const d of result.diagnostics) assert.doesNotMatch(d.message, /\n|undefined|\[object/);
+          if (kind !== 'regular' && kind !== 'proc-status') assert.equal(result.ok, false, `a ${kind} spec was accepted`);
+          return;
+        }
+        if (outcome instanceof Error) {
+          assert.equal(outcome.name, reader.plain, `${name} on ${kind}: ${outcome.stack}`);
+          assertPlain(outcome, `${name} on ${kind}`);
+        } else {
+          assert.ok(['regular', 'proc-status'].includes(kind), `${name} accepted a ${kind}`);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }),
+    { seed: SEED, numRuns: 200 },
+  );
+});
+
+test('the CLI with random output folders writes only into them, or fails plainly', () => {
+  const outer = tempDir();
+  const spec = join(outer, 'spec.yaml');
+  writeFileSync(spec, readFileSync(join(ROOT, 'specs', 'mlp.yaml'), 'utf8'));
+  const samples = fc.sample(fc.record({ out: chainArb, report: chainArb }), { seed: SEED, numRuns: 6 });
+  samples.forEach(({ out, report }, i) => {
+    const root = join(outer, `p${i}`);
+    mkdirSync(root);
+    const outDir = buildChain(root, out.dirs);
+    mkdirSync(join(root, 'r'));
+    const reportDir = buildChain(join(root, 'r'), report.dirs);
+    const before = lstatListing(outer);
+    const run = spawnSync(process.execPath, [CLI, 'compile', spec, '-q', '--out-dir', outDir, '--report-dir', reportDir], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    assert.ok(run.status === 0 || run.status === 1, `exit ${run.status}: ${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /\n\s+at .+:\d+:\d+|internal error/, 'no stack trace, no internal error');
+    if (run.status === 1) assert.match(run.stderr, /^error: cannot |: is a |not a regular file/m);
+    const named = [relative(outer, outDir), relative(outer, reportDir)];
+    for (const [f, stamp] of lstatListing(outer)) {
+      if (before.get(f) === stamp) continue;
+      const c = canonical(f);
+      assert.ok(named.some((n) => c === n || c.startsWith(`${n}/`) || n.startsWith(`${c}/`)), `stray write: ${f}`);
+    }
+  });
+});
+
 test('fuzz tallies', () => {
   // Printed for docs/reliability.md; asserted so the properties above really ran.
-  for (const [label, { cases, ok }] of tally) console.log(`# fuzz ${label}: ${cases} cases, ${ok} compiled, ${cases - ok} refused with diagnostics`);
+  for (const [label, { cases, ok }] of tally) {
+    const [done, refused] = /^(output|special)/.test(label) ? ['written or read', 'refused plainly'] : ['compiled', 'refused with diagnostics'];
+    console.log(`# fuzz ${label}: ${cases} cases, ${ok} ${done}, ${cases - ok} ${refused}`);
+  }
   assert.ok((tally.get('mutated specs')?.cases ?? 0) >= 1500);
 });

@@ -101,7 +101,7 @@ test('ensureDir refuses a file in the way, naming it, and never loops on /proc',
   writeFileSync(file, '');
   const cases: [string, RegExp][] = [
     [file, /^cannot create the folder .*plain-file: already exists \(EEXIST\)/],
-    [join(file, 'sub', 'deeper'), /^cannot create the folder .*plain-file: a part of the path is a file, not a folder \(ENOTDIR\)/],
+    [join(file, 'sub', 'deeper'), /^cannot create the folder .*plain-file: a part of the path is not a folder \(ENOTDIR\)/],
     ['/proc/netspec-test', /^cannot create the folder \/proc\/netspec-test: operation not permitted \(EPERM\)/],
     ['/proc/netspec-test/a/b', /^cannot create the folder \/proc\/netspec-test: operation not permitted/],
   ];
@@ -124,7 +124,7 @@ test('describeFsError words real Node errors, names where a rename was going, an
   } catch (e) {
     error = e;
   }
-  assert.match(describeFsError(error)!, /^cannot create the folder .*not-a-folder\/x: a part of the path is a file, not a folder \(ENOTDIR\); choose a path/);
+  assert.match(describeFsError(error)!, /^cannot create the folder .*not-a-folder\/x: a part of the path is not a folder \(ENOTDIR\); choose a path/);
   const rename = Object.assign(new Error('EISDIR'), { code: 'EISDIR', syscall: 'rename', path: 'out/.a.ts.123.0a1b.tmp', dest: 'out/a.ts' });
   assert.equal(describeFsError(rename), 'cannot write out/a.ts: is a folder, not a file (EISDIR); give the path of a file');
   const write = Object.assign(new Error('ENOSPC'), { code: 'ENOSPC', syscall: 'open', path: 'runs/x/.model.json.99.ffee.tmp' });

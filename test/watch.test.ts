@@ -43,3 +43,17 @@ test('compile --watch reports a broken save at its line, then recompiles the fix
   const code = await new Promise<number | null>((done) => child.on('exit', done));
   assert.equal(code, 0);
 });
+
+test('SIGTERM ends compile --watch with exit 143', async () => {
+  const dir = tempDir();
+  cpSync(join(ROOT, 'specs', 'mlp.yaml'), join(dir, 'mlp.yaml'));
+  const child = spawn(process.execPath, [CLI, 'compile', 'mlp.yaml', '--watch', '-q', '--no-report'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  // Sent the moment "watching" appears: the handler must already be listening.
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (/watching for changes/.test(stdout)) child.kill('SIGTERM');
+  });
+  const [code, signal] = await new Promise<[number | null, string | null]>((done) => child.on('exit', (c, s) => done([c, s])));
+  assert.deepEqual([code, signal], [143, null], 'ended by its handler, not killed by the signal');
+});

@@ -3,7 +3,7 @@ export { mulberry32, shuffledIndices, shuffleInPlace, type Rng } from './rng.js'
 export { sparseCategoricalCrossentropy, categoricalCrossentropy, lossFunction, accuracy, type LossName } from './losses.js';
 export { createOptimizer } from './optimizers.js';
 export { trainModel, checkTrainingFits, TrainingDivergedError, type TrainOptions, type TrainResult, type BatchProgress, type PartialEpoch } from './trainer.js';
-export { createStepRunner, localStepRunner, replicaStepRunner, type StepRunner, type Batch, type StepOutcome } from './step-runner.js';
+export { createStepRunner, localStepRunner, replicaStepRunner, type StepRunner, type StepTarget, type Batch, type StepOutcome } from './step-runner.js';
 export { evaluateModel, renderConfusion, type Evaluation, type EvaluateOptions } from './evaluate.js';
 export { createProgressDisplay, formatEpochLine, formatBarLine, formatDuration, type ProgressDisplay, type ProgressDisplayOptions } from './progress.js';
 export { writeFileAtomic, writeJsonAtomic } from '../lib/atomic-write.js';

@@ -7,7 +7,7 @@
 // one stopped before its first checkpoint, one that already finished, and one whose checkpoint
 // is not the model the run started with.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/datasets.js';
@@ -47,6 +47,9 @@ export interface FinishedRun {
   epochs: number;
   results: RunResults;
 }
+
+/** What createRunDir names run folders: a timestamp, with -N when two start in the same second. */
+const RUN_FOLDER_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$/;
 
 /** Keras class names of the layers data-parallel replicas cannot reproduce (see mode.ts). */
 const NOT_SPLITTABLE = new Set(['BatchNormalization', 'Dropout']);
@@ -94,6 +97,10 @@ function checkSameModel(dir: string, resolved: ResolvedRecord, info: CheckpointI
 export async function prepareResume(dir: string, request: RunRequest = {}, events: PrepareEvents = {}): Promise<PreparedResume | FinishedRun> {
   const isFolder = existsSync(dir) && statSync(dir).isDirectory();
   if (!isFolder || !existsSync(path.join(dir, MODEL_JSON))) {
+    // Named like a run folder (runs/<spec>/<timestamp>) but empty: killed between mkdir and its first record.
+    if (isFolder && RUN_FOLDER_NAME.test(path.basename(path.resolve(dir))) && readdirSync(dir).every((f) => f.endsWith('.tmp'))) {
+      throw new RunError(`${dir} is empty: a run made this folder and was stopped before it recorded anything, so there is nothing to resume; start the run again`);
+    }
     if (isFolder && existsSync(path.join(dir, RESOLVED_SPEC_JSON))) {
       const resolved = await readRunJson<ResolvedRecord>(dir, RESOLVED_SPEC_JSON);
       throw new RunError(

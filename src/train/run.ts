@@ -44,7 +44,10 @@ export interface TrainAndRecordOptions {
   progress?: ProgressDisplay | null;
   /** Called once the data is loaded and checked against the model, before the run folder exists. */
   onData?: (dataset: Dataset) => void;
-  /** Called with the run folder as soon as it exists, so a caller can print it before training starts. */
+  /**
+   * Called with the run folder once it holds its records and a first checkpoint, before the
+   * first batch: a folder the caller prints can always be resumed.
+   */
   onRunDir?: (dir: string) => void;
   /** Data-parallel worker threads, passed to trainModel. */
   workers?: number;
@@ -101,7 +104,6 @@ export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<Recor
   checkTrainingFits(model, dataset, cfg);
   opts.onData?.(dataset);
   const dir = await createRunDir(opts.runsRoot ?? 'runs', opts.specName);
-  opts.onRunDir?.(dir);
   await writeResolvedSpec(dir, withTopology(opts.resolvedSpec, model));
   const record: DatasetRecord = { ref: cfg.dataset, specDir: opts.specDir, options: loadOptions, source: dataset.source, prepared: dataset.prepared };
   await writeDatasetRecord(dir, record);
@@ -111,6 +113,7 @@ export async function trainAndRecord(opts: TrainAndRecordOptions): Promise<Recor
   try {
     training = await trainModel(model, dataset, cfg, {
       out: dir,
+      ...(opts.onRunDir ? { onStart: () => opts.onRunDir!(dir) } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       ...(display ? { onProgress: display.onProgress, onEpochEnd: display.onEpochEnd } : {}),

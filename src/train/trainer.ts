@@ -22,7 +22,7 @@ import type { ReplicaPool } from './parallel/pool.js';
 import { mulberry32, shuffledIndices, type StatefulRng } from './rng.js';
 import { RunError } from './run-error.js';
 import { restoreWeights, snapshotWeights, weightsAreFinite, type WeightSnapshot } from './rollback.js';
-import { createStepRunner, type Batch, type StepRunner } from './step-runner.js';
+import { createStepRunner, type Batch, type StepRunner, type StepTarget } from './step-runner.js';
 
 export { checkTrainingFits } from './fit.js';
 
@@ -53,6 +53,8 @@ export interface TrainOptions {
   out?: string;
   /** Continue from a checkpoint (see checkpoint.ts) instead of starting at epoch 1. */
   resume?: ResumePoint;
+  /** Called once before the first batch, when the run folder (if any) can already be resumed. */
+  onStart?: () => void;
   /**
    * Data-parallel training over this many replicas in worker threads (each with its own
    * single-threaded wasm backend), see parallel/pool.ts. Omitted or 1: steps in this process.
@@ -60,6 +62,8 @@ export interface TrainOptions {
   workers?: number;
   /** Data-parallel training on an already started pool (left running afterwards); overrides `workers`. */
   pool?: ReplicaPool;
+  /** Where steps run, when neither of the above: given the model, optimizer and settings, a runner (step-runner.ts). */
+  stepRunner?: (target: StepTarget) => Promise<StepRunner>;
 }
 
 export interface ResumePoint {
@@ -161,20 +165,25 @@ export async function trainModel(model: tf.LayersModel, dataset: Dataset, cfg: T
     );
   }
   const optimizer = createOptimizer(cfg.optimizer);
-  if (opts.resume && opts.resume.optimizerWeights.length > 0) await optimizer.setWeights(opts.resume.optimizerWeights);
-  // A new run is resumable from its first batch on: its folder never lacks a checkpoint.
-  if (opts.out && !opts.resume) await checkpoint(model, optimizer, opts.out, { epochs: cfg.epochs, history: [], position: start }, { metrics: false });
-  const runner = await createStepRunner({ model, optimizer, cfg }, { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.pool ? { pool: opts.pool } : {}) });
-  const loop: Loop = {
-    model, optimizer, cfg, opts, plan, runner,
-    rng: mulberry32(start.rngState),
-    history: [...(opts.resume?.history ?? [])],
-    lastGood: snapshotWeights(model),
-    samplesSeen: start.samplesSeen,
-    batchSeconds: 0,
-    started: performance.now(),
-  };
+  let loop: Loop | undefined;
   try {
+    if (opts.resume && opts.resume.optimizerWeights.length > 0) await optimizer.setWeights(opts.resume.optimizerWeights);
+    // A new run is resumable from its first batch on: its folder never lacks a checkpoint.
+    if (opts.out && !opts.resume) await checkpoint(model, optimizer, opts.out, { epochs: cfg.epochs, history: [], position: start }, { metrics: false });
+    opts.onStart?.();
+    const target = { model, optimizer, cfg };
+    const runner = opts.stepRunner
+      ? await opts.stepRunner(target)
+      : await createStepRunner(target, { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.pool ? { pool: opts.pool } : {}) });
+    loop = {
+      model, optimizer, cfg, opts, plan, runner,
+      rng: mulberry32(start.rngState),
+      history: [...(opts.resume?.history ?? [])],
+      lastGood: snapshotWeights(model),
+      samplesSeen: start.samplesSeen,
+      batchSeconds: 0,
+      started: performance.now(),
+    };
     await runner.push();
     for (let epoch = start.epoch; epoch <= cfg.epochs; epoch++) {
       // Per-epoch settings (a learning-rate schedule) would be applied here.
@@ -185,8 +194,8 @@ export async function trainModel(model: tf.LayersModel, dataset: Dataset, cfg: T
     }
     return resultOf(loop, false);
   } finally {
-    loop.lastGood.dispose();
-    await runner.close();
+    loop?.lastGood.dispose();
+    await loop?.runner.close();
     optimizer.dispose();
   }
 }
