@@ -26,12 +26,14 @@ export async function resumeCommand(dir: string, flags: { backend?: BackendPrefe
   try {
     const run = await resumeAndRecord(prepared, {
       signal: interrupt.signal,
-      onResume: ({ epoch, batchesDone, epochs }) =>
+      onResume: ({ epoch, batchesDone, epochs }) => {
+        interrupt.arm();
         process.stdout.write(
           epoch > epochs
             ? `${dim('resuming:')} ${dir} trained all ${epochs} epoch(s); evaluating it on the test set\n`
             : `${dim('resuming:')} ${dir} at epoch ${epoch}/${epochs} after batch ${batchesDone}\n`,
-        ),
+        );
+      },
     });
     process.stdout.write(`\nrun now has ${run.training.history.length} completed epoch(s)\n`);
     await reportAfterTrain(run.dir);

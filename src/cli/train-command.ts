@@ -66,7 +66,11 @@ export async function trainCommand(spec: string, flags: TrainFlags): Promise<num
       signal: interrupt.signal,
       flags: { ...flags },
       onData: printDataSummary,
-      onRunDir: (dir) => process.stdout.write(`${dim('run folder:')} ${dir}\n`),
+      onRunDir: (dir) => {
+        // From here the folder holds a checkpoint: a signal stops training and saves another.
+        interrupt.arm();
+        process.stdout.write(`${dim('run folder:')} ${dir}\n`);
+      },
     });
     const { training } = recorded;
     const parallel = run.workers > 1;
