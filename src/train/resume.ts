@@ -11,6 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/datasets.js';
+import { allLayerKinds } from '../layers/registry.js';
 import type { TrainingConfig } from '../types.js';
 import { loadCheckpoint, readCheckpointInfo, type CheckpointInfo } from './checkpoint.js';
 import { checkTrainingFits } from './fit.js';
@@ -51,8 +52,8 @@ export interface FinishedRun {
 /** What createRunDir names run folders: a timestamp, with -N when two start in the same second. */
 const RUN_FOLDER_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$/;
 
-/** Keras class names of the layers data-parallel replicas cannot reproduce (see mode.ts). */
-const NOT_SPLITTABLE = new Set(['BatchNormalization', 'Dropout']);
+/** Keras class names of the layers data-parallel replicas cannot reproduce (see replicaBlockers). */
+const NOT_SPLITTABLE = new Set(allLayerKinds().filter((k) => k.replicasDiffer !== undefined).map((k) => k.keras.className));
 
 function replicaBlockersIn(topology: unknown): string[] {
   const layers = (topology as { config?: { layers?: unknown } } | null)?.config?.layers;
