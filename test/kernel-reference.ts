@@ -25,6 +25,30 @@ export function assertClose(actual: Float32Array, expected: Float32Array, label:
   }
 }
 
+/**
+ * max |actual - expected| / max |expected|, or Infinity when the lengths differ or a value on
+ * either side is not finite. A plain Math.max reduce turns one NaN, or the missing entries of a
+ * short output, into a NaN error, and a child process's JSON turns NaN and Infinity into null,
+ * which `null < bound` accepts.
+ */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Infinity;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (!Number.isFinite(expected[i]!) || !Number.isFinite(actual[i]!)) return Infinity;
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  let error = 0;
+  for (let i = 0; i < expected.length; i++) error = Math.max(error, Math.abs(actual[i]! - expected[i]!));
+  return scale === 0 ? error : error / scale;
+}
+
+/** A number reported by a child process (after JSON) is finite and at most `bound`. */
+export function assertSmall(value: unknown, bound: number, label: string): void {
+  assert.ok(typeof value === 'number' && Number.isFinite(value), `${label}: expected a finite number, got ${JSON.stringify(value)}`);
+  assert.ok(value <= bound, `${label}: ${value} is over ${bound}`);
+}
+
 /** Deterministic values in [-0.5, 0.5), so every backend gets identical inputs. */
 export function seededValues(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);

@@ -103,7 +103,17 @@ function inkBox(frame: Float32Array): { w: number; h: number } {
   return { w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
-const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+/** Largest difference; Infinity when the lengths differ or a value is not finite (NaN would compare false everywhere). */
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!Number.isFinite(d)) return Infinity;
+    m = Math.max(m, d);
+  }
+  return m;
+}
 
 test('a white-on-black digit and a black-on-white one give the same frame, in every PNG colour type and depth', async () => {
   const [w, h] = [90, 70];

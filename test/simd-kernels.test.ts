@@ -21,7 +21,7 @@ import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
 import { addRowVectorSimd, filterGradSimd, filterGradTilesSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
-import { assertClose, filterGradByDefinition, poolInput, seededValues, type ConvCase } from './kernel-reference.js';
+import { assertClose, assertSmall, filterGradByDefinition, poolInput, relativeError, seededValues, type ConvCase } from './kernel-reference.js';
 import { ROOT } from './helpers.js';
 
 async function on<T>(backend: string, f: () => T): Promise<T> {
@@ -340,27 +340,45 @@ test('Identity and same-dtype Cast share data on wasm; each tensor still lives a
   assert.equal(buffers(), before, 'all buffers released');
 });
 
-test('the threaded wasm build (shared memory) runs the same kernels', () => {
+test('the error measure the child reports refuses NaN, Infinity and short outputs, also after JSON', () => {
+  const ref = new Float32Array([1, -2, 4]);
+  assert.ok(Math.abs(relativeError([1, -2, 4.0004], [1, -2, 4]) - 1e-4) < 1e-12);
+  for (const bad of [[1, Number.NaN, 4], [1, -2, Infinity], [1, -2]]) {
+    const error = relativeError(new Float32Array(bad), ref);
+    assert.equal(error, Infinity, JSON.stringify(bad));
+    const reported = (JSON.parse(JSON.stringify({ error })) as { error: unknown }).error;
+    assert.throws(() => assertSmall(reported, 1e-4, 'reported'), /expected a finite number, got null/);
+  }
+  assert.throws(() => assertSmall(2e-4, 1e-4, 'over'), /over/);
+  assertSmall(0, 1e-4, 'zero');
+});
+
+test('the threaded wasm build (shared memory) runs the same kernels, and --threads 2 gradients match cpu stock', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'scripts', 'simd-threaded.ts')], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 120_000,
   });
   assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
-  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
-    threads: number; shared: boolean; maxPoolExact: boolean; filterMaxError: number; helper: boolean;
-    tilesSplitExact: boolean; tilesMaxError: number; inputSplitExact: boolean; inputMaxError: number;
-  };
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
   assert.equal(result.threads, 2);
   assert.equal(result.shared, true);
   assert.equal(result.maxPoolExact, true);
-  assert.ok(result.filterMaxError < 1e-4, `filter gradient relative error ${result.filterMaxError}`);
+  // Errors arrive through JSON, where NaN and Infinity become null: assertSmall requires a finite number.
+  assertSmall(result.filterMaxError, 1e-4, 'filter gradient relative error');
   // Split over the helper thread by input channels, every output element is still one
   // thread's identical sum: the bits must equal the one-thread result.
   assert.equal(result.helper, true, 'the shared heap has a helper thread');
   assert.equal(result.tilesSplitExact, true, 'split tiles equal one-thread tiles bit for bit');
-  assert.ok(result.tilesMaxError < 1e-4, `tiles relative error ${result.tilesMaxError}`);
+  assertSmall(result.tilesMaxError, 1e-4, 'tiles relative error');
   // The input gradient splits by samples: again one thread's identical sums per element.
   assert.equal(result.inputSplitExact, true, 'split input-gradient tiles equal one-thread tiles bit for bit');
-  assert.ok(result.inputMaxError < 1e-4, `input-gradient tiles relative error ${result.inputMaxError}`);
+  assertSmall(result.inputMaxError, 1e-4, 'input-gradient tiles relative error');
+  // A whole CNN's gradients through tf.grad, one error per weight (conv kernels and biases, dense).
+  const errors = result.trainingGradientErrors as unknown[];
+  assert.ok(Array.isArray(errors) && errors.length === 10, `10 gradient errors, got ${JSON.stringify(errors)}`);
+  errors.forEach((e, i) => assertSmall(e, 1e-4, `--threads 2 gradient of weight ${i} vs cpu stock`));
+  for (const kernel of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'NetspecReluGrad']) {
+    assert.ok((result.trainingKernels as string[]).includes(kernel), `the gradient ran ${kernel} on the threaded build`);
+  }
 });
