@@ -9,7 +9,6 @@ import { loadDataset, type Dataset } from '../src/data/datasets.js';
 import type { TrainingConfig } from '../src/types.js';
 import {
   accuracy,
-  createOptimizer,
   createProgressDisplay,
   createRunDir,
   evaluateModel,
@@ -98,18 +97,6 @@ test('losses and accuracy match hand-computed values', () => {
   // A zero probability is clipped, not turned into an infinite loss.
   const certainWrong = sparseCategoricalCrossentropy(tf.tensor1d([1], 'int32'), tf.tensor2d([[1, 0]]));
   assert.ok(Number.isFinite(certainWrong.dataSync()[0]!));
-});
-
-test('every optimizer of the spec language can be built', () => {
-  for (const opt of [
-    createOptimizer({ name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
-    createOptimizer({ name: 'sgd', learningRate: 0.01, momentum: 0, nesterov: false }),
-    createOptimizer({ name: 'sgd', learningRate: 0.01, momentum: 0.9, nesterov: true }),
-    createOptimizer({ name: 'rmsprop', learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7 }),
-  ]) {
-    assert.ok(opt instanceof tf.Optimizer);
-    opt.dispose();
-  }
 });
 
 test('a short MLP training on 3000 MNIST samples beats 85% on the full test set', async (t) => {
