@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { parse as parseYaml } from 'yaml';
 import { emitKeras } from '../src/emit/keras.js';
 import { pythonModuleName } from '../src/emit/targets.js';
-import { layerKind } from '../src/layers/registry.js';
 import { pyNumber, pyString } from '../src/lib/py-literal.js';
 import type { InferredModel } from '../src/types.js';
 import { compileValid, compileValidText, ROOT, runCli, tempDir } from './helpers.js';
@@ -53,51 +53,147 @@ function readBack(file: string): ReadBack {
   return JSON.parse(python(READ_BACK, [file])) as ReadBack;
 }
 
-/** Keras's documented defaults and positional order, written out independently of the emitter. */
-const KERAS: Record<string, { positional: string[]; defaults: Record<string, unknown> }> = {
-  Conv2D: { positional: ['filters', 'kernel_size'], defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], activation: 'linear', use_bias: true } },
-  Dense: { positional: ['units'], defaults: { activation: 'linear', use_bias: true } },
-  MaxPooling2D: { positional: ['pool_size'], defaults: { padding: 'valid' } },
-  AveragePooling2D: { positional: ['pool_size'], defaults: { padding: 'valid' } },
-  BatchNormalization: { positional: [], defaults: { momentum: 0.99, epsilon: 0.001, center: true, scale: true } },
-  Dropout: { positional: ['rate'], defaults: {} },
-  Activation: { positional: ['activation'], defaults: {} },
-  Flatten: { positional: [], defaults: {} },
+/**
+ * Keras's constructor signatures as its API reference documents them (keras.io, layers API):
+ * parameter names in positional order, with the defaults of those netspec can set. Written out
+ * here rather than read from netspec's registry, so that a wrong name or value there shows.
+ */
+const CONV_TAIL = ['kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'name'];
+const KERAS_SIGNATURES: Record<string, { params: string[]; defaults: Record<string, unknown> }> = {
+  Conv2D: {
+    params: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias', ...CONV_TAIL],
+    defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], activation: null, use_bias: true },
+  },
   DepthwiseConv2D: {
-    positional: ['kernel_size'],
-    defaults: { strides: [1, 1], padding: 'valid', depth_multiplier: 1, dilation_rate: [1, 1], activation: 'linear', use_bias: true },
+    params: ['kernel_size', 'strides', 'padding', 'depth_multiplier', 'data_format', 'dilation_rate', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint', 'name'],
+    defaults: { strides: [1, 1], padding: 'valid', depth_multiplier: 1, dilation_rate: [1, 1], activation: null, use_bias: true },
   },
   SeparableConv2D: {
-    positional: ['filters', 'kernel_size'],
-    defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], depth_multiplier: 1, activation: 'linear', use_bias: true },
+    params: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias', 'depthwise_initializer', 'pointwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint', 'name'],
+    defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], depth_multiplier: 1, activation: null, use_bias: true },
   },
-  Conv2DTranspose: { positional: ['filters', 'kernel_size'], defaults: { strides: [1, 1], padding: 'valid', activation: 'linear', use_bias: true } },
-  UpSampling2D: { positional: ['size'], defaults: { size: [2, 2], interpolation: 'nearest' } },
-  ZeroPadding2D: { positional: ['padding'], defaults: { padding: [1, 1] } },
-  Cropping2D: { positional: ['cropping'], defaults: { cropping: [[0, 0], [0, 0]] } },
-  GlobalAveragePooling2D: { positional: [], defaults: {} },
-  GlobalMaxPooling2D: { positional: [], defaults: {} },
-  Reshape: { positional: ['target_shape'], defaults: {} },
-  Concatenate: { positional: [], defaults: { axis: -1 } },
+  Conv2DTranspose: {
+    params: ['filters', 'kernel_size', 'strides', 'padding', 'output_padding', 'data_format', 'dilation_rate', 'activation', 'use_bias', ...CONV_TAIL],
+    defaults: { strides: [1, 1], padding: 'valid', output_padding: null, dilation_rate: [1, 1], activation: null, use_bias: true },
+  },
+  Dense: {
+    params: ['units', 'activation', 'use_bias', ...CONV_TAIL],
+    defaults: { activation: null, use_bias: true },
+  },
+  MaxPooling2D: { params: ['pool_size', 'strides', 'padding', 'data_format', 'name'], defaults: { pool_size: [2, 2], strides: null, padding: 'valid' } },
+  AveragePooling2D: { params: ['pool_size', 'strides', 'padding', 'data_format', 'name'], defaults: { pool_size: [2, 2], strides: null, padding: 'valid' } },
+  GlobalAveragePooling2D: { params: ['data_format', 'keepdims', 'name'], defaults: {} },
+  GlobalMaxPooling2D: { params: ['data_format', 'keepdims', 'name'], defaults: {} },
+  Flatten: { params: ['data_format', 'name'], defaults: {} },
+  Dropout: { params: ['rate', 'noise_shape', 'seed', 'name'], defaults: {} },
+  BatchNormalization: {
+    params: ['axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'name'],
+    defaults: { axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true },
+  },
+  Activation: { params: ['activation', 'name'], defaults: {} },
+  Reshape: { params: ['target_shape', 'name'], defaults: {} },
+  UpSampling2D: { params: ['size', 'data_format', 'interpolation', 'name'], defaults: { size: [2, 2], interpolation: 'nearest' } },
+  ZeroPadding2D: { params: ['padding', 'data_format', 'name'], defaults: { padding: [1, 1] } },
+  Cropping2D: { params: ['cropping', 'data_format', 'name'], defaults: { cropping: [[0, 0], [0, 0]] } },
 };
 
-function assertLayersMatch(model: InferredModel, layers: ReadBack['layers']): void {
+/**
+ * What each spec layer must become in Keras, from the spec text and the spec language's
+ * documented defaults (the reference tables in README.md): the Keras class and the values its
+ * constructor must end up with. A kind missing here fails the test until its Keras
+ * counterpart is written down.
+ */
+const pair = (v: unknown): unknown => (typeof v === 'number' ? [v, v] : v);
+const act = (v: unknown): unknown => (v === undefined || v === 'linear' ? null : v);
+/** Keras's reading of a padding or cropping amount: n, (h, w) or ((top, bottom), (left, right)). */
+const borders = (v: unknown): unknown => {
+  const both = (x: unknown): unknown => (typeof x === 'number' ? [x, x] : x);
+  return typeof v === 'number' ? [[v, v], [v, v]] : Array.isArray(v) ? v.map(both) : v;
+};
+const conv = (l: Record<string, unknown>): Record<string, unknown> => ({
+  kernel_size: pair(l.kernel), strides: pair(l.strides ?? 1), padding: l.padding ?? 'valid', activation: act(l.activation), use_bias: l.use_bias ?? true,
+});
+const FROM_SPEC: Record<string, (l: Record<string, unknown>) => { keras: string; values: Record<string, unknown> }> = {
+  conv2d: (l) => ({ keras: 'Conv2D', values: { filters: l.filters, ...conv(l), dilation_rate: pair(l.dilation ?? 1) } }),
+  depthwise_conv2d: (l) => ({ keras: 'DepthwiseConv2D', values: { ...conv(l), depth_multiplier: l.depth_multiplier ?? 1, dilation_rate: [1, 1] } }),
+  separable_conv2d: (l) => ({
+    keras: 'SeparableConv2D',
+    values: { filters: l.filters, ...conv(l), dilation_rate: pair(l.dilation ?? 1), depth_multiplier: l.depth_multiplier ?? 1 },
+  }),
+  conv2d_transpose: (l) => ({ keras: 'Conv2DTranspose', values: { filters: l.filters, ...conv(l), output_padding: null, dilation_rate: [1, 1] } }),
+  dense: (l) => ({ keras: 'Dense', values: { units: l.units, activation: act(l.activation), use_bias: l.use_bias ?? true } }),
+  max_pool2d: (l) => ({ keras: 'MaxPooling2D', values: { pool_size: pair(l.pool ?? 2), strides: pair(l.strides ?? l.pool ?? 2), padding: l.padding ?? 'valid' } }),
+  avg_pool2d: (l) => ({ keras: 'AveragePooling2D', values: { pool_size: pair(l.pool ?? 2), strides: pair(l.strides ?? l.pool ?? 2), padding: l.padding ?? 'valid' } }),
+  global_avg_pool2d: () => ({ keras: 'GlobalAveragePooling2D', values: {} }),
+  global_max_pool2d: () => ({ keras: 'GlobalMaxPooling2D', values: {} }),
+  flatten: () => ({ keras: 'Flatten', values: {} }),
+  dropout: (l) => ({ keras: 'Dropout', values: { rate: l.rate } }),
+  batch_norm: (l) => ({
+    keras: 'BatchNormalization',
+    values: { axis: -1, momentum: l.momentum ?? 0.99, epsilon: l.epsilon ?? 0.001, center: l.center ?? true, scale: l.scale ?? true },
+  }),
+  activation: (l) => ({ keras: 'Activation', values: { activation: l.activation } }),
+  reshape: (l) => ({ keras: 'Reshape', values: { target_shape: l.target_shape } }),
+  upsampling2d: (l) => ({ keras: 'UpSampling2D', values: { size: pair(l.size ?? 2), interpolation: l.interpolation ?? 'nearest' } }),
+  zero_padding2d: (l) => ({ keras: 'ZeroPadding2D', values: { padding: borders(l.padding ?? 1) } }),
+  cropping2d: (l) => ({ keras: 'Cropping2D', values: { cropping: borders(l.cropping ?? 0) } }),
+};
+
+/** Every layer of the spec text is the documented Keras call with the spec's values, and the call uses only real parameters. */
+function assertLayersMatch(specText: string, model: InferredModel, layers: ReadBack['layers']): void {
+  const written = (parseYaml(specText) as { layers: Record<string, unknown>[] }).layers;
   assert.deepEqual(layers[0], { call: 'layers.Input', args: [], kwargs: { shape: { code: 'INPUT_SHAPE' } } });
-  assert.equal(layers.length, model.layers.length + 1);
-  model.layers.forEach((l, i) => {
-    const def = layerKind(l.node.kind);
+  assert.equal(layers.length, written.length + 1);
+  written.forEach((layer, i) => {
+    const kind = String(layer.kind);
+    const from = FROM_SPEC[kind];
+    assert.ok(from, `no documented Keras counterpart written down for kind '${kind}'`);
+    const { keras, values } = from(layer);
+    const signature = KERAS_SIGNATURES[keras]!;
     const got = layers[i + 1]!;
-    const keras = KERAS[def.keras.className]!;
-    assert.equal(got.call, `layers.${def.keras.className}`);
-    assert.equal(got.kwargs.name, l.node.name, 'the layer keeps the spec name');
-    const actual: Record<string, unknown> = { ...keras.defaults, ...got.kwargs };
-    got.args.forEach((v, j) => (actual[keras.positional[j]!] = v));
-    if (def.keras.className.endsWith('Pooling2D')) actual.strides ??= actual.pool_size;
-    for (const [k, v] of def.keras.args(l.node.params)) {
-      assert.deepEqual(actual[k], v, `${l.node.name}.${k}`);
+    assert.equal(got.call, `layers.${keras}`, `layer ${i + 1}`);
+    assert.ok(got.args.length <= signature.params.length, `${keras}: too many positional arguments`);
+    for (const k of Object.keys(got.kwargs)) assert.ok(signature.params.includes(k), `${keras} has no parameter '${k}'`);
+    const actual: Record<string, unknown> = { ...signature.defaults };
+    got.args.forEach((v, j) => (actual[signature.params[j]!] = v));
+    for (const [k, v] of Object.entries(got.kwargs)) {
+      assert.ok(!got.args.some((_, j) => signature.params[j] === k), `${keras}: '${k}' given twice`);
+      actual[k] = v;
     }
+    // Keras: 'linear' is no activation, and pooling strides of None mean the pool size.
+    if (actual.activation === 'linear') actual.activation = null;
+    if (keras.endsWith('Pooling2D') && 'pool_size' in actual) actual.strides ??= actual.pool_size;
+    if (keras === 'ZeroPadding2D') actual.padding = borders(actual.padding);
+    if (keras === 'Cropping2D') actual.cropping = borders(actual.cropping);
+    for (const [k, v] of Object.entries(values)) assert.deepEqual(actual[k], v, `${model.layers[i]!.node.name} (${keras}).${k}`);
+    assert.equal(actual.name, model.layers[i]!.node.name, 'the layer keeps the spec name');
   });
 }
+
+/** A spec with every kind and most settings away from their defaults (activations have their own test below). */
+const ALL_KINDS = `name: all-kinds
+input: [12, 12, 3]
+layers:
+  - { kind: conv2d, filters: 4, kernel: [3, 2], strides: 2, padding: same, activation: tanh, use_bias: false }
+  - { kind: batch_norm, momentum: 0.9, epsilon: 0.01, center: false }
+  - { kind: activation, activation: relu }
+  - { kind: max_pool2d, pool: 3, strides: 1, padding: same }
+  - { kind: zero_padding2d, padding: [[1, 0], [2, 1]] }
+  - { kind: cropping2d, cropping: [1, 2] }
+  - { kind: upsampling2d, size: [2, 1], interpolation: bilinear }
+  - { kind: depthwise_conv2d, kernel: 3, depth_multiplier: 2, use_bias: false }
+  - { kind: separable_conv2d, filters: 6, kernel: 3, dilation: 2, padding: same, depth_multiplier: 2, activation: relu }
+  - { kind: conv2d_transpose, filters: 5, kernel: 2, strides: 2, activation: elu }
+  - { kind: conv2d, filters: 3, kernel: 3, dilation: 2, padding: same }
+  - { kind: avg_pool2d, pool: [2, 1] }
+  - { kind: conv2d, name: one_by_one, filters: 6, kernel: 1, strides: [1, 2] }
+  - { kind: reshape, target_shape: [3, -1, 2] }
+  - { kind: global_avg_pool2d }
+  - { kind: reshape, target_shape: [1, 1, 2] }
+  - { kind: global_max_pool2d }
+  - { kind: dropout, rate: 0.3 }
+  - { kind: dense, units: 5, activation: sigmoid, use_bias: false }
+`;
 
 /** The committed Keras program of a spec, reviewed with every change to it. */
 const generatedKeras = (name: string): string => join(ROOT, 'generated', 'keras', `${pythonModuleName(name)}.py`);
@@ -134,9 +230,17 @@ test("Python parses every committed sequential program, and its AST holds each s
     const model = compileValid(join(ROOT, 'specs', spec));
     if (model.ir.form !== 'sequential') continue;
     const back = readBack(generatedKeras(model.ir.name));
-    assertLayersMatch(model, back.layers);
+    assertLayersMatch(readFileSync(join(ROOT, 'specs', spec), 'utf8'), model, back.layers);
     assert.ok(back.strings.includes(model.ir.name));
   }
+});
+
+test('a spec with every kind and non-default settings becomes the documented Keras calls, read back through Python', () => {
+  const dir = tempDir();
+  const model = compileValidText(join(dir, 'all-kinds.yaml'), ALL_KINDS);
+  const file = join(dir, 'all-kinds.py');
+  writeFileSync(file, emitKeras(model, 'specs/all-kinds.yaml'));
+  assertLayersMatch(ALL_KINDS, model, readBack(file).layers);
 });
 
 test('activations Keras lacks or defines differently become TensorFlow functions, each helper defined once', () => {
