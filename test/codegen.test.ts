@@ -64,9 +64,25 @@ test('each generated module builds the live model: same layers, shapes, counts a
   }
 });
 
-test('emitting is deterministic', () => {
-  const file = join(ROOT, 'specs', 'mnist-cnn.yaml');
-  assert.equal(emitTypeScript(compileValid(file), 'specs/mnist-cnn.yaml'), emitTypeScript(compileValid(file), 'specs/mnist-cnn.yaml'));
+/** The emit-all child's output: every file compile derives from specs/, as file name -> text. */
+function emitAllIn(env: NodeJS.ProcessEnv, cwd: string): Record<string, string> {
+  const script = join(ROOT, 'test', 'fixtures', 'scripts', 'emit-all.ts');
+  // tsx by its own URL: the second process runs in a folder outside the project.
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script, join(ROOT, 'specs')], { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+test('emitting is deterministic across processes whose environment differs in order, locale, time zone and folder', () => {
+  // Node keeps the order in which variables arrive; the second process gets them reversed.
+  const base = Object.entries(process.env).filter(([k]) => !/^(LANG|LANGUAGE|LC_.*|TZ)$/.test(k));
+  const first = emitAllIn(Object.fromEntries([...base, ['TZ', 'UTC'], ['LANG', 'en_US.UTF-8']]), ROOT);
+  const second = emitAllIn(Object.fromEntries([['LC_ALL', 'de_DE.UTF-8'], ['LANG', 'de_DE.UTF-8'], ['TZ', 'Pacific/Kiritimati'], ...base.reverse()]), tempDir());
+  assert.ok(Object.keys(first).length >= specs.length * 4, `files: ${Object.keys(first)}`);
+  assert.deepEqual(Object.keys(second), Object.keys(first));
+  for (const [file, text] of Object.entries(first)) assert.equal(second[file], text, file);
+  // The committed module is the same text, so neither process was special.
+  for (const spec of specs) assert.equal(first[`${spec} ts.ts`], readFileSync(join(ROOT, 'generated', `${basename(spec, '.yaml')}.ts`), 'utf8'));
 });
 
 test('hostile strings in a spec come out as inert string literals that still compile', async () => {
