@@ -155,7 +155,8 @@ test('tiny and huge pictures both fit a 20-pixel box with their centre of mass a
   const frames = await Promise.all(cases.map(async ([what, w, h, box]) => {
     const frame = toMnistFrame(await decodePng(encode(invert(drawSeven(w, h, box)), w, h, 0), what));
     const [cx, cy] = centreOfMass(frame);
-    assert.ok(Math.abs(cx - FRAME / 2) <= 0.5 && Math.abs(cy - FRAME / 2) <= 0.5, `${what}: centre of mass at ${cx}, ${cy}`);
+    // Where MNIST puts it: within pixel 14 (continuous coordinates 14 to 15).
+    assert.ok(cx >= 14 && cx <= 15 && cy >= 14 && cy <= 15, `${what}: centre of mass at ${cx}, ${cy}`);
     const { w: bw, h: bh } = inkBox(frame);
     assert.ok(Math.abs(Math.max(bw, bh) - 20) <= 1, `${what}: longer side ${Math.max(bw, bh)}`);
     return frame;
@@ -166,6 +167,49 @@ test('tiny and huge pictures both fit a 20-pixel box with their centre of mass a
   // The same glyph at 9x11 and at 1600x1200 gives nearly the same frame.
   const meanDiff = frames[0]!.reduce((s, v, i) => s + Math.abs(v - frames[1]![i]!), 0) / frames[0]!.length;
   assert.ok(meanDiff < 0.1, `tiny vs huge mean difference ${meanDiff}`);
+});
+
+/** `frame` moved by (dx, dy) pixels, zeros coming in at the edge. */
+function shifted(frame: Float32Array, dx: number, dy: number): Float32Array {
+  const out = new Float32Array(FRAME * FRAME);
+  for (let y = 0; y < FRAME; y++) {
+    for (let x = 0; x < FRAME; x++) {
+      const [sx, sy] = [x - dx, y - dy];
+      if (sx >= 0 && sx < FRAME && sy >= 0 && sy < FRAME) out[y * FRAME + x] = frame[sy * FRAME + sx]!;
+    }
+  }
+  return out;
+}
+
+const meanDiff = (a: Float32Array, b: Float32Array): number => (a.length === b.length ? a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length : Infinity);
+/** A frame "comes back unchanged" below this mean difference per pixel (values in [0, 1]). */
+const UNCHANGED = 0.005;
+
+test('MNIST test digits written as PNGs come back nearly unchanged, and a one-pixel shift is told apart', async () => {
+  // An MNIST digit is already what preparation makes (20-pixel box, centre of mass placed by
+  // MNIST's own rule), so preparing it again must change almost nothing: an independent
+  // reference for the whole chain, decoding included. Digits whose centre of mass lies within
+  // 0.05 px of a pixel edge are left out: there the 8-bit grey levels decide the rounding.
+  const data = await loadDataset({ kind: 'mnist' }, '.', { limit: 1, testLimit: 200 });
+  let checked = 0;
+  for (let k = 0; k < data.test.count; k++) {
+    const digit = data.test.images.slice(k * 784, (k + 1) * 784);
+    const [cx, cy] = centreOfMass(digit);
+    if ([cx, cy].some((c) => Math.abs(c - Math.round(c)) < 0.05)) continue;
+    checked++;
+    const png = (frame: Float32Array): Buffer => encode(frame, FRAME, FRAME, 0);
+    const back = toMnistFrame(await decodePng(png(digit), `mnist-${k}.png`));
+    assert.ok(meanDiff(back, digit) < UNCHANGED, `digit ${k}: mean difference ${meanDiff(back, digit)}`);
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
+      // Closer to the digit than to the digit one pixel off: a frame shifted by a pixel shows.
+      const off = meanDiff(back, shifted(digit, dx, dy));
+      assert.ok(off > 2 * meanDiff(back, digit), `digit ${k}: as close to its shift by (${dx}, ${dy}) (${off}) as to itself`);
+      // Preparation undoes a shift: the same digit one pixel off centre comes back centred.
+      const moved = toMnistFrame(await decodePng(png(shifted(digit, dx, dy)), `mnist-${k}-moved.png`));
+      assert.ok(meanDiff(moved, digit) < UNCHANGED, `digit ${k} moved by (${dx}, ${dy}): mean difference ${meanDiff(moved, digit)}`);
+    }
+  }
+  assert.ok(checked >= 150, `only ${checked} of 200 digits checked`);
 });
 
 test('blank pictures give an empty frame; bytes that are not an image raise an error naming the file', async () => {
