@@ -1,74 +1,84 @@
-// kill -9 during saves: a child saves a model in a loop and is SIGKILLed at seeded random
-// moments. Every time, the folder must load as one complete save (model.json and the weights
-// it names from the same save, old or new), and the next save must clear what the kill left.
-import { test } from 'node:test';
+// kill -9 inside the real checkpoint write of `netspec train`, at the two moments that matter,
+// reached through pause points (src/lib/pause-point.ts) rather than a timer: after the new
+// weights and optimizer files are written while model.json still names the previous ones, and
+// after model.json names the new ones while the previous ones are not yet removed. Either way the
+// folder must hold one whole checkpoint, the previous or the new (model, optimizer state and
+// position from one save), and resuming it must give exactly the run that was never killed.
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../src/train/rng.js';
-import { loadModelFromDir, readModelJson } from '../src/train/model-io.js';
-import { ROOT, tempDir } from './helpers.js';
+import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { readModelJson } from '../src/train/model-io.js';
+import type { PausePoint } from '../src/lib/pause-point.js';
+import { runCli, tempDir } from './helpers.js';
+import { epochFigures, onlyRunDir, project, runDirOf, runWithPause, specText, testFigures } from './train-faults-helpers.js';
 
-const SCRIPT = join(ROOT, 'test', 'fixtures', 'scripts', 'save-loop.ts');
-const KILLS = 5;
+const EPOCHS = 3;
+const shared = tempDir();
+const { dir, spec } = project(specText({ epochs: EPOCHS }), shared);
+let reference: { epochs: number[][]; test: number[] };
 
-/** Starts the save loop (endless unless `count` is given), reporting each completed save. */
-function startLoop(dir: string, start: number, onSaved: (n: number) => void, count?: number) {
-  const args = [SCRIPT, dir, String(start), ...(count === undefined ? [] : [String(count)])];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let buffered = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line.startsWith('saved ')) onSaved(Number(line.slice(6)));
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
-  return { child, exited };
+before(async () => {
+  await tf.setBackend('cpu');
+  const full = runCli(['train', spec, '--backend', 'cpu', '--out', join(shared, 'runs-full')], dir);
+  assert.equal(full.status, 0, full.stderr);
+  const fullDir = runDirOf(full.stdout);
+  reference = { epochs: epochFigures(fullDir), test: testFigures(fullDir) };
+});
+
+/** Every file of a folder with the sha256 of its bytes. */
+function digest(folder: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(folder).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(folder, f))).digest('hex')]));
 }
 
-test(`SIGKILL at ${KILLS} random moments during saves never leaves a torn model`, async () => {
-  await tf.setBackend('cpu');
-  const dir = tempDir();
-  const rng = mulberry32(99);
-  let start = 1;
-  const outcomes: string[] = [];
-  for (let round = 0; round < KILLS; round++) {
-    let lastSaved = 0;
-    let firstSave!: () => void;
-    const saved = new Promise<void>((resolve) => (firstSave = resolve));
-    const { child, exited } = startLoop(dir, start, (n) => {
-      lastSaved = n;
-      firstSave();
+const checkpointFiles = (files: string[]): string[] => files.filter((f) => /^(weights|optimizer)-[0-9a-f]{16}\.bin$/.test(f)).sort();
+
+const CASES: { point: PausePoint; keeps: 'previous' | 'new' }[] = [
+  { point: 'save:written', keeps: 'previous' },
+  { point: 'save:committed', keeps: 'new' },
+];
+
+for (const { point, keeps } of CASES) {
+  test(`kill -9 at ${point} of the second checkpoint leaves the ${keeps} checkpoint whole, and resuming it gives the uninterrupted run`, async () => {
+    const out = join(shared, `runs-${point.replace(':', '-')}`);
+    let atPause: Record<string, string> = {};
+    const killed = await runWithPause(['train', spec, '--backend', 'cpu', '--out', out], dir, { point, count: 2 }, (child) => {
+      atPause = digest(onlyRunDir(out));
+      child.kill('SIGKILL');
     });
-    await saved;
-    // 0-40 ms after a completed save: lands at different steps of the next save.
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 40)));
-    child.kill('SIGKILL');
-    const { signal, stderr } = await exited;
-    assert.equal(signal, 'SIGKILL', `the loop ended by itself: ${stderr}`);
+    assert.ok(killed.paused, `the run never reached ${point}@2:\n${killed.stderr}`);
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const runDir = onlyRunDir(out);
+    // The kill landed inside the write: both saves' weights and optimizer files are there, and
+    // nothing changed between the pause and the kill.
+    assert.equal(checkpointFiles(Object.keys(atPause)).length, 4, `files at the pause: ${Object.keys(atPause)}`);
+    assert.deepEqual(digest(runDir), atPause);
 
-    const meta = (await readModelJson(dir)).userDefinedMetadata as { save: number };
-    const model = await loadModelFromDir(dir);
-    const values = new Set(model.getWeights().flatMap((w) => [...new Set(w.dataSync())]));
+    // One whole checkpoint: the weights and optimizer files model.json names are intact (their
+    // names are checksums), and its position and history are those of the save it belongs to.
+    const { model, state, optimizerWeights } = await loadCheckpoint(runDir);
+    const epochsDone = keeps === 'previous' ? 1 : 2;
+    assert.equal(state.epoch, epochsDone + 1, 'the epoch the checkpoint continues with');
+    assert.equal(state.batchesDone, 0);
+    assert.equal(state.history.length, epochsDone);
+    assert.deepEqual(state.history.map((e) => e.loss), reference.epochs.slice(0, epochsDone).map((e) => e[0]), 'the checkpoint\'s history is the run\'s');
+    assert.ok(optimizerWeights.length > 1, 'the optimizer state (iteration count and momentum) was saved');
     model.dispose();
-    // Weights all equal the save number recorded in model.json: the two come from one save.
-    assert.deepEqual([...values], [meta.save], `model.json says save ${meta.save} but the weights hold ${[...values]}`);
-    assert.ok(meta.save === lastSaved || meta.save === lastSaved + 1, `loaded save ${meta.save}, last reported ${lastSaved}`);
-    outcomes.push(meta.save === lastSaved ? 'previous' : 'new');
-    start = lastSaved + 100; // the next round's saves are distinguishable from this one's
-  }
-  console.log(`# kill -9 outcomes: ${outcomes.join(', ')}`);
+    tf.dispose(optimizerWeights.map((w) => w.tensor));
 
-  // One clean save afterwards removes orphaned weights and the killed writers' temp files.
-  const { exited } = startLoop(dir, 10_000, () => undefined, 1);
-  assert.equal((await exited).code, 0);
-  const files = readdirSync(dir).sort();
-  const named = (await readModelJson(dir)).weightsManifest[0]!.paths.map((p) => p.replace('./', ''));
-  assert.deepEqual(files, ['model.json', ...named].sort(), 'only model.json and the weights it names remain');
-});
+    // Resuming continues from that checkpoint to exactly the uninterrupted run, and clears what the kill left.
+    const resumed = runCli(['train', '--resume', runDir, '--backend', 'cpu'], dir);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`resuming: .* at epoch ${epochsDone + 1}/${EPOCHS} after batch 0`));
+    assert.deepEqual(epochFigures(runDir), reference.epochs);
+    assert.deepEqual(testFigures(runDir), reference.test);
+    const json = await readModelJson(runDir);
+    const named = [...json.weightsManifest[0]!.paths.map((p) => p.replace('./', '')), String(json.userDefinedMetadata?.netspec_companion_file)];
+    const files = readdirSync(runDir);
+    assert.deepEqual(checkpointFiles(files), checkpointFiles(named), 'only the files model.json names remain');
+    assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+  });
+}

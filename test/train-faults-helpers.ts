@@ -1,9 +1,10 @@
 // Shared by the fault tests (faults-*.test.ts): a tiny IDX dataset and spec in a temp project,
 // running `train` and interrupting it, and reading what a run folder recorded.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PAUSE_ENV, type PausePoint } from '../src/lib/pause-point.js';
 import { CLI, tempDir } from './helpers.js';
 
 /** An IDX file of unsigned bytes: magic 0x00 0x00 0x08 <ndims>, big-endian sizes, then data. */
@@ -45,11 +46,25 @@ export function writeIdxDataset(dir: string, train = 400, test = 100): void {
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), testLabels);
 }
 
-export function specText(opts: { input?: string; learningRate?: number; epochs?: number } = {}): string {
+export interface SpecOptions {
+  input?: string;
+  learningRate?: number;
+  epochs?: number;
+  /** The default path's optimizer and a batch replicas split (2 x 16), or SGD on batches of 8. */
+  adam?: boolean;
+  /** A small convolution first, so a run also takes the conv gradient kernels. */
+  conv?: boolean;
+}
+
+export function specText(opts: SpecOptions = {}): string {
+  const conv = opts.conv ? '  - kind: conv2d\n    filters: 4\n    kernel: 3\n    activation: relu\n' : '';
+  const optimizer = opts.adam
+    ? `{ name: adam, learning_rate: ${opts.learningRate ?? 0.002} }`
+    : `{ name: sgd, learning_rate: ${opts.learningRate ?? 0.05}, momentum: 0.9 }`;
   return `name: quarters
 input: ${opts.input ?? '[8, 8, 1]'}
 layers:
-  - kind: flatten
+${conv}  - kind: flatten
   - kind: dense
     units: 16
     activation: relu
@@ -58,8 +73,8 @@ layers:
     activation: softmax
 training:
   dataset: { idx_dir: data }
-  optimizer: { name: sgd, learning_rate: ${opts.learningRate ?? 0.05}, momentum: 0.9 }
-  batch_size: 8
+  optimizer: ${optimizer}
+  batch_size: ${opts.adam ? 32 : 8}
   epochs: ${opts.epochs ?? 6}
   seed: 3
 `;
@@ -87,21 +102,82 @@ export function runDirOf(stdout: string): string {
 
 export const metrics = (dir: string): { epochs: { epoch: number }[]; interrupted: boolean } =>
   JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-export const results = (dir: string): { test: { accuracy: number; loss: number } | null; training: { interrupted: boolean } } =>
+export const results = (dir: string): { test: { accuracy: number; loss: number } | null; training: { interrupted: boolean; replicas: number } } =>
   JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
 
-/** Runs `train` and sends SIGINT as soon as the first epoch line is printed. */
-export function trainAndInterrupt(cwd: string, spec: string, out: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'train', spec, '--backend', 'cpu', '--out', out], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+export interface ChildRun {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Whether the pause point was reached. */
+  paused: boolean;
+}
+
+/** Only a backstop against a hang (a child that never exits); no test waits for it. */
+const HANG_MS = 240_000;
+
+/**
+ * Runs the CLI with a pause point (see src/lib/pause-point.ts) and calls `onPause` once the child
+ * has stopped there, e.g. to send SIGINT (which also lets it go on) or SIGKILL. Event-driven: no
+ * timer decides when the signal lands. A child that exits without reaching the point resolves
+ * with `paused: false`, so a test fails rather than waits; one that hangs is killed and fails.
+ */
+export function runWithPause(
+  args: string[],
+  cwd: string,
+  at: { point: PausePoint; count: number },
+  onPause: (child: ChildProcess) => void | Promise<void>,
+): Promise<ChildRun> {
+  const marker = `netspec: paused at ${at.point}@${at.count}`;
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, NO_COLOR: '1', [PAUSE_ENV]: `${at.point}@${at.count}` };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (/Epoch 1\/\d+/.test(stdout) && !child.killed) child.kill('SIGINT');
+    let paused = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!paused && stderr.includes(marker)) {
+        paused = true;
+        Promise.resolve(onPause(child)).catch((error: unknown) => {
+          child.kill('SIGKILL');
+          reject(error);
+        });
+      }
     });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    const hang = setTimeout(() => {
+      stderr += `\n[killed: still running after ${HANG_MS / 1000} s]`;
+      child.kill('SIGKILL');
+    }, HANG_MS);
+    child.on('close', (status, signal) => {
+      clearTimeout(hang);
+      resolve({ status, signal, stdout, stderr, paused });
+    });
   });
 }
 
+/** The one run folder under `out` (runs/<spec>/<timestamp>). */
+export function onlyRunDir(out: string, spec = 'quarters'): string {
+  const runs = readdirSync(join(out, spec));
+  assert.equal(runs.length, 1, `run folders: ${runs}`);
+  return join(out, spec, runs[0]!);
+}
+
+/** Per-epoch loss, accuracy and validation figures, each a finite number (NaN would be null in JSON). */
+export function epochFigures(dir: string): number[][] {
+  return (metrics(dir).epochs as unknown as Record<string, unknown>[]).map((e) =>
+    ['loss', 'accuracy', 'val_loss', 'val_accuracy'].map((k) => {
+      const v = e[k];
+      assert.ok(typeof v === 'number' && Number.isFinite(v), `epoch ${e.epoch} ${k} is ${JSON.stringify(v)}`);
+      return v;
+    }));
+}
+
+/** Test loss and accuracy of a finished run, as finite numbers. */
+export function testFigures(dir: string): number[] {
+  const test = results(dir).test;
+  assert.ok(test && Number.isFinite(test.loss) && Number.isFinite(test.accuracy), `test results: ${JSON.stringify(test)}`);
+  return [test.loss, test.accuracy];
+}

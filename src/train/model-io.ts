@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { pausePoint } from '../lib/pause-point.js';
 import { FileReadError, formatBytes, readRegularFile } from '../lib/safe-read.js';
 
 export const MODEL_JSON = 'model.json';
@@ -97,6 +98,7 @@ export function dirSaveHandler(dir: string, extras: SaveExtras = {}): tf.io.IOHa
       }
       const weightsName = await writeHashed(dir, 'weights', joinWeightData(artifacts.weightData));
       const companionName = extras.companion ? await writeHashed(dir, extras.companion.prefix, extras.companion.data) : undefined;
+      await pausePoint('save:written');
       const metadata = {
         ...(artifacts.userDefinedMetadata ?? {}),
         ...(extras.metadata ?? {}),
@@ -114,6 +116,7 @@ export function dirSaveHandler(dir: string, extras: SaveExtras = {}): tf.io.IOHa
       };
       // The commit point: before this rename the folder holds the previous model, after it the new one.
       await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      await pausePoint('save:committed');
       await removeStaleFiles(dir, new Set([weightsName, ...(companionName ? [companionName] : [])]));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },

@@ -21,6 +21,7 @@ import { createOptimizer } from './optimizers.js';
 import type { ReplicaPool } from './parallel/pool.js';
 import { mulberry32, shuffledIndices, type StatefulRng } from './rng.js';
 import { RunError } from './run-error.js';
+import { pausePoint } from '../lib/pause-point.js';
 import { restoreWeights, snapshotWeights, weightsAreFinite, type WeightSnapshot } from './rollback.js';
 import { createStepRunner, type Batch, type StepRunner, type StepTarget } from './step-runner.js';
 
@@ -235,6 +236,7 @@ async function runBatches(loop: Loop, epoch: number, resumeAt: TrainingPosition 
       accuracy: sums.accuracySum / sums.seen,
       etaSeconds: (elapsed / batch) * (plan.batches - batch),
     });
+    await pausePoint('batch');
     await yieldToEventLoop();
   }
   return { sums, rngState, startedAt };
