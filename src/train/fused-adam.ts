@@ -78,6 +78,27 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     });
     this.incrementIterations();
   }
+
+  /**
+   * Stock setWeights sets beta^(t+1) with pow(), while every step multiplies it by beta in
+   * float32: the two differ in the last bits, which is enough for a resumed run to drift from the
+   * uninterrupted one. Recomputed here the way the steps compute it, so a resume (and replicas
+   * started from a checkpoint) continue exactly.
+   */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    await super.setWeights(weightValues);
+    const power = (beta: number): number => {
+      const b = Math.fround(beta);
+      let acc = b;
+      for (let t = 0; t < this.iterations; t++) acc = Math.fround(acc * b);
+      return acc;
+    };
+    const state = this as unknown as AdamState;
+    tf.tidy(() => {
+      state.accBeta1.assign(tf.scalar(power(this.beta1)));
+      state.accBeta2.assign(tf.scalar(power(this.beta2)));
+    });
+  }
 }
 
 /** A zero slot variable, named as the stock optimizer names it. */
