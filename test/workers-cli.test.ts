@@ -1,13 +1,17 @@
 // How `train` spreads a run over the cores: data-parallel replicas by default where they
 // reproduce one process (train/mode.ts), one process otherwise, and --workers refuses what
-// replicas cannot reproduce before any data is loaded.
+// replicas cannot reproduce before any data is loaded. The choice is checked as a function of
+// the situation (cores, batch size, kinds, which backend came up) with every situation written
+// out, so no expectation depends on this machine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { selectBackend, type BackendLoaders } from '../src/backend/select.js';
 import { chooseTrainMode, settleTrainMode, MAX_AUTO_REPLICAS } from '../src/train/mode.js';
-import { runCli, tempDir } from './helpers.js';
+import { replicaBlockers } from '../src/train/prepare.js';
+import { compileValid, runCli, ROOT, tempDir } from './helpers.js';
 
 const BASE = { unsupported: [], batchSize: 64, cores: 2 };
 
@@ -47,6 +51,60 @@ test('an explicit --workers N is kept; the default gives way when another backen
   assert.equal(settleTrainMode(explicit, 'node', 2), explicit);
 });
 
+test('batch norm and dropout layers keep a run in one process, named with their lines', () => {
+  const mlp = replicaBlockers(compileValid(join(ROOT, 'specs', 'mlp.yaml')).layers);
+  assert.equal(mlp.length, 2);
+  assert.match(mlp[0]!, /^'batch_normalization' \(batch_norm, line \d+\)$/);
+  assert.match(mlp[1]!, /^'dropout' \(dropout, line \d+\)$/);
+  assert.deepEqual(replicaBlockers(compileValid(join(ROOT, 'specs', 'mnist-cnn.yaml')).layers), []);
+  assert.deepEqual(replicaBlockers(compileValid(join(ROOT, 'specs', 'lenet5.yaml')).layers), []);
+});
+
+/** Which way tfjs-node comes up, played by stand-in loaders (wasm always loads). */
+const TFJS_NODE = {
+  missing: Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from /app/x.js"), { code: 'ERR_MODULE_NOT_FOUND' }),
+  'without binary': new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: /app/tfjs_binding.node.'),
+  present: null,
+};
+
+/** What `train` decides, composed as chooseBackendAndMode composes it, on a machine described by `s`. */
+async function decide(s: { tfjsNode: keyof typeof TFJS_NODE; cores: number; batchSize: number; kinds?: string[]; workers?: number; backend?: 'wasm' | 'cpu' }): Promise<{ backend: string; workers: number }> {
+  const error = TFJS_NODE[s.tfjsNode];
+  const loaders: BackendLoaders = {
+    node: async () => { if (error) throw error; },
+    wasm: async (threads) => `${threads} thread(s)`,
+    cpu: async () => undefined,
+  };
+  const layers = (s.kinds ?? []).map((kind, i) => ({ node: { kind, name: `${kind}_${i}`, loc: { line: i + 4 } } }));
+  const flags = { ...(s.workers !== undefined ? { workers: s.workers } : {}), ...(s.backend ? { backend: s.backend } : {}) };
+  const mode = chooseTrainMode({ ...flags, unsupported: replicaBlockers(layers), batchSize: s.batchSize, cores: s.cores });
+  const backend = await selectBackend(s.backend, { fastGradients: false, loaders, ...(mode.threads ? { threads: mode.threads } : {}) });
+  return { backend: backend.name, workers: settleTrainMode(mode, backend.name, s.workers).workers };
+}
+
+test('each situation: tfjs-node missing, present, or present without its binary; cores; batch size; kinds', async () => {
+  const cases: [Parameters<typeof decide>[0], { backend: string; workers: number }][] = [
+    [{ tfjsNode: 'missing', cores: 2, batchSize: 64 }, { backend: 'wasm', workers: 2 }],
+    [{ tfjsNode: 'without binary', cores: 2, batchSize: 64 }, { backend: 'wasm', workers: 2 }],
+    [{ tfjsNode: 'present', cores: 2, batchSize: 64 }, { backend: 'tensorflow', workers: 1 }],
+    [{ tfjsNode: 'present', cores: 2, batchSize: 64, workers: 2 }, { backend: 'tensorflow', workers: 2 }],
+    [{ tfjsNode: 'missing', cores: 1, batchSize: 64 }, { backend: 'wasm', workers: 1 }],
+    [{ tfjsNode: 'missing', cores: 3, batchSize: 64 }, { backend: 'wasm', workers: 3 }],
+    [{ tfjsNode: 'missing', cores: 4, batchSize: 64 }, { backend: 'wasm', workers: 4 }],
+    [{ tfjsNode: 'missing', cores: 4, batchSize: 32 }, { backend: 'wasm', workers: 2 }],
+    [{ tfjsNode: 'missing', cores: 4, batchSize: 48 }, { backend: 'wasm', workers: 3 }],
+    [{ tfjsNode: 'missing', cores: 8, batchSize: 64 }, { backend: 'wasm', workers: 1 }],
+    [{ tfjsNode: 'missing', cores: 2, batchSize: 31 }, { backend: 'wasm', workers: 1 }],
+    [{ tfjsNode: 'missing', cores: 2, batchSize: 32 }, { backend: 'wasm', workers: 2 }],
+    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, kinds: ['conv2d', 'dropout', 'dense'] }, { backend: 'wasm', workers: 1 }],
+    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, kinds: ['dense', 'batch_norm'] }, { backend: 'wasm', workers: 1 }],
+    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, kinds: ['conv2d', 'max_pool2d', 'flatten', 'dense'] }, { backend: 'wasm', workers: 2 }],
+    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, backend: 'cpu' }, { backend: 'cpu', workers: 1 }],
+    [{ tfjsNode: 'present', cores: 2, batchSize: 64, backend: 'wasm' }, { backend: 'wasm', workers: 2 }],
+  ];
+  for (const [s, want] of cases) assert.deepEqual(await decide(s), want, JSON.stringify(s));
+});
+
 test('train --workers 2 on a spec with batch norm or dropout is a usage error naming the layers', () => {
   const out = tempDir();
   const r = runCli(['train', 'specs/mlp.yaml', '--workers', '2', '--limit', '64', '--epochs', '1', '--out', out]);
@@ -55,18 +113,19 @@ test('train --workers 2 on a spec with batch norm or dropout is a usage error na
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
-test('train prints how it trains, and a default run on replicas completes and records its results', () => {
+test('train prints how it trains and why, as decided for the backend that came up, and records the replicas', () => {
   const out = tempDir();
   const r = runCli(['train', 'specs/lenet5.yaml', '--limit', '512', '--epochs', '1', '--out', out]);
   assert.equal(r.status, 0, r.stderr);
-  const cores = os.cpus().length;
-  const replicas = cores >= 2 && cores <= MAX_AUTO_REPLICAS ? cores : 1;
-  const expected = replicas > 1 ? new RegExp(`training: ${cores} data-parallel replicas, one per core`) : /training: in one process/;
-  assert.match(r.stdout, expected);
+  // This machine's situation: its cores, and whichever backend the default selection brought up.
+  const backend = /backend: (\S+) \(/.exec(r.stdout)?.[1];
+  assert.ok(backend, r.stdout);
+  const mode = settleTrainMode(chooseTrainMode({ unsupported: [], batchSize: 64, cores: os.cpus().length }), backend, undefined);
+  assert.ok(r.stdout.includes(`training: ${mode.reason}\n`), `expected "training: ${mode.reason}" in:\n${r.stdout}`);
   const runs = join(out, 'lenet5');
   const [run] = readdirSync(runs);
   assert.ok(run && existsSync(join(runs, run, 'results.json')), 'results.json written');
   const results = JSON.parse(readFileSync(join(runs, run, 'results.json'), 'utf8')) as { test: { accuracy: number }; training: { replicas: number } };
   assert.ok(results.test.accuracy > 0.2, `test accuracy ${results.test.accuracy} after one epoch on 512 samples`);
-  assert.equal(results.training.replicas, replicas, 'results.json records the replicas');
+  assert.equal(results.training.replicas, mode.workers, 'results.json records the replicas');
 });

@@ -15,6 +15,16 @@ export interface SelectOptions {
   fastGradients?: boolean;
   /** wasm threads; default: number of CPUs. 1 disables the threaded binary. */
   threads?: number;
+  /** How each backend is brought up (default: for real); tests pass their own to play each situation. */
+  loaders?: BackendLoaders;
+}
+
+/** Brings up one backend each, or throws why it cannot. */
+export interface BackendLoaders {
+  node(): Promise<void>;
+  /** Returns a short note on threads and SIMD for the reason line. */
+  wasm(threads: number): Promise<string>;
+  cpu(): Promise<void>;
 }
 
 export interface SelectedBackend {
@@ -65,6 +75,23 @@ async function loadCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('backend "cpu" failed to initialise');
 }
 
+const REAL_LOADERS: BackendLoaders = { node: loadNode, wasm: loadWasm, cpu: loadCpu };
+
+/**
+ * Why tfjs-node did not load, in a few words. Not installed: the import cannot find the package
+ * itself. Installed without its native binary (its install script, which downloads it, did not
+ * run): tfjs-node's own error names tfjs_binding.node. Anything else (a missing libtensorflow, a
+ * dependency of tfjs-node): the error's first line.
+ */
+export function nodeUnavailableReason(err: unknown): string {
+  const text = message(err);
+  if (/tfjs_binding\.node/.test(text)) return `tfjs-node is installed without its native binary (${text})`;
+  const code = (err as { code?: unknown } | null)?.code;
+  const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /cannot find (module|package)/i.test(text);
+  if (notFound && /['"]@tensorflow\/tfjs-node['"]/.test(text)) return 'tfjs-node not installed (optional dependency)';
+  return `tfjs-node failed to load (${text})`;
+}
+
 /**
  * Selects and initialises a backend. With an explicit preference that cannot
  * load, throws (the CLI prints the message and exits with code 2); without a
@@ -75,6 +102,7 @@ export async function selectBackend(
   options: SelectOptions = {},
 ): Promise<SelectedBackend> {
   const threads = Math.max(1, Math.floor(options.threads ?? os.cpus().length));
+  const load = options.loaders ?? REAL_LOADERS;
   const finish = (name: string, reason: string): SelectedBackend => {
     if (options.fastGradients !== false) installFastGradients(name);
     return { name, reason };
@@ -82,7 +110,7 @@ export async function selectBackend(
 
   if (preference === 'node') {
     try {
-      await loadNode();
+      await load.node();
     } catch (err) {
       throw new Error(
         `--backend node: cannot load @tensorflow/tfjs-node (${message(err)}). ` +
@@ -93,31 +121,29 @@ export async function selectBackend(
   }
   if (preference === 'wasm') {
     try {
-      const note = await loadWasm(threads);
+      const note = await load.wasm(threads);
       return finish('wasm', `wasm requested with --backend (${note})`);
     } catch (err) {
       throw new Error(`--backend wasm: cannot initialise the wasm backend (${message(err)})`);
     }
   }
   if (preference === 'cpu') {
-    await loadCpu();
+    await load.cpu();
     return finish('cpu', 'cpu requested with --backend (pure JavaScript, slow)');
   }
 
   let why: string;
   try {
-    await loadNode();
+    await load.node();
     return finish('tensorflow', 'tfjs-node is installed; using native TensorFlow');
   } catch (err) {
-    why = /cannot find (module|package)/i.test(message(err))
-      ? 'tfjs-node not installed (optional dependency)'
-      : `tfjs-node failed to load (${message(err)})`;
+    why = nodeUnavailableReason(err);
   }
   try {
-    const note = await loadWasm(threads);
+    const note = await load.wasm(threads);
     return finish('wasm', `${why}; using wasm (${note})`);
   } catch (err) {
-    await loadCpu();
+    await load.cpu();
     return finish('cpu', `${why}; wasm failed (${message(err)}); using cpu (slow)`);
   }
 }

@@ -7,6 +7,7 @@
 // that was measured to pay; anything else trains in one process, and the reason is printed.
 
 import type { BackendPreference } from '../backend/select.js';
+import { layerKind } from '../layers/registry.js';
 
 export interface TrainModeInput {
   /** --workers, if given (1 means one process). */
@@ -27,6 +28,16 @@ export interface TrainMode {
   threads?: number;
   /** Why, for the `training:` line. */
   reason: string;
+}
+
+/**
+ * A compiled spec's layers that replicas cannot reproduce (their kind says why, as
+ * `replicasDiffer`: batch norm's moving statistics, dropout's masks), described for messages.
+ */
+export function replicaBlockers(layers: readonly { node: { kind: string; name: string; loc: { line: number } } }[]): string[] {
+  return layers
+    .filter((l) => layerKind(l.node.kind).replicasDiffer !== undefined)
+    .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
 }
 
 /** Cores up to which replicas (1 thread each) are the default; beyond, one process gets every core. */

@@ -60,10 +60,10 @@ export async function compileChecked(spec: string, request: RunRequest = {}): Pr
 }
 
 /** Layers data-parallel replicas cannot reproduce, described for messages: `'dropout' (dropout, line 12)`. */
-export function replicaBlockers(model: InferredModel): string[] {
+export function replicaBlockers(layers: readonly { node: { kind: string; name: string; loc: { line: number } } }[]): string[] {
   // Replicas exchange gradients only: each would keep batch norm's moving statistics of its own
   // shard and draw its own dropout masks, so they would drift apart.
-  return model.layers
+  return layers
     .filter((l) => layerKind(l.node.kind).replicasDiffer !== undefined)
     .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
 }
@@ -141,7 +141,7 @@ export async function prepareRun(spec: string, request: RunRequest = {}, events:
   const compiled = compileRun(spec, request);
   if (!compiled.ok) return compiled;
   const { model, cfg } = compiled;
-  const mode = await chooseRunMode(request, { unsupported: replicaBlockers(model), batchSize: cfg.batchSize, subject: spec, verb: 'Train' }, events);
+  const mode = await chooseRunMode(request, { unsupported: replicaBlockers(model.layers), batchSize: cfg.batchSize, subject: spec, verb: 'Train' }, events);
   events.onModel?.(model);
   const built = buildCheckedModel(model, { seed: cfg.seed });
   if (!built.ok) return built;
