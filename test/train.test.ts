@@ -235,10 +235,25 @@ test('aborting finishes the current batch, checkpoints and returns interrupted',
 });
 
 test('an abort signalled from outside (like SIGINT) is seen between batches', async () => {
+  // The abort comes from a macrotask, as a signal handler runs, scheduled on an event rather than
+  // a timer: a loop that never yields to the event loop would train all 3 epochs instead.
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 50);
-  const result = await trainModel(makeMlp(), await smallMnist(), config({ epochs: 50 }), { signal: controller.signal });
+  let seen = 0;
+  let abortedAfter = 0;
+  const result = await trainModel(makeMlp(), await smallMnist(), config({ epochs: 3 }), {
+    signal: controller.signal,
+    onProgress: () => {
+      if (++seen === 2) {
+        setImmediate(() => {
+          abortedAfter = seen;
+          controller.abort();
+        });
+      }
+    },
+  });
   assert.equal(result.interrupted, true);
+  assert.ok(abortedAfter >= 2, 'the abort ran');
+  assert.ok(seen <= abortedAfter + 1, `${seen - abortedAfter} batches started after the abort`);
 });
 
 test('a NaN loss stops with a clear error and the last good weights restored', async () => {
