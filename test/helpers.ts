@@ -1,4 +1,5 @@
 // Shared test helpers: temporary folders, running the CLI, compiling specs that must be valid.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,3 +47,20 @@ function unwrap(result: ReturnType<typeof compileSpecFile>): InferredModel {
 
 export const compileValid = (file: string): InferredModel => unwrap(compileSpecFile(file));
 export const compileValidText = (file: string, text: string): InferredModel => unwrap(compileSpecText(file, text));
+
+/** CI=true (which .ci/run sets): every test must run there, so a missing requirement fails instead of skipping. */
+export const IN_CI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
+
+/**
+ * The `skip` option of a test that needs something outside npm (`missing` says what is absent,
+ * or is undefined when all is there): skipped with the reason locally, run in CI, where the test
+ * then fails through assertAvailable.
+ */
+export function skipUnlessCi(missing: string | undefined): string | false {
+  return missing !== undefined && !IN_CI ? `${missing}; skipped outside CI` : false;
+}
+
+/** First line of such a test: in CI a missing requirement is a failure that says what to install. */
+export function assertAvailable(missing: string | undefined): void {
+  if (missing !== undefined) assert.fail(`CI=true and this test cannot run: ${missing}`);
+}

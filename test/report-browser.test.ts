@@ -9,16 +9,19 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { writeRunReport, writeSpecReport } from '../src/report/build.js';
 import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../scripts/chromium.js';
-import { compileValid, compileValidText, ROOT, tempDir } from './helpers.js';
+import { assertAvailable, compileValid, compileValidText, ROOT, skipUnlessCi, tempDir } from './helpers.js';
 import { writeSyntheticRun } from './report-fixtures.js';
 
 // Locally a missing browser only skips; in CI (.ci/run installs chromium) it must run.
-const skip = !chromiumAvailable() && !process.env.CI ? `${CHROMIUM_PATH} not found (apt-get install -y chromium); skipped outside CI` : false;
+const missing = chromiumAvailable() ? undefined : `${CHROMIUM_PATH} not found (apt-get install -y chromium)`;
+const skip = skipUnlessCi(missing);
 const SEED = join(ROOT, 'specs', 'mnist-cnn.yaml');
 let browser: Browser | undefined;
 
 before(async () => {
-  if (!skip) browser = await launchChromium();
+  if (skip) return;
+  assertAvailable(missing);
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
