@@ -64,3 +64,14 @@ export function skipUnlessCi(missing: string | undefined): string | false {
 export function assertAvailable(missing: string | undefined): void {
   if (missing !== undefined) assert.fail(`CI=true and this test cannot run: ${missing}`);
 }
+
+/**
+ * Runs `f` and returns its result with the CPU time this process spent, in ms: a bound on it,
+ * unlike one on wall time, does not move when other work keeps the machine busy.
+ */
+export function withCpuTime<T>(f: () => T): { value: T; cpuMs: number } {
+  const started = process.cpuUsage();
+  const value = f();
+  const used = process.cpuUsage(started);
+  return { value, cpuMs: (used.user + used.system) / 1000 };
+}
