@@ -124,6 +124,46 @@ export interface InferredLayer {
   inputShapes: Shape[];
   outputShape: Shape;
   params: ParamCount;
+  /** Multiply-adds of one sample's forward pass (the Mult-Adds column). */
+  multAdds: number;
+  /**
+   * Bytes of activations backprop keeps for one sample that this layer made: its output when
+   * any layer keeps it, and values of its own (a mask, a pre-activation). Summed over the
+   * layers this is the model's keptBytes.
+   */
+  keptBytes: number;
+}
+
+/**
+ * The static costs of a model (src/compile/costs.ts, rules in docs/costs.md). Float32, so 4
+ * bytes a value. Per sample, except the training memory, which is for a whole batch.
+ */
+export interface ModelCosts {
+  /** Multiply-adds of one sample's forward pass (Total mult-adds). */
+  multAdds: number;
+  /** One input sample (Input size). */
+  inputBytes: number;
+  /**
+   * The most activation memory alive at once while one sample is inferred, each output freed
+   * after the last layer that reads it (Forward pass size); the input is not included.
+   */
+  forwardBytes: number;
+  /** When the forward pass peaks: the layer running then, and the largest tensor alive (by the id of the layer that made it). */
+  forwardPeak: { during: string; largest: string };
+  /** The activations backprop keeps for one sample, each tensor once (Forward/backward pass size). */
+  keptBytes: number;
+  /** Every weight, trainable or not (Params size). */
+  paramsBytes: number;
+  /** One gradient per trainable weight. */
+  gradientBytes: number;
+  /** The optimizer's state: `slotsPerWeight` values for each trainable weight (Optimizer params). */
+  optimizer: { name: OptimizerConfig['name']; slotsPerWeight: number; values: number; bytes: number };
+  /** torchinfo's Estimated Total Size for one sample: input, kept activations and weights. */
+  totalBytes: number;
+  /** The batch size training uses (the spec's, or the default). */
+  batchSize: number;
+  /** Training memory at that batch size: weights, gradients, optimizer state, and the batch's inputs and kept activations. */
+  trainingBytes: number;
 }
 
 export interface InferredModel {
@@ -132,4 +172,5 @@ export interface InferredModel {
   layers: InferredLayer[];
   outputShape: Shape;
   totals: ParamCount;
+  costs: ModelCosts;
 }

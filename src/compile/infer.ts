@@ -3,9 +3,11 @@
 // are visited in dependency order; a layer whose shape cannot be worked out stops only the
 // layers that read it, so independent branches still report their own mistakes.
 import { layerKind } from '../layers/registry.js';
+import type { LayerCost } from '../layers/types.js';
 import { formatShape, product } from '../shape.js';
 import type { PositionIndex } from './load.js';
 import type { InferredLayer, InferredModel, ModelIR, ParamCount, Shape, SpecDiagnostic } from '../types.js';
+import { modelCosts } from './costs.js';
 import { layerLabel } from './lower.js';
 import { MODEL_INPUT } from './spec-schema.js';
 
@@ -41,6 +43,7 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
   const shapes = new Map<string, Shape>([[MODEL_INPUT, ir.inputShape]]);
   const names = new Map<string, string>([[MODEL_INPUT, MODEL_INPUT], ...ir.nodes.map((n): [string, string] => [n.id, n.name])]);
   const layers: InferredLayer[] = [];
+  const rules = new Map<string, LayerCost>();
   const totals: ParamCount = { trainable: 0, nonTrainable: 0 };
 
   for (const node of ir.nodes) {
@@ -68,7 +71,9 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
     totals.trainable += params.trainable;
     totals.nonTrainable += params.nonTrainable;
     shapes.set(node.id, outputShape);
-    const layer: InferredLayer = { node, typeName: def.typeName, inputShapes: inputs, outputShape, params };
+    const rule = def.cost(inputs, outputShape, node.params);
+    rules.set(node.id, rule);
+    const layer: InferredLayer = { node, typeName: def.typeName, inputShapes: inputs, outputShape, params, multAdds: rule.multAdds, keptBytes: 0 };
     layers.push(layer);
     diagnostics.push(...checkLayerExpectations(layer, label, sources, at));
   }
@@ -98,7 +103,9 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
     );
   }
   if (diagnostics.length) return { diagnostics };
-  return { model: { ir, layers, outputShape: output?.outputShape ?? ir.inputShape, totals }, diagnostics };
+  const { costs, keptBytes } = modelCosts(ir, layers, rules);
+  for (const layer of layers) layer.keptBytes = keptBytes.get(layer.node.id) ?? 0;
+  return { model: { ir, layers, outputShape: output?.outputShape ?? ir.inputShape, totals, costs }, diagnostics };
 }
 
 function checkLayerExpectations(layer: InferredLayer, label: string, sources: readonly string[], at: At): SpecDiagnostic[] {

@@ -2,6 +2,7 @@
 import { tfjsActivation } from './activations.js';
 import { activationParam } from './params.js';
 import { defineLayer, NO_PARAMS, unary } from './types.js';
+import { activationReads, REUSES_INPUT } from './costs.js';
 
 export interface ActivationParams {
   activation: string;
@@ -22,6 +23,12 @@ export const activation = defineLayer<ActivationParams>({
   normalize: (v) => ({ activation: v.activation as string }),
   outputShape: unary((input) => ({ shape: input })),
   countParams: () => NO_PARAMS,
+  // Linear passes its input on; the others keep what their gradient reads (src/layers/costs.ts).
+  cost: (_inputs, _output, p) => {
+    const reads = activationReads(p.activation);
+    if (reads === 'nothing') return REUSES_INPUT;
+    return { multAdds: 0, keeps: reads === 'output' ? { output: true } : { inputs: true } };
+  },
   tfjs: { factory: 'activation', config: (p) => ({ activation: tfjsActivation(p.activation) }) },
   keras: { className: 'Activation', args: (p) => [['activation', p.activation]], positional: ['activation'] },
   display: (p) => [p.activation],

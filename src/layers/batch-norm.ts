@@ -1,6 +1,7 @@
 // Batch normalisation over the last axis. Keras counts gamma and beta as trainable and the
 // moving mean and variance as non-trainable: 4 values per channel when centre and scale are on.
 import { defineLayer, unary } from './types.js';
+import { product } from '../shape.js';
 
 export interface BatchNormParams {
   momentum: number;
@@ -63,6 +64,9 @@ export const batchNorm = defineLayer<BatchNormParams>({
     const trainable = (p.center ? channels : 0) + (p.scale ? channels : 0);
     return { trainable, nonTrainable: 2 * channels };
   }),
+  // At inference the statistics fold into one scale and one shift: a multiply-add per value.
+  // Training normalises with the batch's statistics, and the gradient reads the input.
+  cost: (_inputs, output) => ({ multAdds: product(output), keeps: { inputs: true } }),
   tfjs: {
     factory: 'batchNormalization',
     config: (p) => ({ axis: -1, momentum: p.momentum, epsilon: p.epsilon, center: p.center, scale: p.scale }),

@@ -3,6 +3,7 @@
 // axis adds up. No weights.
 import { dimensionSizes } from './merge.js';
 import { defineLayer, NO_PARAMS } from './types.js';
+import { FREE } from './costs.js';
 
 export interface ConcatenateParams {
   axis: number;
@@ -59,6 +60,8 @@ export const concatenate = defineLayer<ConcatenateParams>({
     return { shape: inputs[0]!.map((d, k) => (k === axis ? inputs.reduce((sum, s) => sum + s[k]!, 0) : d)) };
   },
   countParams: () => NO_PARAMS,
+  // A copy; its gradient is cut back into pieces by size.
+  cost: () => FREE,
   tfjs: { factory: 'concatenate', config: (p) => ({ axis: p.axis }) },
   keras: { className: 'Concatenate', args: (p) => [['axis', p.axis]], defaults: { axis: -1 } },
   display: (p) => (p.axis === -1 ? [] : [`axis ${p.axis}`]),

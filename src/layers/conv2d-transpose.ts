@@ -3,7 +3,8 @@
 import { tfjsActivation } from './activations.js';
 import { activationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam } from './params.js';
 import { defineLayer, KernelInit, unary } from './types.js';
-import { requireImage } from '../shape.js';
+import { product, requireImage } from '../shape.js';
+import { weightedCost } from './costs.js';
 
 export interface Conv2dTransposeParams {
   filters: number;
@@ -62,6 +63,9 @@ export const conv2dTranspose = defineLayer<Conv2dTransposeParams>({
     trainable: p.kernel[0] * p.kernel[1] * p.filters * (input[2] ?? 0) + (p.use_bias ? p.filters : 0),
     nonTrainable: 0,
   })),
+  // Each input value is multiplied into a kh·kw·filters patch of the output (how PyTorch and
+  // TensorFlow compute it: a matrix product, then the patches added onto the grid).
+  cost: ([input], output, p) => weightedCost(product(input!) * p.kernel[0] * p.kernel[1] * p.filters, output, p.activation),
   tfjs: {
     factory: 'conv2dTranspose',
     config: (p, ctx) => ({

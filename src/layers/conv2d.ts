@@ -4,7 +4,8 @@ import {
   activationParam, dilationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam,
 } from './params.js';
 import { defineLayer, KernelInit, unary, type LayerConfig, type ValueProblem } from './types.js';
-import { slidingWindowShape } from '../shape.js';
+import { product, slidingWindowShape } from '../shape.js';
+import { weightedCost } from './costs.js';
 
 export interface Conv2dParams {
   filters: number;
@@ -61,6 +62,8 @@ export const conv2d = defineLayer<Conv2dParams>({
     const channels = input[input.length - 1] ?? 0;
     return { trainable: p.kernel[0] * p.kernel[1] * channels * p.filters + (p.use_bias ? p.filters : 0), nonTrainable: 0 };
   }),
+  // Each output value sums kh·kw·channels products.
+  cost: ([input], output, p) => weightedCost(product(output) * p.kernel[0] * p.kernel[1] * (input![input!.length - 1] ?? 0), output, p.activation),
   tfjs: {
     factory: 'conv2d',
     config: (p, ctx) => {

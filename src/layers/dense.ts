@@ -2,6 +2,8 @@
 import { tfjsActivation } from './activations.js';
 import { activationParam, useBiasParam } from './params.js';
 import { defineLayer, KernelInit, unary } from './types.js';
+import { weightedCost } from './costs.js';
+import { product } from '../shape.js';
 
 export interface DenseParams {
   units: number;
@@ -37,6 +39,8 @@ export const dense = defineLayer<DenseParams>({
     const features = input[input.length - 1] ?? 0;
     return { trainable: features * p.units + (p.use_bias ? p.units : 0), nonTrainable: 0 };
   }),
+  // Each output value sums one product per input feature (on every position, for a rank-3 input).
+  cost: ([input], output, p) => weightedCost(product(output) * (input![input!.length - 1] ?? 0), output, p.activation),
   tfjs: {
     factory: 'dense',
     config: (p, ctx) => ({

@@ -3,7 +3,8 @@
 import { tfjsActivation } from './activations.js';
 import { activationParam, depthMultiplierParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam } from './params.js';
 import { defineLayer, KernelInit, unary } from './types.js';
-import { slidingWindowShape } from '../shape.js';
+import { product, slidingWindowShape } from '../shape.js';
+import { weightedCost } from './costs.js';
 
 export interface DepthwiseConv2dParams {
   kernel: [number, number];
@@ -52,6 +53,8 @@ export const depthwiseConv2d = defineLayer<DepthwiseConv2dParams>({
     const outChannels = (input[2] ?? 0) * p.depth_multiplier;
     return { trainable: p.kernel[0] * p.kernel[1] * outChannels + (p.use_bias ? outChannels : 0), nonTrainable: 0 };
   }),
+  // Each output value sums kh·kw products over its one input channel.
+  cost: (_inputs, output, p) => weightedCost(product(output) * p.kernel[0] * p.kernel[1], output, p.activation),
   tfjs: {
     factory: 'depthwiseConv2d',
     config: (p, ctx) => ({

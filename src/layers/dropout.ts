@@ -1,5 +1,6 @@
 // Dropout: zeroes a fraction of activations while training; shape and weights unchanged.
 import { defineLayer, NO_PARAMS, unary } from './types.js';
+import { product } from '../shape.js';
 
 export interface DropoutParams {
   rate: number;
@@ -28,6 +29,8 @@ export const dropout = defineLayer<DropoutParams>({
   normalize: (v) => ({ rate: v.rate as number }),
   outputShape: unary((input) => ({ shape: input })),
   countParams: () => NO_PARAMS,
+  // At inference it passes its input on; training keeps the mask it drew, one value per input value.
+  cost: ([input]) => ({ multAdds: 0, reuses: 'inference', keeps: { own: product(input!) } }),
   tfjs: { factory: 'dropout', config: (p) => ({ rate: p.rate }) },
   keras: { className: 'Dropout', args: (p) => [['rate', p.rate]], positional: ['rate'] },
   display: (p) => [`rate ${p.rate}`],

@@ -1,5 +1,6 @@
 // Flatten: every feature of a sample in one vector.
 import { defineLayer, NO_PARAMS, unary } from './types.js';
+import { REUSES_INPUT } from './costs.js';
 import { product } from '../shape.js';
 
 export const flatten = defineLayer<Record<string, never>>({
@@ -13,6 +14,7 @@ export const flatten = defineLayer<Record<string, never>>({
   normalize: () => ({}),
   outputShape: unary((input) => ({ shape: [product(input)] })),
   countParams: () => NO_PARAMS,
+  cost: () => REUSES_INPUT,
   tfjs: { factory: 'flatten', config: () => ({}) },
   keras: { className: 'Flatten', args: () => [] },
   display: () => [],

@@ -17,6 +17,8 @@ function globalPooling(kind: string, typeName: string, autoName: string, factory
       return error ? { error } : { shape: [input[2] ?? 0] };
     }),
     countParams: () => NO_PARAMS,
+    // As for pooling windows: max keeps input and output, average its input.
+    cost: () => ({ multAdds: 0, keeps: what === 'maximum' ? { inputs: true, output: true } : { inputs: true } }),
     tfjs: { factory, config: () => ({}) },
     keras: { className: typeName, args: () => [] },
     display: () => [],

@@ -2,8 +2,8 @@
 // value by value, and differ only in the operation. Keras's shape rule: the shapes must match,
 // except that a dimension of 1 stretches to the other's size (broadcasting); an input of lower
 // rank lines up with the trailing dimensions of the others. No weights.
-import { defineLayer, NO_PARAMS, type AnyLayerKind } from './types.js';
-import type { ShapeResult } from '../shape.js';
+import { defineLayer, NO_PARAMS, type AnyLayerKind, type LayerCost } from './types.js';
+import { product, type ShapeResult } from '../shape.js';
 import type { Shape } from '../types.js';
 
 /** What the sizes of a dimension are called in messages ("the heights differ"), for the shapes specs have. */
@@ -62,6 +62,27 @@ interface Operation {
   arity: { min: number; max?: number };
 }
 
+/** The merges whose gradient reads their operands (a product, which input was larger); sums need none. */
+const READS_INPUTS: ReadonlySet<string> = new Set(['multiply', 'maximum', 'minimum']);
+
+/**
+ * Merges of n inputs combine them one at a time (((a ∘ b) ∘ c) ∘ d), so the forward pass holds
+ * the n - 2 running results before the last while the layer runs; a merge whose gradient reads
+ * its operands keeps them all: the inputs and those running results.
+ */
+function mergeCost(kind: string, inputs: readonly Shape[], readsInputs: boolean): LayerCost {
+  let running = 0;
+  for (let i = 2; i < inputs.length; i++) {
+    const partial = elementwiseShape(kind, inputs.slice(0, i), inputs.slice(0, i).map(String));
+    if ('shape' in partial) running += product(partial.shape);
+  }
+  return {
+    multAdds: 0,
+    ...(running ? { scratch: running } : {}),
+    keeps: readsInputs ? { inputs: true, ...(running ? { own: running } : {}) } : {},
+  };
+}
+
 function elementwise({ kind, typeName, kindWords, how, arity }: Operation): AnyLayerKind {
   return defineLayer<Record<string, never>>({
     kind,
@@ -77,6 +98,7 @@ function elementwise({ kind, typeName, kindWords, how, arity }: Operation): AnyL
     normalize: () => ({}),
     outputShape: (inputs, _p, sources) => elementwiseShape(kind, inputs, sources),
     countParams: () => NO_PARAMS,
+    cost: (inputs) => mergeCost(kind, inputs, READS_INPUTS.has(kind)),
     tfjs: { factory: kind, config: () => ({}) },
     keras: { className: typeName, args: () => [] },
     display: () => [],

@@ -3,6 +3,7 @@
 // side, a pair [height, width] (each shared by its two sides), or [[top, bottom], [left, right]].
 import type { JsonSchema } from '../lib/json-schema.js';
 import { defineLayer, NO_PARAMS, unary, type AnyLayerKind } from './types.js';
+import { FREE } from './costs.js';
 import { formatShape, requireImage } from '../shape.js';
 
 /** [[top, bottom], [left, right]]. */
@@ -71,6 +72,8 @@ function bordersKind(o: {
       return { shape: out };
     }),
     countParams: () => NO_PARAMS,
+    // A copy into a larger or smaller grid; its gradient needs only the borders.
+    cost: () => FREE,
     tfjs: { factory: o.factory, config: (p) => ({ [o.key]: p.borders }) },
     keras: { className: o.typeName, args: (p) => [[o.key, kerasBorders(p.borders)]], positional: [o.key] },
     display: (p) => {

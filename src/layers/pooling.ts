@@ -46,6 +46,9 @@ function pooling(kind: string, typeName: string, autoName: string, factory: stri
     outputShape: unary((input, p) =>
       slidingWindowShape(kind, 'pool', input, { size: p.pool, strides: p.strides, padding: p.padding }, input[2] ?? 0)),
     countParams: () => NO_PARAMS,
+    // No weights. Max pooling's gradient finds each window's maximum again from input and output;
+    // average pooling's needs only the sizes, yet TensorFlow.js and PyTorch both keep its input.
+    cost: () => ({ multAdds: 0, keeps: what === 'maximum' ? { inputs: true, output: true } : { inputs: true } }),
     tfjs: { factory, config: (p) => ({ poolSize: p.pool, strides: p.strides, padding: p.padding }) },
     keras: {
       className: typeName,

@@ -1,5 +1,6 @@
 // Reshape each sample; one dimension may be -1 and is then worked out from the others.
 import { defineLayer, NO_PARAMS, unary } from './types.js';
+import { REUSES_INPUT } from './costs.js';
 import { formatShape, product, type ShapeResult } from '../shape.js';
 import type { Shape } from '../types.js';
 
@@ -62,6 +63,7 @@ export const reshape = defineLayer<ReshapeParams>({
   },
   outputShape: unary((input, p) => resolveTarget(input, p.target_shape)),
   countParams: () => NO_PARAMS,
+  cost: () => REUSES_INPUT,
   tfjs: { factory: 'reshape', config: (p) => ({ targetShape: p.target_shape }) },
   keras: { className: 'Reshape', args: (p) => [['target_shape', p.target_shape]], positional: ['target_shape'] },
   display: (p) => [`to ${p.target_shape.join('×')}`],

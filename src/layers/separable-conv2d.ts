@@ -9,6 +9,7 @@ import {
 } from './params.js';
 import { defineLayer, KernelInit, unary } from './types.js';
 import { slidingWindowShape } from '../shape.js';
+import { weightedCost } from './costs.js';
 
 export interface SeparableConv2dParams {
   filters: number;
@@ -59,6 +60,12 @@ export const separableConv2d = defineLayer<SeparableConv2dParams>({
     const pointwise = (input[2] ?? 0) * p.depth_multiplier * p.filters;
     return { trainable: depthwise + pointwise + (p.use_bias ? p.filters : 0), nonTrainable: 0 };
   }),
+  // The depthwise step makes oh·ow·c·m values of kh·kw products each; the pointwise step sums
+  // c·m products into each output. Its weight gradient reads the depthwise result.
+  cost: ([input], output, p) => {
+    const depthwise = (output[0] ?? 0) * (output[1] ?? 0) * (input![2] ?? 0) * p.depth_multiplier;
+    return weightedCost(depthwise * p.kernel[0] * p.kernel[1] + depthwise * p.filters, output, p.activation, depthwise);
+  },
   tfjs: {
     factory: 'separableConv2d',
     config: (p, ctx) => ({

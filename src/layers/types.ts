@@ -1,7 +1,7 @@
 // The contract every layer kind fulfils. Everything the compiler knows about a kind lives in its
 // own module: the keys a spec may give it (with their schema, defaults and documentation), its
-// typed parameters, its shape rule and parameter count, its tfjs and Keras construction, how a
-// diagram shows it, and whether data-parallel replicas can train it. The core reads these
+// typed parameters, its shape rule, parameter count and costs, its tfjs and Keras construction,
+// how a diagram shows it, and whether data-parallel replicas can train it. The core reads these
 // through the registry and never switches over kinds.
 import type { JsonSchema } from '../lib/json-schema.js';
 import type { ShapeResult } from '../shape.js';
@@ -60,6 +60,33 @@ export interface Arity {
   max?: number;
 }
 
+/**
+ * What one sample costs a layer, by its kind's rule (docs/costs.md). The core adds these up
+ * into the summary's Mult-Adds column and memory figures (src/compile/costs.ts); it never
+ * asks which kind a layer is.
+ */
+export interface LayerCost {
+  /**
+   * Multiply-adds of the forward pass: each product of a weight and an input that is summed
+   * into an output. Bias additions count 0, and so do layers without weights (their work is a
+   * comparison, a copy or a function per value).
+   */
+  multAdds: number;
+  /** The output is the input itself, so it takes no memory of its own: 'always' (flatten), or only at inference (dropout). */
+  reuses?: 'always' | 'inference';
+  /** Values the layer holds besides its inputs and output while it runs (separable's depthwise result). */
+  scratch?: number;
+  /** What backprop keeps of this layer from the forward pass until its gradient is computed. */
+  keeps: {
+    /** Every input (a convolution's weight gradient reads its input). */
+    inputs?: boolean;
+    /** The output (relu's gradient reads its output). */
+    output?: boolean;
+    /** Values of its own: a dropout mask, the values an activation that reads its input was given. */
+    own?: number;
+  };
+}
+
 export interface LayerKind<P> {
   /** The spec's `kind`, e.g. 'conv2d'. */
   kind: string;
@@ -90,6 +117,8 @@ export interface LayerKind<P> {
   outputShape(inputs: readonly Shape[], p: P, sources: readonly string[]): ShapeResult;
   /** Weight counts, given valid input shapes. */
   countParams(inputs: readonly Shape[], p: P): ParamCount;
+  /** Multiply-adds and memory of one sample, given valid input shapes and the output shape. */
+  cost(inputs: readonly Shape[], output: Shape, p: P): LayerCost;
   /** tfjs-layers factory under `tf.layers` and its config: drives both the live model and emitted code. */
   tfjs: { factory: string; config(p: P, ctx: LayerContext): LayerConfig };
   keras: KerasCall<P>;

@@ -2,6 +2,7 @@
 // and width; no weights.
 import { pairText, toPair } from './params.js';
 import { defineLayer, NO_PARAMS, unary } from './types.js';
+import { FREE } from './costs.js';
 import { requireImage } from '../shape.js';
 
 export interface Upsampling2dParams {
@@ -41,6 +42,8 @@ export const upsampling2d = defineLayer<Upsampling2dParams>({
     return error ? { error } : { shape: [input[0]! * p.size[0], input[1]! * p.size[1], input[2]!] };
   }),
   countParams: () => NO_PARAMS,
+  // No weights; its gradient needs only the sizes.
+  cost: () => FREE,
   tfjs: { factory: 'upSampling2d', config: (p) => ({ size: p.size, interpolation: p.interpolation }) },
   keras: {
     className: 'UpSampling2D',
