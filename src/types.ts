@@ -105,7 +105,8 @@ export interface ModelIR {
   nodes: IRNode[];
   /** Id of the node whose output is the model's output. */
   output: string;
-  expect?: { params?: number };
+  /** The spec's `expect:`: the exact parameter count, and budgets by their spec keys (src/compile/budgets.ts). */
+  expect?: { params?: number } & Readonly<Record<string, number | undefined>>;
   training?: TrainingConfig;
   source: { file: string; sha256: string };
 }

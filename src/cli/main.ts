@@ -3,6 +3,7 @@
 // when a signal stops training), never a stack trace: errors.ts decides which, for all commands.
 import { Command, CommanderError, Option } from 'commander';
 import { nonNegativeInt, positiveInt } from './args.js';
+import { addBudgetOptions, budgetLimits } from './budget-flags.js';
 import { existsSync } from 'node:fs';
 import { compileCommand } from './compile-command.js';
 import { TARGET_NAMES, TARGETS } from '../emit/targets.js';
@@ -44,6 +45,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       const limits: Record<string, number> = {};
       if (o.maxParams) limits.maxParams = o.maxParams;
       if (o.maxActivations) limits.maxActivations = o.maxActivations;
+      Object.assign(limits, budgetLimits(o));
       const options = { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits, target: o.target, report: o.report, reportDir: o.reportDir };
       if (o.watch && o.check) throw new UsageError('--watch and --check do not go together: --check writes nothing');
       setExit(await (o.watch ? watchCompile(specs, options) : compileCommand(specs, options)));
@@ -116,6 +118,9 @@ function buildProgram(setExit: (code: number) => void): Command {
       '\nExamples:\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z seven.png\n  $ netspec predict runs/pets/2026-11-27T18-03-11Z photos/*.jpg --json\n  $ netspec predict runs/iris/2026-11-27T18-03-11Z new-flowers.csv --out predictions.csv',
     )
     .action(async (dir: string, inputs: string[], o) => setExit(await predictCommand(dir, inputs, o)));
+
+  // Budgets apply where --max-params does.
+  for (const command of program.commands.filter((c) => ['compile', 'train'].includes(c.name()))) addBudgetOptions(command);
 
   registerReportCommand(program, setExit);
   registerBenchCommand(program, setExit);

@@ -2,8 +2,10 @@
 // model; a spec error stops it before any data is loaded) and trains it into a run folder;
 // this command turns the flags into a request and prints what happens.
 import type { BackendPreference } from '../backend/select.js';
+import type { BudgetLimits } from '../compile/budgets.js';
 import { renderSummary } from '../emit/summary.js';
 import { prepareRun, trainPrepared, type RunRequest } from '../train/index.js';
+import { budgetLimits } from './budget-flags.js';
 import { EXIT, printDiagnostics } from './errors.js';
 import { interruptOnSignals } from './interrupt.js';
 import { reportAfterTrain } from './report-command.js';
@@ -11,7 +13,7 @@ import { finishRun, printRunMode } from './run-output.js';
 import { dim } from './style.js';
 import { dataLoadOptions, printDataSummary } from './data-output.js';
 
-export interface TrainFlags {
+export interface TrainFlags extends BudgetLimits {
   epochs?: number;
   batchSize?: number;
   limit?: number;
@@ -36,6 +38,7 @@ export function runRequest(flags: Omit<TrainFlags, 'out' | 'limit' | 'maxPixels'
   const limits = {
     ...(flags.maxParams !== undefined ? { maxParams: flags.maxParams } : {}),
     ...(flags.maxActivations !== undefined ? { maxActivations: flags.maxActivations } : {}),
+    ...budgetLimits({ ...flags }),
   };
   return {
     ...pick('epochs', flags.epochs),

@@ -32,8 +32,11 @@ export interface CostResult {
   keptBytes: Map<string, number>;
 }
 
-/** The model's costs from each layer's rule; `layers` in dependency order, `rules` by layer id. */
-export function modelCosts(ir: ModelIR, layers: readonly InferredLayer[], rules: ReadonlyMap<string, LayerCost>): CostResult {
+/**
+ * The model's costs from each layer's rule; `layers` in dependency order, `rules` by layer id,
+ * `batchSize` the one training uses when it is not the spec's.
+ */
+export function modelCosts(ir: ModelIR, layers: readonly InferredLayer[], rules: ReadonlyMap<string, LayerCost>, batchSize?: number): CostResult {
   const rule = (id: string): LayerCost => rules.get(id)!;
   // A tensor is named by the layer that made it; a layer that passes its input on makes none.
   const values = new Map<string, number>([[MODEL_INPUT, product(ir.inputShape)]]);
@@ -55,6 +58,7 @@ export function modelCosts(ir: ModelIR, layers: readonly InferredLayer[], rules:
   const trainable = layers.reduce((sum, l) => sum + l.params.trainable, 0);
   const all = layers.reduce((sum, l) => sum + l.params.trainable + l.params.nonTrainable, 0);
   const training = ir.training ?? lowerTraining(undefined);
+  const batch = batchSize ?? training.batchSize;
   const slots = optimizerSlots(training.optimizer);
   const inputBytes = product(ir.inputShape) * BYTES_PER_VALUE;
   const totalKept = [...keptBytes.values()].reduce((a, b) => a + b, 0);
@@ -73,8 +77,8 @@ export function modelCosts(ir: ModelIR, layers: readonly InferredLayer[], rules:
       gradientBytes,
       optimizer,
       totalBytes: inputBytes + totalKept + paramsBytes,
-      batchSize: training.batchSize,
-      trainingBytes: paramsBytes + gradientBytes + optimizer.bytes + training.batchSize * (inputBytes + totalKept),
+      batchSize: batch,
+      trainingBytes: paramsBytes + gradientBytes + optimizer.bytes + batch * (inputBytes + totalKept),
     },
   };
 }

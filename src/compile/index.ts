@@ -11,6 +11,8 @@ export type CompileResult = { ok: true; model: InferredModel } | { ok: false; di
 
 export interface CompileOptions {
   limits?: Partial<Limits>;
+  /** The batch size training will use, when it is not the spec's (train --batch-size): the training memory is for it. */
+  batchSize?: number;
 }
 
 export function compileSpecFile(file: string, options: CompileOptions = {}): CompileResult {
@@ -28,7 +30,7 @@ function compileLoaded(file: string, loaded: LoadResult, options: CompileOptions
   const sha256 = createHash('sha256').update(loaded.text).digest('hex');
   const lowered = lowerSpec(loaded.doc as Record<string, unknown>, loaded.positions, file, sha256);
   if (!lowered.ir) return { ok: false, diagnostics: lowered.diagnostics };
-  const inferred = inferModel(lowered.ir, loaded.positions, { ...DEFAULT_LIMITS, ...options.limits });
+  const inferred = inferModel(lowered.ir, loaded.positions, { ...DEFAULT_LIMITS, ...options.limits }, options.batchSize);
   if (!inferred.model) return { ok: false, diagnostics: inferred.diagnostics };
   return { ok: true, model: inferred.model };
 }

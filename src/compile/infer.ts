@@ -7,11 +7,13 @@ import type { LayerCost } from '../layers/types.js';
 import { formatShape, product } from '../shape.js';
 import type { PositionIndex } from './load.js';
 import type { InferredLayer, InferredModel, ModelIR, ParamCount, Shape, SpecDiagnostic } from '../types.js';
+import { checkBudgets, type BudgetLimits } from './budgets.js';
 import { modelCosts } from './costs.js';
 import { layerLabel } from './lower.js';
 import { MODEL_INPUT } from './spec-schema.js';
 
-export interface Limits {
+/** Size limits that keep absurd models from reaching tfjs, and the caller's budgets (budgets.ts). */
+export interface Limits extends BudgetLimits {
   /** Largest total parameter count accepted (float32 weights: 4 bytes each). */
   maxParams: number;
   /** Largest number of values one layer may output for one sample. */
@@ -36,7 +38,8 @@ function receives(shapes: readonly Shape[], sources: readonly string[]): string 
   return `receives ${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
 
-export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits = DEFAULT_LIMITS): InferResult {
+/** `batchSize`: the batch size training will use, when it is not the spec's. */
+export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits = DEFAULT_LIMITS, batchSize?: number): InferResult {
   const diagnostics: SpecDiagnostic[] = [];
   const { file } = ir.source;
   const at: At = (path, stage, message) => ({ file, ...positions.locateUse(path), path, stage, message });
@@ -103,9 +106,12 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
     );
   }
   if (diagnostics.length) return { diagnostics };
-  const { costs, keptBytes } = modelCosts(ir, layers, rules);
+  const { costs, keptBytes } = modelCosts(ir, layers, rules, batchSize);
   for (const layer of layers) layer.keptBytes = keptBytes.get(layer.node.id) ?? 0;
-  return { model: { ir, layers, outputShape: output?.outputShape ?? ir.inputShape, totals, costs }, diagnostics };
+  const model: InferredModel = { ir, layers, outputShape: output?.outputShape ?? ir.inputShape, totals, costs };
+  diagnostics.push(...checkBudgets(model, ir.expect ?? {}, limits, (path, message) => at(path, 'limit', message)));
+  if (diagnostics.length) return { diagnostics };
+  return { model, diagnostics };
 }
 
 function checkLayerExpectations(layer: InferredLayer, label: string, sources: readonly string[], at: At): SpecDiagnostic[] {

@@ -7,6 +7,7 @@ import { SHARED_DEFINITIONS } from '../layers/params.js';
 import type { AnyLayerKind } from '../layers/types.js';
 import type { JsonSchema } from '../lib/json-schema.js';
 import { formatJson } from '../lib/json-format.js';
+import { BUDGETS } from './budgets.js';
 import { TRAINING_DEFINITIONS, TRAINING_SCHEMA } from './training-schema.js';
 
 /** The name the model's input goes by in `inputs:` and `output:`. */
@@ -175,7 +176,9 @@ export function buildSpecSchema(): JsonSchema {
       },
       expect: {
         title: 'expectations about the model',
-        description: 'Facts about the whole model that the compiler checks, so the spec doubles as a test.',
+        description:
+          'Facts about the whole model that the compiler checks, so the spec doubles as a test: its exact parameter count, ' +
+          'and budgets (max_...) that its costs in the summary must stay within.',
         type: 'object',
         additionalProperties: false,
         properties: {
@@ -188,8 +191,9 @@ export function buildSpecSchema(): JsonSchema {
             minimum: 0,
             examples: [93322],
           },
+          ...Object.fromEntries(BUDGETS.map((b) => [b.key, b.schema])),
         },
-        examples: [{ params: 93322 }],
+        examples: [{ params: 93322 }, { max_mult_adds: 5e6, max_training_mb: 100 }],
       },
       training: TRAINING_SCHEMA,
     },

@@ -15,6 +15,7 @@ import type { SpecDiagnostic } from '../types.js';
 import { isReservedFileName } from '../lib/file-names.js';
 import { layerKind, layerKinds } from '../layers/registry.js';
 import { withDefaults } from './defaults.js';
+import { BUDGET_LOOKALIKES } from './budgets.js';
 import { specSchema } from './spec-schema.js';
 
 
@@ -175,7 +176,7 @@ function unknownKeyProblem(path: string, key: string, schema: JsonSchema, doc: u
   let message = `unknown key '${visible(key)}'${odd ? ` (it has ${odd})` : ''} ${context.where}`;
   const suggestion = didYouMean(key, allowed) ?? (odd ? allowed.find((k) => k === skeleton(key)) : undefined);
   const owners = context.isLayer ? layerKindsWithKey(key) : [];
-  const notOffered = context.kind === undefined ? undefined : layerKind(context.kind).notOffered;
+  const notOffered = context.kind === undefined ? (path === '/expect' ? BUDGET_LOOKALIKES : undefined) : layerKind(context.kind).notOffered;
   const reason = notOffered && Object.hasOwn(notOffered, key) ? notOffered[key] : undefined;
   if (reason) message += `: ${reason}`;
   else if (suggestion) message += `; did you mean '${suggestion}'?`;

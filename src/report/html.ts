@@ -8,6 +8,7 @@ import type { InferredModel, TrainingConfig } from '../types.js';
 import { html, raw, type Markup } from './escape.js';
 import { REPORT_CSS } from './style.js';
 import { renderSummaryTable } from './table.js';
+import { count, megabytes } from '../units.js';
 
 /**
  * No scripts, no fetches, no frames: only inline styles and data: images may load. Even if a
@@ -55,6 +56,8 @@ function modelFacts(model: InferredModel): Markup[] {
     fact('Layers', String(model.layers.length)),
     fact('Input', formatShape(model.ir.inputShape)),
     fact('Output', formatShape(model.outputShape)),
+    fact('Mult-adds per sample', count(model.costs.multAdds)),
+    fact(`Training memory, batch ${model.costs.batchSize}`, `${megabytes(model.costs.trainingBytes)} MB`),
   ];
 }
 

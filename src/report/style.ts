@@ -31,6 +31,8 @@ table.summary thead th { font-size: 12px; color: var(--muted); font-weight: 600;
 table.summary tbody tr:nth-child(even) { background: #f8fafc; }
 table.summary tfoot th { font-weight: 500; color: #334155; }
 table.summary tfoot tr:first-child th, table.summary tfoot tr:first-child td { border-top: 2px solid #cbd5e1; }
+table.summary tfoot tr.block th, table.summary tfoot tr.block td { border-top: 2px solid #cbd5e1; }
+table.summary tfoot th.heading { color: var(--muted); font-size: 12px; font-weight: 600; }
 table.summary .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.summary .total { font-weight: 700; }
 table.summary .shape { font-family: ${MONO}; font-size: 13px; white-space: nowrap; }

@@ -43,7 +43,11 @@ export type Compiled = { ok: true; model: InferredModel; cfg: TrainingConfig } |
 
 /** Compiles `spec` and resolves its training settings: the spec's (defaults filled in) with `request`'s overrides. */
 export function compileRun(spec: string, request: RunRequest = {}): Compiled {
-  const compiled = compileSpecFile(spec, request.limits ? { limits: request.limits } : {});
+  // The batch size is known before compiling when given as a flag: training memory is per batch.
+  const compiled = compileSpecFile(spec, {
+    ...(request.limits ? { limits: request.limits } : {}),
+    ...(request.batchSize !== undefined ? { batchSize: request.batchSize } : {}),
+  });
   if (!compiled.ok) return compiled;
   return { ok: true, model: compiled.model, cfg: applyOverrides(trainingSettings(compiled.model.ir), request) };
 }
