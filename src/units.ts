@@ -34,8 +34,14 @@ export function scaledCount(n: number): { unit: string; text: string } {
 /** Megabytes of 10^6 bytes, as torchinfo's "(MB)" lines and the budgets' `_mb` keys count them. */
 export const MEGABYTE = 1e6;
 
-/** torchinfo's "(MB)" figure: 0.37 */
-export const megabytes = (bytes: number): string => decimals(bytes / MEGABYTE);
+/**
+ * A "(MB)" figure: two decimals as torchinfo prints them (0.37, 11.17), but two significant
+ * digits below 0.1 MB (0.0020 rather than 0.00), so a small model's sizes still say something.
+ */
+export function megabytes(bytes: number): string {
+  const mb = bytes / MEGABYTE;
+  return mb === 0 || mb >= 0.1 ? decimals(mb) : mb.toPrecision(2);
+}
 
 /** Megabytes with as many decimals as it takes to tell them from `other` (up to six): for "over the budget" messages. */
 export function megabytesBeside(bytes: number, other: number): string {

@@ -181,18 +181,19 @@ test('the generated Keras of every good graph parses, and its calls wire the sam
 test("a graph's summary is Keras's functional form: the input row first, and a Connected to line per input", () => {
   const model = models[good.indexOf('residual-block.yaml')]!;
   const lines = renderSummary(model).split('\n');
-  assert.match(lines[2]!, /^ Layer \(type\) +Output Shape +Param # +Connected to$/);
+  assert.match(lines[2]!, /^ Layer \(type\) +Output Shape +Param # +Mult-Adds +Connected to$/);
   const row = (name: string): number => lines.findIndex((l) => l.startsWith(` ${name} (`));
-  assert.match(lines[row('input')]!, /^ input \(InputLayer\) +\(None, 28, 28, 1\) +0$/);
-  assert.match(lines[row('conv1')]!, /\(None, 28, 28, 16\) +2,320 +stem\[0\]\[0\]$/);
+  assert.match(lines[row('input')]!, /^ input \(InputLayer\) +\(None, 28, 28, 1\) +0 +0$/);
+  // Mult-adds: 28*28 positions * 16 filters * 3*3*16 products = 1,806,336.
+  assert.match(lines[row('conv1')]!, /\(None, 28, 28, 16\) +2,320 +1,806,336 +stem\[0\]\[0\]$/);
   const add = row('block');
-  assert.match(lines[add]!, /^ block \(Add\) +\(None, 28, 28, 16\) +0 +conv2\[0\]\[0\]$/);
+  assert.match(lines[add]!, /^ block \(Add\) +\(None, 28, 28, 16\) +0 +0 +conv2\[0\]\[0\]$/);
   assert.match(lines[add + 1]!, /^ +stem\[0\]\[0\]$/);
   assert.equal(lines[add + 1]!.indexOf('stem'), lines[add]!.indexOf('conv2[0][0]'), 'the second input lines up under the first');
   const rules = lines.filter((l) => /^[_=]+$/.test(l));
   assert.ok(rules.every((l) => l.length === rules[0]!.length && l.length >= 98));
-  // 3*3*1*16 + 16, twice 3*3*16*16 + 16, then 16*10 + 10.
-  assert.match(lines[lines.length - 4]!, /^Total params: 4,970$/);
+  // 3*3*1*16 + 16, twice 3*3*16*16 + 16, then 16*10 + 10; 4 bytes each is 19,880 B = 19.41 KB.
+  assert.ok(lines.includes('Total params: 4,970 (19.41 KB)'));
 });
 
 test("Subtract, which tfjs lacks, computes the first input minus the second, broadcasting like Keras, and survives saving", async () => {

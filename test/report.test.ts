@@ -55,7 +55,11 @@ test('the summary table has the same rows and totals as the terminal summary', (
   assert.equal(tableRows.length, 8);
   assert.deepEqual(tableRows, terminalRows);
   const foot = text(page.slice(page.indexOf('<tfoot>'), page.indexOf('</tfoot>')));
-  assert.equal(foot, 'Total params 93,322 Trainable params 93,322 Non-trainable params 0');
+  // The terminal footer: every line after the table's closing rule, rules left out.
+  const terminalFoot = summary.slice(summary.lastIndexOf(summary.find((l) => l.startsWith('='))!) + 1)
+    .filter((l) => !/^_+$/.test(l)).map((l) => l.replace(/:( |$)/, '$1')).join(' ').trim();
+  assert.equal(foot, terminalFoot);
+  assert.match(foot, /^Total params 93,322 \(364\.54 KB\) Trainable params 93,322 .* Total mult-adds \(M\) 2\.79 /);
 });
 
 test('the diagram has an input box and one box per layer, each with its shape and parameter count', () => {
