@@ -63,6 +63,8 @@ const COMMON_KEYS = ['kind', 'name', 'inputs', 'description', 'expect'];
 export function renderSpecReference(root: Schema = loadSchema()): string {
   const out: string[] = [];
   out.push(`${root.description ?? ''}`, '', '### Top level', '', propertyTable(root, root), '');
+  const expect = resolve(root.properties?.expect ?? {}, root);
+  out.push('### Expectations and budgets', '', expect.description ?? '', '', propertyTable(expect, root), '');
   const layer = resolve(root.definitions?.layer ?? {}, root);
   out.push('### Layers', '', layer.description ?? '', '');
   out.push('Every layer also takes `name`, `inputs` (the layers it reads, by name; `input` is the model\'s input; without it, the layer before), `description` and `expect` (`shape`: the output shape without the batch dimension; `params`: the parameter count), which the compiler checks.', '');
