@@ -149,8 +149,11 @@ export interface ModelCosts {
    * after the last layer that reads it (Forward pass size); the input is not included.
    */
   forwardBytes: number;
-  /** When the forward pass peaks: the layer running then, and the largest tensor alive (by the id of the layer that made it). */
-  forwardPeak: { during: string; largest: string };
+  /**
+   * When the forward pass peaks: the layer running then, and the largest tensor alive (by the
+   * id of the layer that made it; `scratch` when it is the running layer's own working values).
+   */
+  forwardPeak: { during: string; largest: string; scratch: boolean };
   /** The activations backprop keeps for one sample, each tensor once (Forward/backward pass size). */
   keptBytes: number;
   /** Every weight, trainable or not (Params size). */

@@ -4,7 +4,7 @@
 // naming the layer that contributes most. This table drives the schema, the checks, the CLI
 // flags and the reference, so a budget is added in one place.
 import type { JsonSchema } from '../lib/json-schema.js';
-import { formatShape } from '../shape.js';
+import { formatShape, product } from '../shape.js';
 import type { InferredLayer, InferredModel, SpecDiagnostic } from '../types.js';
 import { count, MEGABYTE, megabytesBeside } from '../units.js';
 import { BYTES_PER_VALUE } from './costs.js';
@@ -143,15 +143,16 @@ export const BUDGETS: readonly Budget[] = [
     measure: (m) => m.costs.forwardBytes,
     needs: (_m, n) => `holds up to ${n} of activations at once to infer one sample`,
     top: (m) => {
-      const { during, largest } = m.costs.forwardPeak;
+      const { during, largest, scratch } = m.costs.forwardPeak;
       const running = m.layers.find((l) => l.node.id === during);
       const biggest = m.layers.find((l) => l.node.id === largest);
       if (!running || !biggest) return undefined;
-      const bytes = biggest.outputShape.reduce((a, b) => a * b, 1) * BYTES_PER_VALUE;
-      const tensor = `${formatShape(biggest.outputShape)}, ${mb(bytes)}`;
+      const peak = `it peaks while ${where(running)} runs`;
+      if (scratch) return { layer: running, words: `${peak}, and its own intermediate result is the largest tensor alive then` };
+      const tensor = `${formatShape(biggest.outputShape)}, ${mb(product(biggest.outputShape) * BYTES_PER_VALUE)}`;
       const words = running === biggest
-        ? `it peaks while ${where(running)} runs, whose output is the largest tensor alive then: ${tensor}`
-        : `it peaks while ${where(running)} runs; the largest tensor alive then is the output of ${where(biggest)}: ${tensor}`;
+        ? `${peak}, and its output is the largest tensor alive then: ${tensor}`
+        : `${peak}; the largest tensor alive then is the output of ${where(biggest)}: ${tensor}`;
       return { layer: biggest, words };
     },
     advice: DOWNSAMPLE,

@@ -71,7 +71,7 @@ export function modelCosts(ir: ModelIR, layers: readonly InferredLayer[], rules:
       multAdds,
       inputBytes,
       forwardBytes: forward.values * BYTES_PER_VALUE,
-      forwardPeak: { during: forward.during, largest: forward.largest },
+      forwardPeak: { during: forward.during, largest: forward.largest, scratch: forward.scratch },
       keptBytes: totalKept,
       paramsBytes,
       gradientBytes,
@@ -94,21 +94,22 @@ function forwardPeak(
   rule: (id: string) => LayerCost,
   tensorOf: ReadonlyMap<string, string>,
   values: ReadonlyMap<string, number>,
-): { values: number; during: string; largest: string } {
+): ModelCosts['forwardPeak'] & { values: number } {
   const lastRead = new Map<string, number>();
   layers.forEach((l, i) => l.node.inputs.forEach((id) => lastRead.set(tensorOf.get(id)!, i)));
   lastRead.set(tensorOf.get(ir.output)!, Infinity);
   const alive = new Set<string>();
-  let peak = { values: 0, during: layers[0]?.node.id ?? MODEL_INPUT, largest: MODEL_INPUT };
+  let peak = { values: 0, during: layers[0]?.node.id ?? MODEL_INPUT, largest: MODEL_INPUT, scratch: false };
   layers.forEach(({ node }, i) => {
     if (tensorOf.get(node.id) === node.id) alive.add(node.id);
-    let now = rule(node.id).scratch ?? 0;
-    let largest = MODEL_INPUT;
+    const scratch = rule(node.id).scratch ?? 0;
+    let now = scratch;
+    let largest = { id: node.id, values: scratch, scratch: true };
     for (const t of alive) {
       now += values.get(t)!;
-      if (largest === MODEL_INPUT || values.get(t)! > values.get(largest)!) largest = t;
+      if (values.get(t)! > largest.values) largest = { id: t, values: values.get(t)!, scratch: false };
     }
-    if (now > peak.values) peak = { values: now, during: node.id, largest };
+    if (now > peak.values) peak = { values: now, during: node.id, largest: largest.id, scratch: largest.scratch };
     for (const t of alive) if ((lastRead.get(t) ?? -1) <= i) alive.delete(t);
   });
   return peak;
