@@ -52,12 +52,11 @@ const mb = (bytes: number): string => `${megabytesBeside(bytes, 0)} MB`;
 const where = (l: InferredLayer): string => `${layerLabel(l.node)} at line ${l.node.loc.line}`;
 const paramsOf = (l: InferredLayer): number => l.params.trainable + l.params.nonTrainable;
 
-/** The layer with the largest share of a sum, worded with its share and percentage. */
-function largestShare(model: InferredModel, share: (l: InferredLayer) => number, show: (n: number) => string): Contributor | undefined {
+/** The layer with the largest share of a figure, worded with its share and the percentage of the figure it is. */
+function largestShare(model: InferredModel, share: (l: InferredLayer) => number, show: (n: number) => string, total: number): Contributor | undefined {
   let best: InferredLayer | undefined;
   for (const l of model.layers) if (best === undefined || share(l) > share(best)) best = l;
   if (!best || share(best) <= 0) return undefined;
-  const total = model.layers.reduce((sum, l) => sum + share(l), 0);
   return { layer: best, words: `the layer that contributes most is ${where(best)}, with ${show(share(best))} (${percent(share(best), total)})` };
 }
 
@@ -93,7 +92,7 @@ export const BUDGETS: readonly Budget[] = [
     },
     measure: (m) => m.totals.trainable + m.totals.nonTrainable,
     needs: (_m, n) => `has ${n} parameters`,
-    top: (m) => largestShare(m, paramsOf, count),
+    top: (m) => largestShare(m, paramsOf, count, m.totals.trainable + m.totals.nonTrainable),
     advice: SHRINK,
   },
   {
@@ -112,7 +111,7 @@ export const BUDGETS: readonly Budget[] = [
     },
     measure: (m) => m.costs.multAdds,
     needs: (_m, n) => `needs ${n} multiply-adds per sample`,
-    top: (m) => largestShare(m, (l) => l.multAdds, count),
+    top: (m) => largestShare(m, (l) => l.multAdds, count, m.costs.multAdds),
     advice: 'make that layer cheaper (fewer filters, a stride or pooling before it, or separable_conv2d) or raise the budget',
   },
   {
@@ -125,7 +124,7 @@ export const BUDGETS: readonly Budget[] = [
     schema: megabytesSchema('the most weight memory', 'The most memory the weights may take, as float32 (Params size).', 1),
     measure: (m) => m.costs.paramsBytes,
     needs: (_m, n) => `has ${n} of weights`,
-    top: (m) => largestShare(m, (l) => paramsOf(l) * BYTES_PER_VALUE, mb),
+    top: (m) => largestShare(m, (l) => paramsOf(l) * BYTES_PER_VALUE, mb, m.costs.paramsBytes),
     advice: SHRINK,
   },
   {
@@ -171,7 +170,7 @@ export const BUDGETS: readonly Budget[] = [
     ),
     measure: (m) => m.costs.keptBytes,
     needs: (_m, n) => `keeps ${n} of activations per sample for backprop`,
-    top: (m) => largestShare(m, (l) => l.keptBytes, mb),
+    top: (m) => largestShare(m, (l) => l.keptBytes, mb, m.costs.keptBytes),
     advice: DOWNSAMPLE,
   },
   {
@@ -188,7 +187,7 @@ export const BUDGETS: readonly Budget[] = [
     ),
     measure: (m) => m.costs.trainingBytes,
     needs: (m, n) => `needs ${n} to train at batch ${m.costs.batchSize}`,
-    top: (m) => largestShare(m, (l) => trainingShare(m, l), mb),
+    top: (m) => largestShare(m, (l) => trainingShare(m, l), mb, m.costs.trainingBytes),
     advice: 'train with a smaller batch (training.batch_size, or --batch-size), downsample sooner or shrink that layer, or raise the budget',
   },
 ];
