@@ -19,7 +19,7 @@ test('compile prints the seed summary with 93,322 parameters and writes every mo
   const dir = project();
   const r = runCli(['compile'], dir);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /Total params: 93,322\nTrainable params: 93,322\nNon-trainable params: 0/);
+  assert.match(r.stdout, /Total params: 93,322 \(364\.54 KB\)\nTrainable params: 93,322 \(364\.54 KB\)\nNon-trainable params: 0 /);
   assert.match(r.stdout, /wrote generated[/\\]mnist-cnn\.ts/);
   // One TypeScript module and one Keras program per spec: exactly the committed tree.
   const files = (root: string): string[] => readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.')).sort();

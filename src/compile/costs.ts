@@ -104,11 +104,12 @@ function forwardPeak(
     if (tensorOf.get(node.id) === node.id) alive.add(node.id);
     const scratch = rule(node.id).scratch ?? 0;
     let now = scratch;
-    let largest = { id: node.id, values: scratch, scratch: true };
+    let largest = { id: MODEL_INPUT, values: 0, scratch: false };
     for (const t of alive) {
       now += values.get(t)!;
       if (values.get(t)! > largest.values) largest = { id: t, values: values.get(t)!, scratch: false };
     }
+    if (scratch > largest.values) largest = { id: node.id, values: scratch, scratch: true };
     if (now > peak.values) peak = { values: now, during: node.id, largest: largest.id, scratch: largest.scratch };
     for (const t of alive) if ((lastRead.get(t) ?? -1) <= i) alive.delete(t);
   });
