@@ -15,6 +15,7 @@ import { predictCommand } from './predict-command.js';
 import { DEFAULT_MAX_PIXELS } from '../data/datasets.js';
 import { DEFAULT_REPORT_DIR, registerReportCommand } from './report-command.js';
 import { registerBenchCommand } from './bench-command.js';
+import { registerDiffCommand } from './diff-command.js';
 import { trainCommand } from './train-command.js';
 import { resumeCommand } from './resume-command.js';
 import { EXIT, reportFailure, UsageError } from './errors.js';
@@ -123,6 +124,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   for (const command of program.commands.filter((c) => ['compile', 'train'].includes(c.name()))) addBudgetOptions(command);
 
   registerReportCommand(program, setExit);
+  registerDiffCommand(program, setExit);
   registerBenchCommand(program, setExit);
 
   return program;
