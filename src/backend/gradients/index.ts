@@ -9,9 +9,12 @@
 import { installCompositeKernels } from './kernels.js';
 import { installWrappedKernels } from './wrapped.js';
 import { installReluGradKernel } from './relu.js';
+import { installDepthwiseKernels } from './depthwise.js';
+import { installDilatedConvGradients } from './dilated.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
+export { DEPTHWISE_KERNELS } from './depthwise.js';
 
 /** Backends that get the composite conv backprop kernels. */
 export const FAST_GRADIENT_BACKENDS: readonly string[] = ['wasm', 'cpu'];
@@ -23,10 +26,20 @@ export interface InstallOptions {
   wrapped?: boolean;
 }
 
-/** Idempotent; a no-op for backends that do not need it (e.g. 'tensorflow'). */
+/**
+ * Idempotent. Other backends (e.g. 'tensorflow') keep their kernels and only get the
+ * dilated-convolution gradients, which are composed of stock ops.
+ */
 export function installFastGradients(backendName: string, options: InstallOptions = {}): void {
-  if (!FAST_GRADIENT_BACKENDS.includes(backendName) || installed.has(backendName)) return;
+  if (!FAST_GRADIENT_BACKENDS.includes(backendName)) {
+    installDilatedConvGradients(); // composed of stock ops: every backend
+    return;
+  }
+  if (installed.has(backendName)) return;
   installCompositeKernels(backendName);
+  // Kernels the layer kinds beyond conv2d/pooling/dense need (docs/backends.md).
+  installDepthwiseKernels(backendName);
+  installDilatedConvGradients(backendName);
   if (options.wrapped !== false) {
     installWrappedKernels(backendName);
     if (backendName === 'wasm') installReluGradKernel(backendName);
