@@ -10,11 +10,13 @@ import { installCompositeKernels } from './kernels.js';
 import { installWrappedKernels } from './wrapped.js';
 import { installReluGradKernel } from './relu.js';
 import { installDepthwiseKernels } from './depthwise.js';
+import { installResizeGradKernels } from './resize.js';
 import { installDilatedConvGradients } from './dilated.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
 export { DEPTHWISE_KERNELS } from './depthwise.js';
+export { RESIZE_KERNELS } from './resize.js';
 
 /** Backends that get the composite conv backprop kernels. */
 export const FAST_GRADIENT_BACKENDS: readonly string[] = ['wasm', 'cpu'];
@@ -39,6 +41,7 @@ export function installFastGradients(backendName: string, options: InstallOption
   installCompositeKernels(backendName);
   // Kernels the layer kinds beyond conv2d/pooling/dense need (docs/backends.md).
   installDepthwiseKernels(backendName);
+  installResizeGradKernels(backendName);
   installDilatedConvGradients(backendName);
   if (options.wrapped !== false) {
     installWrappedKernels(backendName);

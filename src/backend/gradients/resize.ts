@@ -1,0 +1,163 @@
+/**
+ * ResizeNearestNeighborGrad and ResizeBilinearGrad (the gradients of tf.layers.upSampling2d,
+ * nearest and bilinear) as loops that mirror tfjs's forward kernels sample by sample.
+ *
+ * Why, measured on tfjs 4.22 with a dot-product test (<resize(x), dy> = <x, grad(dy)>):
+ *  - cpu ResizeNearestNeighborGrad is wrong for batch > 1: it finds dy's rows with the
+ *    input's batch stride;
+ *  - cpu ResizeBilinearGrad returns its (correct) values under the shape [n, w, h, c], so any
+ *    input that is not square fails the step ("gradient ... does not match the shape");
+ *  - both backends' kernels ignore halfPixelCenters (Keras's and PyTorch's bilinear sampling),
+ *    so tf.image.resizeBilinear(x, size, false, true) gets wrong gradients;
+ *  - wasm's nearest gradient with alignCorners drops everything when the input is one pixel
+ *    wide or high.
+ * The wasm kernels are right for the default sampling (tf.layers.upSampling2d's) and stay in
+ * use for it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
+
+export const RESIZE_NEAREST_GRAD = 'ResizeNearestNeighborGrad';
+export const RESIZE_BILINEAR_GRAD = 'ResizeBilinearGrad';
+
+export interface ResizeAttrs {
+  alignCorners?: boolean;
+  halfPixelCenters?: boolean;
+}
+
+/** Input size over output size, as tfjs's forward kernels compute it (align_corners counts gaps). */
+function ratio(inSize: number, outSize: number, alignCorners: boolean): number {
+  return alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+}
+
+/** The input index each output index copies from (tfjs's ResizeNearestNeighbor). */
+export function nearestSources(inSize: number, outSize: number, attrs: ResizeAttrs): Int32Array {
+  const r = ratio(inSize, outSize, attrs.alignCorners === true);
+  const half = attrs.halfPixelCenters === true;
+  const out = new Int32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const frac = half ? r * (o + 0.5) : r * o;
+    let src = Math.min(inSize - 1, attrs.alignCorners === true ? Math.round(frac) : Math.floor(frac));
+    if (half) src = Math.max(0, src);
+    out[o] = src;
+  }
+  return out;
+}
+
+/** The two input indices each output index blends, and the weight of the second (tfjs's ResizeBilinear). */
+export function bilinearTaps(inSize: number, outSize: number, attrs: ResizeAttrs): { lo: Int32Array; hi: Int32Array; f: Float64Array } {
+  const r = ratio(inSize, outSize, attrs.alignCorners === true);
+  const half = attrs.halfPixelCenters === true;
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const f = new Float64Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const frac = half ? r * (o + 0.5) - 0.5 : r * o;
+    lo[o] = Math.max(0, Math.floor(frac));
+    hi[o] = Math.min(inSize - 1, Math.ceil(frac));
+    f[o] = frac - lo[o]!;
+  }
+  return { lo, hi, f };
+}
+
+/** dx[b, src(r), src(s), c] += dy[b, r, s, c]; `dx` is fully overwritten. */
+export function resizeNearestGradInto(dy: Float32Array, dx: Float32Array, xShape: number[], dyShape: number[], attrs: ResizeAttrs): void {
+  const [n = 0, h = 0, w = 0, c = 0] = xShape;
+  const [, oh = 0, ow = 0] = dyShape;
+  const rows = nearestSources(h, oh, attrs);
+  const cols = nearestSources(w, ow, attrs);
+  dx.fill(0);
+  let at = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const row = (b * h + rows[r]!) * w;
+      for (let s = 0; s < ow; s++) {
+        const o = (row + cols[s]!) * c;
+        for (let k = 0; k < c; k++) dx[o + k]! += dy[at++]!;
+      }
+    }
+  }
+}
+
+/** Each dy value goes to the four pixels it was blended from, by the same weights; `dx` is fully overwritten. */
+export function resizeBilinearGradInto(dy: Float32Array, dx: Float32Array, xShape: number[], dyShape: number[], attrs: ResizeAttrs): void {
+  const [n = 0, h = 0, w = 0, c = 0] = xShape;
+  const [, oh = 0, ow = 0] = dyShape;
+  const rows = bilinearTaps(h, oh, attrs);
+  const cols = bilinearTaps(w, ow, attrs);
+  dx.fill(0);
+  let at = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const fr = rows.f[r]!;
+      const top = (b * h + rows.lo[r]!) * w;
+      const bottom = (b * h + rows.hi[r]!) * w;
+      for (let s = 0; s < ow; s++) {
+        const fc = cols.f[s]!;
+        const tl = (top + cols.lo[s]!) * c;
+        const tr = (top + cols.hi[s]!) * c;
+        const bl = (bottom + cols.lo[s]!) * c;
+        const br = (bottom + cols.hi[s]!) * c;
+        const wtl = (1 - fr) * (1 - fc);
+        const wtr = (1 - fr) * fc;
+        const wbl = fr * (1 - fc);
+        const wbr = fr * fc;
+        for (let k = 0; k < c; k++) {
+          const g = dy[at++]!;
+          dx[tl + k]! += g * wtl;
+          dx[tr + k]! += g * wtr;
+          dx[bl + k]! += g * wbl;
+          dx[br + k]! += g * wbr;
+        }
+      }
+    }
+  }
+}
+
+type Into = typeof resizeNearestGradInto;
+
+/**
+ * The kernel for `backendName`: ours where `ours(attrs)` says so, the stock kernel otherwise.
+ * Inputs: images (only its shape is read) and dy.
+ */
+function kernel(kernelName: string, backendName: string, into: Into, ours: (attrs: ResizeAttrs) => boolean): tf.KernelConfig {
+  const stock = tf.getKernel(kernelName, backendName);
+  const config: tf.KernelConfig = {
+    kernelName,
+    backendName,
+    kernelFunc: (args) => {
+      const { images, dy } = args.inputs;
+      const attrs = (args.attrs ?? {}) as ResizeAttrs;
+      if (images != null && dy != null && allFloat32([dy]) && supportsFloatIO(args.backend) && (stock == null || ours(attrs))) {
+        const io = floatKernelIO(args.backend, [dy], images.shape);
+        into(io.inputs[0]!, io.out, images.shape, dy.shape, attrs);
+        return io.finish();
+      }
+      if (stock == null) throw new Error(`${kernelName} on '${backendName}': only float32 gradients are supported`);
+      return stock.kernelFunc(args);
+    },
+  };
+  if (stock?.setupFunc != null) config.setupFunc = stock.setupFunc;
+  if (stock?.disposeFunc != null) config.disposeFunc = stock.disposeFunc;
+  return config;
+}
+
+/** Which calls each backend's replacement takes; the rest go to the stock kernel. */
+const TAKES: Record<string, (attrs: ResizeAttrs) => boolean> = {
+  cpu: () => true,
+  wasm: (attrs) => attrs.halfPixelCenters === true || attrs.alignCorners === true,
+};
+
+/** Kernel names this module registers (profilers list them). */
+export const RESIZE_KERNELS: readonly string[] = [RESIZE_NEAREST_GRAD, RESIZE_BILINEAR_GRAD];
+
+/** Registers both gradients for `backendName` (wasm or cpu). */
+export function installResizeGradKernels(backendName: string): void {
+  const takes = TAKES[backendName];
+  if (takes == null) return;
+  for (const [name, into] of [[RESIZE_NEAREST_GRAD, resizeNearestGradInto], [RESIZE_BILINEAR_GRAD, resizeBilinearGradInto]] as const) {
+    const config = kernel(name, backendName, into, takes); // captures the stock kernel first
+    if (tf.getKernel(name, backendName) != null) tf.unregisterKernel(name, backendName);
+    tf.registerKernel(config);
+  }
+}
