@@ -8,13 +8,18 @@
  *  - cpu has both, but they ignore the dilation (each steps through the input as if it were
  *    1), so with dilation > 1 they return wrong gradients without an error.
  *
- * The replacements run the loops of depthwise-loops.ts on the tensors' own memory (heap.ts).
- * They honour strides, dilation, every padding and any depth multiplier, so they replace the
- * stock kernels outright.
+ * The replacements honour strides, dilation, every padding and any depth multiplier, so they
+ * replace the stock kernels outright. On wasm with SIMD they run depthwise.wat in place
+ * (depthwise-simd.ts), which takes multiplier 1: a multiplier m > 1 is turned into m = 1 over
+ * c*m channels (x's channels repeated m times for the filter gradient, the c*m channel
+ * gradients summed in groups of m for the input gradient), which costs one extra pass over
+ * the data and stays ~10x faster than the loops. Elsewhere (cpu, no SIMD) the loops of
+ * depthwise-loops.ts run on the tensors' own memory (heap.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
 import { depthwiseFilterGradInto, depthwiseGeometry, depthwiseInputGradInto, type DepthwiseAttrs } from './depthwise-loops.js';
+import { depthwiseFilterGradSimd, depthwiseInputGradSimd, depthwiseSimdFor } from './depthwise-simd.js';
 
 export const DEPTHWISE_FILTER_GRAD = 'DepthwiseConv2dNativeBackpropFilter';
 export const DEPTHWISE_INPUT_GRAD = 'DepthwiseConv2dNativeBackpropInput';
@@ -43,6 +48,10 @@ const filterGrad = (backendName: string) =>
     if (x == null || dy == null || !allFloat32([x, dy])) return null;
     const filterShape = (attrs as { filterShape: number[] }).filterShape;
     const info = depthwiseGeometry(x.shape, filterShape, attrs as unknown as DepthwiseAttrs);
+    const simd = info.outChannels === info.inChannels
+      ? depthwiseFilterGradSimd(backend, x, dy, info)
+      : depthwiseSimdFor(backend) != null ? filterGradOverChannels(x, dy, filterShape, attrs as unknown as DepthwiseAttrs) : null;
+    if (simd != null) return simd;
     const io = floatKernelIO(backend, [x, dy], filterShape);
     depthwiseFilterGradInto(io.inputs[0]!, io.inputs[1]!, io.out, info);
     return io.finish();
@@ -54,10 +63,43 @@ const inputGrad = (backendName: string) =>
     if (dy == null || filter == null || !allFloat32([dy, filter])) return null;
     const inputShape = (attrs as { inputShape: number[] }).inputShape;
     const info = depthwiseGeometry(inputShape, filter.shape, attrs as unknown as DepthwiseAttrs);
+    const simd = info.outChannels === info.inChannels
+      ? depthwiseInputGradSimd(backend, dy, filter, info)
+      : depthwiseSimdFor(backend) != null ? inputGradOverChannels(dy, filter, inputShape, attrs as unknown as DepthwiseAttrs) : null;
+    if (simd != null) return simd;
     const io = floatKernelIO(backend, [dy, filter], inputShape);
     depthwiseInputGradInto(io.inputs[0]!, io.inputs[1]!, io.out, info);
     return io.finish();
   });
+
+const asTensor = (info: tf.TensorInfo): tf.Tensor => tf.engine().makeTensorFromTensorInfo(info);
+
+// The two below run only where depthwiseSimdFor found the module and the inputs are float32,
+// so their multiplier-1 SIMD calls always apply.
+
+/** The multiplier-1 SIMD filter gradient over x's channels repeated m times, as [kh, kw, c, m]. */
+function filterGradOverChannels(x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: DepthwiseAttrs): tf.Tensor {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [kh, kw, , m] = filterShape as [number, number, number, number];
+  return tf.tidy(() => {
+    const repeated = tf.reshape(tf.tile(tf.reshape(asTensor(x), [n, h, w, c, 1]), [1, 1, 1, 1, m]), [n, h, w, c * m]);
+    const info = depthwiseGeometry(repeated.shape, [kh, kw, c * m, 1], attrs);
+    return tf.reshape(asTensor(depthwiseFilterGradSimd(tf.backend(), repeated, dy, info)!), filterShape);
+  });
+}
+
+/** The multiplier-1 SIMD input gradient over c*m channels, summed in groups of m. */
+function inputGradOverChannels(dy: tf.TensorInfo, filter: tf.TensorInfo, inputShape: number[], attrs: DepthwiseAttrs): tf.Tensor {
+  const [n, h, w, c] = inputShape as [number, number, number, number];
+  const [kh, kw, , m] = filter.shape as [number, number, number, number];
+  return tf.tidy(() => {
+    // [kh, kw, c, m] and [kh, kw, c*m, 1] are the same values in the same order.
+    const flat = tf.reshape(asTensor(filter), [kh, kw, c * m, 1]);
+    const info = depthwiseGeometry([n, h, w, c * m], flat.shape, attrs);
+    const wide = asTensor(depthwiseInputGradSimd(tf.backend(), dy, flat, info)!);
+    return tf.sum(tf.reshape(wide, [n, h, w, c, m]), 4);
+  });
+}
 
 /** Kernel names this module registers (profilers list them). */
 export const DEPTHWISE_KERNELS: readonly string[] = [DEPTHWISE_FILTER_GRAD, DEPTHWISE_INPUT_GRAD];
