@@ -158,9 +158,9 @@ function routeDilatedFusedConv(): void {
   const original = fused.conv2d;
   const routed = (args: FusedConv2dArgs): tf.Tensor => {
     const linear = args.activation == null || args.activation === 'linear';
-    if (!linear || !isDilated(args.dilations) || tf.engine().state.gradientDepth === 0) return original(args);
-    const dataFormat = args.dataFormat ?? 'NHWC';
-    const y = tf.conv2d(args.x, args.filter, args.strides, args.pad, dataFormat, args.dilations, args.dimRoundingMode);
+    const nhwc = (args.dataFormat ?? 'NHWC') === 'NHWC';
+    if (!linear || !nhwc || !isDilated(args.dilations) || tf.engine().state.gradientDepth === 0) return original(args);
+    const y = tf.conv2d(args.x, args.filter, args.strides, args.pad, 'NHWC', args.dilations, args.dimRoundingMode);
     return args.bias == null ? y : tf.add(y, args.bias);
   };
   try {
