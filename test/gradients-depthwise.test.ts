@@ -145,3 +145,24 @@ test('the threaded wasm build (shared memory) runs the same SIMD gradients', () 
   // The relative form of assertClose's tolerance.
   assert.ok(result.maxRelativeError < 1e-4, `max error relative to the largest gradient: ${result.maxRelativeError}`);
 });
+
+test('the gradients leave their inputs usable and leak no tensor or buffer', async () => {
+  for (const backend of ['wasm', 'cpu']) {
+    assert.ok(await tf.setBackend(backend));
+    for (const m of [1, 3]) {
+      const x = tf.tensor4d(seededValues(2 * 9 * 8 * 5, 9), [2, 9, 8, 5]);
+      const w = tf.tensor4d(seededValues(3 * 3 * 5 * m, 10), [3, 3, 5, m]);
+      const step = () => tf.tidy(() => {
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+        return tf.grads(f)([x, w]).map((t) => t.dataSync() as Float32Array);
+      });
+      const first = step();
+      const before = tf.memory();
+      const second = step(); // the same inputs again: a gradient that freed them would fail here
+      const after = tf.memory();
+      assert.deepEqual([after.numTensors, after.numDataBuffers], [before.numTensors, before.numDataBuffers], `${backend} m=${m}`);
+      first.forEach((g, i) => assert.deepEqual(Array.from(second[i]!), Array.from(g)));
+      tf.dispose([x, w]);
+    }
+  }
+});

@@ -72,7 +72,13 @@ const inputGrad = (backendName: string) =>
     return io.finish();
   });
 
-const asTensor = (info: tf.TensorInfo): tf.Tensor => tf.engine().makeTensorFromTensorInfo(info);
+/**
+ * A kernel input (normally the op's own Tensor) or a fresh kernel output as a Tensor for ops.
+ * Only a bare TensorInfo is wrapped: a wrapper's disposal releases its data, which for an
+ * input would free a tensor its owner still holds.
+ */
+const asTensor = (info: tf.TensorInfo): tf.Tensor =>
+  info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
 
 // The two below run only where depthwiseSimdFor found the module and the inputs are float32,
 // so their multiplier-1 SIMD calls always apply.
