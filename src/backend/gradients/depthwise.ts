@@ -83,12 +83,27 @@ const asTensor = (info: tf.TensorInfo): tf.Tensor =>
 // The two below run only where depthwiseSimdFor found the module and the inputs are float32,
 // so their multiplier-1 SIMD calls always apply.
 
+/**
+ * x [n, h, w, c] with each channel repeated m times, [n, h, w, c*m]. A loop over the heap:
+ * wasm's Tile kernel took ~40x longer than the gradient itself for this.
+ */
+function repeatChannels(backend: unknown, x: tf.TensorInfo, m: number): tf.TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const io = floatKernelIO(backend, [x], [n, h, w, c * m]);
+  const src = io.inputs[0]!;
+  const out = io.out;
+  for (let i = 0, o = 0; i < src.length; i++) {
+    const v = src[i]!;
+    for (let t = 0; t < m; t++) out[o++] = v;
+  }
+  return io.finish();
+}
+
 /** The multiplier-1 SIMD filter gradient over x's channels repeated m times, as [kh, kw, c, m]. */
 function filterGradOverChannels(x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: DepthwiseAttrs): tf.Tensor {
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  const [kh, kw, , m] = filterShape as [number, number, number, number];
+  const [kh, kw, c, m] = filterShape as [number, number, number, number];
   return tf.tidy(() => {
-    const repeated = tf.reshape(tf.tile(tf.reshape(asTensor(x), [n, h, w, c, 1]), [1, 1, 1, 1, m]), [n, h, w, c * m]);
+    const repeated = asTensor(repeatChannels(tf.backend(), x, m));
     const info = depthwiseGeometry(repeated.shape, [kh, kw, c * m, 1], attrs);
     return tf.reshape(asTensor(depthwiseFilterGradSimd(tf.backend(), repeated, dy, info)!), filterShape);
   });
