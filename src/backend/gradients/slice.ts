@@ -28,7 +28,7 @@ export function sliceInto(src: tf.TypedArray, shape: number[], begin: number[], 
   const rank = shape.length;
   const strides = tf.util.computeStrides(shape);
   let cut = rank - 1;
-  while (cut > 0 && size[cut] === shape[cut] && begin[cut] === 0) cut--;
+  while (cut > 0 && size[cut] === shape[cut]) cut--; // whole axes (so they begin at 0)
   const run = size[cut]! * (cut + 1 < rank ? strides[cut]! : 1);
   const outer = size.slice(0, cut);
   const count = outer.reduce((a, b) => a * b, 1);
