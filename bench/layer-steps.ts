@@ -7,12 +7,14 @@
  *
  * Every model is input [28, 28, 16] -> 1x1 conv (16, relu) -> the layer -> global average
  * pool -> dense 10 (softmax), trained with Adam on one random batch; merges join a 3x3 conv
- * branch with the 1x1 conv's output. Prints the median step and the step minus its baseline
- * (the model without the layer: the 1x1 conv model, or the 3x3 conv one for merges), which is
- * the layer's own forward and backward. bench/layer_steps_torch.py times the same models in
- * PyTorch.
+ * branch with the 1x1 conv's output. Prints the median wall-clock and CPU time of a step and
+ * the CPU time minus its baseline's (the model without the layer: the 1x1 conv model, or the
+ * 3x3 conv one for merges), which is the layer's own forward and backward. On a shared machine
+ * the CPU time of a 1-thread run (--threads 1) is the steadier figure: it leaves out the time
+ * the process waited for a core. bench/layer_steps_torch.py times the same models in PyTorch.
  */
 import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
 import { selectBackend, type BackendPreference } from '../src/backend/select.js';
 import { createOptimizer } from '../src/train/optimizers.js';
 
@@ -66,21 +68,33 @@ function build(kind: Kind): tf.LayersModel {
   return model;
 }
 
-async function medianStepMs(kind: Kind, steps: number, warmup: number): Promise<number> {
+interface StepTimes {
+  /** Median wall-clock ms per step. */
+  wall: number;
+  /** Median CPU ms per step (all of this process's threads): what the step costs, whatever else runs. */
+  cpu: number;
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+
+async function stepTimes(kind: Kind, steps: number, warmup: number): Promise<StepTimes> {
   const model = build(kind);
   const x = tf.randomUniform([BATCH, ...INPUT]);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32') as tf.Tensor1D, 10);
   for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await model.trainOnBatch(x, y);
-    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    wall.push(performance.now() - t0);
+    cpu.push((c.user + c.system) / 1000);
   }
   tf.dispose([x, y]);
   model.dispose();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 const backend = (arg('backend') ?? 'wasm') as BackendPreference;
@@ -89,20 +103,21 @@ const selected = await selectBackend(backend, threads != null ? { threads: Numbe
 const steps = Number(arg('steps') ?? (backend === 'cpu' ? 3 : 20));
 const warmup = Number(arg('warmup') ?? (backend === 'cpu' ? 1 : 5));
 const only = arg('only');
-const results = new Map<string, number>();
+const results = new Map<string, StepTimes>();
 for (const kind of KINDS) {
   const needed = only == null || kind.name.includes(only) || KINDS.some((k) => k.name.includes(only) && (k.baseline ?? KINDS[0]!.name) === kind.name);
-  if (needed) results.set(kind.name, await medianStepMs(kind, steps, warmup));
+  if (needed) results.set(kind.name, await stepTimes(kind, steps, warmup));
 }
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ backend: selected.name, reason: selected.reason, batch: BATCH, steps, results: Object.fromEntries(results) }));
 } else {
-  console.log(`backend: ${selected.reason}; batch ${BATCH}, input ${INPUT.join('x')}, median of ${steps} steps after ${warmup} warm-up`);
-  console.log(`${'model'.padEnd(40)} ${'ms/step'.padStart(9)} ${'layer ms'.padStart(9)}`);
-  for (const [name, ms] of results) {
+  const [load1] = os.loadavg();
+  console.log(`backend: ${selected.reason}; batch ${BATCH}, input ${INPUT.join('x')}, median of ${steps} steps after ${warmup} warm-up; load average ${load1!.toFixed(1)}`);
+  console.log(`${'model'.padEnd(40)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'layer cpu ms'.padStart(13)}`);
+  for (const [name, t] of results) {
     const kind = KINDS.find((k) => k.name === name)!;
     const base = results.get(kind.baseline ?? KINDS[0]!.name);
-    const own = base == null || kind === KINDS[0] ? '' : (ms - base).toFixed(1);
-    console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(9)} ${own.padStart(9)}`);
+    const own = base == null || kind === KINDS[0] ? '' : (t.cpu - base.cpu).toFixed(1);
+    console.log(`${name.padEnd(40)} ${t.wall.toFixed(1).padStart(9)} ${t.cpu.toFixed(1).padStart(9)} ${own.padStart(13)}`);
   }
 }

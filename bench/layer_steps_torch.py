@@ -7,10 +7,11 @@ global average pool -> linear 10, cross-entropy on logits, Adam (lr 1e-3, eps 1e
 batch. Padding 'same' is written out as PyTorch's explicit padding; a transposed convolution
 with stride 2 and 'same' is padding=1, output_padding=1 (Keras's output size, in * 2); bilinear
 upsampling is align_corners=False (half-pixel centres, as Keras; tfjs's upSampling2d samples
-without them, which costs the same). Prints the median step in ms and the step minus its
-baseline, like the TypeScript benchmark.
+without them, which costs the same). Prints the median wall-clock and CPU time of a step and
+the CPU time minus its baseline's, like the TypeScript benchmark.
 """
 import argparse
+import os
 import time
 
 import torch
@@ -79,22 +80,23 @@ def build(body, channels):
     )
 
 
-def median_step_ms(model, batch, steps, warmup):
+def step_times(model, batch, steps, warmup):
+    """Median wall-clock and CPU ms per step (CPU: all of this process's threads)."""
     x = torch.rand(batch, 16, 28, 28)
     y = torch.randint(0, 10, (batch,))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    times = []
+    wall, cpu = [], []
     for i in range(warmup + steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         loss.item()
         if i >= warmup:
-            times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return times[len(times) // 2]
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+    return sorted(wall)[len(wall) // 2], sorted(cpu)[len(cpu) // 2]
 
 
 def main():
@@ -108,14 +110,16 @@ def main():
     torch.manual_seed(0)
     results = {}
     for name, _, body, channels in KINDS:
-        results[name] = median_step_ms(build(body(), channels), a.batch, a.steps, a.warmup)
-    print(f"PyTorch {torch.__version__}, {a.threads} thread(s); batch {a.batch}, input 28x28x16, median of {a.steps} steps after {a.warmup} warm-up")
-    print(f"{'model':<40} {'ms/step':>9} {'layer ms':>9}")
+        results[name] = step_times(build(body(), channels), a.batch, a.steps, a.warmup)
+    load = os.getloadavg()[0]
+    print(f"PyTorch {torch.__version__}, {a.threads} thread(s); batch {a.batch}, input 28x28x16, "
+          f"median of {a.steps} steps after {a.warmup} warm-up; load average {load:.1f}")
+    print(f"{'model':<40} {'wall ms':>9} {'cpu ms':>9} {'layer cpu ms':>13}")
     for name, baseline, _, _ in KINDS:
-        base = results[baseline or KINDS[0][0]]
-        own = "" if name == KINDS[0][0] else f"{results[name] - base:.1f}"
-        print(f"{name:<40} {results[name]:>9.1f} {own:>9}")
-
+        wall, cpu = results[name]
+        base = results[baseline or KINDS[0][0]][1]
+        own = "" if name == KINDS[0][0] else f"{cpu - base:.1f}"
+        print(f"{name:<40} {wall:>9.1f} {cpu:>9.1f} {own:>13}")
 
 if __name__ == "__main__":
     main()
