@@ -6,7 +6,7 @@
  * image. The forward kernels are checked against the same sums, so a model's forward and
  * backward agree with one definition.
  *
- * On wasm the SIMD module (depthwise.wat) computes them, with multipliers above 1 spread over
+ * On wasm the SIMD module (layer-kernels.wat) computes them, with multipliers above 1 spread over
  * channels; on cpu the loops of depthwise-loops.ts do.
  *
  * Tolerance (assertClose): |got - want| <= 1e-4 * max|want| + 1e-5; float32 sums of at most a
@@ -21,8 +21,8 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { installFastGradients } from '../src/backend/gradients/index.js';
-import { depthwiseSimdFor } from '../src/backend/gradients/depthwise-simd.js';
-import { buildDepthwiseModule, DEPTHWISE_MODULE_PATH } from '../scripts/build-depthwise-wasm.js';
+import { layerSimdFor } from '../src/backend/gradients/layer-simd.js';
+import { buildLayerKernelsModule, LAYER_KERNELS_MODULE_PATH } from '../scripts/build-layer-kernels.js';
 import { assertClose, seededValues } from './kernel-reference.js';
 import { depthwiseReference, f32, outShape, type Geometry, type Pair } from './gradients-reference.js';
 
@@ -90,13 +90,13 @@ test('wasm 4.22 lacks both depthwise gradient kernels until installFastGradients
   installFastGradients('cpu');
   assert.ok(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm'));
   assert.ok(tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm'));
-  assert.ok(depthwiseSimdFor(tf.backend()) != null, 'the SIMD module loads into the wasm backend');
+  assert.ok(layerSimdFor(tf.backend()) != null, 'the SIMD module loads into the wasm backend');
   assert.ok(await tf.setBackend('cpu'));
-  assert.equal(depthwiseSimdFor(tf.backend()), null, 'and not into the cpu backend');
+  assert.equal(layerSimdFor(tf.backend()), null, 'and not into the cpu backend');
 });
 
-test('depthwise-wasm.ts is what depthwise.wat assembles to (run `npm run build:wasm:depthwise`)', async () => {
-  assert.equal(readFileSync(DEPTHWISE_MODULE_PATH, 'utf8'), await buildDepthwiseModule());
+test('layer-kernels-wasm.ts is what layer-kernels.wat assembles to (run `npm run build:wasm:layers`)', async () => {
+  assert.equal(readFileSync(LAYER_KERNELS_MODULE_PATH, 'utf8'), await buildLayerKernelsModule());
 });
 
 for (const backend of ['wasm', 'cpu']) {
@@ -134,11 +134,12 @@ test('dimRoundingMode with a numeric pad reaches the kernels unchanged', async (
   }
 });
 
-test('the threaded wasm build (shared memory) runs the same SIMD gradients', () => {
-  const script = fileURLToPath(new URL('./fixtures/scripts/depthwise-threaded.ts', import.meta.url));
+test('the threaded wasm build (shared memory) runs the same SIMD gradients and copies', () => {
+  const script = fileURLToPath(new URL('./fixtures/scripts/layer-kernels-threaded.ts', import.meta.url));
   const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
-  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { threads: number; shared: boolean; simd: boolean; maxRelativeError: number };
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { threads: number; shared: boolean; simd: boolean; maxRelativeError: number; copiesExact: boolean };
+  assert.equal(result.copiesExact, true, 'concatenation and crop copied exactly');
   assert.equal(result.threads, 2);
   assert.equal(result.shared, true);
   assert.equal(result.simd, true);

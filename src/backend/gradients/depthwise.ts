@@ -9,8 +9,8 @@
  *    1), so with dilation > 1 they return wrong gradients without an error.
  *
  * The replacements honour strides, dilation, every padding and any depth multiplier, so they
- * replace the stock kernels outright. On wasm with SIMD they run depthwise.wat in place
- * (depthwise-simd.ts), which takes multiplier 1: a multiplier m > 1 is turned into m = 1 over
+ * replace the stock kernels outright. On wasm with SIMD they run layer-kernels.wat in place
+ * (layer-simd.ts), which takes multiplier 1: a multiplier m > 1 is turned into m = 1 over
  * c*m channels (x's channels repeated m times for the filter gradient, the c*m channel
  * gradients summed in groups of m for the input gradient), which costs one extra pass over
  * the data and stays ~10x faster than the loops. Elsewhere (cpu, no SIMD) the loops of
@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
 import { depthwiseFilterGradInto, depthwiseGeometry, depthwiseInputGradInto, type DepthwiseAttrs } from './depthwise-loops.js';
-import { depthwiseFilterGradSimd, depthwiseInputGradSimd, depthwiseSimdFor } from './depthwise-simd.js';
+import { depthwiseFilterGradSimd, depthwiseInputGradSimd, layerSimdFor } from './layer-simd.js';
 
 export const DEPTHWISE_FILTER_GRAD = 'DepthwiseConv2dNativeBackpropFilter';
 export const DEPTHWISE_INPUT_GRAD = 'DepthwiseConv2dNativeBackpropInput';
@@ -50,7 +50,7 @@ const filterGrad = (backendName: string) =>
     const info = depthwiseGeometry(x.shape, filterShape, attrs as unknown as DepthwiseAttrs);
     const simd = info.outChannels === info.inChannels
       ? depthwiseFilterGradSimd(backend, x, dy, info)
-      : depthwiseSimdFor(backend) != null ? filterGradOverChannels(x, dy, filterShape, attrs as unknown as DepthwiseAttrs) : null;
+      : layerSimdFor(backend) != null ? filterGradOverChannels(x, dy, filterShape, attrs as unknown as DepthwiseAttrs) : null;
     if (simd != null) return simd;
     const io = floatKernelIO(backend, [x, dy], filterShape);
     depthwiseFilterGradInto(io.inputs[0]!, io.inputs[1]!, io.out, info);
@@ -65,7 +65,7 @@ const inputGrad = (backendName: string) =>
     const info = depthwiseGeometry(inputShape, filter.shape, attrs as unknown as DepthwiseAttrs);
     const simd = info.outChannels === info.inChannels
       ? depthwiseInputGradSimd(backend, dy, filter, info)
-      : depthwiseSimdFor(backend) != null ? inputGradOverChannels(dy, filter, inputShape, attrs as unknown as DepthwiseAttrs) : null;
+      : layerSimdFor(backend) != null ? inputGradOverChannels(dy, filter, inputShape, attrs as unknown as DepthwiseAttrs) : null;
     if (simd != null) return simd;
     const io = floatKernelIO(backend, [dy, filter], inputShape);
     depthwiseInputGradInto(io.inputs[0]!, io.inputs[1]!, io.out, info);
@@ -80,7 +80,7 @@ const inputGrad = (backendName: string) =>
 const asTensor = (info: tf.TensorInfo): tf.Tensor =>
   info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
 
-// The two below run only where depthwiseSimdFor found the module and the inputs are float32,
+// The two below run only where layerSimdFor found the module and the inputs are float32,
 // so their multiplier-1 SIMD calls always apply.
 
 /**

@@ -12,7 +12,7 @@ import { installReluGradKernel } from './relu.js';
 import { installDepthwiseKernels } from './depthwise.js';
 import { installResizeGradKernels } from './resize.js';
 import { installDilatedConvGradients } from './dilated.js';
-import { installSliceKernel } from './slice.js';
+import { installCopyKernels } from './copies.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
@@ -47,7 +47,7 @@ export function installFastGradients(backendName: string, options: InstallOption
   if (options.wrapped !== false) {
     installWrappedKernels(backendName);
     if (backendName === 'wasm') installReluGradKernel(backendName);
-    installSliceKernel(backendName); // wasm only: cropping, padding gradients, conv crops
+    installCopyKernels(backendName); // wasm only: Slice and Concat
   }
   installed.add(backendName);
 }

@@ -1,17 +1,17 @@
-;; The two gradients of a depthwise convolution with depth multiplier 1, in WebAssembly SIMD,
-;; on the tfjs wasm backend's own heap (every pointer is a tensor's byte offset there, as in
-;; src/backend/simd/kernels.wat; depthwise-simd.ts checks shapes before any pointer is used).
+;; Kernels for the layer kinds beyond conv2d, pooling and dense, in WebAssembly SIMD, on the
+;; tfjs wasm backend's own heap (every pointer is a tensor's byte offset there, as in
+;; src/backend/simd/kernels.wat; layer-simd.ts checks shapes before any pointer is used).
 ;; The build makes a second copy whose memory is not `shared`, for the single-threaded tfjs
-;; build.
+;; build. tfjs-backend-wasm 4.22 has no kernel for the depthwise gradients, and copies slices
+;; and concatenations one short row at a time.
 ;;
-;; Layout: x and dx [n, h, w, c], dy [n, ho, wo, c], filter [kh, kw, c]; float32. Output
-;; position (p, q) reads input pixel (p*sh + i*dh - top, q*sw + j*dw - left) for filter tap
-;; (i, j); pixels outside the image are the padding and read zeros. Any stride, dilation and
-;; padding; any c (16 channels per pass in four registers, then 4, then one at a time).
-;;
-;; Why SIMD: the same sums as JS loops, four channels per instruction; tfjs-backend-wasm 4.22
-;; has no kernel for either gradient. Loops run sample by sample and tap by tap, so one
-;; sample's x, dx and dy stay in cache while all taps pass over them.
+;; Depthwise gradients, depth multiplier 1: x and dx [n, h, w, c], dy [n, ho, wo, c], filter
+;; [kh, kw, c]; float32. Output position (p, q) reads input pixel (p*sh + i*dh - top,
+;; q*sw + j*dw - left) for filter tap (i, j); pixels outside the image are the padding and
+;; read zeros. Any stride, dilation and padding; any c (16 channels per pass in four
+;; registers, then 4, then one at a time). The same sums as JS loops, four channels per
+;; instruction. Loops run sample by sample and tap by tap, so one sample's x, dx and dy stay
+;; in cache while all taps pass over them.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -286,4 +286,16 @@
         (br $iloop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bloop))))
+
+  ;; Copies `count` runs of `run` bytes: run r from src + r*srcStride to dst + r*dstStride.
+  ;; One bulk copy per run; Slice and Concat (copies.ts) are strided copies of this kind.
+  (func (export "copyRuns")
+    (param $src i32) (param $dst i32) (param $count i32) (param $run i32) (param $srcStride i32) (param $dstStride i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $count)))
+      (memory.copy (local.get $dst) (local.get $src) (local.get $run))
+      (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+      (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+      (br $next))))
 )
