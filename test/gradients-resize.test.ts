@@ -1,7 +1,6 @@
 /**
- * The resize gradients behind tf.layers.upSampling2d (src/backend/gradients/resize.ts and the
- * stock wasm kernels it keeps) against float64 sums written from the documented sampling
- * rules: nearest and bilinear; default, align_corners and half_pixel_centers (the sampling of
+ * The resize gradients behind tf.layers.upSampling2d (src/backend/gradients/resize.ts: SIMD on
+ * wasm, loops on cpu) against float64 sums written from the documented sampling rules: nearest and bilinear; default, align_corners and half_pixel_centers (the sampling of
  * Keras's and PyTorch's bilinear upsampling); integer and fractional scales, batch > 1,
  * non-square images, odd channel counts, a one-pixel image. The forward kernels are checked
  * against the same rules. Tolerance as in assertClose: |got - want| <= 1e-4 * max|want| + 1e-5.
@@ -13,6 +12,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { assertClose, seededValues } from './kernel-reference.js';
 import { f32 } from './gradients-reference.js';
+import { layerSimdFor } from '../src/backend/gradients/layer-simd.js';
 
 type Method = 'nearest' | 'bilinear';
 interface Sampling {
@@ -100,6 +100,8 @@ test('stock cpu gets batch > 1 nearest and non-square bilinear gradients wrong',
   assert.throws(() => onBackend('bilinear', xShape, size, s, x, dy), /does not match the shape/);
   installFastGradients('cpu');
   installFastGradients('wasm');
+  assert.ok(await tf.setBackend('wasm'));
+  assert.ok(layerSimdFor(tf.backend()) != null, 'wasm runs the SIMD gradients');
 });
 
 for (const backend of ['wasm', 'cpu']) {

@@ -298,4 +298,126 @@
       (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
       (local.set $count (i32.sub (local.get $count) (i32.const 1)))
       (br $next))))
+
+  ;; Resize gradients: each dy pixel [n, oh, ow, c] is added onto the input pixels it was
+  ;; sampled from, dx [n, h, w, c], which starts at zero. Per output row r the caller's tables
+  ;; give the two input rows (rowLo[r], rowHi[r], int32) and the weight of the second
+  ;; (rowF[r], float32); columns alike.
+  ;; The weights are (1 - fr)(1 - fc), (1 - fr) fc, fr (1 - fc) and fr fc, as in the forward
+  ;; pass; four channels per instruction, then one at a time.
+  (func (export "resizeGrad")
+    (param $dy i32) (param $dx i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32)
+    (param $rowLo i32) (param $rowHi i32) (param $rowF i32) (param $colLo i32) (param $colHi i32) (param $colF i32)
+    (local $cb i32) (local $b i32) (local $r i32) (local $q i32) (local $k i32)
+    (local $top i32) (local $bottom i32) (local $tl i32) (local $tr i32) (local $bl i32) (local $br i32)
+    (local $fr f32) (local $fc f32) (local $wtl f32) (local $wtr f32) (local $wbl f32) (local $wbr f32)
+    (local $g v128) (local $s f32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $cb)))
+    (local.set $b (i32.const 0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $r (i32.const 0))
+      (block $rdone (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $oh)))
+        ;; byte offsets of the two input rows in dx
+        (local.set $top (i32.add (local.get $dx) (i32.mul (i32.mul
+          (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.load (i32.add (local.get $rowLo) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.get $w)) (local.get $cb))))
+        (local.set $bottom (i32.add (local.get $dx) (i32.mul (i32.mul
+          (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.load (i32.add (local.get $rowHi) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.get $w)) (local.get $cb))))
+        (local.set $fr (f32.load (i32.add (local.get $rowF) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $q (i32.const 0))
+        (block $qdone (loop $qloop
+          (br_if $qdone (i32.ge_u (local.get $q) (local.get $ow)))
+          (local.set $fc (f32.load (i32.add (local.get $colF) (i32.shl (local.get $q) (i32.const 2)))))
+          (local.set $k (i32.mul (i32.load (i32.add (local.get $colLo) (i32.shl (local.get $q) (i32.const 2)))) (local.get $cb)))
+          (local.set $tl (i32.add (local.get $top) (local.get $k)))
+          (local.set $bl (i32.add (local.get $bottom) (local.get $k)))
+          (local.set $k (i32.mul (i32.load (i32.add (local.get $colHi) (i32.shl (local.get $q) (i32.const 2)))) (local.get $cb)))
+          (local.set $tr (i32.add (local.get $top) (local.get $k)))
+          (local.set $br (i32.add (local.get $bottom) (local.get $k)))
+          (local.set $wtl (f32.mul (f32.sub (f32.const 1) (local.get $fr)) (f32.sub (f32.const 1) (local.get $fc))))
+          (local.set $wtr (f32.mul (f32.sub (f32.const 1) (local.get $fr)) (local.get $fc)))
+          (local.set $wbl (f32.mul (local.get $fr) (f32.sub (f32.const 1) (local.get $fc))))
+          (local.set $wbr (f32.mul (local.get $fr) (local.get $fc)))
+          (local.set $k (i32.const 0))
+          (block $k4done (loop $k4loop
+            (br_if $k4done (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $cb)))
+            (local.set $g (v128.load (local.get $dy)))
+            (v128.store (i32.add (local.get $tl) (local.get $k)) (f32x4.add (v128.load (i32.add (local.get $tl) (local.get $k)))
+              (f32x4.mul (local.get $g) (f32x4.splat (local.get $wtl)))))
+            (v128.store (i32.add (local.get $tr) (local.get $k)) (f32x4.add (v128.load (i32.add (local.get $tr) (local.get $k)))
+              (f32x4.mul (local.get $g) (f32x4.splat (local.get $wtr)))))
+            (v128.store (i32.add (local.get $bl) (local.get $k)) (f32x4.add (v128.load (i32.add (local.get $bl) (local.get $k)))
+              (f32x4.mul (local.get $g) (f32x4.splat (local.get $wbl)))))
+            (v128.store (i32.add (local.get $br) (local.get $k)) (f32x4.add (v128.load (i32.add (local.get $br) (local.get $k)))
+              (f32x4.mul (local.get $g) (f32x4.splat (local.get $wbr)))))
+            (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $k4loop)))
+          (block $k1done (loop $k1loop
+            (br_if $k1done (i32.ge_u (local.get $k) (local.get $cb)))
+            (local.set $s (f32.load (local.get $dy)))
+            (f32.store (i32.add (local.get $tl) (local.get $k)) (f32.add (f32.load (i32.add (local.get $tl) (local.get $k))) (f32.mul (local.get $s) (local.get $wtl))))
+            (f32.store (i32.add (local.get $tr) (local.get $k)) (f32.add (f32.load (i32.add (local.get $tr) (local.get $k))) (f32.mul (local.get $s) (local.get $wtr))))
+            (f32.store (i32.add (local.get $bl) (local.get $k)) (f32.add (f32.load (i32.add (local.get $bl) (local.get $k))) (f32.mul (local.get $s) (local.get $wbl))))
+            (f32.store (i32.add (local.get $br) (local.get $k)) (f32.add (f32.load (i32.add (local.get $br) (local.get $k))) (f32.mul (local.get $s) (local.get $wbr))))
+            (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $k1loop)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $qloop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop))))
+
+  ;; The nearest-sampling case of resizeGrad: one input pixel per dy pixel (rowSrc[r],
+  ;; colSrc[q], int32), weight 1, so dx gets the exact sum of its dy pixels in row-major order.
+  (func (export "resizeNearestGrad")
+    (param $dy i32) (param $dx i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $rowSrc i32) (param $colSrc i32)
+    (local $cb i32) (local $b i32) (local $r i32) (local $q i32) (local $k i32) (local $row i32) (local $to i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $cb)))
+    (local.set $b (i32.const 0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $r (i32.const 0))
+      (block $rdone (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $oh)))
+        (local.set $row (i32.add (local.get $dx) (i32.mul (i32.mul
+          (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.load (i32.add (local.get $rowSrc) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.get $w)) (local.get $cb))))
+        (local.set $q (i32.const 0))
+        (block $qdone (loop $qloop
+          (br_if $qdone (i32.ge_u (local.get $q) (local.get $ow)))
+          (local.set $to (i32.add (local.get $row)
+            (i32.mul (i32.load (i32.add (local.get $colSrc) (i32.shl (local.get $q) (i32.const 2)))) (local.get $cb))))
+          (local.set $k (i32.const 0))
+          (block $k4done (loop $k4loop
+            (br_if $k4done (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $cb)))
+            (v128.store (i32.add (local.get $to) (local.get $k))
+              (f32x4.add (v128.load (i32.add (local.get $to) (local.get $k))) (v128.load (local.get $dy))))
+            (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $k4loop)))
+          (block $k1done (loop $k1loop
+            (br_if $k1done (i32.ge_u (local.get $k) (local.get $cb)))
+            (f32.store (i32.add (local.get $to) (local.get $k))
+              (f32.add (f32.load (i32.add (local.get $to) (local.get $k))) (f32.load (local.get $dy))))
+            (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $k1loop)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $qloop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop))))
 )

@@ -15,15 +15,22 @@ type Geometry = [
 ];
 
 /** The exports of layer-kernels.wat; pointers and sizes are in bytes of the heap. */
-interface LayerExports {
+export interface LayerExports {
   depthwiseFilterGrad(x: number, dy: number, out: number, ...geometry: Geometry): void;
   depthwiseInputGrad(dy: number, filter: number, dx: number, ...geometry: Geometry): void;
   copyRuns(src: number, dst: number, count: number, run: number, srcStride: number, dstStride: number): void;
+  resizeGrad(
+    dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    rowLo: number, rowHi: number, rowF: number, colLo: number, colHi: number, colF: number,
+  ): void;
+  resizeNearestGrad(dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, rowSrc: number, colSrc: number): void;
 }
 
 /** The parts of BackendWasm (tfjs-backend-wasm 4.x) used here. */
-interface HeapBackend {
+export interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
+  disposeData(dataId: object): boolean;
   getMemoryOffset(dataId: object): number;
   wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } };
 }
