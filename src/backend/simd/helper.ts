@@ -23,7 +23,8 @@ const SEQ = 0; // bumped by the caller for each job
 const DONE = 1; // set by the helper to the job's SEQ when finished
 const FAILED = 2; // 1 when the helper's last job threw
 const KERNEL = 3; // index into SPLIT_KERNELS
-const ARGS = 4; // the argument count, then the kernel's arguments
+const FUSED = 4; // 1: the binary with fused multiply-adds (module.ts), 0: the plain one
+const ARGS = 5; // the argument count, then the kernel's arguments
 const MAX_ARGS = 24;
 
 /** The kernels.wat exports a helper can run. */
@@ -34,7 +35,8 @@ export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { bytes, memory, control } = workerData;
-const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+const load = (b) => b && new WebAssembly.Instance(new WebAssembly.Module(b), { env: { memory } }).exports;
+const binaries = [load(bytes.plain), load(bytes.fused)];
 const ctl = new Int32Array(control);
 let seen = 0;
 for (;;) {
@@ -45,7 +47,7 @@ for (;;) {
   const argc = ctl[${ARGS}];
   const args = Array.from(ctl.subarray(${ARGS + 1}, ${ARGS + 1} + argc));
   let failed = 0;
-  try { kernels[${JSON.stringify(SPLIT_KERNELS)}[ctl[${KERNEL}]]](...args); } catch { failed = 1; }
+  try { binaries[ctl[${FUSED}]][${JSON.stringify(SPLIT_KERNELS)}[ctl[${KERNEL}]]](...args); } catch { failed = 1; }
   Atomics.store(ctl, ${FAILED}, failed);
   Atomics.store(ctl, ${DONE}, seq);
   Atomics.notify(ctl, ${DONE});
@@ -54,16 +56,23 @@ for (;;) {
 
 export interface SplitHelper {
   /**
-   * Runs kernel(...helperArgs) on the helper while `own()` runs here and returns true when
-   * both are done; returns false, having run nothing, when the helper is gone.
+   * Runs kernel(...helperArgs) on the helper, from the fused binary if `fused`, while `own()`
+   * runs here, and returns true when both are done; returns false, having run nothing, when
+   * the helper is gone.
    */
-  run(kernel: SplitKernel, helperArgs: number[], own: () => void): boolean;
+  run(kernel: SplitKernel, helperArgs: number[], own: () => void, fused: boolean): boolean;
+}
+
+/** The two binaries of the kernels for a shared memory (module.ts); `fused` may be missing. */
+export interface HelperBinaries {
+  plain: Uint8Array;
+  fused: Uint8Array | null;
 }
 
 const helpers = new WeakMap<WebAssembly.Memory, SplitHelper | null>();
 
 /** The helper for this (shared) memory, started on first use; null for an unshared memory. */
-export function splitHelperFor(memory: WebAssembly.Memory, bytes: () => Uint8Array): SplitHelper | null {
+export function splitHelperFor(memory: WebAssembly.Memory, bytes: () => HelperBinaries): SplitHelper | null {
   if (helpers.has(memory)) return helpers.get(memory)!;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const helper = shared ? startHelper(memory, bytes()) : null;
@@ -74,7 +83,7 @@ export function splitHelperFor(memory: WebAssembly.Memory, bytes: () => Uint8Arr
 /** A job takes milliseconds; a helper silent for this long is stuck. */
 const STUCK_MS = 30_000;
 
-function startHelper(memory: WebAssembly.Memory, bytes: Uint8Array): SplitHelper {
+function startHelper(memory: WebAssembly.Memory, bytes: HelperBinaries): SplitHelper {
   const control = new SharedArrayBuffer((ARGS + 1 + MAX_ARGS) * Int32Array.BYTES_PER_ELEMENT);
   const ctl = new Int32Array(control);
   const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { bytes, memory, control } });
@@ -85,9 +94,10 @@ function startHelper(memory: WebAssembly.Memory, bytes: Uint8Array): SplitHelper
   worker.on('exit', () => { gone = true; });
 
   return {
-    run(kernel, helperArgs, own) {
-      if (gone || helperArgs.length > MAX_ARGS) return false;
+    run(kernel, helperArgs, own, fused) {
+      if (gone || helperArgs.length > MAX_ARGS || (fused && bytes.fused == null)) return false;
       ctl[KERNEL] = SPLIT_KERNELS.indexOf(kernel);
+      ctl[FUSED] = fused ? 1 : 0;
       ctl[ARGS] = helperArgs.length;
       ctl.set(helperArgs, ARGS + 1);
       const seq = (Atomics.load(ctl, SEQ) + 1) | 0;

@@ -14,6 +14,13 @@
 ;; the results are bit-for-bit those of the JS/TensorFlow definitions (see
 ;; each function).
 ;;
+;; Multiply-adds in the hot loops are written `f32x4.relaxed_madd a b c`
+;; (a*b + c). Where the CPU has fused multiply-add this is one instruction
+;; with one rounding instead of two; the build also writes a plain binary
+;; that spells each one `f32x4.add (f32x4.mul a b) c`, and module.ts picks
+;; the fused one only where it really fuses (maddFuses below). Sums that
+;; must equal a stock kernel bit for bit (Adam, bias adds) never use it.
+;;
 ;; One file, because it is one module: the kernels are independent functions,
 ;; instantiated together once per backend against its memory (module.ts) and
 ;; called through simd/ops.ts, which checks shapes before any pointer is used.
@@ -150,15 +157,15 @@
           (block $qdone (loop $qloop
             (br_if $qdone (i32.ge_u (local.get $q) (local.get $wo)))
             (local.set $d (v128.load (local.get $dp)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o0))))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o1))))))
-            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o2))))))
-            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o3))))))
-            (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o4))))))
-            (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o5))))))
-            (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o6))))))
-            (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o7))))))
-            (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o8))))))
+            (local.set $a0 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o0))) (local.get $a0)))
+            (local.set $a1 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o1))) (local.get $a1)))
+            (local.set $a2 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o2))) (local.get $a2)))
+            (local.set $a3 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o3))) (local.get $a3)))
+            (local.set $a4 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o4))) (local.get $a4)))
+            (local.set $a5 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o5))) (local.get $a5)))
+            (local.set $a6 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o6))) (local.get $a6)))
+            (local.set $a7 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o7))) (local.get $a7)))
+            (local.set $a8 (f32x4.relaxed_madd (local.get $d) (v128.load32_splat (i32.add (local.get $xp) (local.get $o8))) (local.get $a8)))
             (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
             (local.set $dp (i32.add (local.get $dp) (local.get $ocb)))
             (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -267,17 +274,17 @@
                       (local.set $d0 (v128.load (local.get $dp)))
                       (local.set $d1 (v128.load offset=16 (local.get $dp)))
                       (local.set $s (v128.load32_splat (local.get $xp)))
-                      (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $s) (local.get $d0))))
-                      (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $a00 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a00)))
+                      (local.set $a01 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a01)))
                       (local.set $s (v128.load32_splat (i32.add (local.get $xp) (i32.const 4))))
-                      (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $s) (local.get $d0))))
-                      (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $a10 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a10)))
+                      (local.set $a11 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a11)))
                       (local.set $s (v128.load32_splat (i32.add (local.get $xp) (i32.const 8))))
-                      (local.set $a20 (f32x4.add (local.get $a20) (f32x4.mul (local.get $s) (local.get $d0))))
-                      (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $a20 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a20)))
+                      (local.set $a21 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a21)))
                       (local.set $s (v128.load32_splat (i32.add (local.get $xp) (i32.const 12))))
-                      (local.set $a30 (f32x4.add (local.get $a30) (f32x4.mul (local.get $s) (local.get $d0))))
-                      (local.set $a31 (f32x4.add (local.get $a31) (f32x4.mul (local.get $s) (local.get $d1))))
+                      (local.set $a30 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a30)))
+                      (local.set $a31 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a31)))
                       (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
                       (local.set $dp (i32.add (local.get $dp) (local.get $ocb)))
                       (local.set $q (i32.sub (local.get $q) (i32.const 1)))
@@ -379,15 +386,15 @@
                     (local.set $w2 (v128.load offset=32 (local.get $wq)))
                     (local.set $w3 (v128.load offset=48 (local.get $wq)))
                     (local.set $s (v128.load32_splat (local.get $d0)))
-                    (local.set $g00 (f32x4.add (local.get $g00) (f32x4.mul (local.get $s) (local.get $w0))))
-                    (local.set $g01 (f32x4.add (local.get $g01) (f32x4.mul (local.get $s) (local.get $w1))))
-                    (local.set $g02 (f32x4.add (local.get $g02) (f32x4.mul (local.get $s) (local.get $w2))))
-                    (local.set $g03 (f32x4.add (local.get $g03) (f32x4.mul (local.get $s) (local.get $w3))))
+                    (local.set $g00 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $g00)))
+                    (local.set $g01 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $g01)))
+                    (local.set $g02 (f32x4.relaxed_madd (local.get $s) (local.get $w2) (local.get $g02)))
+                    (local.set $g03 (f32x4.relaxed_madd (local.get $s) (local.get $w3) (local.get $g03)))
                     (local.set $s (v128.load32_splat (local.get $d1)))
-                    (local.set $g10 (f32x4.add (local.get $g10) (f32x4.mul (local.get $s) (local.get $w0))))
-                    (local.set $g11 (f32x4.add (local.get $g11) (f32x4.mul (local.get $s) (local.get $w1))))
-                    (local.set $g12 (f32x4.add (local.get $g12) (f32x4.mul (local.get $s) (local.get $w2))))
-                    (local.set $g13 (f32x4.add (local.get $g13) (f32x4.mul (local.get $s) (local.get $w3))))
+                    (local.set $g10 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $g10)))
+                    (local.set $g11 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $g11)))
+                    (local.set $g12 (f32x4.relaxed_madd (local.get $s) (local.get $w2) (local.get $g12)))
+                    (local.set $g13 (f32x4.relaxed_madd (local.get $s) (local.get $w3) (local.get $g13)))
                     (local.set $wq (i32.add (local.get $wq) (local.get $cb)))
                     (local.set $d0 (i32.add (local.get $d0) (i32.const 4)))
                     (local.set $d1 (i32.add (local.get $d1) (i32.const 4)))
@@ -442,10 +449,10 @@
                     (local.set $w2 (v128.load offset=32 (local.get $wq)))
                     (local.set $w3 (v128.load offset=48 (local.get $wq)))
                     (local.set $s (v128.load32_splat (local.get $d0)))
-                    (local.set $g00 (f32x4.add (local.get $g00) (f32x4.mul (local.get $s) (local.get $w0))))
-                    (local.set $g01 (f32x4.add (local.get $g01) (f32x4.mul (local.get $s) (local.get $w1))))
-                    (local.set $g02 (f32x4.add (local.get $g02) (f32x4.mul (local.get $s) (local.get $w2))))
-                    (local.set $g03 (f32x4.add (local.get $g03) (f32x4.mul (local.get $s) (local.get $w3))))
+                    (local.set $g00 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $g00)))
+                    (local.set $g01 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $g01)))
+                    (local.set $g02 (f32x4.relaxed_madd (local.get $s) (local.get $w2) (local.get $g02)))
+                    (local.set $g03 (f32x4.relaxed_madd (local.get $s) (local.get $w3) (local.get $g03)))
                     (local.set $wq (i32.add (local.get $wq) (local.get $cb)))
                     (local.set $d0 (i32.add (local.get $d0) (i32.const 4)))
                     (local.set $k (i32.sub (local.get $k) (i32.const 1)))
@@ -771,5 +778,49 @@
         (br $iloop)))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $jloop)))
+  )
+
+  ;; 1 if f32x4.relaxed_madd fuses here (one rounding), else 0; called with
+  ;; a = 1 + 2^-12 and c = -(1 + 2^-11): a*a = 1 + 2^-11 + 2^-24 needs more
+  ;; bits than float32 has, so a fused a*a + c is 2^-24 and an unfused one 0.
+  ;; Parameters rather than constants, so no compiler can fold it away.
+  (func (export "maddFuses") (param $a f32) (param $c f32) (result i32)
+    (f32.ne (f32x4.extract_lane 0
+      (f32x4.relaxed_madd (f32x4.splat (local.get $a)) (f32x4.splat (local.get $a)) (f32x4.splat (local.get $c))))
+      (f32.const 0))
+  )
+
+  ;; The machine's ceiling for these kernels (src/bench/ceiling.ts): $n
+  ;; rounds of ten independent multiply-adds on registers only, the
+  ;; instruction mix of the tile loops without their loads. Ten chains keep
+  ;; the multiply-add units busy through their latency and leave registers to
+  ;; spare (twelve spilled on x64). Returns a lane of the sum so the work is
+  ;; not dead. 80 floating-point operations per round.
+  (func (export "ceiling") (param $n i32) (result f32)
+    (local $y v128) (local $x0 v128) (local $x1 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128)
+    (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128)
+    (local.set $y (f32x4.splat (f32.convert_i32_u (local.get $n))))
+    (local.set $x0 (v128.const f32x4 0.5 0.25 0.125 0.0625))
+    (local.set $x1 (v128.const f32x4 -0.5 -0.25 -0.125 -0.0625))
+    (block $done (loop $round
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $a0 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $a0)))
+      (local.set $a1 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $a1)))
+      (local.set $a2 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $a2)))
+      (local.set $a3 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $a3)))
+      (local.set $a4 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $a4)))
+      (local.set $a5 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $a5)))
+      (local.set $a6 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $a6)))
+      (local.set $a7 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $a7)))
+      (local.set $a8 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $a8)))
+      (local.set $a9 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $a9)))
+      ;; a new multiplier every round, so no product is loop-invariant
+      (local.set $y (f32x4.sub (local.get $y) (local.get $x0)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $round)))
+    (f32x4.extract_lane 0 (f32x4.add (f32x4.add (f32x4.add (f32x4.add (local.get $a0) (local.get $a1))
+      (f32x4.add (local.get $a2) (local.get $a3))) (f32x4.add (f32x4.add (local.get $a4) (local.get $a5))
+      (f32x4.add (local.get $a6) (local.get $a7)))) (f32x4.add (local.get $a8) (local.get $a9))))
   )
 )

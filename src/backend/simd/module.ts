@@ -11,9 +11,20 @@
  * Returns null whenever anything is not as expected (another backend, a tfjs
  * version that hides its memory, no SIMD in the engine); callers then use
  * their JS loops or the stock kernels, so this is only ever a speed-up.
+ *
+ * Each binary also comes with its multiply-adds fused (relaxed SIMD's
+ * f32x4.relaxed_madd, see build-wasm.ts). That one is used where the engine
+ * has relaxed SIMD (Node 20 behind a V8 flag, which is set here; later
+ * versions by default) and the CPU really fuses: one instruction instead of
+ * two, and one rounding. On the x64 CPUs measured it was 0 to 30% faster in
+ * the tile loops (the bench's ceiling shows it per machine), and never
+ * slower, since it replaces two instructions by one. The choice depends on
+ * the CPU only, so every thread and every run on a machine makes the same
+ * one: replicas stay identical and a seed reproduces its run.
  */
+import v8 from 'node:v8';
 import { splitHelperFor, type SplitHelper } from './helper.js';
-import { KERNELS_WASM_SHARED, KERNELS_WASM_UNSHARED } from './kernels-wasm.js';
+import { KERNELS_WASM_SHARED, KERNELS_WASM_SHARED_FMA, KERNELS_WASM_UNSHARED, KERNELS_WASM_UNSHARED_FMA } from './kernels-wasm.js';
 
 /** The exports of kernels.wat; every pointer is a byte offset in the heap. */
 export interface SimdExports {
@@ -45,6 +56,8 @@ export interface SimdExports {
   reluGrad(dy: number, x: number, out: number, n: number): void;
   swapLeadingAxes(src: number, dst: number, a: number, m: number, b: number): void;
   swapOuterAxes(src: number, dst: number, a: number, m: number, b: number): void;
+  maddFuses(a: number, c: number): number;
+  ceiling(rounds: number): number;
 }
 
 /** The parts of the emscripten module behind BackendWasm (tfjs-backend-wasm 4.x) that hold the memory. */
@@ -53,7 +66,16 @@ interface EmscriptenModule {
   asm?: { memory?: unknown };
 }
 
-const loaded = new WeakMap<object, SimdExports | null>();
+/** Which binary a kernel call uses; only the bench's A/B switch (--ab-fma) turns fusing off. */
+export const simdSettings = { fusedMultiplyAdd: true };
+
+interface Instances {
+  plain: SimdExports;
+  /** Null where relaxed SIMD does not compile or does not fuse. */
+  fused: SimdExports | null;
+}
+
+const loaded = new WeakMap<object, Instances | null>();
 
 function memoryOf(backend: object): WebAssembly.Memory | null {
   const wasm = (backend as { wasm?: EmscriptenModule }).wasm;
@@ -61,34 +83,90 @@ function memoryOf(backend: object): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
-function instantiate(memory: WebAssembly.Memory): SimdExports | null {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const bytes = Buffer.from(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_UNSHARED, 'base64');
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The binary for this kind of memory, fused or plain. */
+export function kernelBytes(shared: boolean, fused: boolean): Uint8Array<ArrayBuffer> {
+  const text = shared ? (fused ? KERNELS_WASM_SHARED_FMA : KERNELS_WASM_SHARED) : fused ? KERNELS_WASM_UNSHARED_FMA : KERNELS_WASM_UNSHARED;
+  return new Uint8Array(Buffer.from(text, 'base64'));
+}
+
+/** Compiles relaxed SIMD, turning on Node 20's flag for it if the engine needs one. */
+function compileRelaxed(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return instance.exports as unknown as SimdExports;
+    return new WebAssembly.Module(bytes);
   } catch {
-    return null; // e.g. an engine without wasm SIMD
+    try {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      return new WebAssembly.Module(bytes);
+    } catch {
+      return null;
+    }
   }
+}
+
+let fusedWorks: boolean | undefined;
+
+/** Whether the fused binaries compile here and f32x4.relaxed_madd rounds once (decided once per process). */
+export function fusedMultiplyAddAvailable(): boolean {
+  if (fusedWorks !== undefined) return fusedWorks;
+  const module = compileRelaxed(kernelBytes(false, true));
+  if (module == null) return (fusedWorks = false);
+  try {
+    const probe = new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) } });
+    fusedWorks = (probe.exports as unknown as SimdExports).maddFuses(1 + 2 ** -12, -(1 + 2 ** -11)) === 1;
+  } catch {
+    fusedWorks = false;
+  }
+  return fusedWorks;
+}
+
+function instantiate(memory: WebAssembly.Memory): Instances | null {
+  const shared = isShared(memory);
+  const make = (fused: boolean): SimdExports | null => {
+    try {
+      const module = fused ? compileRelaxed(kernelBytes(shared, true)) : new WebAssembly.Module(kernelBytes(shared, false));
+      return module == null ? null : (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports);
+    } catch {
+      return null; // e.g. an engine without wasm SIMD
+    }
+  };
+  const plain = make(false);
+  if (plain == null) return null;
+  return { plain, fused: fusedMultiplyAddAvailable() ? make(true) : null };
+}
+
+function instancesFor(backend: unknown): Instances | null {
+  if (backend == null || typeof backend !== 'object') return null;
+  if (loaded.has(backend)) return loaded.get(backend)!;
+  const memory = memoryOf(backend);
+  const instances = memory != null && typeof (backend as { getMemoryOffset?: unknown }).getMemoryOffset === 'function'
+    ? instantiate(memory)
+    : null;
+  loaded.set(backend, instances);
+  return instances;
 }
 
 /** The kernels bound to this backend's memory, or null when they cannot run there. */
 export function simdKernelsFor(backend: unknown): SimdExports | null {
-  if (backend == null || typeof backend !== 'object') return null;
-  if (loaded.has(backend)) return loaded.get(backend)!;
-  const memory = memoryOf(backend);
-  const kernels = memory != null && typeof (backend as { getMemoryOffset?: unknown }).getMemoryOffset === 'function'
-    ? instantiate(memory)
-    : null;
-  loaded.set(backend, kernels);
-  return kernels;
+  const instances = instancesFor(backend);
+  if (instances == null) return null;
+  return simdSettings.fusedMultiplyAdd && instances.fused != null ? instances.fused : instances.plain;
+}
+
+/** Whether calls on this backend use the fused binary now (for reports and the bench). */
+export function usesFusedMultiplyAdd(backend: unknown): boolean {
+  return simdSettings.fusedMultiplyAdd && instancesFor(backend)?.fused != null;
 }
 
 /** The second thread that splits the tiled conv gradients (helper.ts); null unless the heap is shared. */
 export function simdHelperFor(backend: unknown): SplitHelper | null {
-  if (simdKernelsFor(backend) == null) return null;
+  const instances = instancesFor(backend);
+  if (instances == null) return null;
   const memory = memoryOf(backend as object);
-  return memory == null ? null : splitHelperFor(memory, () => Buffer.from(KERNELS_WASM_SHARED, 'base64'));
+  return memory == null ? null : splitHelperFor(memory, () => ({ plain: kernelBytes(true, false), fused: instances.fused ? kernelBytes(true, true) : null }));
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

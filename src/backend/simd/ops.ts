@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SplitKernel } from './helper.js';
-import { heapOffset, simdHelperFor, simdKernelsFor, type SimdExports } from './module.js';
+import { heapOffset, simdHelperFor, simdKernelsFor, usesFusedMultiplyAdd, type SimdExports } from './module.js';
 
 /** The parts of BackendWasm (tfjs-backend-wasm 4.x) used here. */
 interface HeapBackend {
@@ -144,7 +144,7 @@ function runSplit(
 ): void {
   const run = simd[kernel] as (...args: number[]) => void;
   const helper = split && half > 0 ? simdHelperFor(backend) : null;
-  if (helper?.run(kernel, argsFor(half, whole), () => run(...argsFor(0, half)))) return;
+  if (helper?.run(kernel, argsFor(half, whole), () => run(...argsFor(0, half)), usesFusedMultiplyAdd(backend))) return;
   run(...argsFor(0, whole));
 }
 
