@@ -1,0 +1,154 @@
+// Where a training step's time goes, kernel by kernel: every kernel the backend has is
+// re-registered with a timer around it while some steps run, then put back. A kernel's row
+// gets the time of its calls made from outside any other kernel, with whatever those calls
+// run inside (the conv gradients run pads, transposes and slices of their own), so the rows
+// partition the time spent in kernels, and the rest of the step is "outside kernels" (the
+// gradient tape, the optimizer's bookkeeping, reading results back, the training loop).
+//
+// Rows are per kernel and per geometry (each conv layer is its own row), with the floating-
+// point work of the products (convolutions and matrix products, 2 per multiply-add), so the
+// table can say how close each one runs to the machine's SIMD ceiling (ceiling.ts).
+// tf.profile was not used: its bookkeeping per kernel made some kernels look up to 2.5x
+// slower than they run.
+import * as tf from '@tensorflow/tfjs';
+
+export interface KernelRow {
+  kernel: string;
+  /** The kernel with its geometry, e.g. "Conv2D 13x13x32 -> 11x11x64, 3x3". */
+  label: string;
+  callsPerStep: number;
+  msPerStep: number;
+  /** Floating-point operations per step; 0 for kernels that only move or compare data. */
+  flopsPerStep: number;
+}
+
+export interface StepProfile {
+  steps: number;
+  /** Mean wall time of a profiled step. */
+  stepMs: number;
+  /** Time inside kernels per step (the rows' sum). */
+  kernelMs: number;
+  /** stepMs - kernelMs: JavaScript outside kernels. */
+  outsideMs: number;
+  /** Kernel calls per step, nested ones included. */
+  callsPerStep: number;
+  flopsPerStep: number;
+  /** Heaviest first. */
+  rows: KernelRow[];
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+const dims = (s: readonly number[]) => s.join('x');
+
+function pairOf(v: unknown): [number, number] {
+  if (Array.isArray(v)) return [Number(v[0]), Number(v[1])];
+  const n = Number(v ?? 1);
+  return [n, n];
+}
+
+/** A readable geometry and the multiply-add work of the products; null for other kernels. */
+export function describeCall(kernel: string, { inputs, attrs = {} }: Pick<KernelArgs, 'inputs' | 'attrs'>): { label: string; flops: number } | null {
+  const shape = (name: string): number[] => [...(inputs[name]?.shape ?? [])];
+  const conv = (x: number[], f: number[], y: number[]) => ({
+    label: `${kernel} ${dims(x.slice(1))} -> ${dims(y.slice(1))}, ${f[0]}x${f[1]}`,
+    flops: 2 * y.reduce((a, b) => a * b, 1) * f[0]! * f[1]! * f[2]!,
+  });
+  const outOf = (x: number[], f: number[]) => {
+    const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number],
+      pairOf(attrs.strides), pairOf(attrs.dilations ?? 1), attrs.pad as 'valid', attrs.dimRoundingMode as undefined);
+    return [x[0]!, info.outHeight, info.outWidth, f[3]!];
+  };
+  switch (kernel) {
+    case 'Conv2D':
+    case 'FusedConv2D': {
+      const x = shape('x');
+      const f = shape('filter');
+      return x.length === 4 && f.length === 4 ? conv(x, f, outOf(x, f)) : null;
+    }
+    case 'Conv2DBackpropFilter': {
+      const x = shape('x');
+      const f = [...(attrs.filterShape as number[] ?? [])];
+      return x.length === 4 && f.length === 4 ? conv(x, f, shape('dy')) : null;
+    }
+    case 'Conv2DBackpropInput': {
+      const x = [...(attrs.inputShape as number[] ?? [])];
+      const f = shape('filter');
+      return x.length === 4 && f.length === 4 ? conv(x, f, shape('dy')) : null;
+    }
+    case 'BatchMatMul':
+    case '_FusedMatMul': {
+      const a = shape('a');
+      const b = shape('b');
+      if (a.length < 2 || b.length < 2) return null;
+      const [m, k] = attrs.transposeA === true ? [a.at(-1)!, a.at(-2)!] : [a.at(-2)!, a.at(-1)!];
+      const n = attrs.transposeB === true ? b.at(-2)! : b.at(-1)!;
+      const batch = a.slice(0, -2).reduce((p, q) => p * q, 1);
+      return { label: `${kernel} ${m}x${k} . ${k}x${n}`, flops: 2 * batch * m * n * k };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Runs `step` `steps` times with every kernel of the active backend timed, then restores the
+ * kernels. The caller warms up first: the first steps of a process include compiling.
+ */
+export async function profileSteps(step: () => Promise<unknown>, steps: number): Promise<StepProfile> {
+  const backendName = tf.getBackend();
+  const originals = tf.getKernelsForBackend(backendName);
+  const rows = new Map<string, { kernel: string; label: string; calls: number; ms: number; flops: number }>();
+  let depth = 0;
+  let calls = 0;
+  for (const k of originals) {
+    tf.unregisterKernel(k.kernelName, backendName);
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        calls++;
+        if (depth > 0) return k.kernelFunc(args);
+        depth++;
+        const t0 = performance.now();
+        try {
+          return k.kernelFunc(args);
+        } finally {
+          const ms = performance.now() - t0;
+          depth--;
+          const what = describeCall(k.kernelName, args);
+          const label = what?.label ?? k.kernelName;
+          const row = rows.get(label) ?? { kernel: k.kernelName, label, calls: 0, ms: 0, flops: 0 };
+          row.calls++;
+          row.ms += ms;
+          row.flops += what?.flops ?? 0;
+          rows.set(label, row);
+        }
+      },
+    });
+  }
+  let wall = 0;
+  try {
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await step();
+      wall += performance.now() - t0;
+    }
+  } finally {
+    for (const k of originals) {
+      tf.unregisterKernel(k.kernelName, backendName);
+      tf.registerKernel(k);
+    }
+  }
+  const perStep = [...rows.values()].map((r): KernelRow => ({
+    kernel: r.kernel, label: r.label, callsPerStep: r.calls / steps, msPerStep: r.ms / steps, flopsPerStep: r.flops / steps,
+  })).sort((a, b) => b.msPerStep - a.msPerStep);
+  const kernelMs = perStep.reduce((s, r) => s + r.msPerStep, 0);
+  return {
+    steps,
+    stepMs: wall / steps,
+    kernelMs,
+    outsideMs: wall / steps - kernelMs,
+    callsPerStep: calls / steps,
+    flopsPerStep: perStep.reduce((s, r) => s + r.flopsPerStep, 0),
+    rows: perStep,
+  };
+}

@@ -1,0 +1,60 @@
+// The per-kernel table: each kernel's share of a training step and, for the products, how
+// close it runs to the measured SIMD ceiling. Pure functions of the figures, like table.ts.
+import type { Ceiling } from './ceiling.js';
+import type { StepProfile } from './kernel-profile.js';
+
+export interface KernelTableContext {
+  /** e.g. "one replica's step (wasm, 1 thread, batch 32)". */
+  what: string;
+  /** Threads the profiled backend ran: the ceiling to compare with is one thread's or all of them. */
+  threads: number;
+}
+
+/** Rows below this share of the step are summed into one line. */
+const MIN_SHARE = 0.01;
+
+const ms = (v: number) => v.toFixed(2);
+const gflops = (flops: number, millis: number) => (millis > 0 ? flops / millis / 1e6 : 0);
+
+function layout(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join('   ').trimEnd()).join('\n');
+}
+
+/** The ceiling a run on `threads` threads is held to: one thread's, or all threads' at once. */
+export function ceilingFor(ceiling: Ceiling, threads: number): number {
+  return threads > 1 ? ceiling.used.allThreads : ceiling.used.oneThread;
+}
+
+export function formatCeiling(c: Ceiling): string {
+  const kind = c.fused ? 'fused multiply-add (relaxed SIMD)' : 'multiply and add';
+  const plain = c.plainOneThread !== undefined ? `; plain multiply and add: ${c.plainOneThread.toFixed(1)}` : '';
+  return `SIMD ceiling (register-only ${kind}): ${c.used.oneThread.toFixed(1)} GFLOP/s on one thread (best sample ${c.used.oneThreadBest.toFixed(1)}${plain}), ` +
+    `${c.used.allThreads.toFixed(1)} on ${c.used.threads} threads at once`;
+}
+
+export function formatKernelTable(p: StepProfile, c: Ceiling, ctx: KernelTableContext): string {
+  const limit = ceilingFor(c, ctx.threads);
+  const pct = (rate: number) => (limit > 0 ? `${Math.round((100 * rate) / limit)}%` : '-');
+  const rows: string[][] = [['kernel', 'calls', 'ms/step', 'GFLOP/s', '% of ceiling']];
+  const shown = p.rows.filter((r) => r.msPerStep >= MIN_SHARE * p.stepMs);
+  const rest = p.rows.filter((r) => r.msPerStep < MIN_SHARE * p.stepMs);
+  for (const r of shown) {
+    const rate = gflops(r.flopsPerStep, r.msPerStep);
+    rows.push([r.label, String(Math.round(r.callsPerStep * 10) / 10), ms(r.msPerStep), r.flopsPerStep > 0 ? rate.toFixed(1) : '', r.flopsPerStep > 0 ? pct(rate) : '']);
+  }
+  if (rest.length > 0) {
+    rows.push([`${rest.length} other kernels`, String(Math.round(rest.reduce((s, r) => s + r.callsPerStep, 0))), ms(rest.reduce((s, r) => s + r.msPerStep, 0)), '', '']);
+  }
+  rows.push(['outside kernels (tape, optimizer, JavaScript)', '', ms(p.outsideMs), '', '']);
+  const whole = gflops(p.flopsPerStep, p.stepMs);
+  rows.push(['whole step', String(Math.round(p.callsPerStep)), ms(p.stepMs), whole.toFixed(1), pct(whole)]);
+  return [
+    `Where ${ctx.what} goes, mean of ${p.steps} steps (calls: top-level kernel calls; the step's calls include nested ones)`,
+    formatCeiling(c),
+    `(% of ceiling: against ${ctx.threads > 1 ? `${ctx.threads} threads at once` : 'one thread'}; GFLOP/s only for the products, 2 per multiply-add)`,
+    '',
+    layout(rows),
+  ].join('\n');
+}

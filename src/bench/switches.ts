@@ -1,0 +1,16 @@
+// The fast paths that can be turned off inside one process, so that bench/train-step.ts --ab
+// can time steps with and without one on alternate steps. Each switch's "off" is the code
+// without that fast path; every switch is on in normal runs.
+import { tiledGradients } from '../backend/gradients/conv2d.js';
+import { simdSettings } from '../backend/simd/module.js';
+
+export interface AbSwitch {
+  /** What "on" adds, for the printout. */
+  what: string;
+  set(on: boolean): void;
+}
+
+export const AB_SWITCHES: Record<string, AbSwitch> = {
+  tiles: { what: 'the tiled SIMD conv gradients', set: (on) => { tiledGradients.enabled = on; } },
+  fma: { what: 'fused multiply-adds (relaxed SIMD)', set: (on) => { simdSettings.fusedMultiplyAdd = on; } },
+};
