@@ -12,15 +12,16 @@
  *
  * --ab NAME runs one switch on and off on alternating steps of ONE process and reports each
  * median: on a shared machine that is the only fair comparison. The switches (AB_SWITCHES)
- * turn one fast path off, so "off" is the code without it.
+ * turn one fast path off, so "off" is the code without it. Then it profiles alternate steps
+ * and prints each kernel's time without and with it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/select.js';
 import { installFastGradients, installWrappedKernels } from '../src/backend/gradients/index.js';
 import { AB_SWITCHES } from '../src/bench/switches.js';
 import { measureCeiling } from '../src/bench/ceiling.js';
-import { profileSteps } from '../src/bench/kernel-profile.js';
-import { formatKernelTable } from '../src/bench/kernel-table.js';
+import { profileAlternating, profileSteps } from '../src/bench/kernel-profile.js';
+import { formatComparison, formatKernelTable } from '../src/bench/kernel-table.js';
 import { specStep } from '../src/bench/spec-step.js';
 
 function arg(name: string): string | undefined {
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
       console.log(`${v.padEnd(3)} (${v === 'on' ? 'with' : 'without'} ${what}): ${times[v].length} steps, median ${m.toFixed(1)} ms, ${rate(m)} samples/s`);
     }
     console.log(`on/off: ${(median(times.off) / median(times.on)).toFixed(3)}x the speed`);
+    if (!flag('no-profile')) {
+      const { on, off } = await profileAlternating(step, Number(arg('profile-steps') ?? 10), set);
+      console.log(`\n${formatComparison(off, on, what)}`);
+    }
     return;
   }
   const times: number[] = [];

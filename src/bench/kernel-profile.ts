@@ -90,22 +90,47 @@ export function describeCall(kernel: string, { inputs, attrs = {} }: Pick<Kernel
   }
 }
 
+interface Tally {
+  rows: Map<string, { kernel: string; label: string; calls: number; ms: number; flops: number }>;
+  calls: number;
+  wall: number;
+  steps: number;
+}
+
+const newTally = (): Tally => ({ rows: new Map(), calls: 0, wall: 0, steps: 0 });
+
+function summary(t: Tally): StepProfile {
+  const steps = Math.max(t.steps, 1);
+  const rows = [...t.rows.values()].map((r): KernelRow => ({
+    kernel: r.kernel, label: r.label, callsPerStep: r.calls / steps, msPerStep: r.ms / steps, flopsPerStep: r.flops / steps,
+  })).sort((a, b) => b.msPerStep - a.msPerStep);
+  const kernelMs = rows.reduce((s, r) => s + r.msPerStep, 0);
+  return {
+    steps: t.steps,
+    stepMs: t.wall / steps,
+    kernelMs,
+    outsideMs: t.wall / steps - kernelMs,
+    callsPerStep: t.calls / steps,
+    flopsPerStep: rows.reduce((s, r) => s + r.flopsPerStep, 0),
+    rows,
+  };
+}
+
 /**
- * Runs `step` `steps` times with every kernel of the active backend timed, then restores the
- * kernels. The caller warms up first: the first steps of a process include compiling.
+ * Runs `steps` steps with every kernel of the active backend timed, then restores the kernels;
+ * `tallyFor(i)` says which tally step i counts in (and may switch something before it runs).
  */
-export async function profileSteps(step: () => Promise<unknown>, steps: number): Promise<StepProfile> {
+async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor: (i: number) => Tally): Promise<void> {
   const backendName = tf.getBackend();
   const originals = tf.getKernelsForBackend(backendName);
-  const rows = new Map<string, { kernel: string; label: string; calls: number; ms: number; flops: number }>();
+  let tally = newTally();
   let depth = 0;
-  let calls = 0;
   for (const k of originals) {
     tf.unregisterKernel(k.kernelName, backendName);
     tf.registerKernel({
       ...k,
       kernelFunc: (args) => {
-        calls++;
+        tally.calls++;
         if (depth > 0) return k.kernelFunc(args);
         depth++;
         const t0 = performance.now();
@@ -116,21 +141,22 @@ export async function profileSteps(step: () => Promise<unknown>, steps: number):
           depth--;
           const what = describeCall(k.kernelName, args);
           const label = what?.label ?? k.kernelName;
-          const row = rows.get(label) ?? { kernel: k.kernelName, label, calls: 0, ms: 0, flops: 0 };
+          const row = tally.rows.get(label) ?? { kernel: k.kernelName, label, calls: 0, ms: 0, flops: 0 };
           row.calls++;
           row.ms += ms;
           row.flops += what?.flops ?? 0;
-          rows.set(label, row);
+          tally.rows.set(label, row);
         }
       },
     });
   }
-  let wall = 0;
   try {
     for (let i = 0; i < steps; i++) {
+      tally = tallyFor(i);
       const t0 = performance.now();
       await step();
-      wall += performance.now() - t0;
+      tally.wall += performance.now() - t0;
+      tally.steps++;
     }
   } finally {
     for (const k of originals) {
@@ -138,17 +164,26 @@ export async function profileSteps(step: () => Promise<unknown>, steps: number):
       tf.registerKernel(k);
     }
   }
-  const perStep = [...rows.values()].map((r): KernelRow => ({
-    kernel: r.kernel, label: r.label, callsPerStep: r.calls / steps, msPerStep: r.ms / steps, flopsPerStep: r.flops / steps,
-  })).sort((a, b) => b.msPerStep - a.msPerStep);
-  const kernelMs = perStep.reduce((s, r) => s + r.msPerStep, 0);
-  return {
-    steps,
-    stepMs: wall / steps,
-    kernelMs,
-    outsideMs: wall / steps - kernelMs,
-    callsPerStep: calls / steps,
-    flopsPerStep: perStep.reduce((s, r) => s + r.flopsPerStep, 0),
-    rows: perStep,
-  };
+}
+
+/** Profiles `steps` steps. The caller warms up first: the first steps of a process include compiling. */
+export async function profileSteps(step: () => Promise<unknown>, steps: number): Promise<StepProfile> {
+  const tally = newTally();
+  await timedSteps(step, steps, () => tally);
+  return summary(tally);
+}
+
+/** Profiles `steps` steps with `set(true)` and as many with `set(false)`, alternately, so both see the same load. */
+export async function profileAlternating(step: () => Promise<unknown>, steps: number, set: (on: boolean) => void): Promise<{ on: StepProfile; off: StepProfile }> {
+  const on = newTally();
+  const off = newTally();
+  try {
+    await timedSteps(step, 2 * steps, (i) => {
+      set(i % 2 === 0);
+      return i % 2 === 0 ? on : off;
+    });
+  } finally {
+    set(true);
+  }
+  return { on: summary(on), off: summary(off) };
 }

@@ -58,3 +58,18 @@ export function formatKernelTable(p: StepProfile, c: Ceiling, ctx: KernelTableCo
     layout(rows),
   ].join('\n');
 }
+
+/** Kernel by kernel, one fast path off and on (profiled on alternate steps): where a change gains or loses. */
+export function formatComparison(off: StepProfile, on: StepProfile, what: string): string {
+  const labels = [...new Set([...off.rows, ...on.rows].map((r) => r.label))];
+  const msOf = (p: StepProfile, label: string) => p.rows.find((r) => r.label === label)?.msPerStep ?? 0;
+  const rows: string[][] = [['kernel', 'off ms', 'on ms', 'off - on']];
+  const sorted = labels.map((l) => [l, msOf(off, l), msOf(on, l)] as const).sort((a, b) => Math.max(b[1], b[2]) - Math.max(a[1], a[2]));
+  for (const [label, a, b] of sorted) {
+    if (Math.max(a, b) < MIN_SHARE * Math.min(off.stepMs, on.stepMs)) continue;
+    rows.push([label, ms(a), ms(b), (a - b >= 0 ? '+' : '') + ms(a - b)]);
+  }
+  rows.push(['outside kernels', ms(off.outsideMs), ms(on.outsideMs), (off.outsideMs - on.outsideMs >= 0 ? '+' : '') + ms(off.outsideMs - on.outsideMs)]);
+  rows.push(['whole step', ms(off.stepMs), ms(on.stepMs), (off.stepMs - on.stepMs >= 0 ? '+' : '') + ms(off.stepMs - on.stepMs)]);
+  return [`Per kernel without and with ${what}, mean of ${on.steps} alternate steps each`, '', layout(rows)].join('\n');
+}

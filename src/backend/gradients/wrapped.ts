@@ -13,6 +13,7 @@
  *  - Add of a bias row (wasm): simd/kernels.wat, in place on the heap.
  *  - Identity and same-dtype Cast (wasm): aliases instead of copies.
  *  - MaxPoolGrad with 2x2 windows on wasm: simd/kernels.wat first.
+ *  - Conv2D and FusedConv2D (wasm): conv-forward.ts, tiled SIMD instead of XNNPACK.
  */
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
@@ -20,6 +21,7 @@ import { fastMaxPoolGradSupported, isPlain2x2, maxPoolGradInto, poolGeometry, ty
 import { addRowVectorSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../simd/ops.js';
 import { leadingAxesCount, sumRowsInto } from './reduce.js';
 import { transposedOperand } from './matmul.js';
+import { convForward } from './conv-forward.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type KernelResult = ReturnType<tf.KernelFunc>;
@@ -132,9 +134,12 @@ const cast = (backendName: string) =>
     return alias(backend, x);
   });
 
+const conv2d = (backendName: string) => wrap('Conv2D', backendName, () => (args) => convForward(args, false));
+const fusedConv2d = (backendName: string) => wrap('FusedConv2D', backendName, () => (args) => convForward(args, true));
+
 /** Kernel names this module wraps, per backend. */
 export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
-  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul', 'Add', 'Identity', 'Cast'],
+  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul', 'Add', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'],
   cpu: ['MaxPoolGrad'],
 };
 
@@ -145,6 +150,8 @@ const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = {
   Add: add,
   Identity: identity,
   Cast: cast,
+  Conv2D: conv2d,
+  FusedConv2D: fusedConv2d,
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
- * A second thread for the SIMD kernels worth splitting: the two tiled conv
- * gradients (filterGradTiles, inputGradTiles) are compute-bound and take
+ * A second thread for the SIMD kernels worth splitting: the tiled forward
+ * convolution and the two tiled conv gradients are compute-bound and take
  * milliseconds, so running half of one on another core nearly halves it,
  * while waking a thread costs tens of microseconds. (The memory-bound
  * kernels gain nothing from a second thread: measured.)
@@ -28,7 +28,7 @@ const ARGS = 5; // the argument count, then the kernel's arguments
 const MAX_ARGS = 24;
 
 /** The kernels.wat exports a helper can run. */
-export const SPLIT_KERNELS = ['filterGradTiles', 'inputGradTiles'] as const;
+export const SPLIT_KERNELS = ['filterGradTiles', 'inputGradTiles', 'convTiles'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 
 // Plain JS: a worker thread does not inherit the TypeScript loader.

@@ -475,6 +475,187 @@
       (br $bloop)))
   )
 
+;; Forward convolution as a register-tiled product read in place, with the
+;; bias and activation applied before the store:
+;;   out[t, o] = act(sum over (i, j, c) of x[window(t) + (i, j, c)] * w[i, j, c, o] + bias[o])
+;; t is an output pixel (b, p, q) counted over the whole batch, window(t) the
+;; byte offset of x[b, p*sh, q*sw, 0] in the (already padded) input
+;; [n, hp, wp, cin]; w is the filter as stored, [kh, kw, cin, cout]; out is
+;; [n, ho, wo, cout]. flags: 1 adds bias, 2 applies relu (f32x4.max with 0,
+;; so NaN stays NaN), 6 relu6. Needs cout % 8 == 0.
+;; A tile of 4 pixels x 8 output channels lives in eight registers while the
+;; sum runs over the window: for one filter row i, taps j and channels c are
+;; kw*cin consecutive floats in both x and w, so the inner loop is one
+;; stride. The pixels of a tile are consecutive in t, across rows and
+;; samples, so only the range's last tile can be short (its missing pixels
+;; repeat pixel 0 and are not stored). Pixels [t0, t1) are done in blocks of
+;; `block`, each block for every 8 output channels in turn: the block's output
+;; rows are finished while they are in cache and the 8 channels' column of w
+;; is reused across the block. Two threads split by pixels.
+  (func (export "convTiles")
+    (param $x i32) (param $w i32) (param $bias i32) (param $out i32)
+    (param $n i32) (param $hp i32) (param $wp i32) (param $cin i32)
+    (param $ho i32) (param $wo i32) (param $cout i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
+    (param $flags i32) (param $t0 i32) (param $t1 i32) (param $block i32)
+    (local $cb i32) (local $ocb i32) (local $xstep i32) (local $xrowstep i32) (local $xsample i32)
+    (local $qwrap i32) (local $pwrap i32) (local $rowlen i32) (local $rowskip i32) (local $plane i32)
+    (local $o i32) (local $t i32) (local $cq i32) (local $cp i32) (local $cx i32) (local $b0 i32) (local $b1 i32)
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $i i32) (local $xo i32) (local $end i32) (local $wq i32) (local $dst i32)
+    (local $s v128) (local $w0 v128) (local $w1 v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $cb (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $ocb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $xstep (i32.mul (local.get $sw) (local.get $cb)))
+    (local.set $xrowstep (i32.mul (i32.mul (local.get $sh) (local.get $wp)) (local.get $cb)))
+    (local.set $xsample (i32.mul (i32.mul (local.get $hp) (local.get $wp)) (local.get $cb)))
+    (local.set $qwrap (i32.sub (local.get $xrowstep) (i32.mul (local.get $wo) (local.get $xstep))))
+    (local.set $pwrap (i32.sub (local.get $xsample) (i32.mul (local.get $ho) (local.get $xrowstep))))
+    (local.set $rowlen (i32.mul (local.get $kw) (local.get $cb)))
+    (local.set $rowskip (i32.sub (i32.mul (local.get $wp) (local.get $cb)) (local.get $rowlen)))
+    (local.set $plane (i32.mul (local.get $ho) (local.get $wo)))
+    (local.set $b0 (local.get $t0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b0) (local.get $t1)))
+      (local.set $b1 (select (local.get $t1) (i32.add (local.get $b0) (local.get $block))
+        (i32.gt_u (i32.add (local.get $b0) (local.get $block)) (local.get $t1))))
+    (local.set $o (i32.const 0))
+    (block $odone (loop $oloop
+      (br_if $odone (i32.ge_u (local.get $o) (local.get $ocb)))
+      ;; the cursor: pixel t = (b, p, q) of the output, cx its window in x
+      (local.set $t (local.get $b0))
+      (local.set $cq (i32.rem_u (i32.rem_u (local.get $b0) (local.get $plane)) (local.get $wo)))
+      (local.set $cp (i32.div_u (i32.rem_u (local.get $b0) (local.get $plane)) (local.get $wo)))
+      (local.set $cx (i32.add (local.get $x) (i32.add (i32.add
+        (i32.mul (i32.div_u (local.get $b0) (local.get $plane)) (local.get $xsample))
+        (i32.mul (local.get $cp) (local.get $xrowstep))) (i32.mul (local.get $cq) (local.get $xstep)))))
+      (block $tdone (loop $tloop
+        (br_if $tdone (i32.ge_u (local.get $t) (local.get $b1)))
+        (local.set $x0 (local.get $cx))
+        (local.set $cq (i32.add (local.get $cq) (i32.const 1)))
+        (local.set $cx (i32.add (local.get $cx) (local.get $xstep)))
+        (if (i32.eq (local.get $cq) (local.get $wo)) (then
+          (local.set $cq (i32.const 0))
+          (local.set $cp (i32.add (local.get $cp) (i32.const 1)))
+          (local.set $cx (i32.add (local.get $cx) (local.get $qwrap)))
+          (if (i32.eq (local.get $cp) (local.get $ho)) (then
+            (local.set $cp (i32.const 0))
+            (local.set $cx (i32.add (local.get $cx) (local.get $pwrap)))))))
+        ;; pixel 1: the next one, or pixel 0 again past the range (computed, not stored)
+        (local.set $x1 (select (local.get $cx) (local.get $x0) (i32.lt_u (i32.add (local.get $t) (i32.const 1)) (local.get $b1))))
+        (local.set $cq (i32.add (local.get $cq) (i32.const 1)))
+        (local.set $cx (i32.add (local.get $cx) (local.get $xstep)))
+        (if (i32.eq (local.get $cq) (local.get $wo)) (then
+          (local.set $cq (i32.const 0))
+          (local.set $cp (i32.add (local.get $cp) (i32.const 1)))
+          (local.set $cx (i32.add (local.get $cx) (local.get $qwrap)))
+          (if (i32.eq (local.get $cp) (local.get $ho)) (then
+            (local.set $cp (i32.const 0))
+            (local.set $cx (i32.add (local.get $cx) (local.get $pwrap)))))))
+        ;; pixel 2: the next one, or pixel 0 again past the range (computed, not stored)
+        (local.set $x2 (select (local.get $cx) (local.get $x0) (i32.lt_u (i32.add (local.get $t) (i32.const 2)) (local.get $b1))))
+        (local.set $cq (i32.add (local.get $cq) (i32.const 1)))
+        (local.set $cx (i32.add (local.get $cx) (local.get $xstep)))
+        (if (i32.eq (local.get $cq) (local.get $wo)) (then
+          (local.set $cq (i32.const 0))
+          (local.set $cp (i32.add (local.get $cp) (i32.const 1)))
+          (local.set $cx (i32.add (local.get $cx) (local.get $qwrap)))
+          (if (i32.eq (local.get $cp) (local.get $ho)) (then
+            (local.set $cp (i32.const 0))
+            (local.set $cx (i32.add (local.get $cx) (local.get $pwrap)))))))
+        ;; pixel 3: the next one, or pixel 0 again past the range (computed, not stored)
+        (local.set $x3 (select (local.get $cx) (local.get $x0) (i32.lt_u (i32.add (local.get $t) (i32.const 3)) (local.get $b1))))
+        (local.set $cq (i32.add (local.get $cq) (i32.const 1)))
+        (local.set $cx (i32.add (local.get $cx) (local.get $xstep)))
+        (if (i32.eq (local.get $cq) (local.get $wo)) (then
+          (local.set $cq (i32.const 0))
+          (local.set $cp (i32.add (local.get $cp) (i32.const 1)))
+          (local.set $cx (i32.add (local.get $cx) (local.get $qwrap)))
+          (if (i32.eq (local.get $cp) (local.get $ho)) (then
+            (local.set $cp (i32.const 0))
+            (local.set $cx (i32.add (local.get $cx) (local.get $pwrap)))))))
+        (local.set $a00 (v128.const i32x4 0 0 0 0))
+        (local.set $a01 (v128.const i32x4 0 0 0 0))
+        (local.set $a10 (v128.const i32x4 0 0 0 0))
+        (local.set $a11 (v128.const i32x4 0 0 0 0))
+        (local.set $a20 (v128.const i32x4 0 0 0 0))
+        (local.set $a21 (v128.const i32x4 0 0 0 0))
+        (local.set $a30 (v128.const i32x4 0 0 0 0))
+        (local.set $a31 (v128.const i32x4 0 0 0 0))
+        (local.set $wq (i32.add (local.get $w) (local.get $o)))
+        (local.set $xo (i32.const 0))
+        (local.set $i (local.get $kh))
+        (loop $iloop
+          (local.set $end (i32.add (local.get $xo) (local.get $rowlen)))
+          (loop $kloop
+            (local.set $w0 (v128.load (local.get $wq)))
+            (local.set $w1 (v128.load offset=16 (local.get $wq)))
+            (local.set $s (v128.load32_splat (i32.add (local.get $x0) (local.get $xo))))
+            (local.set $a00 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a00)))
+            (local.set $a01 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a01)))
+            (local.set $s (v128.load32_splat (i32.add (local.get $x1) (local.get $xo))))
+            (local.set $a10 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a10)))
+            (local.set $a11 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a11)))
+            (local.set $s (v128.load32_splat (i32.add (local.get $x2) (local.get $xo))))
+            (local.set $a20 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a20)))
+            (local.set $a21 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a21)))
+            (local.set $s (v128.load32_splat (i32.add (local.get $x3) (local.get $xo))))
+            (local.set $a30 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a30)))
+            (local.set $a31 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a31)))
+            (local.set $wq (i32.add (local.get $wq) (local.get $ocb)))
+            (local.set $xo (i32.add (local.get $xo) (i32.const 4)))
+            (br_if $kloop (i32.lt_u (local.get $xo) (local.get $end))))
+          (local.set $xo (i32.add (local.get $xo) (local.get $rowskip)))
+          (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+          (br_if $iloop (local.get $i)))
+        (if (i32.and (local.get $flags) (i32.const 1)) (then
+          (local.set $w0 (v128.load (i32.add (local.get $bias) (local.get $o))))
+          (local.set $w1 (v128.load offset=16 (i32.add (local.get $bias) (local.get $o))))
+          (local.set $a00 (f32x4.add (local.get $a00) (local.get $w0)))
+          (local.set $a01 (f32x4.add (local.get $a01) (local.get $w1)))
+          (local.set $a10 (f32x4.add (local.get $a10) (local.get $w0)))
+          (local.set $a11 (f32x4.add (local.get $a11) (local.get $w1)))
+          (local.set $a20 (f32x4.add (local.get $a20) (local.get $w0)))
+          (local.set $a21 (f32x4.add (local.get $a21) (local.get $w1)))
+          (local.set $a30 (f32x4.add (local.get $a30) (local.get $w0)))
+          (local.set $a31 (f32x4.add (local.get $a31) (local.get $w1)))
+        ))
+        (if (i32.and (local.get $flags) (i32.const 6)) (then
+          (local.set $a00 (f32x4.max (local.get $a00) (v128.const i32x4 0 0 0 0)))
+          (local.set $a01 (f32x4.max (local.get $a01) (v128.const i32x4 0 0 0 0)))
+          (local.set $a10 (f32x4.max (local.get $a10) (v128.const i32x4 0 0 0 0)))
+          (local.set $a11 (f32x4.max (local.get $a11) (v128.const i32x4 0 0 0 0)))
+          (local.set $a20 (f32x4.max (local.get $a20) (v128.const i32x4 0 0 0 0)))
+          (local.set $a21 (f32x4.max (local.get $a21) (v128.const i32x4 0 0 0 0)))
+          (local.set $a30 (f32x4.max (local.get $a30) (v128.const i32x4 0 0 0 0)))
+          (local.set $a31 (f32x4.max (local.get $a31) (v128.const i32x4 0 0 0 0)))
+          (if (i32.and (local.get $flags) (i32.const 4)) (then
+            (local.set $a00 (f32x4.min (local.get $a00) (v128.const f32x4 6 6 6 6)))
+            (local.set $a01 (f32x4.min (local.get $a01) (v128.const f32x4 6 6 6 6)))
+            (local.set $a10 (f32x4.min (local.get $a10) (v128.const f32x4 6 6 6 6)))
+            (local.set $a11 (f32x4.min (local.get $a11) (v128.const f32x4 6 6 6 6)))
+            (local.set $a20 (f32x4.min (local.get $a20) (v128.const f32x4 6 6 6 6)))
+            (local.set $a21 (f32x4.min (local.get $a21) (v128.const f32x4 6 6 6 6)))
+            (local.set $a30 (f32x4.min (local.get $a30) (v128.const f32x4 6 6 6 6)))
+            (local.set $a31 (f32x4.min (local.get $a31) (v128.const f32x4 6 6 6 6)))
+          ))))
+        (local.set $dst (i32.add (i32.add (local.get $out) (i32.mul (local.get $t) (local.get $ocb))) (local.get $o)))
+        (v128.store offset=0 (local.get $dst) (local.get $a00)) (v128.store offset=16 (local.get $dst) (local.get $a01))
+        (local.set $dst (i32.add (local.get $dst) (local.get $ocb)))
+        (if (i32.lt_u (i32.add (local.get $t) (i32.const 1)) (local.get $b1)) (then (v128.store offset=0 (local.get $dst) (local.get $a10)) (v128.store offset=16 (local.get $dst) (local.get $a11))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $ocb)))
+        (if (i32.lt_u (i32.add (local.get $t) (i32.const 2)) (local.get $b1)) (then (v128.store offset=0 (local.get $dst) (local.get $a20)) (v128.store offset=16 (local.get $dst) (local.get $a21))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $ocb)))
+        (if (i32.lt_u (i32.add (local.get $t) (i32.const 3)) (local.get $b1)) (then (v128.store offset=0 (local.get $dst) (local.get $a30)) (v128.store offset=16 (local.get $dst) (local.get $a31))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $tloop)))
+      (local.set $o (i32.add (local.get $o) (i32.const 32)))
+      (br $oloop)))
+      (local.set $b0 (local.get $b1))
+      (br $bloop)))
+  )
+
   ;; out[r, j] = x[r, j] + v[j] for a row-major [rows, cols] x (a bias add).
   ;; Needs cols % 4 == 0. The same single float32 add per element as the
   ;; stock kernel, so results are identical.

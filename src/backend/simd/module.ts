@@ -42,6 +42,11 @@ export interface SimdExports {
     dy: number, wt: number, dx: number, b0: number, b1: number, ho: number, wo: number, cout: number,
     hp: number, wp: number, cin: number, kh: number, kw: number, sh: number, sw: number,
   ): void;
+  convTiles(
+    x: number, w: number, bias: number, out: number, n: number, hp: number, wp: number, cin: number,
+    ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
+    flags: number, t0: number, t1: number, block: number,
+  ): void;
   addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
   adamUpdate(
     w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n: number,

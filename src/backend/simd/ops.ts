@@ -177,6 +177,47 @@ export function inputGradTilesSimd(
   return out;
 }
 
+/** What convTiles applies after the bias: its flag bits (kernels.wat). */
+export const CONV_ACTIVATIONS = { linear: 0, relu: 2, relu6: 6 } as const;
+export type ConvActivation = keyof typeof CONV_ACTIVATIONS;
+
+/** Output pixels per block of convTiles: a block's rows of out stay in cache while every 8 channels are added. */
+const CONV_BLOCK = 64;
+
+/**
+ * act(conv(xp, filter) + bias) for an NHWC input `xp` that is already padded (convTiles in
+ * kernels.wat): a register-tiled product read in place, no im2col or packed filter. Needs
+ * cout % 8 == 0; `bias` (float32, cout values) may be null. On the threaded build a helper
+ * thread takes half of the output pixels unless `split` is false.
+ */
+export function convTilesSimd(
+  backend: unknown,
+  xp: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  bias: tf.TensorInfo | null,
+  strides: [number, number],
+  activation: ConvActivation,
+  split = true,
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
+  const [n, hp, wp, xcin] = xp.shape as [number, number, number, number];
+  if (simd == null || cout % 8 !== 0 || xcin !== cin || xp.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (bias != null && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== cout)) return null;
+  const [sh, sw] = strides;
+  const ho = Math.floor((hp - kh) / sh) + 1;
+  const wo = Math.floor((wp - kw) / sw) + 1;
+  if (n === 0 || ho <= 0 || wo <= 0 || cin === 0) return null;
+  const out = (backend as HeapBackend).makeOutput([n, ho, wo, cout], 'float32');
+  const flags = (bias != null ? 1 : 0) | CONV_ACTIVATIONS[activation];
+  const at = [heapOffset(backend, xp), heapOffset(backend, filter), bias != null ? heapOffset(backend, bias) : 0, heapOffset(backend, out)];
+  const rest = [n, hp, wp, cin, ho, wo, cout, kh, kw, sh, sw, flags];
+  const pixels = n * ho * wo;
+  // Split by output pixels, in whole tiles of 4: each thread writes only its own pixels.
+  runSplit(simd, backend, split, 'convTiles', (t0, t1) => [...at, ...rest, t0, t1, CONV_BLOCK], Math.floor(pixels / 8) * 4, pixels);
+  return out;
+}
+
 /** out[j] = sum over rows of a row-major [rows, cols] float32 tensor (cols % 4 == 0). */
 export function sumRowsSimd(backend: unknown, x: tf.TensorInfo, rows: number, cols: number, outShape: number[]): tf.TensorInfo | null {
   const simd = simdKernelsFor(backend);
