@@ -38,7 +38,9 @@ function operandEnd(text: string, from: number): number {
   let i = from;
   while (/\s/.test(text[i]!)) i++;
   if (text[i] !== '(') {
+    const start = i;
     while (i < text.length && !/[\s()]/.test(text[i]!)) i++;
+    if (i === start) throw new Error('kernels.wat: f32x4.relaxed_madd takes exactly three operands');
     return i;
   }
   let depth = 0;

@@ -2,7 +2,11 @@
 // Everything runs one child at a time: on a small machine two measurements side by side would
 // each measure the other.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KernelReport } from './kernels-child.js';
 import { RESULT_MARKER, type RuntimeResult, type WorkerConfig, type WorkerPlan } from './types.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/netspec.js', import.meta.url));
@@ -127,4 +131,44 @@ export async function runTorchPeer(a: PeerArgs): Promise<RuntimeResult> {
   const args = [TORCH_PEER, '--threads', String(a.threads), '--data', a.dataDir, '--batch-size', String(a.batchSize), '--lr', String(a.learningRate), ...planArgs(a.plan)];
   const outcome = await runChild(a.python, args, { timeoutMs: (a.plan.budgetSeconds + 180) * 1000, env: { OMP_WAIT_POLICY: peerWaitPolicy() } });
   return outcomeToResult(`torch-${a.threads}`, outcome);
+}
+
+/** The kernels child (kernels-child.ts): the ceiling and one replica's step, kernel by kernel. */
+export async function runKernelsChild(plan: WorkerPlan): Promise<KernelReport> {
+  const args = [CLI, 'bench', plan.spec, '--worker', 'kernels', ...planArgs(plan)];
+  const outcome = await runChild(process.execPath, args, { timeoutMs: (plan.budgetSeconds + 180) * 1000 });
+  const line = outcome.code === 0 ? outcome.stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_MARKER)) : undefined;
+  if (line) return JSON.parse(line.slice(RESULT_MARKER.length)) as KernelReport;
+  const why = outcome.timedOut ? 'timed out' : `exit code ${outcome.code}`;
+  return { status: 'failed', reason: `${why}: ${tail(outcome.stderr) || tail(outcome.stdout) || 'no output'}` };
+}
+
+/** Peak resident memory of a training run, from the child itself as it exits. */
+export interface TrainMemory {
+  /** The command measured, as a user would type it. */
+  command: string;
+  peakRssMiB?: number;
+  seconds?: number;
+  /** Why there is no figure. */
+  reason?: string;
+}
+
+const RSS_MARKER = 'NETSPEC_PEAK_RSS_KIB ';
+// Loaded before the CLI: reports the process's peak RSS (worker threads included: they share it) on exit.
+const RSS_PRELOAD = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\n${RSS_MARKER}'+process.resourceUsage().maxRSS+'\\n'))`;
+
+/** Peak RSS of `netspec train SPEC --epochs 1` (the spec's defaults otherwise), in a scratch run folder. */
+export async function measureTrainMemory(spec: string): Promise<TrainMemory> {
+  const command = `netspec train ${spec} --epochs 1`;
+  const out = mkdtempSync(join(os.tmpdir(), 'netspec-bench-train-'));
+  try {
+    const t0 = performance.now();
+    const outcome = await runChild(process.execPath, ['--import', RSS_PRELOAD, CLI, 'train', spec, '--epochs', '1', '--out', out], { timeoutMs: 900_000 });
+    const seconds = Math.round((performance.now() - t0) / 100) / 10;
+    const line = outcome.stderr.split('\n').find((l) => l.startsWith(RSS_MARKER));
+    if (outcome.code !== 0 || !line) return { command, reason: `${outcome.timedOut ? 'timed out' : `exit code ${outcome.code}`}: ${tail(outcome.stderr) || 'no output'}` };
+    return { command, peakRssMiB: Math.round(Number(line.slice(RSS_MARKER.length)) / 1024), seconds };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }

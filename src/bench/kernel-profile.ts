@@ -24,7 +24,7 @@ export interface KernelRow {
 
 export interface StepProfile {
   steps: number;
-  /** Mean wall time of a profiled step. */
+  /** Median wall time of a profiled step. */
   stepMs: number;
   /** Time inside kernels per step (the rows' sum). */
   kernelMs: number;
@@ -90,26 +90,39 @@ export function describeCall(kernel: string, { inputs, attrs = {} }: Pick<Kernel
   }
 }
 
+/** Per step: each row's time, and the step's wall time and kernel calls. */
 interface Tally {
-  rows: Map<string, { kernel: string; label: string; calls: number; ms: number; flops: number }>;
+  rows: Map<string, { kernel: string; label: string; calls: number; flops: number; ms: number[] }>;
   calls: number;
-  wall: number;
+  wall: number[];
   steps: number;
 }
 
-const newTally = (): Tally => ({ rows: new Map(), calls: 0, wall: 0, steps: 0 });
+const newTally = (): Tally => ({ rows: new Map(), calls: 0, wall: [], steps: 0 });
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/**
+ * Medians over the steps, per row and for the step: on a shared machine one preempted step
+ * would otherwise charge its pause to whichever kernel was running. So the rows add up to
+ * the step only roughly, and "outside kernels" is the median step less the rows' sum.
+ */
 function summary(t: Tally): StepProfile {
   const steps = Math.max(t.steps, 1);
   const rows = [...t.rows.values()].map((r): KernelRow => ({
-    kernel: r.kernel, label: r.label, callsPerStep: r.calls / steps, msPerStep: r.ms / steps, flopsPerStep: r.flops / steps,
+    kernel: r.kernel, label: r.label, callsPerStep: r.calls / steps,
+    msPerStep: median([...r.ms, ...Array<number>(Math.max(0, t.steps - r.ms.length)).fill(0)]), flopsPerStep: r.flops / steps,
   })).sort((a, b) => b.msPerStep - a.msPerStep);
   const kernelMs = rows.reduce((s, r) => s + r.msPerStep, 0);
+  const stepMs = median(t.wall);
   return {
     steps: t.steps,
-    stepMs: t.wall / steps,
+    stepMs,
     kernelMs,
-    outsideMs: t.wall / steps - kernelMs,
+    outsideMs: Math.max(0, stepMs - kernelMs),
     callsPerStep: t.calls / steps,
     flopsPerStep: rows.reduce((s, r) => s + r.flopsPerStep, 0),
     rows,
@@ -141,9 +154,11 @@ async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor:
           depth--;
           const what = describeCall(k.kernelName, args);
           const label = what?.label ?? k.kernelName;
-          const row = tally.rows.get(label) ?? { kernel: k.kernelName, label, calls: 0, ms: 0, flops: 0 };
+          const row = tally.rows.get(label) ?? { kernel: k.kernelName, label, calls: 0, flops: 0, ms: [] };
           row.calls++;
-          row.ms += ms;
+          // This step's entry: rows are per step, and a kernel called twice in a step adds up.
+          if (row.ms.length === tally.steps + 1) row.ms[tally.steps]! += ms;
+          else row.ms.push(...Array<number>(tally.steps - row.ms.length).fill(0), ms);
           row.flops += what?.flops ?? 0;
           tally.rows.set(label, row);
         }
@@ -155,7 +170,7 @@ async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor:
       tally = tallyFor(i);
       const t0 = performance.now();
       await step();
-      tally.wall += performance.now() - t0;
+      tally.wall.push(performance.now() - t0);
       tally.steps++;
     }
   } finally {

@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
 import { summarise, type StartupTimes, type Summary } from './stats.js';
 import type { RuntimeResult, WorkerPlan } from './types.js';
+import type { KernelReport } from './kernels-child.js';
+import type { TrainMemory } from './children.js';
 
 export const REPORT_SCHEMA = 'netspec-bench/1';
 
@@ -49,6 +51,10 @@ export interface BenchReport {
   runtimes: RuntimeResult[];
   /** The medians and ratios the table shows. */
   summary: Summary[];
+  /** The SIMD ceiling and one replica's step kernel by kernel (kernels-child.ts). */
+  kernels?: KernelReport;
+  /** Peak memory of a default `netspec train` (one epoch). */
+  memory?: TrainMemory;
 }
 
 const round = (xs: number[]): number[] => xs.map((x) => Math.round(x * 100) / 100);
@@ -75,6 +81,8 @@ export function buildReport(parts: {
   config: BenchConfig;
   startup: StartupTimes;
   runtimes: RuntimeResult[];
+  kernels?: KernelReport;
+  memory?: TrainMemory;
 }): BenchReport {
   return {
     schema: REPORT_SCHEMA,
@@ -86,6 +94,8 @@ export function buildReport(parts: {
     startup: parts.startup,
     runtimes: parts.runtimes,
     summary: summarise(parts.runtimes),
+    ...(parts.kernels ? { kernels: parts.kernels } : {}),
+    ...(parts.memory ? { memory: parts.memory } : {}),
   };
 }
 

@@ -7,12 +7,15 @@ import { dirname, join, resolve } from 'node:path';
 import { resolveDatasetFiles } from '../data/datasets.js';
 import { formatDiagnostic } from '../compile/diagnostics.js';
 import { compileChecked } from '../train/prepare.js';
-import { CLI, findTorchPython, peerWaitPolicy, runChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
+import { CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
+import { formatKernelTable } from './kernel-table.js';
+import { formatReplicaSteps } from './table.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
 import type { StartupTimes } from './stats.js';
 import { formatStartup, formatThroughput } from './table.js';
 import { WORKER_CONFIGS, type RuntimeResult, type WorkerPlan } from './types.js';
 import { runInRounds, type Contender } from './rounds.js';
+import { BENCH_REPLICAS } from './kernels-child.js';
 
 export interface BenchOptions {
   spec: string;
@@ -127,6 +130,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const measured = await runInRounds(turns, o.reps, o.log);
   const runtimes = contenders.map((c) => measured.find((r) => r.id === c.id)!);
 
+  // Once each, after the rounds: what the ratios above are made of, and what the default run costs in memory.
+  o.log('profiling one replica\'s training step kernel by kernel, and the SIMD ceiling...');
+  const kernels = await runKernelsChild(plan(BUDGET_SECONDS['wasm-1']));
+  o.log(`measuring the peak memory of netspec train ${o.spec} --epochs 1...`);
+  const memory = await measureTrainMemory(o.spec);
+
   const report = buildReport({
     started,
     finished: new Date(),
@@ -151,6 +160,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     },
     startup,
     runtimes,
+    kernels,
+    memory,
   });
   const file = o.json ?? defaultReportPath(started);
   await writeReport(file, report);
@@ -158,10 +169,17 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const referenceMissing = torchRow?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torchRow?.status === 'failed' ? 'failed' : 'was not available'}: ${torchRow?.reason}`;
   const text = [
     formatThroughput(report.summary, { spec: o.spec, reps: o.reps, warmup: o.warmup, ...(referenceMissing ? { referenceMissing } : {}) }),
+    ...formatReplicaSteps(runtimes),
+    kernels.status === 'ok' && kernels.profile && kernels.ceiling
+      ? formatKernelTable(kernels.profile, kernels.ceiling, { what: `one replica's training step (${kernels.backend}, ${kernels.threads} thread, batch ${kernels.batch}: the default training on ${BENCH_REPLICAS} cores)`, threads: 1 })
+      : `Kernel profile: failed: ${kernels.reason}`,
+    memory.peakRssMiB !== undefined
+      ? `Peak memory of \`${memory.command}\` (default mode): ${memory.peakRssMiB} MiB resident (${memory.seconds} s)`
+      : `Peak memory of \`${memory.command}\`: not measured: ${memory.reason}`,
     formatStartup(startup, o.reps),
     describeMachine(report.machine) +
       (peer.probe.python ? `\npytorch: ${peer.probe.python}, torch ${peer.probe.version}, OMP_WAIT_POLICY=${peerWaitPolicy()}` : ''),
   ].join('\n\n');
-  const crashed = runtimes.some((r) => r.status === 'failed') || startup.netspecError !== undefined;
+  const crashed = runtimes.some((r) => r.status === 'failed') || startup.netspecError !== undefined || kernels.status === 'failed' || memory.peakRssMiB === undefined;
   return { report, file, text, exitCode: crashed ? 1 : 0 };
 }

@@ -2,6 +2,7 @@
 // beside its ratio to PyTorch with 2 threads. Pure functions of the numbers, so tests can feed
 // synthetic ones.
 import { labelOf, median, ratio, REFERENCE_ID, type StartupTimes, type Summary } from './stats.js';
+import type { RuntimeResult } from './types.js';
 
 /** Rates keep three significant digits or so; thousands get separators. */
 export function formatRate(value: number | undefined): string {
@@ -76,4 +77,14 @@ export function formatStartup(times: StartupTimes, reps: number): string {
     layout(rows),
     ...(notes.length ? ['', ...notes] : []),
   ].join('\n');
+}
+
+/** Where a data-parallel step went (the worker's medians), one line per such runtime; none if there is none. */
+export function formatReplicaSteps(results: readonly RuntimeResult[]): string[] {
+  return results.filter((r) => r.status === 'ok' && r.steps).map((r) => {
+    const s = r.steps!;
+    const f = (v: number) => v.toFixed(1);
+    return `${labelOf(r.id)}, one step (${r.batchSize ?? '?'} samples), medians in ms: ${f(s.step)} = ${f(s.compute)} computing the shard's gradient (slowest replica)` +
+      ` + ${f(s.exchange)} exchanging gradients + ${f(s.update)} applying them + ${f(s.other)} other (shards, messages, the training loop)`;
+  });
 }

@@ -6,6 +6,9 @@
 // wasm backend each, the gradients averaged on the main thread.
 export const WORKER_CONFIGS = ['wasm-2', 'wasm-1', 'wasm-dp2', 'cpu', 'node'] as const;
 export type WorkerConfig = (typeof WORKER_CONFIGS)[number];
+/** What a child process can be asked to do: measure one configuration, or profile kernels (kernels-child.ts). */
+export const WORKER_MODES = [...WORKER_CONFIGS, 'kernels'] as const;
+export type WorkerMode = (typeof WORKER_MODES)[number];
 
 /** One repetition: a timed training run of some batches, then timed inference. */
 export interface RepMeasurement {
@@ -38,6 +41,24 @@ export interface RuntimeResult {
   reps: RepMeasurement[];
   /** Set when the time budget cut the repetitions short. */
   truncated?: string;
+  /** Data-parallel runs: where a timed step's time went, medians over the timed steps. */
+  steps?: ReplicaStepBreakdown;
+  /** The child's peak resident memory (process.resourceUsage().maxRSS), MiB. */
+  peakRssMiB?: number;
+}
+
+/** One data-parallel step, as the main thread and the slowest replica saw it, in ms. */
+export interface ReplicaStepBreakdown {
+  /** The whole step on the main thread: shards out, replies back. */
+  step: number;
+  /** The slowest replica computing its shard's gradient. */
+  compute: number;
+  /** Then waiting for the other replicas and summing their gradients. */
+  exchange: number;
+  /** Then applying the summed gradient. */
+  update: number;
+  /** The rest: gathering and sending the shards, messages, the trainer's loop. */
+  other: number;
 }
 
 /** Parameters a worker (or the peer) is run with. */

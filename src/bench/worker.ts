@@ -14,7 +14,8 @@ import { buildCheckedModel } from '../train/live-model.js';
 import { compileRun } from '../train/prepare.js';
 import { trainModel } from '../train/trainer.js';
 import type { TrainingConfig } from '../types.js';
-import type { RepMeasurement, RuntimeResult, WorkerConfig, WorkerPlan } from './types.js';
+import type { RepMeasurement, ReplicaStepBreakdown, RuntimeResult, WorkerConfig, WorkerMode, WorkerPlan } from './types.js';
+import { runKernelProfile, type KernelReport } from './kernels-child.js';
 
 /** `workers`: data-parallel training over that many replicas; `threads` is then per replica. */
 const BACKENDS: Record<WorkerConfig, { preference: BackendPreference; threads?: number; workers?: number }> = {
@@ -98,8 +99,11 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
   // Warm-up: first calls compile wasm kernels, allocate Adam's slots and fill caches.
   // One pool for warm-up and all repetitions: fresh workers would spend the first batches of
   // every repetition warming up their own backends, which the in-process configs do only once.
-  const pool = workers ? await createReplicaPool(model, { workers, loss: cfg.loss }) : undefined;
+  const replicas = workers ? await createReplicaPool(model, { workers, loss: cfg.loss }) : undefined;
+  const timing = replicas ? timedSteps(replicas) : undefined;
+  const pool = timing?.pool;
   await timeTraining(model, data, cfg, warmupBatches, pool);
+  timing?.reset();
   await timeInference(model, data.test, 1, plan.inferBatchSize);
 
   const reps: RepMeasurement[] = [];
@@ -128,5 +132,36 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
     batches,
     reps,
     ...(truncated ? { truncated } : {}),
+    ...(timing ? { steps: timing.breakdown() } : {}),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
+}
+
+/** The pool with every step's timings recorded: where a data-parallel step goes. */
+function timedSteps(inner: ReplicaPool): { pool: ReplicaPool; reset(): void; breakdown(): ReplicaStepBreakdown } {
+  let rows: number[][] = [];
+  const pool: ReplicaPool = {
+    ...inner,
+    step: async (x, y) => {
+      const t0 = performance.now();
+      const r = await inner.step(x, y);
+      rows.push([performance.now() - t0, r.workerMs, r.exchangeMs, r.updateMs]);
+      return r;
+    },
+  };
+  const median = (i: number) => [...rows.map((r) => r[i]!)].sort((a, b) => a - b)[rows.length >> 1] ?? NaN;
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return {
+    pool,
+    reset: () => { rows = []; },
+    breakdown: () => {
+      const [step, compute, exchange, update] = [0, 1, 2, 3].map(median) as [number, number, number, number];
+      return { step: round(step), compute: round(compute), exchange: round(exchange), update: round(update), other: round(step - compute - exchange - update) };
+    },
+  };
+}
+
+/** What a `--worker` child does: measure a configuration, or profile the kernels. */
+export async function runWorkerMode(mode: WorkerMode, plan: WorkerPlan): Promise<RuntimeResult | KernelReport> {
+  return mode === 'kernels' ? runKernelProfile(plan) : runWorker(mode, plan);
 }

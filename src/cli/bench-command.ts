@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { positiveInt } from './args.js';
 import { existsSync } from 'node:fs';
 import { runBench, type BenchOptions } from '../bench/run.js';
-import { RESULT_MARKER, WORKER_CONFIGS, type WorkerConfig } from '../bench/types.js';
+import { RESULT_MARKER, WORKER_MODES, type WorkerMode } from '../bench/types.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { dim, green } from './style.js';
 
@@ -13,7 +13,7 @@ const DEFAULT_SPEC = 'specs/mnist-cnn.yaml';
 
 /** The command's options: the bench's own settings, plus the child-process mode. */
 type BenchFlags = Pick<BenchOptions, 'reps' | 'batches' | 'warmup' | 'inferBatches' | 'inferBatchSize' | 'json' | 'torch' | 'python'> & {
-  worker?: WorkerConfig;
+  worker?: WorkerMode;
   budget: number;
 };
 
@@ -23,8 +23,8 @@ export async function benchCommand(spec: string, o: BenchFlags): Promise<number>
   if (o.worker) {
     // Child mode: one machine-readable line; the parent turns a crash into a 'failed' row.
     // Imported here so that no other command pays for loading the measuring code.
-    const { runWorker } = await import('../bench/worker.js');
-    const result = await runWorker(o.worker, { ...plan, warmupBatches: o.warmup, budgetSeconds: o.budget });
+    const { runWorkerMode } = await import('../bench/worker.js');
+    const result = await runWorkerMode(o.worker, { ...plan, warmupBatches: o.warmup, budgetSeconds: o.budget });
     process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
     return EXIT.ok;
   }
@@ -51,7 +51,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--json <file>', 'where to write the JSON record (default: bench-results/bench-<timestamp>.json)')
     .option('--no-torch', 'do not run the PyTorch peer')
     .option('--python <exe>', 'python with torch for the peer (default: /usr/bin/python3, then python3)')
-    .addOption(new Option('--worker <config>', 'internal: measure one configuration and print JSON').choices([...WORKER_CONFIGS]).hideHelp())
+    .addOption(new Option('--worker <config>', 'internal: measure one configuration and print JSON').choices([...WORKER_MODES]).hideHelp())
     .addOption(new Option('--budget <seconds>', 'internal: worker time budget').argParser(positiveInt).default(90).hideHelp())
     .addHelpText('after', '\nExamples:\n  $ netspec bench\n  $ netspec bench --reps 5 --json bench-results/today.json\n  $ netspec bench --no-torch --batches 10')
     .action(async (spec: string, o: BenchFlags) => setExit(await benchCommand(spec, o)));

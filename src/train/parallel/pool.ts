@@ -35,6 +35,10 @@ export interface StepResult {
   accuracy: number;
   /** Longest time a replica spent computing its gradient; the rest of the step is the exchange and the update. */
   workerMs: number;
+  /** Longest time a replica spent waiting for the others' gradients and summing them. */
+  exchangeMs: number;
+  /** Longest time a replica spent applying the summed gradient. */
+  updateMs: number;
 }
 
 export interface ReplicaPool {
@@ -152,7 +156,8 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
       loss += (sizes[i]! / n) * r.loss;
       accuracy += (sizes[i]! / n) * r.accuracy;
     });
-    return { loss, accuracy, workerMs: Math.max(...replies.map((r) => r.computeMs)) };
+    const longest = (of: (r: StepDoneMessage) => number) => Math.max(...replies.map(of));
+    return { loss, accuracy, workerMs: longest((r) => r.computeMs), exchangeMs: longest((r) => r.exchangeMs), updateMs: longest((r) => r.updateMs) };
   };
 
   const read = async (index: number): Promise<StateMessage> => {

@@ -56,6 +56,10 @@ export interface StepDoneMessage {
   accuracy: number;
   /** Time the replica spent computing its shard's gradient, before the exchange. */
   computeMs: number;
+  /** Then waiting for the other replicas' gradients and summing them. */
+  exchangeMs: number;
+  /** Then applying the summed gradient with its optimizer. */
+  updateMs: number;
 }
 
 export interface StateMessage {

@@ -102,13 +102,14 @@ function step(msg: StepMessage): void {
     const share = n / msg.batch;
     if (share !== 1) for (let k = 0; k < own.length; k++) own[k]! *= share;
   }
-  const computeMs = performance.now() - t0;
+  const t1 = performance.now();
   const sum = r.exchange.reduce();
+  const t2 = performance.now();
   const grads = unflatten(sum, r.gradShapes);
   // By name, in trainableWeights order, as minimize() would pass them.
   r.optimizer.applyGradients(Object.fromEntries(r.variables.map((v, i) => [v.name, grads[i]!])));
   tf.dispose(grads);
-  send({ type: 'stepped', loss, accuracy: batchAccuracy, computeMs });
+  send({ type: 'stepped', loss, accuracy: batchAccuracy, computeMs: t1 - t0, exchangeMs: t2 - t1, updateMs: performance.now() - t2 });
 }
 
 async function read(): Promise<void> {
