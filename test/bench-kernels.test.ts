@@ -41,7 +41,7 @@ const ceiling: Ceiling = { used: { oneThread: 40, oneThreadBest: 44, allThreads:
 function profile(rows: [string, number, number][], stepMs: number): StepProfile {
   const kernelRows = rows.map(([label, ms, flops]) => ({ kernel: label.split(' ')[0]!, label, callsPerStep: 1, msPerStep: ms, flopsPerStep: flops }));
   const kernelMs = kernelRows.reduce((s, r) => s + r.msPerStep, 0);
-  return { steps: 10, stepMs, kernelMs, outsideMs: stepMs - kernelMs, callsPerStep: 12, flopsPerStep: kernelRows.reduce((s, r) => s + r.flopsPerStep, 0), rows: kernelRows };
+  return { steps: 10, clock: 'cpu', stepMs, wallStepMs: stepMs + 1, kernelMs, outsideMs: stepMs - kernelMs, callsPerStep: 12, flopsPerStep: kernelRows.reduce((s, r) => s + r.flopsPerStep, 0), rows: kernelRows };
 }
 
 test('kernel table: GFLOP/s and % of the right ceiling per product, small rows summed, outside and whole step', () => {

@@ -50,8 +50,11 @@ export function formatKernelTable(p: StepProfile, c: Ceiling, ctx: KernelTableCo
   rows.push(['outside kernels (tape, optimizer, JavaScript)', '', ms(p.outsideMs), '', '']);
   const whole = gflops(p.flopsPerStep, p.stepMs);
   rows.push(['whole step', String(Math.round(p.callsPerStep)), ms(p.stepMs), whole.toFixed(1), pct(whole)]);
+  const clock = p.clock === 'cpu'
+    ? `CPU time, so that waiting for a core on a shared machine counts nowhere; the step took ${ms(p.wallStepMs)} ms of wall time`
+    : 'wall time';
   return [
-    `Where ${ctx.what} goes, medians of ${p.steps} steps (calls: top-level kernel calls; the step's calls include nested ones)`,
+    `Where ${ctx.what} goes, medians of ${p.steps} steps in ${clock} (calls: top-level kernel calls; the step's include nested ones)`,
     formatCeiling(c),
     `(% of ceiling: against ${ctx.threads > 1 ? `${ctx.threads} threads at once` : 'one thread'}; GFLOP/s only for the products, 2 per multiply-add)`,
     '',
@@ -71,5 +74,5 @@ export function formatComparison(off: StepProfile, on: StepProfile, what: string
   }
   rows.push(['outside kernels', ms(off.outsideMs), ms(on.outsideMs), (off.outsideMs - on.outsideMs >= 0 ? '+' : '') + ms(off.outsideMs - on.outsideMs)]);
   rows.push(['whole step', ms(off.stepMs), ms(on.stepMs), (off.stepMs - on.stepMs >= 0 ? '+' : '') + ms(off.stepMs - on.stepMs)]);
-  return [`Per kernel without and with ${what}, medians of ${on.steps} alternate steps each`, '', layout(rows)].join('\n');
+  return [`Per kernel without and with ${what}, medians of ${on.steps} alternate steps each, ${on.clock === 'cpu' ? 'CPU' : 'wall'} time`, '', layout(rows)].join('\n');
 }
