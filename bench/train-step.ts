@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/select.js';
 import { installFastGradients, installWrappedKernels } from '../src/backend/gradients/index.js';
 import { AB_SWITCHES } from '../src/bench/switches.js';
-import { measureCeiling } from '../src/bench/ceiling.js';
+import { CeilingSampler, measureCeiling } from '../src/bench/ceiling.js';
 import { profileAlternating, profileSteps } from '../src/bench/kernel-profile.js';
 import { formatComparison, formatKernelTable } from '../src/bench/kernel-table.js';
 import { specStep } from '../src/bench/spec-step.js';
@@ -84,9 +84,10 @@ async function main(): Promise<void> {
   const m = median(times);
   console.log(`steps: ${steps} (+${warmup} warm-up), median step ${m.toFixed(1)} ms, ${rate(m)} samples/s, tensors alive ${tf.memory().numTensors}`);
   if (!flag('no-profile')) {
-    const profile = await profileSteps(step, Number(arg('profile-steps') ?? 10));
+    const sampler = new CeilingSampler();
+    const profile = await profileSteps(step, Number(arg('profile-steps') ?? 10), 'cpu', () => sampler.sample());
     const used = chosen.name === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : 1;
-    const ceiling = await measureCeiling(Math.max(used, 2));
+    const ceiling = await measureCeiling(Math.max(used, 2), sampler.samples);
     console.log(`\n${formatKernelTable(profile, ceiling, { what: `a step (${chosen.name}, ${used} thread(s), batch ${batch})`, threads: used })}`);
   }
   dispose();

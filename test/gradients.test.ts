@@ -65,7 +65,7 @@ test('setup: wasm backend with fast gradients, cpu stock as reference', async ()
   assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined);
   installFastGradients('wasm');
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm')); // cpu deliberately keeps its stock kernels
-  assert.deepEqual([...WRAPPED_KERNELS.wasm!].sort(), ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'FusedConv2D', 'Identity', 'MaxPoolGrad', 'Sum']);
+  assert.deepEqual([...WRAPPED_KERNELS.wasm!].sort(), ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'FusedConv2D', 'Identity', 'MaxPoolGrad', 'Sum', '_FusedMatMul']);
   assert.ok(await tf.setBackend('cpu'));
 });
 

@@ -54,8 +54,8 @@ function cpuMs(): number {
  * thread does while it runs, which kernel profiles compare with) or wall time (with other
  * threads of this process running, whose CPU time would count too).
  */
-function samplesOn(kernels: SimdExports, samples = SAMPLES, clock: () => number = cpuMs): number[] {
-  for (let i = 0; i < WARMUP_CALLS; i++) kernels.ceiling(100);
+function samplesOn(kernels: SimdExports, samples = SAMPLES, clock: () => number = cpuMs, warmupCalls = WARMUP_CALLS): number[] {
+  for (let i = 0; i < warmupCalls; i++) kernels.ceiling(100);
   const out: number[] = [];
   for (let s = 0; s < samples; s++) {
     const t0 = clock();
@@ -110,10 +110,33 @@ async function allThreadsAtOnce(fused: boolean, threads: number): Promise<number
   }
 }
 
-/** Measures the ceiling of the binary the kernels use here (and the plain one's, to compare). */
-export async function measureCeiling(threads: number): Promise<Ceiling> {
+/**
+ * One-thread samples taken one at a time, e.g. between the steps a kernel profile times, so
+ * that the ceiling and the kernels are measured under the same conditions: on a shared
+ * machine the speed on offer moves by a third within a minute, even by CPU time (another
+ * virtual machine on the same physical core).
+ */
+export class CeilingSampler {
+  private readonly kernels = instance(fusedMultiplyAddAvailable());
+  readonly samples: number[] = [];
+
+  constructor() {
+    for (let i = 0; i < WARMUP_CALLS; i++) this.kernels.ceiling(100);
+  }
+
+  /** One sample: about 10 ms of the loop. */
+  sample(): void {
+    this.samples.push(...samplesOn(this.kernels, 1, cpuMs, 0));
+  }
+}
+
+/**
+ * Measures the ceiling of the binary the kernels use here (and the plain one's, to compare);
+ * `oneThread` are samples already taken (CeilingSampler), else they are taken now.
+ */
+export async function measureCeiling(threads: number, oneThread?: readonly number[]): Promise<Ceiling> {
   const fused = fusedMultiplyAddAvailable();
-  const one = samplesOn(instance(fused));
+  const one = oneThread && oneThread.length > 0 ? [...oneThread] : samplesOn(instance(fused));
   const used: CeilingFigures = {
     oneThread: median(one),
     oneThreadBest: Math.max(...one),

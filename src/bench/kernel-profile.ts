@@ -153,7 +153,10 @@ function summary(t: Tally, clock: ProfileClock): StepProfile {
  * Runs `steps` steps with every kernel of the active backend timed, then restores the kernels;
  * `tallyFor(i)` says which tally step i counts in (and may switch something before it runs).
  */
-async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor: (i: number) => Tally, clock: ProfileClock): Promise<void> {
+/** What a profile may do between steps, untimed (e.g. CeilingSampler.sample). */
+export type BetweenSteps = () => void;
+
+async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor: (i: number) => Tally, clock: ProfileClock, between?: BetweenSteps): Promise<void> {
   const now = clocks[clock];
   const backendName = tf.getBackend();
   const originals = tf.getKernelsForBackend(backendName);
@@ -195,6 +198,7 @@ async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor:
       tally.time.push(now() - t0);
       tally.wall.push(performance.now() - w0);
       tally.steps++;
+      between?.();
     }
   } finally {
     for (const k of originals) {
@@ -205,9 +209,9 @@ async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor:
 }
 
 /** Profiles `steps` steps. The caller warms up first: the first steps of a process include compiling. */
-export async function profileSteps(step: () => Promise<unknown>, steps: number, clock: ProfileClock = 'cpu'): Promise<StepProfile> {
+export async function profileSteps(step: () => Promise<unknown>, steps: number, clock: ProfileClock = 'cpu', between?: BetweenSteps): Promise<StepProfile> {
   const tally = newTally();
-  await timedSteps(step, steps, () => tally, clock);
+  await timedSteps(step, steps, () => tally, clock, between);
   return summary(tally, clock);
 }
 

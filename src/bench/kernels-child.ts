@@ -5,7 +5,7 @@
 // exchanges, so its rows are what the default `train` spends its cores on.
 import os from 'node:os';
 import { selectBackend } from '../backend/select.js';
-import { measureCeiling, type Ceiling } from './ceiling.js';
+import { CeilingSampler, measureCeiling, type Ceiling } from './ceiling.js';
 import { profileSteps, type StepProfile } from './kernel-profile.js';
 import { specStep } from './spec-step.js';
 import type { WorkerPlan } from './types.js';
@@ -31,9 +31,11 @@ export async function runKernelProfile(plan: WorkerPlan): Promise<KernelReport> 
   probe.dispose();
   const { step, dispose } = specStep(plan.spec, batch);
   for (let i = 0; i < plan.warmupBatches; i++) await step();
-  const profile = await profileSteps(step, plan.batches);
+  // The ceiling's one-thread samples between the profiled steps: both under the same conditions.
+  const sampler = new CeilingSampler();
+  const profile = await profileSteps(step, plan.batches, 'cpu', () => sampler.sample());
   dispose();
   // Every core at once, as the replicas run: capped at the bench's replicas, which is what they use.
-  const ceiling = await measureCeiling(Math.min(os.cpus().length, BENCH_REPLICAS));
+  const ceiling = await measureCeiling(Math.min(os.cpus().length, BENCH_REPLICAS), sampler.samples);
   return { status: 'ok', reason: backend.reason, backend: backend.name, threads: 1, batch, ceiling, profile };
 }

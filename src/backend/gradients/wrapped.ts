@@ -9,7 +9,7 @@
  *
  *  - MaxPoolGrad (wasm, cpu): pool.ts. On wasm it is also a correctness fix.
  *  - Sum over leading axes (wasm): simd/kernels.wat, else reduce.ts (conv bias gradients).
- *  - BatchMatMul with transposeA/B (wasm): matmul.ts (dense layer backward).
+ *  - BatchMatMul and _FusedMatMul (wasm): matmul.ts, transposes first, then SIMD tiles (dense layers).
  *  - Add of a bias row (wasm): simd/kernels.wat, in place on the heap.
  *  - Identity and same-dtype Cast (wasm): aliases instead of copies.
  *  - MaxPoolGrad with 2x2 windows on wasm: simd/kernels.wat first.
@@ -20,7 +20,7 @@ import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
 import { fastMaxPoolGradSupported, isPlain2x2, maxPoolGradInto, poolGeometry, type PoolAttrs } from './pool.js';
 import { addRowVectorSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../simd/ops.js';
 import { leadingAxesCount, sumRowsInto } from './reduce.js';
-import { transposedOperand } from './matmul.js';
+import { matMul } from './matmul.js';
 import { convForward } from './conv-forward.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -80,28 +80,10 @@ const sum = (backendName: string) =>
   });
 
 const batchMatMul = (backendName: string) =>
-  wrap('BatchMatMul', backendName, (stock) => (args) => {
-    const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-    const transpose = tf.getKernel('Transpose', backendName);
-    if ((transposeA !== true && transposeB !== true) || stock == null || transpose == null) return null;
-    const { a, b } = args.inputs;
-    if (a == null || b == null) return null;
-    const backend = args.backend as tf.KernelBackend;
-    const made: tf.TensorInfo[] = [];
-    const operand = (t: tf.TensorInfo, flip: boolean | undefined): tf.TensorInfo => {
-      if (flip !== true) return t;
-      const tt = transposedOperand(transpose, t, backend);
-      made.push(tt);
-      return tt;
-    };
-    try {
-      const inputs = { a: operand(a, transposeA), b: operand(b, transposeB) };
-      const attrs = { ...args.attrs, transposeA: false, transposeB: false };
-      return stock.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;
-    } finally {
-      for (const t of made) backend.disposeData(t.dataId);
-    }
-  });
+  wrap('BatchMatMul', backendName, (stock) => (args) => matMul(args, stock, tf.getKernel('Transpose', backendName), false));
+
+const fusedMatMul = (backendName: string) =>
+  wrap('_FusedMatMul', backendName, (stock) => (args) => matMul(args, stock, tf.getKernel('Transpose', backendName), true));
 
 const add = (backendName: string) =>
   wrap('Add', backendName, () => ({ inputs, backend }) => {
@@ -139,7 +121,7 @@ const fusedConv2d = (backendName: string) => wrap('FusedConv2D', backendName, ()
 
 /** Kernel names this module wraps, per backend. */
 export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
-  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul', 'Add', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'],
+  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul', '_FusedMatMul', 'Add', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'],
   cpu: ['MaxPoolGrad'],
 };
 
@@ -147,6 +129,7 @@ const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = {
   MaxPoolGrad: maxPoolGrad,
   Sum: sum,
   BatchMatMul: batchMatMul,
+  _FusedMatMul: fusedMatMul,
   Add: add,
   Identity: identity,
   Cast: cast,
