@@ -14,7 +14,7 @@
  * `fastConvSupported` first and otherwise use the stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { col2imSimd, filterGradSimd, filterGradTilesSimd, inputGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
+import { col2imSimd, filterGradRowsSimd, filterGradSimd, filterGradTilesSimd, inputGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
 import { simdHelperFor, simdKernelsFor } from '../simd/module.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -68,8 +68,14 @@ export function convGeometry(
 /**
  * dL/dFilter. dW[i,j,c,o] = sum_{n,p,q} xpad[n, p*sh+i, q*sw+j, c] * dy[n,p,q,o].
  *
- * Four equivalent formulations; measured on wasm (batch 64, target model):
- *  - few input channels (first layer, cin <= 4) on wasm: a SIMD loop over x
+ * Five equivalent formulations; measured on wasm (batch 64, target model):
+ *  - cin % 4 == 0 and cout % 8 == 0 on wasm: a register-tiled product read
+ *    in place from x and dy (simd/kernels.wat, filterGradTiles), split over a
+ *    helper thread on the threaded build (see useTiles for when); other cin
+ *    with cout % 8 == 0: the same tiles over a filter row's taps and channels
+ *    together (filterGradRows: for the first layer, 22 against 17 GFLOP/s for
+ *    filterGrad9 below, one thread, CPU time).
+ *  - otherwise few input channels (cin <= 4) on wasm: a SIMD loop over x
  *    and dy in place (simd/kernels.wat, filterGrad9), nine taps per pass.
  *    XNNPACK's matmul would re-pack all of dy as its "weights" every step and
  *    runs on one thread in tfjs, so the direct loop wins (see simd/ops.ts).
@@ -78,9 +84,6 @@ export function convGeometry(
  *    cols^T [kh*kw*cin, n*ho*wo], then one plain MatMul with dy [n*ho*wo, cout]
  *    (2 ms vs 7 ms for the conv form). The natural [m, k] im2col layout would
  *    need MatMul(transposeA), which the wasm backend runs ~15x slower.
- *  - cin % 4 == 0 and cout % 8 == 0 on wasm: a register-tiled product read
- *    in place from x and dy (simd/kernels.wat, filterGradTiles), split over a
- *    helper thread on the threaded build (see useTiles for when).
  *  - otherwise: a Conv2D that treats the batch as channels: x^T [cin,h,w,n]
  *    convolved with dy^T [ho,wo,n,cout] as the filter, dilated by the stride
  *    (14 ms vs 20 ms for layer 2, 2 ms vs 7 ms for layer 3, against the
@@ -98,10 +101,10 @@ export function conv2dFilterGrad(
     const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
     const xp = pads.flat().some((v) => v > 0) ? tf.pad(x, pads) : x;
     const strides: [number, number] = [info.strideHeight, info.strideWidth];
-    if (filterShape[2] > 4) {
-      const tiles = useTiles(dy.shape) ? asTensor4D(filterGradTilesSimd(tf.backend(), xp, dy, filterShape, strides)) : null;
-      return tiles ?? filterGradConv(xp, dy, filterShape, info);
-    }
+    const tiled = filterShape[2] % 4 === 0 ? filterGradTilesSimd : filterGradRowsSimd;
+    const tiles = useTiles(dy.shape) ? asTensor4D(tiled(tf.backend(), xp, dy, filterShape, strides)) : null;
+    if (tiles != null) return tiles;
+    if (filterShape[2] > 4) return filterGradConv(xp, dy, filterShape, info);
     return asTensor4D(filterGradSimd(tf.backend(), xp, dy, filterShape, strides)) ??
       filterGradIm2col(xp, dy, filterShape, info);
   });

@@ -38,6 +38,11 @@ export interface SimdExports {
     ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
     c0: number, c1: number, block: number,
   ): void;
+  filterGradRows(
+    x: number, dy: number, out: number, n: number, hp: number, wp: number, cin: number,
+    ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
+    u0: number, u1: number, block: number,
+  ): void;
   inputGradTiles(
     dy: number, wt: number, dx: number, b0: number, b1: number, ho: number, wo: number, cout: number,
     hp: number, wp: number, cin: number, kh: number, kw: number, sh: number, sw: number,

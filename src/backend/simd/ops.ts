@@ -133,6 +133,35 @@ export function filterGradTilesSimd(
 }
 
 /**
+ * dL/dFilter like filterGradTilesSimd for any number of input channels (filterGradRows in
+ * kernels.wat): tiles of 4 consecutive taps-and-channels of a filter row. Where
+ * cin % 4 == 0 filterGradTilesSimd is a little faster. Needs cout % 8 == 0. On the threaded
+ * build a helper thread takes half of the tiles unless `split` is false.
+ */
+export function filterGradRowsSimd(
+  backend: unknown,
+  xp: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filterShape: [number, number, number, number],
+  strides: [number, number],
+  split = true,
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [kh, kw, cin, cout] = filterShape;
+  if (simd == null || cout % 8 !== 0 || cin === 0 || xp.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const [n, hp, wp] = xp.shape as [number, number, number, number];
+  const [, ho, wo] = dy.shape as [number, number, number, number];
+  if (ho === 0 || wo === 0 || xp.shape[3] !== cin) return null;
+  const out = (backend as HeapBackend).makeOutput(filterShape, 'float32');
+  const block = Math.max(1, Math.floor(TILE_BLOCK_BYTES / ((strides[0] * wp * cin + wo * cout) * 4)));
+  const tiles = kh * Math.ceil((kw * cin) / 4);
+  const args = [heapOffset(backend, xp), heapOffset(backend, dy), heapOffset(backend, out), n, hp, wp, cin, ho, wo, cout, kh, kw, strides[0], strides[1]];
+  // Each thread writes only its own tiles' rows of out.
+  runSplit(simd, backend, split, 'filterGradRows', (u0, u1) => [...args, u0, u1, block], tiles >> 1, tiles);
+  return out;
+}
+
+/**
  * Runs `kernel` over the range [0, whole): [0, half) here while the helper thread (if any,
  * and if `split`) runs [half, whole); without a helper, all of it here. `argsFor` places the
  * range among the kernel's arguments.
