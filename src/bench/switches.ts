@@ -3,7 +3,7 @@
 // without that fast path; every switch is on in normal runs.
 import { tiledGradients } from '../backend/gradients/conv2d.js';
 import { simdSettings } from '../backend/simd/module.js';
-import { ownForwardConv } from '../backend/gradients/conv-forward.js';
+import { ownForwardConv, winogradConvs } from '../backend/gradients/conv-forward.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -14,5 +14,6 @@ export interface AbSwitch {
 export const AB_SWITCHES: Record<string, AbSwitch> = {
   tiles: { what: 'the tiled SIMD conv gradients', set: (on) => { tiledGradients.enabled = on; } },
   forward: { what: 'the tiled SIMD forward convolution (off: XNNPACK)', set: (on) => { ownForwardConv.enabled = on; } },
+  winograd: { what: 'Winograd for 3x3 stride-1 convolutions (off: direct tiles)', set: (on) => { winogradConvs.enabled = on; } },
   fma: { what: 'fused multiply-adds (relaxed SIMD)', set: (on) => { simdSettings.fusedMultiplyAdd = on; } },
 };

@@ -52,6 +52,11 @@ export interface SimdExports {
     ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
     flags: number, t0: number, t1: number, block: number,
   ): void;
+  winogradConv(
+    x: number, u: number, bias: number, out: number, h: number, w: number, cin: number,
+    ho: number, wo: number, cout: number, top: number, left: number, flags: number,
+    t0: number, t1: number, scratch: number, chunk: number,
+  ): void;
   addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
   adamUpdate(
     w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n: number,

@@ -8,7 +8,7 @@ import type { SplitKernel } from './helper.js';
 import { heapOffset, simdHelperFor, simdKernelsFor, usesFusedMultiplyAdd, type SimdExports } from './module.js';
 
 /** The parts of BackendWasm (tfjs-backend-wasm 4.x) used here. */
-interface HeapBackend {
+export interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
   disposeData(dataId: object): boolean;
@@ -166,7 +166,7 @@ export function filterGradRowsSimd(
  * and if `split`) runs [half, whole); without a helper, all of it here. `argsFor` places the
  * range among the kernel's arguments.
  */
-function runSplit(
+export function runSplit(
   simd: SimdExports,
   backend: unknown,
   split: boolean,

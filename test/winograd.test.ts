@@ -1,0 +1,113 @@
+/**
+ * 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) (winogradConv in
+ * src/backend/simd/kernels.wat, simd/winograd.ts): the forward pass (Conv2D, FusedConv2D with
+ * bias and activations), against a float64 loop from the definition
+ * and the cpu backend's stock kernels, on odd sizes (border tiles cut by the output's edge),
+ * 'same' and 'valid' padding, several samples, and channel counts that do not tile (which
+ * fall back). Each case checks that Winograd really ran: the registered kernel's bits equal
+ * winogradConvSimd's. The transforms add a few terms before and after the products, so the
+ * tolerance is the other kernels' (kernel-reference.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { installFastGradients } from '../src/backend/gradients/index.js';
+import { winogradConvs } from '../src/backend/gradients/conv-forward.js';
+import { winogradConvSimd } from '../src/backend/simd/winograd.js';
+import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
+
+const cases: ConvCase[] = [
+  { x: [3, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer
+  { x: [2, 9, 7, 8], k: [3, 3], cout: 16, strides: [1, 1], pad: 'same' }, // odd sizes: tiles cut by both edges
+  { x: [3, 8, 10, 4], k: [3, 3], cout: 8, strides: [1, 1], pad: 'valid' },
+  { x: [1, 12, 11, 16], k: [3, 3], cout: 24, strides: [1, 1], pad: 'same' },
+];
+
+const label = (c: ConvCase) => `x=${c.x} cout=${c.cout} ${c.pad}`;
+const fShape = (c: ConvCase): [number, number, number, number] => [3, 3, c.x[3], c.cout];
+const xv = (c: ConvCase) => seededValues(tf.util.sizeFromShape(c.x), 1).map((v) => 3 * v);
+const wv = (c: ConvCase) => seededValues(9 * c.x[3] * c.cout, 2);
+const bv = (c: ConvCase) => seededValues(c.cout, 3);
+
+function geometry(c: ConvCase): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(c.x, fShape(c), 1, 1, c.pad, undefined, false, 'channelsLast');
+}
+
+/** act(conv + bias) in float64. */
+function forwardByDefinition(c: ConvCase, bias: boolean, activation: 'linear' | 'relu' | 'relu6'): Float32Array {
+  const [n, h, w, cin] = c.x;
+  const { outHeight: ho, outWidth: wo, padInfo: { top, left } } = geometry(c);
+  const x = xv(c), f = wv(c), b = bv(c);
+  const out = new Float32Array(n * ho * wo * c.cout);
+  for (let s = 0; s < n; s++) for (let p = 0; p < ho; p++) for (let q = 0; q < wo; q++) for (let o = 0; o < c.cout; o++) {
+    let sum = bias ? b[o]! : 0;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+      const r = p + i - top, t = q + j - left;
+      if (r < 0 || r >= h || t < 0 || t >= w) continue;
+      for (let ch = 0; ch < cin; ch++) sum += x[((s * h + r) * w + t) * cin + ch]! * f[((i * 3 + j) * cin + ch) * c.cout + o]!;
+    }
+    const v = activation === 'linear' ? sum : Math.max(sum, 0);
+    out[((s * ho + p) * wo + q) * c.cout + o] = activation === 'relu6' ? Math.min(v, 6) : v;
+  }
+  return out;
+}
+
+test('setup: wasm with the fast kernels', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  installFastGradients('wasm');
+  assert.equal(winogradConvs.enabled, true);
+});
+
+for (const activation of [null, 'relu', 'relu6'] as const) {
+  test(`forward by Winograd (${activation ?? 'Conv2D, training'}) matches the definition and cpu stock, and is what runs`, async () => {
+    for (const c of cases) {
+      const bias = activation != null;
+      const run = () => tf.tidy(() => {
+        const x = tf.tensor4d(xv(c), c.x);
+        const w = tf.tensor4d(wv(c), fShape(c));
+        const y = activation == null ? tf.conv2d(x, w, 1, c.pad)
+          : tf.fused.conv2d({ x, filter: w, strides: 1, pad: c.pad, bias: tf.tensor1d(bv(c)), activation });
+        return y.dataSync() as Float32Array;
+      });
+      await tf.setBackend('wasm');
+      const ours = run();
+      const info = geometry(c);
+      const direct = tf.tidy(() => {
+        const out = winogradConvSimd(tf.backend(), tf.tensor4d(xv(c), c.x), tf.tensor4d(wv(c), fShape(c)), bias ? tf.tensor1d(bv(c)) : null,
+          [c.x[0], info.outHeight, info.outWidth, c.cout], info.padInfo, activation ?? 'linear');
+        assert.ok(out != null, `${label(c)}: Winograd took it`);
+        return tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array;
+      });
+      assert.deepEqual(ours, direct, `${label(c)}: the registered kernel ran Winograd`);
+      assertClose(ours, forwardByDefinition(c, bias, activation ?? 'linear'), `${label(c)}: definition`);
+      await tf.setBackend('cpu');
+      assertClose(ours, run(), `${label(c)}: cpu stock`);
+    }
+  });
+}
+
+test('Winograd declines what it does not cover, and the fallback is still right', async () => {
+  await tf.setBackend('wasm');
+  const backend = tf.backend();
+  tf.tidy(() => {
+    const x = tf.zeros([1, 8, 8, 6]);
+    assert.equal(winogradConvSimd(backend, x, tf.zeros([3, 3, 6, 8]), null, [1, 6, 6, 8], { top: 0, left: 0 }, 'linear'), null, 'cin 6');
+    assert.equal(winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([3, 3, 4, 12]), null, [1, 6, 6, 12], { top: 0, left: 0 }, 'linear'), null, 'cout 12');
+    assert.equal(winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([5, 5, 4, 8]), null, [1, 4, 4, 8], { top: 0, left: 0 }, 'linear'), null, '5x5');
+  });
+  // A 5x5 filter and a stride of 2 take the direct tiles; switched off, 3x3 does too.
+  for (const [c, k, s] of [[{ x: [2, 9, 9, 4], k: [5, 5], cout: 8, strides: [1, 1], pad: 'same' }, 5, 1], [{ x: [2, 9, 9, 4], k: [3, 3], cout: 8, strides: [2, 2], pad: 'same' }, 3, 2]] as const) {
+    const run = () => tf.tidy(() => tf.conv2d(tf.tensor4d(seededValues(2 * 81 * 4, 5), c.x as [number, number, number, number]), tf.tensor4d(seededValues(k * k * 32, 6), [k, k, 4, 8]), s, 'same').dataSync() as Float32Array);
+    await tf.setBackend('wasm');
+    const ours = run();
+    await tf.setBackend('cpu');
+    assertClose(ours, run(), `${k}x${k} stride ${s}`);
+  }
+  await tf.setBackend('wasm');
+  winogradConvs.enabled = false;
+  const c = cases[1]!;
+  const off = tf.tidy(() => tf.conv2d(tf.tensor4d(xv(c), c.x), tf.tensor4d(wv(c), fShape(c)), 1, c.pad).dataSync() as Float32Array);
+  winogradConvs.enabled = true;
+  assertClose(off, forwardByDefinition(c, false, 'linear'), 'switched off');
+});
