@@ -59,13 +59,26 @@ export class GradientExchange {
 
   /** Waits for every replica's slot, then returns their sum (the same bits on every replica). */
   reduce(): Float32Array {
+    this.reduceInto([this.sum]);
+    return this.sum;
+  }
+
+  /**
+   * Waits for every replica's slot, then writes their sum, slot by slot in slot order (the
+   * same bits on every replica), into `parts`: consecutive pieces of the flat gradient
+   * (a replica's gradient tensors on the wasm heap, written in place).
+   */
+  reduceInto(parts: readonly Float32Array[]): void {
     this.barrier.wait();
-    const sum = this.sum;
-    sum.set(this.slots[0]!);
-    for (let s = 1; s < this.slots.length; s++) {
-      const slot = this.slots[s]!;
-      for (let k = 0; k < sum.length; k++) sum[k]! += slot[k]!;
+    const [first, ...rest] = this.slots;
+    let offset = 0;
+    for (const part of parts) {
+      const n = part.length;
+      part.set(first!.subarray(offset, offset + n));
+      for (const slot of rest) {
+        for (let k = 0; k < n; k++) part[k]! += slot[offset + k]!;
+      }
+      offset += n;
     }
-    return sum;
   }
 }

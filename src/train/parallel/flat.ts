@@ -18,6 +18,41 @@ export function flatten<B extends ArrayBufferLike = ArrayBuffer>(tensors: readon
   return target;
 }
 
+/** The tensor's float32 data where it lies on the wasm heap (no copy), or a copy elsewhere. */
+function valuesOf(t: tf.Tensor): Float32Array {
+  const heap = tf.backend() as unknown as { typedArrayFromHeap?: (info: tf.TensorInfo) => tf.TypedArray };
+  return (typeof heap.typedArrayFromHeap === 'function' ? heap.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
+}
+
+/**
+ * `tensors` end to end into `out`, each value times `scale`: one pass from the wasm heap
+ * into `out` (a replica's gradient slot), instead of a copy out of the heap, a copy into the
+ * slot and a pass to scale. Each product is rounded to float32 once, as `out[k] *= scale`
+ * after a plain copy would.
+ */
+export function flattenScaled(tensors: readonly tf.Tensor[], out: Float32Array<ArrayBufferLike>, scale: number): void {
+  let offset = 0;
+  for (const t of tensors) {
+    const values = valuesOf(t);
+    if (scale === 1) out.set(values, offset);
+    else for (let k = 0; k < values.length; k++) out[offset + k] = values[k]! * scale;
+    offset += t.size;
+  }
+}
+
+/**
+ * New float32 tensors of `shapes` with views of their memory on the wasm heap, for a caller
+ * to write their values in place (a replica sums the gradient slots straight into them);
+ * null on other backends. The views are made after every tensor exists: an allocation may
+ * move the heap.
+ */
+export function heapTensors(shapes: readonly (readonly number[])[]): { tensors: tf.Tensor[]; views: Float32Array[] } | null {
+  const heap = tf.backend() as unknown as { typedArrayFromHeap?: (info: tf.TensorInfo) => tf.TypedArray };
+  if (typeof heap.typedArrayFromHeap !== 'function') return null;
+  const tensors = shapes.map((shape) => tf.zeros([...shape], 'float32'));
+  return { tensors, views: tensors.map((t) => heap.typedArrayFromHeap!(t) as Float32Array) };
+}
+
 /** Tensors of the given shapes viewing consecutive parts of `flat` (tf copies them in). */
 export function unflatten(flat: Float32Array<ArrayBufferLike>, shapes: readonly (readonly number[])[]): tf.Tensor[] {
   let offset = 0;

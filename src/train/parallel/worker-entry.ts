@@ -13,7 +13,7 @@ import { selectBackend } from '../../backend/select.js';
 import { accuracy, lossFunction } from '../losses.js';
 import { createOptimizer } from '../optimizers.js';
 import { GradientExchange } from './allreduce.js';
-import { flatten, packNamed, unflatten, unpackNamed } from './flat.js';
+import { flatten, flattenScaled, heapTensors, packNamed, unflatten, unpackNamed } from './flat.js';
 import type { FromWorker, InitMessage, LoadMessage, StepMessage, ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('worker-entry.ts must run inside a worker thread');
@@ -91,21 +91,22 @@ function step(msg: StepMessage): void {
         acc = tf.keep(accuracy(y, probs)); // variableGrads disposes everything else f creates
         return r.computeLoss(y, probs);
       }, r.variables);
-      // trainableWeights order, as every replica lays out its slot.
-      flatten(r.variables.map((v) => grads[v.name]!), own);
+      // trainableWeights order, as every replica lays out its slot; each gradient of the
+      // shard's mean loss weighted by its share of the batch, so that the slots sum to the
+      // gradient of the whole batch's mean loss.
+      flattenScaled(r.variables.map((v) => grads[v.name]!), own, n / msg.batch);
       loss = value.dataSync()[0]!;
       batchAccuracy = acc!.dataSync()[0]!;
       acc!.dispose();
     });
-    // The gradient of the shard's mean loss, weighted by its share of the batch: the slots
-    // then sum to the gradient of the whole batch's mean loss.
-    const share = n / msg.batch;
-    if (share !== 1) for (let k = 0; k < own.length; k++) own[k]! *= share;
   }
   const t1 = performance.now();
-  const sum = r.exchange.reduce();
+  // The sum goes straight into the gradient tensors' memory where the backend allows it.
+  const inPlace = heapTensors(r.gradShapes);
+  if (inPlace) r.exchange.reduceInto(inPlace.views);
+  const sum = inPlace ? null : r.exchange.reduce();
   const t2 = performance.now();
-  const grads = unflatten(sum, r.gradShapes);
+  const grads = inPlace?.tensors ?? unflatten(sum!, r.gradShapes);
   // By name, in trainableWeights order, as minimize() would pass them.
   r.optimizer.applyGradients(Object.fromEntries(r.variables.map((v, i) => [v.name, grads[i]!])));
   tf.dispose(grads);
