@@ -51,6 +51,11 @@ function padInput(x: tf.TensorInfo, pads: tf.backend_util.PadInfo, backend: tf.K
   return { xp: pad.kernelFunc({ inputs: { x }, attrs: { paddings, constantValue: 0 }, backend }) as tf.TensorInfo, made: true };
 }
 
+/** Whether a padded size `size + pads` gives `out` positions of a k-wide window at stride s. */
+function fits(size: number, pads: number, k: number, s: number, out: number): boolean {
+  return Math.floor((size + pads - k) / s) + 1 === out;
+}
+
 /** The FastPath of Conv2D (`fused` false) and FusedConv2D: the tiles' output, or null for the stock kernel. */
 export function convForward({ inputs, attrs = {}, backend }: KernelArgs, fused: boolean): tf.TensorInfo | null {
   if (!ownForwardConv.enabled) return null;
@@ -65,7 +70,6 @@ export function convForward({ inputs, attrs = {}, backend }: KernelArgs, fused: 
   const { top, bottom, left, right } = info.padInfo;
   const [kh, kw] = filter.shape as [number, number];
   // The tiles derive the output size from the padded input; it must be the one tfjs computed.
-  const fits = (size: number, pads: number, k: number, s: number, out: number) => Math.floor((size + pads - k) / s) + 1 === out;
   if (!fits(x.shape[1]!, top + bottom, kh, info.strideHeight, info.outHeight) || !fits(x.shape[2]!, left + right, kw, info.strideWidth, info.outWidth)) return null;
   if (winogradApplies(info, info.outHeight * info.outWidth)) {
     const outShape: [number, number, number, number] = [x.shape[0]!, info.outHeight, info.outWidth, filter.shape[3]!];

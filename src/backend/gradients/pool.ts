@@ -137,13 +137,13 @@ function maxPoolGrad2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, inf
   }
 }
 
-/** What maxPoolGradInto handles (tfjs always passes NHWC, dilation 1). */
-export function fastMaxPoolGradSupported(xShape: number[], dyShape: number[], attrs: PoolAttrs): boolean {
-  if (xShape.length !== 4 || dyShape.length !== 4) return false;
+/** The pooling geometry when maxPoolGradInto handles it (tfjs always passes NHWC, dilation 1), else null. */
+export function fastMaxPoolGradGeometry(xShape: number[], dyShape: number[], attrs: PoolAttrs): tf.backend_util.Conv2DInfo | null {
+  if (xShape.length !== 4 || dyShape.length !== 4) return null;
   try {
     const info = poolGeometry(xShape, attrs);
-    return info.outHeight === dyShape[1] && info.outWidth === dyShape[2] && info.dilationHeight === 1 && info.dilationWidth === 1;
+    return info.outHeight === dyShape[1] && info.outWidth === dyShape[2] && info.dilationHeight === 1 && info.dilationWidth === 1 ? info : null;
   } catch {
-    return false; // let the stock kernel report bad attributes
+    return null; // let the stock kernel report bad attributes
   }
 }

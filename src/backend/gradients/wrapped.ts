@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
-import { fastMaxPoolGradSupported, isPlain2x2, maxPoolGradInto, poolGeometry, type PoolAttrs } from './pool.js';
+import { fastMaxPoolGradGeometry, isPlain2x2, maxPoolGradInto, type PoolAttrs } from './pool.js';
 import { addRowVectorSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../simd/ops.js';
 import { leadingAxesCount, sumRowsInto } from './reduce.js';
 import { matMul } from './matmul.js';
@@ -53,8 +53,8 @@ const maxPoolGrad = (backendName: string) =>
     const { dy, input } = inputs;
     const poolAttrs = attrs as unknown as PoolAttrs;
     if (dy == null || input == null || !allFloat32([dy, input])) return null;
-    if (!fastMaxPoolGradSupported(input.shape, dy.shape, poolAttrs)) return null;
-    const info = poolGeometry(input.shape, poolAttrs);
+    const info = fastMaxPoolGradGeometry(input.shape, dy.shape, poolAttrs);
+    if (info == null) return null;
     const simd = isPlain2x2(info) ? maxPoolGrad2x2Simd(backend, input, dy) : null;
     if (simd != null) return simd;
     const io = floatKernelIO(backend, [input, dy], input.shape);
