@@ -14,7 +14,7 @@
  * `fastConvSupported` first and otherwise use the stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { col2imSimd, filterGradRowsSimd, filterGradSimd, filterGradTilesSimd, inputGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
+import { col2imSimd, cropSimd, filterGradRowsSimd, filterGradSimd, filterGradTilesSimd, inputGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
 import { simdHelperFor, simdKernelsFor } from '../simd/module.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -252,7 +252,7 @@ function inputGradTiles(
   const wt = tf.transpose(filter, [0, 1, 3, 2]);
   const dxp = asTensor4D(inputGradTilesSimd(tf.backend(), dy, wt, padded, [info.strideHeight, info.strideWidth]));
   if (dxp == null || (top === 0 && bottom === 0 && left === 0 && right === 0)) return dxp;
-  return tf.slice(dxp, [0, top, left, 0], [n, h, w, cin]);
+  return asTensor4D(cropSimd(tf.backend(), dxp, xShape, top, left)) ?? tf.slice(dxp, [0, top, left, 0], [n, h, w, cin]);
 }
 
 /**

@@ -1050,6 +1050,70 @@
       (br $cloop)))
   )
 
+  ;; U = G g G^T for winogradConv, four output channels at a time: g is the
+  ;; filter [3, 3, cin, cout], u is [16, cin, cout]; G = [[1, 0, 0],
+  ;; [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]. Needs cout % 4 == 0.
+  (func (export "winogradFilter")
+    (param $g i32) (param $u i32) (param $cin i32) (param $cout i32)
+    (local $ocb i32) (local $tap i32) (local $point i32) (local $c i32) (local $o i32) (local $src i32) (local $dst i32)
+    (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g20 v128) (local $g21 v128) (local $g22 v128)
+    (local $r00 v128) (local $r01 v128) (local $r02 v128) (local $r10 v128) (local $r11 v128) (local $r12 v128) (local $r20 v128) (local $r21 v128) (local $r22 v128) (local $r30 v128) (local $r31 v128) (local $r32 v128)
+    (local.set $ocb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $tap (i32.mul (local.get $cin) (local.get $ocb)))
+    (local.set $point (local.get $tap))
+    (local.set $c (i32.const 0))
+    (block $cdone (loop $cloop
+      (br_if $cdone (i32.ge_u (local.get $c) (local.get $cin)))
+      (local.set $o (i32.const 0))
+      (block $odone (loop $oloop
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $ocb)))
+        (local.set $src (i32.add (i32.add (local.get $g) (i32.mul (local.get $c) (local.get $ocb))) (local.get $o)))
+        (local.set $g00 (v128.load (local.get $src)))
+        (local.set $g01 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 1)))))
+        (local.set $g02 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 2)))))
+        (local.set $g10 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 3)))))
+        (local.set $g11 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 4)))))
+        (local.set $g12 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 5)))))
+        (local.set $g20 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 6)))))
+        (local.set $g21 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 7)))))
+        (local.set $g22 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 8)))))
+        ;; G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of each column
+        (local.set $r00 (local.get $g00))
+        (local.set $r10 (f32x4.mul (f32x4.add (f32x4.add (local.get $g00) (local.get $g10)) (local.get $g20)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (local.set $r20 (f32x4.mul (f32x4.add (f32x4.sub (local.get $g00) (local.get $g10)) (local.get $g20)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (local.set $r30 (local.get $g20))
+        (local.set $r01 (local.get $g01))
+        (local.set $r11 (f32x4.mul (f32x4.add (f32x4.add (local.get $g01) (local.get $g11)) (local.get $g21)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (local.set $r21 (f32x4.mul (f32x4.add (f32x4.sub (local.get $g01) (local.get $g11)) (local.get $g21)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (local.set $r31 (local.get $g21))
+        (local.set $r02 (local.get $g02))
+        (local.set $r12 (f32x4.mul (f32x4.add (f32x4.add (local.get $g02) (local.get $g12)) (local.get $g22)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (local.set $r22 (f32x4.mul (f32x4.add (f32x4.sub (local.get $g02) (local.get $g12)) (local.get $g22)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (local.set $r32 (local.get $g22))
+        ;; then the same on each row: the 16 points, point-major
+        (local.set $dst (i32.add (i32.add (local.get $u) (i32.mul (local.get $c) (local.get $ocb))) (local.get $o)))
+        (v128.store (local.get $dst) (local.get $r00))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 1))) (f32x4.mul (f32x4.add (f32x4.add (local.get $r00) (local.get $r01)) (local.get $r02)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 2))) (f32x4.mul (f32x4.add (f32x4.sub (local.get $r00) (local.get $r01)) (local.get $r02)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 3))) (local.get $r02))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 4))) (local.get $r10))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 5))) (f32x4.mul (f32x4.add (f32x4.add (local.get $r10) (local.get $r11)) (local.get $r12)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 6))) (f32x4.mul (f32x4.add (f32x4.sub (local.get $r10) (local.get $r11)) (local.get $r12)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 7))) (local.get $r12))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 8))) (local.get $r20))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 9))) (f32x4.mul (f32x4.add (f32x4.add (local.get $r20) (local.get $r21)) (local.get $r22)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 10))) (f32x4.mul (f32x4.add (f32x4.sub (local.get $r20) (local.get $r21)) (local.get $r22)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 11))) (local.get $r22))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 12))) (local.get $r30))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 13))) (f32x4.mul (f32x4.add (f32x4.add (local.get $r30) (local.get $r31)) (local.get $r32)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 14))) (f32x4.mul (f32x4.add (f32x4.sub (local.get $r30) (local.get $r31)) (local.get $r32)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $point) (i32.const 15))) (local.get $r32))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $oloop)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cloop)))
+  )
+
   ;; out[r, j] = x[r, j] + v[j] for a row-major [rows, cols] x (a bias add).
   ;; Needs cols % 4 == 0. The same single float32 add per element as the
   ;; stock kernel, so results are identical.
@@ -1281,7 +1345,34 @@
       (br $sloop)))
   )
 
-  ;; dst[j, i, k] = src[i, j, k] for src [a, m, b] (whole rows of b floats
+;; dst [n, h, w, c] = the window of src [n, hp, wp, c] whose first pixel is
+  ;; (top, left): a padded grid cropped back to the image, one row of w*c
+  ;; floats per copy. (The wasm backend's Slice reads a 4-D tensor back into
+  ;; JS and copies it element by element: ~5 ms for one 28x28x16 gradient of
+  ;; a batch of 32.)
+  (func (export "cropRows")
+    (param $src i32) (param $dst i32) (param $n i32) (param $hp i32) (param $wp i32) (param $c i32)
+    (param $top i32) (param $left i32) (param $h i32) (param $w i32)
+    (local $b i32) (local $y i32) (local $row i32) (local $from i32)
+    (local.set $row (i32.shl (i32.mul (local.get $w) (local.get $c)) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $y (i32.const 0))
+      (block $ydone (loop $yloop
+        (br_if $ydone (i32.ge_u (local.get $y) (local.get $h)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul
+          (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $hp)) (i32.add (local.get $y) (local.get $top))) (local.get $wp)) (local.get $left))
+          (local.get $c)) (i32.const 2))))
+        (memory.copy (local.get $dst) (local.get $from) (local.get $row))
+        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $yloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop)))
+  )
+
+    ;; dst[j, i, k] = src[i, j, k] for src [a, m, b] (whole rows of b floats
   ;; move): NHWC -> HWNC and similar permutations that keep the last axis.
   (func (export "swapLeadingAxes")
     (param $src i32) (param $dst i32) (param $a i32) (param $m i32) (param $b i32)

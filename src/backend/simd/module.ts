@@ -57,6 +57,7 @@ export interface SimdExports {
     ho: number, wo: number, cout: number, top: number, left: number, flags: number,
     t0: number, t1: number, scratch: number, chunk: number,
   ): void;
+  winogradFilter(g: number, u: number, cin: number, cout: number): void;
   addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
   adamUpdate(
     w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n: number,
@@ -69,6 +70,7 @@ export interface SimdExports {
     kh: number, kw: number, sh: number, sw: number, top: number, left: number,
   ): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
+  cropRows(src: number, dst: number, n: number, hp: number, wp: number, c: number, top: number, left: number, h: number, w: number): void;
   swapLeadingAxes(src: number, dst: number, a: number, m: number, b: number): void;
   swapOuterAxes(src: number, dst: number, a: number, m: number, b: number): void;
   maddFuses(a: number, c: number): number;

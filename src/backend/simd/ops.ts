@@ -335,6 +335,17 @@ export function reluGradSimd(backend: unknown, dy: tf.TensorInfo, x: tf.TensorIn
   return out;
 }
 
+/** x [n, hp, wp, c] cropped to [n, h, w, c] from pixel (top, left) (cropRows in kernels.wat); float32. */
+export function cropSimd(backend: unknown, x: tf.TensorInfo, outShape: [number, number, number, number], top: number, left: number): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [n, hp, wp, c] = x.shape as [number, number, number, number];
+  const [on, h, w, oc] = outShape;
+  if (simd == null || x.dtype !== 'float32' || on !== n || oc !== c || top < 0 || left < 0 || top + h > hp || left + w > wp) return null;
+  const out = (backend as HeapBackend).makeOutput(outShape, 'float32');
+  simd.cropRows(heapOffset(backend, x), heapOffset(backend, out), n, hp, wp, c, top, left, h, w);
+  return out;
+}
+
 /**
  * Transposes that move whole axes groups, viewing `x` as [a, m, b]:
  * 'leading' gives [m, a, b] (rows of b floats move as blocks), 'outer' gives

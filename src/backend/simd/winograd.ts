@@ -6,9 +6,8 @@
  * came out no faster (5.02 -> 5.18 ms: 64 input channels make bigger transforms for fewer
  * saved products), so it keeps the direct tiles.
  *
- * The filter's transform U = G g G^T ([16, cin, cout]) is computed here in float64 from the
- * float32 filter, once per call (a few thousand values); the input and output transforms and
- * the 16 products run in wasm. Results differ from the direct sum by rounding only: the
+ * The filter's transform U = G g G^T ([16, cin, cout]), the input and output transforms and
+ * the 16 products all run in wasm (winogradFilter, winogradConv), the filter's once per call. Results differ from the direct sum by rounding only: the
  * transforms add and subtract a few values before and after the products (tested against a
  * float64 loop within the same tolerance as the other kernels).
  */
@@ -18,41 +17,6 @@ import { CONV_ACTIVATIONS, runSplit, type ConvActivation, type HeapBackend } fro
 
 /** Tiles per chunk: a chunk's transformed inputs and products (16 x chunk x (cin + cout) floats) stay in L2. */
 const CHUNK = 32;
-
-/**
- * U = G g G^T of every 3x3 slice of the filter g [3, 3, cin, cout], into u [16, cin, cout],
- * with G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]: rows of G g, then G
- * applied to their columns, in float64.
- */
-function transformFilter(g: Float32Array, u: Float32Array, cin: number, cout: number): void {
-  const tap = (i: number, j: number, c: number, o: number) => g[((i * 3 + j) * cin + c) * cout + o]!;
-  const gg = new Float64Array(12); // G g: 4 rows of 3
-  const stride = cin * cout;
-  for (let c = 0; c < cin; c++) {
-    for (let o = 0; o < cout; o++) {
-      for (let j = 0; j < 3; j++) {
-        const a = tap(0, j, c, o);
-        const b = tap(1, j, c, o);
-        const d = tap(2, j, c, o);
-        gg[j] = a;
-        gg[3 + j] = (a + b + d) / 2;
-        gg[6 + j] = (a - b + d) / 2;
-        gg[9 + j] = d;
-      }
-      const at = c * cout + o;
-      for (let r = 0; r < 4; r++) {
-        const a = gg[3 * r]!;
-        const b = gg[3 * r + 1]!;
-        const d = gg[3 * r + 2]!;
-        const base = at + 4 * r * stride;
-        u[base] = a;
-        u[base + stride] = (a + b + d) / 2;
-        u[base + 2 * stride] = (a - b + d) / 2;
-        u[base + 3 * stride] = d;
-      }
-    }
-  }
-}
 
 /**
  * act(conv(x, filter) + bias) for a 3x3 filter, stride 1: the output is outShape, and output
@@ -79,13 +43,12 @@ export function winogradConvSimd(
   const heap = backend as HeapBackend;
   const tiles = n * Math.ceil(ho / 2) * Math.ceil(wo / 2);
   const threads = split && simdHelperFor(backend) != null ? 2 : 1;
-  // Every allocation before the views: an allocation may grow the heap and detach them.
   const out = heap.makeOutput(outShape, 'float32');
   const u = heap.makeOutput([16, cin, cout], 'float32');
   const scratchFloats = 16 * CHUNK * (cin + cout);
   const scratch = heap.makeOutput([threads * scratchFloats], 'float32');
   try {
-    transformFilter(heap.typedArrayFromHeap(filter) as Float32Array, heap.typedArrayFromHeap(u) as Float32Array, cin, cout);
+    simd.winogradFilter(heapOffset(backend, filter), heapOffset(backend, u), cin, cout);
     const flags = (bias != null ? 1 : 0) | CONV_ACTIVATIONS[activation];
     const at = [heapOffset(backend, x), heapOffset(backend, u), bias != null ? heapOffset(backend, bias) : 0, heapOffset(backend, out)];
     const rest = [h, w, cin, ho, wo, cout, pads.top, pads.left, flags];
