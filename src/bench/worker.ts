@@ -99,7 +99,7 @@ export async function runWorker(config: WorkerConfig, plan: WorkerPlan): Promise
   // Warm-up: first calls compile wasm kernels, allocate Adam's slots and fill caches.
   // One pool for warm-up and all repetitions: fresh workers would spend the first batches of
   // every repetition warming up their own backends, which the in-process configs do only once.
-  const replicas = workers ? await createReplicaPool(model, { workers, loss: cfg.loss }) : undefined;
+  const replicas = workers ? await createReplicaPool(model, { workers, loss: cfg.loss, seed: cfg.seed }) : undefined;
   const timing = replicas ? timedSteps(replicas) : undefined;
   const pool = timing?.pool;
   await timeTraining(model, data, cfg, warmupBatches, pool);

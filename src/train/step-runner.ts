@@ -96,7 +96,7 @@ export interface ReplicaOptions {
  */
 export async function replicaStepRunner({ model, optimizer, cfg }: StepTarget, options: ReplicaOptions): Promise<StepRunner> {
   const owned = options.pool === undefined;
-  const pool = options.pool ?? (await createReplicaPool(model, { workers: options.workers, loss: cfg.loss }));
+  const pool = options.pool ?? (await createReplicaPool(model, { workers: options.workers, loss: cfg.loss, seed: cfg.seed }));
   return {
     replicas: pool.workers,
     async step(batch) {

@@ -3,10 +3,14 @@
 // shards and sends one to each replica. The replicas compute their shard's gradient, sum the
 // gradients among themselves in shared memory (allreduce.ts) and each apply the same update,
 // so no weights or gradients cross a message during training: a step is one message to each
-// replica (its shard) and one back (its loss and accuracy). Since each shard's gradient is scaled by n_i / n before the
-// sum, the update is the single-process one on the whole batch up to float rounding (for
-// models without batch norm or dropout: those depend on the batch split or on per-replica
-// random state).
+// replica (its shard) and one back (its loss and accuracy). Since each shard's gradient is
+// scaled by n_i / n before the sum, the update is the single-process one on the whole batch up
+// to float rounding, for models without batch norm or dropout. With them, a replica does what
+// each process of PyTorch's DistributedDataParallel does by default: batch norm normalizes each
+// shard by its own batch statistics and keeps moving statistics of its own shards (replica 0's
+// are the ones read back, as DDP broadcasts rank 0's), and dropout draws each replica's masks
+// from its own seeded stream (randomness.ts). The update is then exactly the average of the
+// shards' gradients, each computed as one process would on that shard alone.
 //
 // The main thread's model is a mirror: `pull` copies replica 0's weights and optimizer state
 // into it (before validation, checkpoints and the end of training); `push` sends the main
@@ -27,6 +31,8 @@ export interface ParallelOptions {
   /** wasm threads per replica; default 1. */
   threadsPerWorker?: number;
   loss: LossName;
+  /** Seeds each replica's dropout masks (randomness.ts); default 0. */
+  seed?: number;
 }
 
 export interface StepResult {
@@ -125,7 +131,7 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
   };
 
   const ready = await all<ReadyMessage>((index) => [
-    { type: 'init', topology, loss: options.loss, threads: options.threadsPerWorker ?? 1, index, gradients, barrier },
+    { type: 'init', topology, loss: options.loss, threads: options.threadsPerWorker ?? 1, index, gradients, barrier, seed: options.seed ?? 0 },
   ]);
 
   const push = async (source: tf.LayersModel, optimizer: tf.Optimizer, config: OptimizerConfig): Promise<void> => {

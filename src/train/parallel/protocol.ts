@@ -20,6 +20,8 @@ export interface InitMessage {
   gradients: SharedArrayBuffer;
   /** The barrier's two int32 words (allreduce.ts). */
   barrier: SharedArrayBuffer;
+  /** The run's seed: with the index, it seeds this replica's dropout masks (randomness.ts). */
+  seed: number;
 }
 
 /** Every replica gets the same weights and optimizer state: the start of a run, or a resume. */

@@ -13,6 +13,7 @@ import { selectBackend } from '../../backend/select.js';
 import { accuracy, lossFunction } from '../losses.js';
 import { createOptimizer } from '../optimizers.js';
 import { GradientExchange } from './allreduce.js';
+import { seedReplicaRandom } from './randomness.js';
 import { flatten, flattenScaled, heapTensors, packNamed, unflatten, unpackNamed } from './flat.js';
 import type { FromWorker, InitMessage, LoadMessage, StepMessage, ToWorker } from './protocol.js';
 
@@ -40,6 +41,7 @@ function current(): Replica {
 }
 
 async function init(msg: InitMessage): Promise<void> {
+  seedReplicaRandom(msg.seed, msg.index);
   const backend = await selectBackend('wasm', { threads: msg.threads });
   const model = await tf.models.modelFromJSON(msg.topology as tf.io.ModelJSON['modelTopology'] as never);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
