@@ -78,9 +78,6 @@ test('prepareRun stops at a spec error before any backend starts, and refuses im
   assert.equal(failed.ok, false);
   assert.deepEqual(early, [], 'no backend for a spec that does not compile');
 
-  const dropout = join(dir, 'dropout.yaml');
-  writeFileSync(dropout, specText().replace('  - kind: flatten\n', '  - kind: flatten\n  - kind: dropout\n    rate: 0.5\n'));
-  await assert.rejects(prepareRun(dropout, { workers: 2 }), (e: Error) => e instanceof RunRequestError && /--workers does not support batch_norm or dropout/.test(e.message));
   await assert.rejects(prepareRun(spec, { workers: 9999 }), (e: Error) => e instanceof RunRequestError && /--workers 9999 is more than/.test(e.message));
 });
 

@@ -10,10 +10,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { selectBackend, type BackendLoaders } from '../src/backend/select.js';
 import { chooseTrainMode, settleTrainMode, MAX_AUTO_REPLICAS } from '../src/train/mode.js';
-import { replicaBlockers } from '../src/train/prepare.js';
-import { compileValid, runCli, ROOT, tempDir } from './helpers.js';
+import { runCli, tempDir } from './helpers.js';
 
-const BASE = { unsupported: [], batchSize: 64, cores: 2 };
+const BASE = { batchSize: 64, cores: 2 };
 
 test('the default on 2 cores is 2 replicas with 1 thread each', () => {
   assert.deepEqual(chooseTrainMode(BASE), { workers: 2, threads: 1, reason: '2 data-parallel replicas, one per core; --workers 1 trains in one process' });
@@ -27,7 +26,6 @@ test('one process, with the reason, wherever replicas are not the measured bette
     [{ threads: 2 }, /--threads was given/],
     [{ backend: 'cpu' }, /--backend cpu/],
     [{ backend: 'node' }, /--backend node/],
-    [{ unsupported: ["'dropout' (dropout, line 9)"] }, /replicas cannot reproduce 'dropout' \(dropout, line 9\)/],
     [{ cores: 1 }, /1 core/],
     [{ cores: MAX_AUTO_REPLICAS + 1 }, /one process uses them all/],
     [{ batchSize: 20 }, /batch 20 is too small to split/],
@@ -51,15 +49,6 @@ test('an explicit --workers N is kept; the default gives way when another backen
   assert.equal(settleTrainMode(explicit, 'node', 2), explicit);
 });
 
-test('batch norm and dropout layers keep a run in one process, named with their lines', () => {
-  const mlp = replicaBlockers(compileValid(join(ROOT, 'specs', 'mlp.yaml')).layers);
-  assert.equal(mlp.length, 2);
-  assert.match(mlp[0]!, /^'batch_normalization' \(batch_norm, line \d+\)$/);
-  assert.match(mlp[1]!, /^'dropout' \(dropout, line \d+\)$/);
-  assert.deepEqual(replicaBlockers(compileValid(join(ROOT, 'specs', 'mnist-cnn.yaml')).layers), []);
-  assert.deepEqual(replicaBlockers(compileValid(join(ROOT, 'specs', 'lenet5.yaml')).layers), []);
-});
-
 /** Which way tfjs-node comes up, played by stand-in loaders (wasm always loads). */
 const TFJS_NODE = {
   missing: Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from /app/x.js"), { code: 'ERR_MODULE_NOT_FOUND' }),
@@ -68,21 +57,20 @@ const TFJS_NODE = {
 };
 
 /** What `train` decides, composed as chooseBackendAndMode composes it, on a machine described by `s`. */
-async function decide(s: { tfjsNode: keyof typeof TFJS_NODE; cores: number; batchSize: number; kinds?: string[]; workers?: number; backend?: 'wasm' | 'cpu' }): Promise<{ backend: string; workers: number }> {
+async function decide(s: { tfjsNode: keyof typeof TFJS_NODE; cores: number; batchSize: number; workers?: number; backend?: 'wasm' | 'cpu' }): Promise<{ backend: string; workers: number }> {
   const error = TFJS_NODE[s.tfjsNode];
   const loaders: BackendLoaders = {
     node: async () => { if (error) throw error; },
     wasm: async (threads) => `${threads} thread(s)`,
     cpu: async () => undefined,
   };
-  const layers = (s.kinds ?? []).map((kind, i) => ({ node: { kind, name: `${kind}_${i}`, loc: { line: i + 4 } } }));
   const flags = { ...(s.workers !== undefined ? { workers: s.workers } : {}), ...(s.backend ? { backend: s.backend } : {}) };
-  const mode = chooseTrainMode({ ...flags, unsupported: replicaBlockers(layers), batchSize: s.batchSize, cores: s.cores });
+  const mode = chooseTrainMode({ ...flags, batchSize: s.batchSize, cores: s.cores });
   const backend = await selectBackend(s.backend, { fastGradients: false, loaders, ...(mode.threads ? { threads: mode.threads } : {}) });
   return { backend: backend.name, workers: settleTrainMode(mode, backend.name, s.workers).workers };
 }
 
-test('each situation: tfjs-node missing, present, or present without its binary; cores; batch size; kinds', async () => {
+test('each situation: tfjs-node missing, present, or present without its binary; cores; batch size', async () => {
   const cases: [Parameters<typeof decide>[0], { backend: string; workers: number }][] = [
     [{ tfjsNode: 'missing', cores: 2, batchSize: 64 }, { backend: 'wasm', workers: 2 }],
     [{ tfjsNode: 'without binary', cores: 2, batchSize: 64 }, { backend: 'wasm', workers: 2 }],
@@ -96,21 +84,22 @@ test('each situation: tfjs-node missing, present, or present without its binary;
     [{ tfjsNode: 'missing', cores: 8, batchSize: 64 }, { backend: 'wasm', workers: 1 }],
     [{ tfjsNode: 'missing', cores: 2, batchSize: 31 }, { backend: 'wasm', workers: 1 }],
     [{ tfjsNode: 'missing', cores: 2, batchSize: 32 }, { backend: 'wasm', workers: 2 }],
-    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, kinds: ['conv2d', 'dropout', 'dense'] }, { backend: 'wasm', workers: 1 }],
-    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, kinds: ['dense', 'batch_norm'] }, { backend: 'wasm', workers: 1 }],
-    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, kinds: ['conv2d', 'max_pool2d', 'flatten', 'dense'] }, { backend: 'wasm', workers: 2 }],
     [{ tfjsNode: 'missing', cores: 2, batchSize: 64, backend: 'cpu' }, { backend: 'cpu', workers: 1 }],
     [{ tfjsNode: 'present', cores: 2, batchSize: 64, backend: 'wasm' }, { backend: 'wasm', workers: 2 }],
   ];
   for (const [s, want] of cases) assert.deepEqual(await decide(s), want, JSON.stringify(s));
 });
 
-test('train --workers 2 on a spec with batch norm or dropout is a usage error naming the layers', () => {
+test('train --workers 2 on a spec with batch norm and dropout trains on replicas and records them', () => {
   const out = tempDir();
-  const r = runCli(['train', 'specs/mlp.yaml', '--workers', '2', '--limit', '64', '--epochs', '1', '--out', out]);
-  assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /--workers does not support batch_norm or dropout layers yet; specs\/mlp\.yaml has 'batch_normalization' \(batch_norm, line \d+\), 'dropout' \(dropout, line \d+\)/);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  const r = runCli(['train', 'specs/mlp.yaml', '--workers', '2', '--limit', '256', '--epochs', '1', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /training: 2 data-parallel replicas \(--workers 2\)/);
+  const runs = join(out, 'mlp');
+  const [run] = readdirSync(runs);
+  const results = JSON.parse(readFileSync(join(runs, run!, 'results.json'), 'utf8')) as { test: { accuracy: number }; training: { replicas: number } };
+  assert.equal(results.training.replicas, 2);
+  assert.ok(results.test.accuracy > 0.2, `test accuracy ${results.test.accuracy} after one epoch on 256 samples`);
 });
 
 test('train prints how it trains and why, as decided for the backend that came up, and records the replicas', () => {
@@ -120,7 +109,7 @@ test('train prints how it trains and why, as decided for the backend that came u
   // This machine's situation: its cores, and whichever backend the default selection brought up.
   const backend = /backend: (\S+) \(/.exec(r.stdout)?.[1];
   assert.ok(backend, r.stdout);
-  const mode = settleTrainMode(chooseTrainMode({ unsupported: [], batchSize: 64, cores: os.cpus().length }), backend, undefined);
+  const mode = settleTrainMode(chooseTrainMode({ batchSize: 64, cores: os.cpus().length }), backend, undefined);
   assert.ok(r.stdout.includes(`training: ${mode.reason}\n`), `expected "training: ${mode.reason}" in:\n${r.stdout}`);
   const runs = join(out, 'lenet5');
   const [run] = readdirSync(runs);

@@ -64,7 +64,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--limit <n>', 'train on the first N training samples only (quick runs)').argParser(positiveInt))
     .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
     .addOption(new Option('--threads <n>', 'wasm threads, training in one process (default: one per core)').argParser(positiveInt))
-    .addOption(new Option('--workers <n>', 'data-parallel replicas, each with 1-thread wasm (default: one per core on 2-4 cores, when the model has no batch_norm or dropout); 1 trains in one process').argParser(positiveInt))
+    .addOption(new Option('--workers <n>', 'data-parallel replicas, each with 1-thread wasm (default: one per core on 2-4 cores); 1 trains in one process').argParser(positiveInt))
     .addOption(new Option('--seed <n>', 'override the spec\'s seed').argParser(nonNegativeInt))
     .addOption(new Option('--max-pixels <n>', `refuse images declaring more pixels than this, before decoding (default ${DEFAULT_MAX_PIXELS.toLocaleString('en-US')})`).argParser(positiveInt))
     .option('--no-cache', 'decode image folders afresh instead of using the cache in .cache/netspec')

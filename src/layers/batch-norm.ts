@@ -82,5 +82,4 @@ export const batchNorm = defineLayer<BatchNormParams>({
     defaults: { momentum: 0.99, epsilon: 0.001, center: true, scale: true },
   },
   display: () => [],
-  replicasDiffer: "would each keep moving statistics of their own shard of every batch",
 });

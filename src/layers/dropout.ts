@@ -34,5 +34,4 @@ export const dropout = defineLayer<DropoutParams>({
   tfjs: { factory: 'dropout', config: (p) => ({ rate: p.rate }) },
   keras: { className: 'Dropout', args: (p) => [['rate', p.rate]], positional: ['rate'] },
   display: (p) => [`rate ${p.rate}`],
-  replicasDiffer: 'would each draw their own dropout masks',
 });

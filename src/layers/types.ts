@@ -124,11 +124,6 @@ export interface LayerKind<P> {
   keras: KerasCall<P>;
   /** The hyperparameters worth reading in a diagram, as short phrases ('32 filters', '3×3 kernel'). */
   display(p: P): string[];
-  /**
-   * Set when data-parallel replicas cannot reproduce one process's training of this kind:
-   * why, in words that complete "replicas ...".
-   */
-  replicasDiffer?: string;
 }
 
 /** A kind with its parameter type erased, as the registry holds it. */

@@ -3,11 +3,11 @@
 // core. On 2 cores replicas train this project's MNIST CNN ~1.2x faster than one process with
 // 2 threads (`npm run bench`, wasm-dp2 against wasm-2): in one process only the convolutions use
 // the second core, while each replica keeps its core busy through the whole step. Replicas are
-// the default where they reproduce one process's training (no batch norm, no dropout) and where
-// that was measured to pay; anything else trains in one process, and the reason is printed.
+// the default where that was measured to pay (batch norm and dropout train per replica, as
+// DistributedDataParallel does: see src/train/parallel/pool.ts); anything else trains in one
+// process, and the reason is printed.
 
 import type { BackendPreference } from '../backend/select.js';
-import { layerKind } from '../layers/registry.js';
 
 export interface TrainModeInput {
   /** --workers, if given (1 means one process). */
@@ -15,8 +15,6 @@ export interface TrainModeInput {
   /** --threads, if given. */
   threads?: number;
   backend?: BackendPreference;
-  /** Layers replicas cannot reproduce, described for the message ('dropout' (dropout, line 12)). */
-  unsupported: string[];
   batchSize: number;
   cores: number;
 }
@@ -30,23 +28,13 @@ export interface TrainMode {
   reason: string;
 }
 
-/**
- * A compiled spec's layers that replicas cannot reproduce (their kind says why, as
- * `replicasDiffer`: batch norm's moving statistics, dropout's masks), described for messages.
- */
-export function replicaBlockers(layers: readonly { node: { kind: string; name: string; loc: { line: number } } }[]): string[] {
-  return layers
-    .filter((l) => layerKind(l.node.kind).replicasDiffer !== undefined)
-    .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
-}
-
 /** Cores up to which replicas (1 thread each) are the default; beyond, one process gets every core. */
 export const MAX_AUTO_REPLICAS = 4;
 /** The smallest shard worth a replica: below it, fixed costs per step dominate. */
 const MIN_SHARD = 16;
 
 export function chooseTrainMode(input: TrainModeInput): TrainMode {
-  const { workers, threads, backend, unsupported, batchSize, cores } = input;
+  const { workers, threads, backend, batchSize, cores } = input;
   const oneProcess = (why: string): TrainMode => ({ workers: 1, ...(threads !== undefined ? { threads } : {}), reason: `in one process (${why})` });
   if (workers !== undefined) {
     return workers > 1
@@ -55,7 +43,6 @@ export function chooseTrainMode(input: TrainModeInput): TrainMode {
   }
   if (threads !== undefined) return oneProcess('--threads was given');
   if (backend === 'cpu' || backend === 'node') return oneProcess(`--backend ${backend}`);
-  if (unsupported.length > 0) return oneProcess(`replicas cannot reproduce ${unsupported.join(', ')}`);
   if (cores < 2) return oneProcess('1 core');
   if (cores > MAX_AUTO_REPLICAS) return oneProcess(`${cores} cores: one process uses them all; --workers N for replicas`);
   const replicas = Math.min(cores, Math.floor(batchSize / MIN_SHARD));

@@ -9,7 +9,6 @@ import os from 'node:os';
 import type * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendPreference, type SelectedBackend } from '../backend/select.js';
 import { compileSpecFile } from '../compile/index.js';
-import { layerKind } from '../layers/registry.js';
 import type { Limits } from '../compile/infer.js';
 import { trainingSettings } from '../compile/lower.js';
 import type { InferredModel, SpecDiagnostic, TrainingConfig } from '../types.js';
@@ -63,26 +62,12 @@ export async function compileChecked(spec: string, request: RunRequest = {}): Pr
   return problems.length ? { ok: false, diagnostics: problems } : compiled;
 }
 
-/** Layers data-parallel replicas cannot reproduce, described for messages: `'dropout' (dropout, line 12)`. */
-export function replicaBlockers(layers: readonly { node: { kind: string; name: string; loc: { line: number } } }[]): string[] {
-  // Replicas exchange gradients only: each would keep batch norm's moving statistics of its own
-  // shard and draw its own dropout masks, so they would drift apart.
-  return layers
-    .filter((l) => layerKind(l.node.kind).replicasDiffer !== undefined)
-    .map((l) => `'${l.node.name}' (${l.node.kind}, line ${l.node.loc.line})`);
-}
-
 /** The most replicas --workers may ask for, per core. */
 export const REPLICAS_PER_CORE = 4;
 
 /** What choosing how a run uses the cores needs to know about it. */
 export interface ModeFacts {
-  /** Layers replicas cannot reproduce (replicaBlockers). */
-  unsupported: string[];
   batchSize: number;
-  /** The spec file or run folder, and the verb, for the refusal of an explicit --workers. */
-  subject: string;
-  verb: 'Train' | 'Resume';
 }
 
 export interface RunMode {
@@ -93,14 +78,11 @@ export interface RunMode {
 
 /**
  * Brings up the backend and decides between replicas and one process, reporting each. An
- * explicit `workers` the model cannot honour, or a backend that does not load, is a
+ * explicit `workers` the machine or batch cannot honour, or a backend that does not load, is a
  * RunRequestError (the CLI's usage error).
  */
 export async function chooseRunMode(request: RunRequest, facts: ModeFacts, events: PrepareEvents = {}): Promise<RunMode> {
-  const { unsupported, batchSize, subject, verb } = facts;
-  if (request.workers !== undefined && request.workers > 1 && unsupported.length) {
-    throw new RunRequestError(`--workers does not support batch_norm or dropout layers yet; ${subject} has ${unsupported.join(', ')}. ${verb} without --workers`);
-  }
+  const { batchSize } = facts;
   const cores = os.cpus().length;
   // Each replica is a worker thread with its own backend and memory: beyond a few per core they
   // only queue for the cores, and a mistyped --workers 1000 would start a thousand backends.
@@ -111,7 +93,7 @@ export async function chooseRunMode(request: RunRequest, facts: ModeFacts, event
   if (request.workers !== undefined && request.workers > batchSize) {
     throw new RunRequestError(`--workers ${request.workers} is more than the batch size (${batchSize}): every replica needs at least one sample of each batch`);
   }
-  const mode = chooseTrainMode({ ...request, unsupported, batchSize, cores });
+  const mode = chooseTrainMode({ ...request, batchSize, cores });
   let backend: SelectedBackend;
   try {
     // With replicas this process only gathers batches and validates: 1 thread, so that it does
@@ -145,7 +127,7 @@ export async function prepareRun(spec: string, request: RunRequest = {}, events:
   const compiled = compileRun(spec, request);
   if (!compiled.ok) return compiled;
   const { model, cfg } = compiled;
-  const mode = await chooseRunMode(request, { unsupported: replicaBlockers(model.layers), batchSize: cfg.batchSize, subject: spec, verb: 'Train' }, events);
+  const mode = await chooseRunMode(request, { batchSize: cfg.batchSize }, events);
   events.onModel?.(model);
   const built = buildCheckedModel(model, { seed: cfg.seed });
   if (!built.ok) return built;

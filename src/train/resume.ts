@@ -11,7 +11,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/datasets.js';
-import { allLayerKinds } from '../layers/registry.js';
 import type { TrainingConfig } from '../types.js';
 import { loadCheckpoint, readCheckpointInfo, type CheckpointInfo } from './checkpoint.js';
 import { checkTrainingFits } from './fit.js';
@@ -51,17 +50,6 @@ export interface FinishedRun {
 
 /** What createRunDir names run folders: a timestamp, with -N when two start in the same second. */
 const RUN_FOLDER_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$/;
-
-/** Keras class names of the layers data-parallel replicas cannot reproduce (see replicaBlockers). */
-const NOT_SPLITTABLE = new Set(allLayerKinds().filter((k) => k.replicasDiffer !== undefined).map((k) => k.keras.className));
-
-function replicaBlockersIn(topology: unknown): string[] {
-  const layers = (topology as { config?: { layers?: unknown } } | null)?.config?.layers;
-  if (!Array.isArray(layers)) return [];
-  return layers
-    .filter((l: { class_name?: unknown } | null) => typeof l?.class_name === 'string' && NOT_SPLITTABLE.has(l.class_name))
-    .map((l: { class_name: string; config?: { name?: unknown } }) => `'${typeof l.config?.name === 'string' ? l.config.name : '?'}' (${l.class_name})`);
-}
 
 /** The `netspec train` command that would start this run again, from what resolved-spec.json recorded. */
 function restartCommand(resolved: ResolvedRecord): string {
@@ -124,7 +112,7 @@ export async function prepareResume(dir: string, request: RunRequest = {}, event
     if (results.test) return { finished: true, dir, epochs: cfg.epochs, results };
   }
   const record = await readDatasetRecord(dir);
-  const mode = await chooseRunMode(request, { unsupported: replicaBlockersIn(checkpoint.topology), batchSize: cfg.batchSize, subject: dir, verb: 'Resume' }, events);
+  const mode = await chooseRunMode(request, { batchSize: cfg.batchSize }, events);
   return { dir, cfg, record, checkpoint, ...mode };
 }
 
