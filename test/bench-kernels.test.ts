@@ -12,7 +12,8 @@ import { expandRelaxedMadd } from '../scripts/build-wasm.js';
 import { describeCall, profileAlternating, profileSteps, type StepProfile } from '../src/bench/kernel-profile.js';
 import { ceilingFor, formatComparison, formatKernelTable } from '../src/bench/kernel-table.js';
 import { measureCeiling, type Ceiling } from '../src/bench/ceiling.js';
-import { formatReplicaSteps } from '../src/bench/table.js';
+import { formatCpuWork, formatReplicaSteps } from '../src/bench/table.js';
+import { summarise } from '../src/bench/stats.js';
 import { fusedMultiplyAddAvailable } from '../src/backend/simd/module.js';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { runCli } from './helpers.js';
@@ -144,4 +145,20 @@ test('bench --worker kernels: the ceiling and a profiled replica step of the spe
   // 3 convs forward, 3 filter gradients, 2 input gradients and the dense products: ~16.8 MFLOP per sample.
   assert.ok(Math.abs(report.profile.flopsPerStep / 32 / 16.8e6 - 1) < 0.05, String(report.profile.flopsPerStep));
   assert.ok(report.ceiling.used.oneThread > 0);
+});
+
+test('work per sample: CPU ms of all threads over samples, and its ratio to PyTorch', () => {
+  const rep = (samples: number, cpu: number) => ({ trainSamples: samples, trainSeconds: 1, trainSamplesPerSec: samples, trainCpuSeconds: cpu, inferSamples: 1, inferSeconds: 1, inferSamplesPerSec: 1 });
+  const summaries = summarise([
+    { id: 'wasm-dp2', status: 'ok', reason: '', reps: [rep(1280, 1.6), rep(1280, 1.28), rep(1280, 1.92)] },
+    { id: 'torch-2', status: 'ok', reason: '', reps: [rep(1280, 1.28), rep(1280, 1.28), rep(1280, 1.28)] },
+    { id: 'wasm-1', status: 'ok', reason: '', reps: [{ ...rep(1280, 0), trainCpuSeconds: undefined }] },
+  ]);
+  assert.equal(summaries[0]!.trainCpuMsPerSample, 1.25); // median of 1.0, 1.25, 1.5 ms
+  assert.equal(summaries[0]!.trainCpuRatio, 0.8); // PyTorch's 1.0 ms / 1.25 ms
+  assert.equal(summaries[2]!.trainCpuMsPerSample, undefined, 'no CPU figure, no row');
+  const text = formatCpuWork(summaries);
+  assert.match(text, /netspec wasm, 2 replicas x 1 thread\s+1\.25\s+0\.80×$/m);
+  assert.match(text, /PyTorch, 2 threads\s+1\.00\s+1\.00×$/m);
+  assert.doesNotMatch(text, /netspec wasm, 1 thread/);
 });

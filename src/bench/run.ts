@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../compile/diagnostics.js';
 import { compileChecked } from '../train/prepare.js';
 import { CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
 import { formatKernelTable } from './kernel-table.js';
-import { formatReplicaSteps } from './table.js';
+import { formatCpuWork, formatReplicaSteps } from './table.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
 import type { StartupTimes } from './stats.js';
 import { formatStartup, formatThroughput } from './table.js';
@@ -169,6 +169,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const referenceMissing = torchRow?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torchRow?.status === 'failed' ? 'failed' : 'was not available'}: ${torchRow?.reason}`;
   const text = [
     formatThroughput(report.summary, { spec: o.spec, reps: o.reps, warmup: o.warmup, ...(referenceMissing ? { referenceMissing } : {}) }),
+    formatCpuWork(report.summary),
     ...formatReplicaSteps(runtimes),
     kernels.status === 'ok' && kernels.profile && kernels.ceiling
       ? formatKernelTable(kernels.profile, kernels.ceiling, { what: `one replica's training step (${kernels.backend}, ${kernels.threads} thread, batch ${kernels.batch}: the default training on ${BENCH_REPLICAS} cores)`, threads: 1 })
@@ -179,7 +180,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     formatStartup(startup, o.reps),
     describeMachine(report.machine) +
       (peer.probe.python ? `\npytorch: ${peer.probe.python}, torch ${peer.probe.version}, OMP_WAIT_POLICY=${peerWaitPolicy()}` : ''),
-  ].join('\n\n');
+  ].filter((part) => part !== '').join('\n\n');
   const crashed = runtimes.some((r) => r.status === 'failed') || startup.netspecError !== undefined || kernels.status === 'failed' || memory.peakRssMiB === undefined;
   return { report, file, text, exitCode: crashed ? 1 : 0 };
 }

@@ -28,6 +28,10 @@ export interface Summary {
   infer?: number;
   /** train / reference train: above 1 means faster than PyTorch. */
   trainRatio?: number;
+  /** CPU ms (all threads) per training sample, median over repetitions. */
+  trainCpuMsPerSample?: number;
+  /** The reference's CPU ms per sample / this one's: above 1 means less work per sample than PyTorch. */
+  trainCpuRatio?: number;
   inferRatio?: number;
   reps: number;
   /** e.g. why fewer repetitions ran than asked for. */
@@ -52,11 +56,15 @@ const withDefined = <T extends object>(o: T): T =>
 export function summarise(results: readonly RuntimeResult[], referenceId = REFERENCE_ID): Summary[] {
   const medians = (r: RuntimeResult | undefined) =>
     r?.status === 'ok'
-      ? { train: median(r.reps.map((m) => m.trainSamplesPerSec)), infer: median(r.reps.map((m) => m.inferSamplesPerSec)) }
-      : { train: undefined, infer: undefined };
+      ? {
+        train: median(r.reps.map((m) => m.trainSamplesPerSec)),
+        infer: median(r.reps.map((m) => m.inferSamplesPerSec)),
+        cpu: median(r.reps.flatMap((m) => (m.trainCpuSeconds !== undefined && m.trainSamples > 0 ? [(1000 * m.trainCpuSeconds) / m.trainSamples] : []))),
+      }
+      : { train: undefined, infer: undefined, cpu: undefined };
   const ref = medians(results.find((r) => r.id === referenceId));
   return results.map((r) => {
-    const { train, infer } = medians(r);
+    const { train, infer, cpu } = medians(r);
     return withDefined({
       id: r.id,
       label: labelOf(r.id),
@@ -65,6 +73,8 @@ export function summarise(results: readonly RuntimeResult[], referenceId = REFER
       train,
       infer,
       trainRatio: ratio(train, ref.train),
+      trainCpuMsPerSample: cpu,
+      trainCpuRatio: ratio(ref.cpu, cpu),
       inferRatio: ratio(infer, ref.infer),
       reps: r.reps.length,
       note: r.truncated,

@@ -88,3 +88,22 @@ export function formatReplicaSteps(results: readonly RuntimeResult[]): string[] 
       ` + ${f(s.exchange)} exchanging gradients + ${f(s.update)} applying them + ${f(s.other)} other (shards, messages, the training loop)`;
   });
 }
+
+/**
+ * Work per training sample: CPU time of all threads over samples. On a machine other
+ * processes keep busy, samples/s measures the share of the cores a runtime got as much as its
+ * speed; CPU time per sample hardly moves with that share.
+ */
+export function formatCpuWork(summaries: readonly Summary[]): string {
+  const rows: string[][] = [['runtime', 'CPU ms per sample', '× torch']];
+  for (const s of summaries) {
+    if (s.status !== 'ok' || s.trainCpuMsPerSample === undefined) continue;
+    rows.push([s.label, s.trainCpuMsPerSample.toFixed(2), formatRatio(s.trainCpuRatio)]);
+  }
+  if (rows.length === 1) return '';
+  return [
+    'Training work: CPU time of all threads per sample, median (× = PyTorch with 2 threads over this; above 1 means less work than PyTorch)',
+    '',
+    layout(rows),
+  ].join('\n');
+}

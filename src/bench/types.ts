@@ -15,6 +15,11 @@ export interface RepMeasurement {
   trainSamples: number;
   trainSeconds: number;
   trainSamplesPerSec: number;
+  /**
+   * CPU time of all the process's threads while it trained: unlike samples/s, the work per
+   * sample hardly moves when other processes compete for the cores.
+   */
+  trainCpuSeconds?: number;
   inferSamples: number;
   inferSeconds: number;
   inferSamplesPerSec: number;

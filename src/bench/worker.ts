@@ -43,12 +43,15 @@ function head(split: DataSplit, count: number, pixels: number): DataSplit {
 }
 
 /** A training run over exactly `batches` batches: one epoch, no validation, nothing saved. */
-async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number, pool?: ReplicaPool): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec'>> {
+async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number, pool?: ReplicaPool): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec' | 'trainCpuSeconds'>> {
   const pixels = data.imageShape.reduce((a, b) => a * b, 1);
   const subset = { ...data, train: head(data.train, batches * cfg.batchSize, pixels) };
+  // Every thread of the process: the replicas and the wasm backend's pool are threads of it.
+  const cpu0 = process.cpuUsage();
   const result = await trainModel(model, subset, { ...cfg, epochs: 1, validationSplit: 0 }, pool ? { pool } : {});
+  const cpu = process.cpuUsage(cpu0);
   // samplesPerSec counts time inside the batch loop only, as `netspec train` reports it.
-  return { trainSamples: result.samplesSeen, trainSeconds: result.samplesSeen / result.samplesPerSec, trainSamplesPerSec: result.samplesPerSec };
+  return { trainSamples: result.samplesSeen, trainSeconds: result.samplesSeen / result.samplesPerSec, trainSamplesPerSec: result.samplesPerSec, trainCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** model.predict on `batches` batches of the test split, tensor creation and read-back included. */
