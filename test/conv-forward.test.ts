@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { ownForwardConv, winogradConvs } from '../src/backend/gradients/conv-forward.js';
-import { convTilesSimd } from '../src/backend/simd/ops.js';
+import { convTilesSimd } from '../src/backend/simd/tiles.js';
 import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
 
 type Activation = 'linear' | 'relu' | 'relu6';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
-import { filterGradRowsSimd } from '../src/backend/simd/ops.js';
+import { filterGradRowsSimd } from '../src/backend/simd/tiles.js';
 import { assertClose, filterGradByDefinition, seededValues, type ConvCase } from './kernel-reference.js';
 import { ROOT } from './helpers.js';
 

@@ -18,7 +18,7 @@
  * channel counts that do not tile, other activations.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CONV_ACTIVATIONS, convTilesSimd, type ConvActivation } from '../simd/ops.js';
+import { CONV_ACTIVATIONS, convTilesSimd, type ConvActivation } from '../simd/tiles.js';
 import { winogradConvSimd } from '../simd/winograd.js';
 import { convGeometry, fastConvSupported, type ConvAttrs } from './conv2d.js';
 

@@ -14,7 +14,8 @@
  * `fastConvSupported` first and otherwise use the stock gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { col2imSimd, cropSimd, filterGradRowsSimd, filterGradSimd, filterGradTilesSimd, inputGradTilesSimd, swapAxesSimd } from '../simd/ops.js';
+import { col2imSimd, cropSimd, filterGradSimd, swapAxesSimd } from '../simd/ops.js';
+import { filterGradRowsSimd, filterGradTilesSimd, inputGradTilesSimd } from '../simd/tiles.js';
 import { simdHelperFor, simdKernelsFor } from '../simd/module.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;

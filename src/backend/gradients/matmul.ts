@@ -14,7 +14,7 @@
  * order: differences are float rounding only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CONV_ACTIVATIONS, convTilesSimd, type ConvActivation } from '../simd/ops.js';
+import { CONV_ACTIVATIONS, convTilesSimd, type ConvActivation } from '../simd/tiles.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 

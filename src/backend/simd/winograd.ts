@@ -13,7 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, simdHelperFor, simdKernelsFor } from './module.js';
-import { CONV_ACTIVATIONS, runSplit, type ConvActivation, type HeapBackend } from './ops.js';
+import { type HeapBackend } from './ops.js';
+import { CONV_ACTIVATIONS, runSplit, type ConvActivation } from './tiles.js';
 
 /** Tiles per chunk: a chunk's transformed inputs and products (16 x chunk x (cin + cout) floats) stay in L2. */
 const CHUNK = 32;
