@@ -27,7 +27,11 @@ export class Subtract extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const [a, b] = inputs as tf.Tensor[];
+      let [a, b] = inputs as tf.Tensor[];
+      // Inputs of different ranks line up from the last axis, as Keras's merges line them up:
+      // the shorter one gains axes after the batch.
+      while (a!.rank < b!.rank) a = tf.expandDims(a!, 1);
+      while (b!.rank < a!.rank) b = tf.expandDims(b!, 1);
       return tf.sub(a!, b!);
     });
   }

@@ -3,7 +3,11 @@
 // `--target` narrows either to one.
 import type { InferredModel } from '../types.js';
 import { emitKeras } from './keras.js';
+import { pythonModuleName } from './python-names.js';
+import { emitPytorch } from './pytorch.js';
 import { emitTypeScript } from './typescript.js';
+
+export { pythonModuleName };
 
 export interface EmitTarget {
   /** Folder under the output folder ('' for the output folder itself). */
@@ -17,12 +21,10 @@ export interface EmitTarget {
   emit(model: InferredModel, source: string): string;
 }
 
-/** mnist-cnn -> mnist_cnn: a name Python can import. */
-export const pythonModuleName = (name: string): string => name.replace(/-/g, '_');
-
 export const TARGETS = {
   ts: { folder: '', ext: '.ts', stem: (name: string) => name, describe: 'generated/<name>.ts (TensorFlow.js)', emit: emitTypeScript },
   keras: { folder: 'keras', ext: '.py', stem: pythonModuleName, describe: 'generated/keras/<name>.py (TensorFlow Keras)', emit: emitKeras },
+  pytorch: { folder: 'pytorch', ext: '.py', stem: pythonModuleName, describe: 'generated/pytorch/<name>.py (PyTorch, trains under torchrun)', emit: emitPytorch },
 } as const satisfies Record<string, EmitTarget>;
 
 export type TargetName = keyof typeof TARGETS;

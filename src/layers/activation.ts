@@ -1,5 +1,5 @@
 // A standalone activation function; shape and weights unchanged.
-import { tfjsActivation } from './activations.js';
+import { tfjsActivation, torchActivation } from './activations.js';
 import { activationParam } from './params.js';
 import { defineLayer, NO_PARAMS, unary } from './types.js';
 import { activationReads, REUSES_INPUT } from './costs.js';
@@ -31,5 +31,9 @@ export const activation = defineLayer<ActivationParams>({
   },
   tfjs: { factory: 'activation', config: (p) => ({ activation: tfjsActivation(p.activation) }) },
   keras: { className: 'Activation', args: (p) => [['activation', p.activation]], positional: ['activation'] },
+  pytorch: (p, io) => {
+    const act = torchActivation(p.activation, io.output.length);
+    return { forward: ([x]) => act.apply(x!), helpers: act.helpers };
+  },
   display: (p) => [p.activation],
 });

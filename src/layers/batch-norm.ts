@@ -1,13 +1,66 @@
 // Batch normalisation over the last axis. Keras counts gamma and beta as trainable and the
 // moving mean and variance as non-trainable: 4 values per channel when centre and scale are on.
-import { defineLayer, unary } from './types.js';
+import { defineLayer, type TorchIO, type TorchLayer, unary } from './types.js';
 import { product } from '../shape.js';
+import { pyNumber } from '../lib/py-literal.js';
+import { vector } from './torch-layout.js';
 
 export interface BatchNormParams {
   momentum: number;
   epsilon: number;
   center: boolean;
   scale: boolean;
+}
+
+// torch's batch norm learns both gamma and beta or neither; Keras can learn one of them.
+const ONE_SIDED = [
+  'class BatchNorm(nn.Module):',
+  '    """Batch normalization that learns only a scale (gamma) or only an offset (beta), as Keras can;',
+  '    torch\'s own learns both or neither."""',
+  '',
+  '    def __init__(self, norm, scale, center):',
+  '        super().__init__()',
+  '        self.norm = norm',
+  '        channels = norm.num_features',
+  '        self.weight = nn.Parameter(torch.ones(channels)) if scale else None',
+  '        self.bias = nn.Parameter(torch.zeros(channels)) if center else None',
+  '',
+  '    def forward(self, x):',
+  '        shape = (1, -1) + (1,) * (x.dim() - 2)',
+  '        x = self.norm(x)',
+  '        x = x * self.weight.view(shape) if self.weight is not None else x',
+  '        return x + self.bias.view(shape) if self.bias is not None else x',
+].join('\n');
+
+/**
+ * torch's BatchNorm2d for images (channels first), BatchNorm1d for vectors, and BatchNorm1d on
+ * the transposed tensor for (steps, features) samples, whose features are the last axis. Keras's
+ * momentum is the share of the old moving average kept; torch's is the share of the new batch.
+ */
+function batchNormTorch(p: BatchNormParams, io: TorchIO): TorchLayer {
+  const input = io.inputs[0]!;
+  const channels = input[input.length - 1]!;
+  // 1 - 0.99 is 0.010000000000000009 in binary; the momentum meant is 0.01.
+  const momentum = Number((1 - p.momentum).toPrecision(12));
+  const affine = p.center === p.scale;
+  const callee = input.length === 3 ? 'nn.BatchNorm2d' : 'nn.BatchNorm1d';
+  const common = [String(channels), `eps=${pyNumber(p.epsilon)}`, `momentum=${pyNumber(momentum)}`];
+  const module = affine
+    ? { callee, args: [...common, ...(p.scale ? [] : ['affine=False'])] }
+    : { callee: 'BatchNorm', args: [`${callee}(${[...common, 'affine=False'].join(', ')})`, `scale=${p.scale ? 'True' : 'False'}`, `center=${p.center ? 'True' : 'False'}`] };
+  const stats = affine ? '' : 'norm.';
+  return {
+    module,
+    forward: ([x], m) => (input.length === 2 ? `${m}(${x}.transpose(1, 2)).transpose(1, 2)` : `${m}(${x})`),
+    weights: [
+      ...(p.scale ? [vector('gamma', 'weight', channels, { kind: 'ones' })] : []),
+      ...(p.center ? [vector('beta', 'bias', channels)] : []),
+      vector('moving_mean', `${stats}running_mean`, channels),
+      vector('moving_variance', `${stats}running_var`, channels, { kind: 'ones' }),
+    ],
+    extraState: [`${stats}num_batches_tracked`],
+    ...(affine ? {} : { helpers: { BatchNorm: ONE_SIDED } }),
+  };
 }
 
 export const batchNorm = defineLayer<BatchNormParams>({
@@ -81,5 +134,6 @@ export const batchNorm = defineLayer<BatchNormParams>({
     ],
     defaults: { momentum: 0.99, epsilon: 0.001, center: true, scale: true },
   },
+  pytorch: batchNormTorch,
   display: () => [],
 });

@@ -2,6 +2,7 @@
 // and U-Net skips do. Keras's rule: same rank, equal sizes on every other axis; the joined
 // axis adds up. No weights.
 import { dimensionSizes } from './merge.js';
+import { torchDim } from './torch-layout.js';
 import { defineLayer, NO_PARAMS } from './types.js';
 import { FREE } from './costs.js';
 
@@ -64,5 +65,11 @@ export const concatenate = defineLayer<ConcatenateParams>({
   cost: () => FREE,
   tfjs: { factory: 'concatenate', config: (p) => ({ axis: p.axis }) },
   keras: { className: 'Concatenate', args: (p) => [['axis', p.axis]], defaults: { axis: -1 } },
+  // The axis counts the batch as 0, as in Keras; an image's channels are torch's dim 1.
+  pytorch: (p, io) => {
+    const rank = io.output.length;
+    const dim = torchDim(rank, p.axis < 0 ? rank + p.axis : p.axis - 1);
+    return { forward: (xs) => `torch.cat([${xs.join(', ')}], dim=${dim})` };
+  },
   display: (p) => (p.axis === -1 ? [] : [`axis ${p.axis}`]),
 });

@@ -1,11 +1,12 @@
 // 2-D convolution: a (kh, kw, in, filters) kernel slid over height and width.
-import { tfjsActivation } from './activations.js';
+import { tfjsActivation, torchActivation } from './activations.js';
 import {
   activationParam, dilationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam,
 } from './params.js';
-import { defineLayer, KernelInit, unary, type LayerConfig, type ValueProblem } from './types.js';
+import { defineLayer, KernelInit, type LayerConfig, type TorchLayer, unary, type ValueProblem } from './types.js';
 import { product, slidingWindowShape } from '../shape.js';
 import { weightedCost } from './costs.js';
+import { glorot, keywords, OIHW, pyTuple, torchWeight, vector, windowPadding, type WindowPadding } from './torch-layout.js';
 
 export interface Conv2dParams {
   filters: number;
@@ -25,6 +26,40 @@ export function stridesWithDilation(strides: readonly number[], dilation: readon
     message: `dilation ${pairText(dilation)} needs strides 1, but strides are ${pairText(strides)}; ` +
       'a dilated convolution cannot also step (use a pooling layer or a strided convolution after it)',
   }];
+}
+
+/**
+ * The input of a window layer in PyTorch: an uneven `same` padding becomes an explicit F.pad
+ * (with `value` for max pooling, which pads with -inf); an even one is the module's own.
+ */
+export function paddedInput(x: string, pads: WindowPadding, value?: string): string {
+  if (!pads.explicit) return x;
+  return `F.pad(${x}, ${pyTuple(pads.explicit)}${value ? `, value=${value}` : ''})`;
+}
+
+/** The torch keyword arguments a convolution's window shares: stride, padding, dilation. */
+export function windowKeywords(strides: readonly number[], pads: WindowPadding, dilation: readonly number[] = [1, 1]): string[] {
+  return keywords([
+    ['stride', pyTuple(strides), '(1, 1)'],
+    ['padding', pyTuple(pads.symmetric ?? [0, 0]), '(0, 0)'],
+    ['dilation', pyTuple(dilation), '(1, 1)'],
+  ]);
+}
+
+function conv2dTorch(p: Conv2dParams, input: readonly number[]): TorchLayer {
+  const channels = input[2]!;
+  const pads = windowPadding(input, p.kernel, p.strides, p.padding, p.dilation);
+  const act = torchActivation(p.activation, 3);
+  const kernel = [p.kernel[0], p.kernel[1], channels, p.filters];
+  return {
+    module: {
+      callee: 'nn.Conv2d',
+      args: [String(channels), String(p.filters), `kernel_size=${pyTuple(p.kernel)}`, ...windowKeywords(p.strides, pads, p.dilation), ...(p.use_bias ? [] : ['bias=False'])],
+    },
+    forward: ([x], m) => act.apply(`${m}(${paddedInput(x!, pads)})`),
+    weights: [torchWeight('kernel', 'weight', kernel, glorot(kernel), OIHW), ...(p.use_bias ? [vector('bias', 'bias', p.filters)] : [])],
+    helpers: act.helpers,
+  };
 }
 
 export const conv2d = defineLayer<Conv2dParams>({
@@ -97,6 +132,7 @@ export const conv2d = defineLayer<Conv2dParams>({
     positional: ['filters', 'kernel_size'],
     defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], activation: 'linear', use_bias: true },
   },
+  pytorch: (p, io) => conv2dTorch(p, io.inputs[0]!),
   display: (p) => [
     `${p.filters} filters`,
     `${pairText(p.kernel)} kernel`,

@@ -1,6 +1,7 @@
 // Fully connected layer. Like Keras, it acts on the last axis, so (5, 5, 64) -> (5, 5, units).
-import { tfjsActivation } from './activations.js';
+import { tfjsActivation, torchActivation } from './activations.js';
 import { activationParam, useBiasParam } from './params.js';
+import { channelsFirst, channelsLast, glorot, torchWeight, vector } from './torch-layout.js';
 import { defineLayer, KernelInit, unary } from './types.js';
 import { weightedCost } from './costs.js';
 import { product } from '../shape.js';
@@ -59,6 +60,19 @@ export const dense = defineLayer<DenseParams>({
     ],
     positional: ['units'],
     defaults: { activation: 'linear', use_bias: true },
+  },
+  // nn.Linear acts on the last axis, as Dense does; an image's channels are moved there and back.
+  pytorch: (p, io) => {
+    const input = io.inputs[0]!;
+    const features = input[input.length - 1]!;
+    const act = torchActivation(p.activation, io.output.length);
+    const kernel = [features, p.units];
+    return {
+      module: { callee: 'nn.Linear', args: [String(features), String(p.units), ...(p.use_bias ? [] : ['bias=False'])] },
+      forward: ([x], m) => act.apply(channelsFirst(`${m}(${channelsLast(x!, input)})`, io.output)),
+      weights: [torchWeight('kernel', 'weight', kernel, glorot(kernel), [1, 0]), ...(p.use_bias ? [vector('bias', 'bias', p.units)] : [])],
+      helpers: act.helpers,
+    };
   },
   display: (p) => [`${p.units} units`, ...(p.activation === 'linear' ? [] : [p.activation])],
 });

@@ -1,10 +1,12 @@
 // Depthwise 2-D convolution (MobileNet's spatial step): each input channel gets its own
 // depth_multiplier kernels and no channel mixes with another. Kernel (kh, kw, in, multiplier).
-import { tfjsActivation } from './activations.js';
+import { tfjsActivation, torchActivation } from './activations.js';
+import { paddedInput, windowKeywords } from './conv2d.js';
 import { activationParam, depthMultiplierParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam } from './params.js';
-import { defineLayer, KernelInit, unary } from './types.js';
+import { defineLayer, KernelInit, type TorchWeight, unary } from './types.js';
 import { product, slidingWindowShape } from '../shape.js';
 import { weightedCost } from './costs.js';
+import { glorot, pyTuple, torchWeight, vector, windowPadding } from './torch-layout.js';
 
 export interface DepthwiseConv2dParams {
   kernel: [number, number];
@@ -13,6 +15,16 @@ export interface DepthwiseConv2dParams {
   depth_multiplier: number;
   activation: string;
   use_bias: boolean;
+}
+
+/**
+ * A depthwise kernel (kh, kw, in, multiplier) as the weight of a torch convolution with one group
+ * per input channel: (in * multiplier, 1, kh, kw), output channel c * multiplier + j holding
+ * kernel j of input channel c, the order tfjs's outputs have too.
+ */
+export function depthwiseWeight(torchKey: string, kernel: readonly [number, number], channels: number, multiplier: number): TorchWeight {
+  const shape = [kernel[0], kernel[1], channels, multiplier];
+  return torchWeight('depthwise_kernel', torchKey, shape, glorot(shape), [2, 3, 0, 1], [channels * multiplier, 1, kernel[0], kernel[1]]);
 }
 
 export const depthwiseConv2d = defineLayer<DepthwiseConv2dParams>({
@@ -79,6 +91,29 @@ export const depthwiseConv2d = defineLayer<DepthwiseConv2dParams>({
     ],
     positional: ['kernel_size'],
     defaults: { strides: [1, 1], padding: 'valid', depth_multiplier: 1, activation: 'linear', use_bias: true },
+  },
+  pytorch: (p, io) => {
+    const input = io.inputs[0]!;
+    const channels = input[2]!;
+    const out = channels * p.depth_multiplier;
+    const pads = windowPadding(input, p.kernel, p.strides, p.padding);
+    const act = torchActivation(p.activation, 3);
+    return {
+      module: {
+        callee: 'nn.Conv2d',
+        args: [
+          String(channels),
+          String(out),
+          `kernel_size=${pyTuple(p.kernel)}`,
+          ...windowKeywords(p.strides, pads),
+          `groups=${channels}`,
+          ...(p.use_bias ? [] : ['bias=False']),
+        ],
+      },
+      forward: ([x], m) => act.apply(`${m}(${paddedInput(x!, pads)})`),
+      weights: [depthwiseWeight('weight', p.kernel, channels, p.depth_multiplier), ...(p.use_bias ? [vector('bias', 'bias', out)] : [])],
+      helpers: act.helpers,
+    };
   },
   display: (p) => [
     `${pairText(p.kernel)} kernel`,

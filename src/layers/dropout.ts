@@ -1,4 +1,5 @@
 // Dropout: zeroes a fraction of activations while training; shape and weights unchanged.
+import { pyNumber } from '../lib/py-literal.js';
 import { defineLayer, NO_PARAMS, unary } from './types.js';
 import { product } from '../shape.js';
 
@@ -33,5 +34,7 @@ export const dropout = defineLayer<DropoutParams>({
   cost: ([input]) => ({ multAdds: 0, reuses: 'inference', keeps: { own: product(input!) } }),
   tfjs: { factory: 'dropout', config: (p) => ({ rate: p.rate }) },
   keras: { className: 'Dropout', args: (p) => [['rate', p.rate]], positional: ['rate'] },
+  // Both scale the kept values by 1 / (1 - rate) while training and pass the input at inference.
+  pytorch: (p) => ({ module: { callee: 'nn.Dropout', args: [`p=${pyNumber(p.rate)}`] }, forward: ([x], m) => `${m}(${x})` }),
   display: (p) => [`rate ${p.rate}`],
 });

@@ -1,4 +1,5 @@
 // Flatten: every feature of a sample in one vector.
+import { channelsLast } from './torch-layout.js';
 import { defineLayer, NO_PARAMS, unary } from './types.js';
 import { REUSES_INPUT } from './costs.js';
 import { product } from '../shape.js';
@@ -17,5 +18,7 @@ export const flatten = defineLayer<Record<string, never>>({
   cost: () => REUSES_INPUT,
   tfjs: { factory: 'flatten', config: () => ({}) },
   keras: { className: 'Flatten', args: () => [] },
+  // In tfjs's order (channels last), so a dense layer after it takes tfjs's kernel transposed.
+  pytorch: (_p, io) => ({ forward: ([x]) => `${channelsLast(x!, io.inputs[0]!)}.flatten(1)` }),
   display: () => [],
 });

@@ -21,6 +21,8 @@ function globalPooling(kind: string, typeName: string, autoName: string, factory
     cost: () => ({ multAdds: 0, keeps: what === 'maximum' ? { inputs: true, output: true } : { inputs: true } }),
     tfjs: { factory, config: () => ({}) },
     keras: { className: typeName, args: () => [] },
+    // Height and width are dims 2 and 3 of an image stored channels first.
+    pytorch: () => ({ forward: ([x]) => `${x}.${what === 'average' ? 'mean' : 'amax'}(dim=(2, 3))` }),
     display: () => [],
   });
 }

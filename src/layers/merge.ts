@@ -2,8 +2,9 @@
 // value by value, and differ only in the operation. Keras's shape rule: the shapes must match,
 // except that a dimension of 1 stretches to the other's size (broadcasting); an input of lower
 // rank lines up with the trailing dimensions of the others. No weights.
-import { defineLayer, NO_PARAMS, type AnyLayerKind, type LayerCost } from './types.js';
+import { type AnyLayerKind, defineLayer, type LayerCost, NO_PARAMS, type TorchIO } from './types.js';
 import { product, type ShapeResult } from '../shape.js';
+import { channelsFirst, channelsLast } from './torch-layout.js';
 import type { Shape } from '../types.js';
 
 /** What the sizes of a dimension are called in messages ("the heights differ"), for the shapes specs have. */
@@ -60,6 +61,8 @@ interface Operation {
   /** Completes "Merges its inputs ... value by value". */
   how: string;
   arity: { min: number; max?: number };
+  /** The operation in PyTorch, on operands that broadcast as numpy's do. */
+  torch: (xs: readonly string[]) => string;
 }
 
 /** The merges whose gradient reads their operands (a product, which input was larger); sums need none. */
@@ -83,7 +86,25 @@ function mergeCost(kind: string, inputs: readonly Shape[], readsInputs: boolean)
   };
 }
 
-function elementwise({ kind, typeName, kindWords, how, arity }: Operation): AnyLayerKind {
+/**
+ * Inputs of one rank broadcast alike in either layout, so they are combined as stored. Inputs of
+ * different ranks line up from the last axis, as tfjs's merges line them up: each is taken
+ * channels last, a shorter one gains axes after the batch, and an image result goes back to
+ * channels first.
+ */
+function mergeTorch(op: (xs: readonly string[]) => string, io: TorchIO): (xs: readonly string[]) => string {
+  if (io.inputs.every((s) => s.length === io.inputs[0]!.length)) return op;
+  const rank = io.output.length;
+  const aligned = (x: string, shape: Shape): string => {
+    const last = channelsLast(x, shape);
+    return shape.length < rank ? `${last}[:, ${Array(rank - shape.length).fill('None').join(', ')}]` : last;
+  };
+  return (xs) => channelsFirst(`(${op(xs.map((x, i) => aligned(x, io.inputs[i]!)))})`, io.output);
+}
+
+const pairwise = (f: string) => (xs: readonly string[]): string => xs.slice(1).reduce((acc, x) => `${f}(${acc}, ${x})`, xs[0]!);
+
+function elementwise({ kind, typeName, kindWords, how, arity, torch }: Operation): AnyLayerKind {
   return defineLayer<Record<string, never>>({
     kind,
     typeName,
@@ -101,17 +122,31 @@ function elementwise({ kind, typeName, kindWords, how, arity }: Operation): AnyL
     cost: (inputs) => mergeCost(kind, inputs, READS_INPUTS.has(kind)),
     tfjs: { factory: kind, config: () => ({}) },
     keras: { className: typeName, args: () => [] },
+    pytorch: (_p, io) => ({ forward: mergeTorch(torch, io) }),
     display: () => [],
   });
 }
 
 const SEVERAL = { min: 2 };
-export const add = elementwise({ kind: 'add', typeName: 'Add', kindWords: 'adds its inputs.', how: 'by adding them', arity: SEVERAL });
+export const add = elementwise({
+  kind: 'add', typeName: 'Add', kindWords: 'adds its inputs.', how: 'by adding them', arity: SEVERAL, torch: (xs) => xs.join(' + '),
+});
 export const subtract = elementwise({
   kind: 'subtract', typeName: 'Subtract', kindWords: 'subtracts its second input from its first.',
-  how: 'by subtracting the second from the first', arity: { min: 2, max: 2 },
+  how: 'by subtracting the second from the first', arity: { min: 2, max: 2 }, torch: (xs) => `${xs[0]} - ${xs[1]}`,
 });
-export const multiply = elementwise({ kind: 'multiply', typeName: 'Multiply', kindWords: 'multiplies its inputs.', how: 'by multiplying them', arity: SEVERAL });
-export const average = elementwise({ kind: 'average', typeName: 'Average', kindWords: 'averages its inputs.', how: 'by averaging them', arity: SEVERAL });
-export const maximum = elementwise({ kind: 'maximum', typeName: 'Maximum', kindWords: 'takes the maximum of its inputs.', how: 'by taking their maximum', arity: SEVERAL });
-export const minimum = elementwise({ kind: 'minimum', typeName: 'Minimum', kindWords: 'takes the minimum of its inputs.', how: 'by taking their minimum', arity: SEVERAL });
+export const multiply = elementwise({
+  kind: 'multiply', typeName: 'Multiply', kindWords: 'multiplies its inputs.', how: 'by multiplying them', arity: SEVERAL, torch: (xs) => xs.join(' * '),
+});
+export const average = elementwise({
+  kind: 'average', typeName: 'Average', kindWords: 'averages its inputs.', how: 'by averaging them', arity: SEVERAL,
+  torch: (xs) => `(${xs.join(' + ')}) / ${xs.length}`,
+});
+export const maximum = elementwise({
+  kind: 'maximum', typeName: 'Maximum', kindWords: 'takes the maximum of its inputs.', how: 'by taking their maximum', arity: SEVERAL,
+  torch: pairwise('torch.maximum'),
+});
+export const minimum = elementwise({
+  kind: 'minimum', typeName: 'Minimum', kindWords: 'takes the minimum of its inputs.', how: 'by taking their minimum', arity: SEVERAL,
+  torch: pairwise('torch.minimum'),
+});

@@ -2,6 +2,7 @@
 // with zeros and one inwards. The amount is written as Keras writes it: one integer for every
 // side, a pair [height, width] (each shared by its two sides), or [[top, bottom], [left, right]].
 import type { JsonSchema } from '../lib/json-schema.js';
+import { pyTuple } from './torch-layout.js';
 import { defineLayer, NO_PARAMS, unary, type AnyLayerKind } from './types.js';
 import { FREE } from './costs.js';
 import { formatShape, requireImage } from '../shape.js';
@@ -76,6 +77,12 @@ function bordersKind(o: {
     cost: () => FREE,
     tfjs: { factory: o.factory, config: (p) => ({ [o.key]: p.borders }) },
     keras: { className: o.typeName, args: (p) => [[o.key, kerasBorders(p.borders)]], positional: [o.key] },
+    pytorch: (p, io) => {
+      const [[t, b], [l, r]] = p.borders;
+      const [h, w] = io.inputs[0]!;
+      if (o.sign > 0) return { forward: ([x]) => `F.pad(${x}, ${pyTuple([l, r, t, b])})` };
+      return { forward: ([x]) => `${x}[:, :, ${t}:${h! - b}, ${l}:${w! - r}]` };
+    },
     display: (p) => {
       const [[t, b], [l, r]] = p.borders;
       return [`${o.sign > 0 ? '+' : '−'}${t}/${b} rows, ${o.sign > 0 ? '+' : '−'}${l}/${r} cols`];

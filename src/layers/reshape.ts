@@ -1,4 +1,5 @@
 // Reshape each sample; one dimension may be -1 and is then worked out from the others.
+import { channelsFirst, channelsLast, pyTuple } from './torch-layout.js';
 import { defineLayer, NO_PARAMS, unary } from './types.js';
 import { REUSES_INPUT } from './costs.js';
 import { formatShape, product, type ShapeResult } from '../shape.js';
@@ -66,5 +67,10 @@ export const reshape = defineLayer<ReshapeParams>({
   cost: () => REUSES_INPUT,
   tfjs: { factory: 'reshape', config: (p) => ({ targetShape: p.target_shape }) },
   keras: { className: 'Reshape', args: (p) => [['target_shape', p.target_shape]], positional: ['target_shape'] },
+  // Values keep tfjs's (channels-last) order: an image is reshaped channels last, and a result
+  // that is an image goes back to channels first.
+  pytorch: (_p, io) => ({
+    forward: ([x]) => channelsFirst(`${channelsLast(x!, io.inputs[0]!)}.reshape(${pyTuple([-1, ...io.output])})`, io.output),
+  }),
   display: (p) => [`to ${p.target_shape.join('×')}`],
 });

@@ -1,12 +1,14 @@
 // Separable 2-D convolution (MobileNet's block in one layer): a depthwise convolution, then a
 // 1x1 convolution that mixes the channels into `filters` outputs. Far fewer weights than a
 // conv2d of the same size: kh·kw·in·m + in·m·filters.
-import { tfjsActivation } from './activations.js';
-import { stridesWithDilation } from './conv2d.js';
+import { tfjsActivation, torchActivation } from './activations.js';
+import { paddedInput, stridesWithDilation, windowKeywords } from './conv2d.js';
+import { depthwiseWeight } from './depthwise-conv2d.js';
 import {
   activationParam, depthMultiplierParam, dilationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair,
   useBiasParam,
 } from './params.js';
+import { glorot, OIHW, pyTuple, torchWeight, vector, windowPadding } from './torch-layout.js';
 import { defineLayer, KernelInit, unary } from './types.js';
 import { slidingWindowShape } from '../shape.js';
 import { weightedCost } from './costs.js';
@@ -21,6 +23,24 @@ export interface SeparableConv2dParams {
   activation: string;
   use_bias: boolean;
 }
+
+// torch has no separable convolution layer: the generated module defines one, with the two
+// convolutions as its children, so its state_dict reads depthwise.weight, pointwise.weight.
+const SEPARABLE = [
+  'class SeparableConv2d(nn.Module):',
+  '    """A depthwise convolution (a group per channel, no bias), then a 1x1 convolution that mixes',
+  '    the channels: Keras\'s SeparableConv2D."""',
+  '',
+  '    def __init__(self, channels, filters, kernel_size, depth_multiplier=1, bias=True, **window):',
+  '        super().__init__()',
+  '        self.depthwise = nn.Conv2d(',
+  '            channels, channels * depth_multiplier, kernel_size, groups=channels, bias=False, **window',
+  '        )',
+  '        self.pointwise = nn.Conv2d(channels * depth_multiplier, filters, 1, bias=bias)',
+  '',
+  '    def forward(self, x):',
+  '        return self.pointwise(self.depthwise(x))',
+].join('\n');
 
 export const separableConv2d = defineLayer<SeparableConv2dParams>({
   kind: 'separable_conv2d',
@@ -96,6 +116,33 @@ export const separableConv2d = defineLayer<SeparableConv2dParams>({
     ],
     positional: ['filters', 'kernel_size'],
     defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], depth_multiplier: 1, activation: 'linear', use_bias: true },
+  },
+  pytorch: (p, io) => {
+    const input = io.inputs[0]!;
+    const channels = input[2]!;
+    const pads = windowPadding(input, p.kernel, p.strides, p.padding, p.dilation);
+    const act = torchActivation(p.activation, 3);
+    const pointwise = [1, 1, channels * p.depth_multiplier, p.filters];
+    return {
+      module: {
+        callee: 'SeparableConv2d',
+        args: [
+          String(channels),
+          String(p.filters),
+          `kernel_size=${pyTuple(p.kernel)}`,
+          ...(p.depth_multiplier === 1 ? [] : [`depth_multiplier=${p.depth_multiplier}`]),
+          ...(p.use_bias ? [] : ['bias=False']),
+          ...windowKeywords(p.strides, pads, p.dilation),
+        ],
+      },
+      forward: ([x], m) => act.apply(`${m}(${paddedInput(x!, pads)})`),
+      weights: [
+        depthwiseWeight('depthwise.weight', p.kernel, channels, p.depth_multiplier),
+        torchWeight('pointwise_kernel', 'pointwise.weight', pointwise, glorot(pointwise), OIHW),
+        ...(p.use_bias ? [vector('bias', 'pointwise.bias', p.filters)] : []),
+      ],
+      helpers: { ...act.helpers, SeparableConv2d: SEPARABLE },
+    };
   },
   display: (p) => [
     `${p.filters} filters`,

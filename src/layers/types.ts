@@ -1,8 +1,8 @@
 // The contract every layer kind fulfils. Everything the compiler knows about a kind lives in its
 // own module: the keys a spec may give it (with their schema, defaults and documentation), its
-// typed parameters, its shape rule, parameter count and costs, its tfjs and Keras construction,
-// how a diagram shows it, and whether data-parallel replicas can train it. The core reads these
-// through the registry and never switches over kinds.
+// typed parameters, its shape rule, parameter count and costs, its tfjs, Keras and PyTorch
+// construction (with how its weights map between tfjs and PyTorch), and how a diagram shows it.
+// The core reads these through the registry and never switches over kinds.
 import type { JsonSchema } from '../lib/json-schema.js';
 import type { ShapeResult } from '../shape.js';
 import type { ParamCount, Shape } from '../types.js';
@@ -45,6 +45,63 @@ export interface KerasCall<P> {
   positional?: readonly string[];
   /** Keras's default per keyword (left out of generated code); a function derives it from the other arguments. */
   defaults?: Readonly<Record<string, ConfigValue | ((args: ReadonlyMap<string, ConfigValue>) => ConfigValue | undefined)>>;
+}
+
+/**
+ * What a PyTorch layer works on: the shapes it reads and writes, without the batch dimension and
+ * in the spec's (tfjs's) sense, [height, width, channels] for images. In the generated module an
+ * image tensor is stored channels first, (batch, channels, height, width), as torch's
+ * convolutions want it; tensors of any other rank are stored as tfjs stores them. Every layer
+ * reads and writes that layout, so layers compose without knowing each other.
+ */
+export interface TorchIO {
+  inputs: readonly Shape[];
+  output: Shape;
+}
+
+/** How Keras initialises a weight, so that PyTorch training starts from the same distribution. */
+export type TorchInit = { kind: 'glorot_uniform'; fanIn: number; fanOut: number } | { kind: 'zeros' } | { kind: 'ones' };
+
+/**
+ * One tfjs weight of a layer and the state_dict tensor it is in PyTorch. The torch tensor is the
+ * tfjs one with its axes reordered by `permute` (tfjs axes listed in torch's order), then
+ * reshaped to `torchShape`; the way back undoes both. Data, not code, so that one description
+ * serves conversion in both directions and the generated module's initialisation.
+ */
+export interface TorchWeight {
+  /** The weight's name in the tfjs layer: 'kernel', 'bias', 'gamma', 'moving_mean', ... */
+  tfjs: string;
+  /** Its key in the state_dict below the layer's module: 'weight', 'pointwise.bias', 'running_var'. */
+  torch: string;
+  /** Its tfjs shape. */
+  shape: readonly number[];
+  /** The tfjs axes in torch's order; omitted when the layouts agree. */
+  permute?: readonly number[];
+  torchShape: readonly number[];
+  init: TorchInit;
+}
+
+/** A Python call: a callee and its arguments, each already Python source. */
+export interface PyCall {
+  callee: string;
+  args: readonly string[];
+}
+
+/** A layer as PyTorch code, for one placement in a model (its shapes are known). */
+export interface TorchLayer {
+  /** The nn.Module the layer owns, assigned to an attribute in __init__; none for a layer that is only an operation. */
+  module?: PyCall;
+  /**
+   * The layer's output as a Python expression, from its inputs (expressions in the layout above)
+   * and `m`, the expression that names its module (`self.conv2d`).
+   */
+  forward(inputs: readonly string[], m: string): string;
+  /** Its tfjs weights and where each goes, listed in the order the module's state_dict lists them. */
+  weights?: readonly TorchWeight[];
+  /** State_dict entries of the module that hold no tfjs weight (batch norm's batch counter): ignored when importing. */
+  extraState?: readonly string[];
+  /** Python definitions the code uses that torch lacks, by name: written once at the top of the module. */
+  helpers?: Readonly<Record<string, string>>;
 }
 
 /** A problem with a layer's values that the schema cannot express, at a key of the layer. */
@@ -122,6 +179,8 @@ export interface LayerKind<P> {
   /** tfjs-layers factory under `tf.layers` and its config: drives both the live model and emitted code. */
   tfjs: { factory: string; config(p: P, ctx: LayerContext): LayerConfig };
   keras: KerasCall<P>;
+  /** The layer in PyTorch, for the shapes it has in a model. */
+  pytorch(p: P, io: TorchIO): TorchLayer;
   /** The hyperparameters worth reading in a diagram, as short phrases ('32 filters', '3×3 kernel'). */
   display(p: P): string[];
 }

