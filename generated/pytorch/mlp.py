@@ -22,11 +22,13 @@ import hashlib
 import logging
 import math
 import os
+import pickle
 import signal
 import socket
 import struct
 import sys
 import time
+import types
 
 try:
     import numpy as np
@@ -272,6 +274,35 @@ def weights_digest(model):
     return digest.hexdigest()
 
 
+# The only globals a checkpoint of tensors, numbers and text refers to: loading anything else
+# could run code, so --resume is safe with a file from elsewhere.
+SAFE_GLOBALS = {("collections", "OrderedDict"), ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter")}
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in SAFE_GLOBALS or (module == "torch" and name.endswith("Storage")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"Unsupported class {module}.{name}")
+
+
+RESTRICTED_PICKLE = types.ModuleType("restricted_pickle")
+RESTRICTED_PICKLE.Unpickler = RestrictedUnpickler
+RESTRICTED_PICKLE.load = lambda file, **options: RestrictedUnpickler(file, **options).load()
+
+
+def safe_load(path):
+    """torch.load of tensors, containers, numbers and text only. PyTorch 1.13's own safe loader
+    cannot read floats, so there the same restriction is applied through torch's zip reader."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "Unsupported operand" not in str(error):
+            raise
+    with open(path, "rb") as file, torch.serialization._open_zipfile_reader(file) as archive:
+        return torch.serialization._load(archive, "cpu", RESTRICTED_PICKLE, encoding="utf-8")
+
+
 def checkpoint_path(path):
     """A checkpoint file, or the checkpoint.pt in a folder."""
     return os.path.join(path, "checkpoint.pt") if os.path.isdir(path) else path
@@ -283,7 +314,7 @@ def read_checkpoint(path):
     if not os.path.isfile(path):
         raise UsageError(f"--resume {path}: no such checkpoint")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = safe_load(path)
     except Exception as error:
         raise UsageError(f"{path}: cannot be read as a PyTorch checkpoint ({str(error).splitlines()[0]})")
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
@@ -573,7 +604,7 @@ def report_checkpoint(path):
         print("no checkpoint was written (it is written after each epoch)", file=sys.stderr, flush=True)
         return
     try:
-        epoch = torch.load(path, map_location="cpu", weights_only=True)["epoch"]
+        epoch = safe_load(path)["epoch"]
     except Exception as error:
         print(f"{path}: cannot be read ({plain(error)})", file=sys.stderr, flush=True)
         return

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_PIXELS } from '../data/datasets.js';
 import { DEFAULT_REPORT_DIR, registerReportCommand } from './report-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerDiffCommand } from './diff-command.js';
+import { registerTorchCommands } from './torch-command.js';
 import { trainCommand } from './train-command.js';
 import { resumeCommand } from './resume-command.js';
 import { EXIT, reportFailure, UsageError } from './errors.js';
@@ -126,6 +127,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   registerReportCommand(program, setExit);
   registerDiffCommand(program, setExit);
   registerBenchCommand(program, setExit);
+  registerTorchCommands(program, setExit);
 
   return program;
 }

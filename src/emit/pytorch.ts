@@ -18,7 +18,7 @@ const MODULE_NAMES = [
   'SPEC_SOURCE', 'SPEC_SHA256', 'MODEL_NAME', 'INPUT_SHAPE', 'OUTPUT_SHAPE', 'TRAINING', 'DATASET', 'CHECKPOINT_FORMAT', 'EPSILON',
   'KERAS_INIT', 'initialize_like_keras', 'build_model', 'make_optimizer', 'RMSprop', 'loss_fn', 'UsageError', 'Terminated',
   'project_root', 'data_folder', 'read_idx', 'load_split', 'evaluate', 'weights_digest', 'checkpoint_path', 'read_checkpoint',
-  'save_checkpoint', 'default_out', 'metrics_line', 'train', 'plain', 'run_worker', 'check_port', 'launch', 'report_checkpoint', 'count',
+  'save_checkpoint', 'default_out', 'SAFE_GLOBALS', 'RestrictedUnpickler', 'RESTRICTED_PICKLE', 'safe_load', 'metrics_line', 'train', 'plain', 'run_worker', 'check_port', 'launch', 'report_checkpoint', 'count',
   'parse_arguments', 'main', 'DistributedDataParallel', 'DistributedSampler',
 ];
 

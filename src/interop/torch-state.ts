@@ -57,7 +57,8 @@ export async function torchStateOf(plan: TorchPlan, live: tf.LayersModel): Promi
   const layers = layersByName(live);
   const out: PlainTensor[] = [];
   for (const l of plan.layers) {
-    const layer = layers.get(l.layer.node.name)!;
+    const layer = layers.get(l.layer.node.name);
+    if (!layer) throw new StateMismatch(`the model has no layer '${l.layer.node.name}'`);
     const current = layer.getWeights();
     const values = new Map(layer.weights.map((v, i) => [weightName(v), current[i]!]));
     for (const w of l.weights) {

@@ -14,9 +14,40 @@ import importlib.util
 import json
 import math
 import os
+import pickle
 import sys
+import types
 
 NETSPEC_FORMAT = "netspec-pytorch-checkpoint/1"
+
+# The only globals a file of tensors, numbers and text refers to: anything else could run code.
+ALLOWED = {("collections", "OrderedDict"), ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter"), ("torch", "Size")}
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in ALLOWED or (module == "torch" and name.endswith("Storage")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"Unsupported class {module}.{name}")
+
+
+RESTRICTED = types.ModuleType("restricted_pickle")
+RESTRICTED.Unpickler = RestrictedUnpickler
+RESTRICTED.load = lambda file, **options: RestrictedUnpickler(file, **options).load()
+
+
+def safe_load(path):
+    """torch.load of tensors, containers, numbers and text only. PyTorch 1.13's own safe loader
+    cannot read floats, so there the same restriction is applied through torch's zip reader."""
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "Unsupported operand" not in str(error):
+            raise
+    with open(path, "rb") as file, torch.serialization._open_zipfile_reader(file) as archive:
+        return torch.serialization._load(archive, "cpu", RESTRICTED, encoding="utf-8")
 
 
 class Refusal(Exception):
@@ -29,16 +60,15 @@ def first_line(error):
 
 
 def load(path):
-    import torch
-
     try:
-        # Only tensors, containers, numbers and text: unpickling anything else could run code.
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return safe_load(path)
     except FileNotFoundError:
         raise Refusal(f"{path}: no such file")
+    except pickle.UnpicklingError as error:
+        found = str(error).rsplit("Unsupported class ", 1)
+        what = f" ({found[1].strip()})" if len(found) == 2 else ""
+        raise Refusal(f"{path}: holds Python objects besides tensors{what}, which netspec does not load (unpickling them could run code)")
     except Exception as error:
-        if "Weights only load failed" in str(error):
-            raise Refusal(f"{path}: holds Python objects besides tensors, which netspec does not load (unpickling them could run code)")
         raise Refusal(f"{path}: cannot be read as a PyTorch file ({first_line(error)})")
 
 
