@@ -29,10 +29,11 @@ import struct
 import sys
 import time
 import types
+import warnings
 
 try:
-    import numpy as np
     import torch
+    import numpy as np
     import torch.distributed as dist
     import torch.nn.functional as F
     from torch import nn
@@ -83,7 +84,7 @@ class Lenet5(nn.Module):
         initialize_like_keras(self)
 
     def forward(self, x):
-        x = x.permute(0, 3, 1, 2)  # channels first, as torch's convolutions want them
+        x = x.permute(0, 3, 1, 2).contiguous()  # channels first, as torch's convolutions want them
         x = torch.tanh(self.c1(x))  # (batch, 6, 28, 28)
         x = self.s2(x)  # (batch, 6, 14, 14)
         x = torch.tanh(self.c3(x))  # (batch, 16, 10, 10)
@@ -145,6 +146,17 @@ def loss_fn(probabilities, labels):
 
 if tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2] if part.isdigit()) < (1, 13):
     sys.exit(f"error: this program needs PyTorch 1.13 or later; {sys.executable} has {torch.__version__}")
+
+
+def say(line):
+    """One line on stdout in one write: the processes share the terminal."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def complain(line):
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 class UsageError(Exception):
@@ -338,15 +350,29 @@ def metrics_line(entry):
     )
 
 
+def settle(args, checkpoint):
+    """Settings not given: a resumed run's own, else the spec's."""
+    recorded = checkpoint["training"] if checkpoint else {}
+    if args.epochs is None:
+        args.epochs = checkpoint["epochs"] if checkpoint else TRAINING["epochs"]
+    if args.batch_size is None:
+        args.batch_size = recorded.get("batch_size", TRAINING["batch_size"])
+    if args.seed is None:
+        args.seed = recorded.get("seed", TRAINING["seed"])
+    if args.limit is None:
+        args.limit = recorded.get("limit")
+
+
 def train(args, rank, world, local_rank):
     if len(OUTPUT_SHAPE) != 1:
         raise UsageError(f"the model's output {OUTPUT_SHAPE} is not one score per class, so it cannot train on labelled images")
     if args.threads:
         torch.set_num_threads(args.threads)
+    resumed = read_checkpoint(args.resume) if args.resume else None
+    settle(args, resumed[1] if resumed else None)
     if args.batch_size < world:
         raise UsageError(f"--batch-size {args.batch_size} is smaller than the {world} processes; each needs a sample per step")
     share = args.batch_size // world
-    resumed = read_checkpoint(args.resume) if args.resume else None
     folder = data_folder(args.data)
     train_x, train_y = load_split(folder, "train", args.limit)
     test_x, test_y = load_split(folder, "test")
@@ -384,16 +410,15 @@ def train(args, rank, world, local_rank):
             raise UsageError(f"{path} exists already; continue it with --resume {path}, or choose another --out")
         os.makedirs(out, exist_ok=True)
         threads = torch.get_num_threads()
-        print(
+        say(
             f"{MODEL_NAME}: {sum(p.numel() for p in model.parameters()):,} parameters; {world} process(es) "
             f"({backend if world > 1 else 'no process group'}, {device.type}, {threads} thread(s) each), "
-            f"batch {share * world}{f' ({share} per process)' if world > 1 else ''}",
-            flush=True,
+            f"batch {share * world}{f' ({share} per process)' if world > 1 else ''}"
         )
-        print(f"data: {len(train_y):,} training, {len(val_y):,} validation and {len(test_y):,} test samples from {folder}", flush=True)
-        print(f"checkpoint: {path}", flush=True)
+        say(f"data: {len(train_y):,} training, {len(val_y):,} validation and {len(test_y):,} test samples from {folder}")
+        say(f"checkpoint: {path}")
         if share * world != args.batch_size:
-            print(f"note: batch {args.batch_size} does not split evenly, so each step takes {share * world}", flush=True)
+            say(f"note: batch {args.batch_size} does not split evenly, so each step takes {share * world}")
 
     def record(epoch, test=None):
         return {
@@ -469,23 +494,25 @@ def train(args, rank, world, local_rank):
         )
         if rank == 0:
             save_checkpoint(path, record(epoch))
-            print(f"{metrics_line(history[-1])}  (of {args.epochs}; saved)", flush=True)
+            say(f"{metrics_line(history[-1])}  (of {args.epochs}; saved)")
 
     test = evaluate(model, test_x, test_y, args.batch_size, rank, world, device)
     if rank == 0:
         save_checkpoint(path, record(args.epochs, test))
-        print(f"Test: loss {test['loss']:.4f}  accuracy {test['accuracy'] * 100:.2f}% on {test['samples']:,} samples", flush=True)
-        print(f"saved {path}  (import into netspec with: netspec import-torch {SPEC_SOURCE} {path})", flush=True)
-    print(f"rank {rank} of {world}: weights sha256 {weights_digest(model)}", flush=True)
+        say(f"Test: loss {test['loss']:.4f}  accuracy {test['accuracy'] * 100:.2f}% on {test['samples']:,} samples")
+        say(f"saved {path}  (import into netspec with: netspec import-torch {SPEC_SOURCE} {path})")
+    say(f"rank {rank} of {world}: weights sha256 {weights_digest(model)}")
     return 0
 
 
 def plain(error):
-    """An exception's first line, without the C++ source locations torch puts in front."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if "Connection closed by peer" in text or "Connection reset by peer" in text or "Broken pipe" in text:
+    """An exception in one line: its kind and first line, without the C++ source location torch
+    puts in front; a lost peer in words."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if any(sign in text for sign in ("Connection closed by peer", "Connection reset by peer", "Broken pipe")):
         return "lost the connection to another process (it stopped or was killed)"
-    return text.split("] ", 1)[-1] if text.startswith("[") else text
+    text = text.split("] ", 1)[-1] if text.startswith("[") else text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def run_worker(args):
@@ -497,10 +524,13 @@ def run_worker(args):
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminate)
+    # A weight with a dimension of size 1 (a convolution of one input channel) may get its gradient
+    # with another, equally valid, stride on that dimension; DDP warns, though nothing is wrong.
+    warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     try:
         return train(args, rank, world, int(os.environ.get("LOCAL_RANK", "0")))
     except UsageError as error:
-        print(f"error: {who}{error}", file=sys.stderr, flush=True)
+        complain(f"error: {who}{error}")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -509,7 +539,7 @@ def run_worker(args):
     except Exception as error:
         if os.environ.get("NETSPEC_TRACEBACK"):
             raise
-        print(f"error: {who}{type(error).__name__}: {plain(error)}", file=sys.stderr, flush=True)
+        complain(f"error: {who}{plain(error)}")
         return 1
     finally:
         if dist.is_initialized():
@@ -548,18 +578,25 @@ def launch(args):
     if args.node_rank == 0:
         check_port(args.master_addr, args.master_port)
     out = os.path.dirname(checkpoint_path(args.resume)) if args.resume else args.out or default_out()
-    worker = [os.path.abspath(__file__), "--out", out, "--epochs", str(args.epochs), "--batch-size", str(args.batch_size)]
-    worker += ["--seed", str(args.seed)]
-    for flag, value in (("--data", args.data), ("--limit", args.limit), ("--resume", args.resume), ("--threads", args.threads)):
-        worker += [flag, str(value)] if value is not None else []
+    worker = [os.path.abspath(__file__), "--out", out]
+    for flag in ("data", "epochs", "batch_size", "limit", "seed", "resume", "threads"):
+        value = getattr(args, flag)
+        worker += [f"--{flag.replace('_', '-')}", str(value)] if value is not None else []
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads or 1))
-    # Its log lines would repeat what the messages below say, less plainly.
-    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args as torchrun_arguments, run as torchrun
 
+    # Its log lines would repeat what the messages below say, less plainly; each of its modules
+    # sets its own logger's level, so the parent's would not do.
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("torch.distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
     command = ["--nnodes", str(args.nnodes), "--node_rank", str(args.node_rank), "--nproc_per_node", str(args.nproc_per_node)]
+    # No redirection, said as a mapping for a local rank that does not exist: torchrun 1.13 on
+    # Python 3.11 cannot parse the plain "0" it defaults to (IntFlag no longer lists its zero).
+    command += ["--redirects", f"{args.nproc_per_node}:0", "--tee", f"{args.nproc_per_node}:0"]
     command += ["--master_addr", args.master_addr, "--master_port", str(args.master_port), *worker]
     try:
         torchrun(torchrun_arguments(command))
@@ -570,7 +607,7 @@ def launch(args):
             code, how = 128 - failure.exitcode, f"was killed by {signal.Signals(-failure.exitcode).name}"
         else:
             code, how = failure.exitcode, f"stopped with exit code {failure.exitcode}"
-        print(f"error: rank {rank} {how}; the other processes were stopped", file=sys.stderr, flush=True)
+        complain(f"error: rank {rank} {how}; the other processes were stopped")
         report_checkpoint(os.path.join(out, "checkpoint.pt"))
         return code
     except SignalException as stopped:
@@ -581,14 +618,14 @@ def launch(args):
 
 def report_checkpoint(path):
     if not os.path.isfile(path):
-        print("no checkpoint was written (it is written after each epoch)", file=sys.stderr, flush=True)
+        complain("no checkpoint was written (it is written after each epoch)")
         return
     try:
         epoch = safe_load(path)["epoch"]
     except Exception as error:
-        print(f"{path}: cannot be read ({plain(error)})", file=sys.stderr, flush=True)
+        complain(f"{path}: cannot be read ({plain(error)})")
         return
-    print(f"the last checkpoint, {path}, holds epoch {epoch}; continue with --resume {path}", file=sys.stderr, flush=True)
+    complain(f"the last checkpoint, {path}, holds epoch {epoch}; continue with --resume {path}")
 
 
 def count(text, least=1):
@@ -604,12 +641,13 @@ def parse_arguments(argv):
         epilog="Under torchrun, every process runs this program; process 0 writes the checkpoint after each epoch.",
     )
     parser.add_argument("--data", help="the folder of the dataset's IDX files (default: the spec's, found in the project)")
-    parser.add_argument("--epochs", type=count, default=TRAINING["epochs"], help="default: the spec's, %(default)s")
+    resumed = "or with --resume the checkpoint's"
+    parser.add_argument("--epochs", type=count, help=f"default: the spec's, {TRAINING['epochs']}, {resumed}")
     parser.add_argument(
-        "--batch-size", type=count, default=TRAINING["batch_size"], help="samples per step, shared by the processes (default: %(default)s)"
+        "--batch-size", type=count, help=f"samples per step, shared by the processes (default: {TRAINING['batch_size']}, {resumed})"
     )
     parser.add_argument("--limit", type=count, help="train on the first N training samples only")
-    parser.add_argument("--seed", type=lambda text: count(text, 0), default=TRAINING["seed"], help="default: %(default)s")
+    parser.add_argument("--seed", type=lambda text: count(text, 0), help=f"default: {TRAINING['seed']}, {resumed}")
     parser.add_argument("--out", help="the folder for checkpoint.pt (default: runs/<name>/pytorch-<time>)")
     parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint (or its folder), in its folder")
     parser.add_argument("--threads", type=count, help="threads per process (default: torch's own; torchrun sets 1)")
@@ -629,7 +667,7 @@ def main(argv=None):
     try:
         return launch(args)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
+        complain(f"error: {error}")
         return 1
 
 

@@ -49,7 +49,7 @@ const MODULE_ATTRIBUTES = [
 ];
 export const GENERATED_NAMES = [
   'self', 'x', 'inputs', 'torch', 'nn', 'F', 'np', 'dist', 'math', 'os', 'sys', 'json', 'time', 'signal', 'socket', 'struct', 'gzip',
-  'hashlib', 'argparse', 'logging', 'datetime', 'pickle', 'types', 'super', 'print', 'len', 'range', 'float', 'int', 'str', 'dict',
+  'hashlib', 'argparse', 'logging', 'datetime', 'pickle', 'types', 'warnings', 'super', 'print', 'len', 'range', 'float', 'int', 'str', 'dict',
   'list', 'tuple',
 ];
 const RESERVED = new Set([...MODULE_ATTRIBUTES, ...GENERATED_NAMES]);

@@ -16,7 +16,7 @@ const LINE = 100;
 /** Top-level names of the generated module, which no layer attribute or class may take. */
 const MODULE_NAMES = [
   'SPEC_SOURCE', 'SPEC_SHA256', 'MODEL_NAME', 'INPUT_SHAPE', 'OUTPUT_SHAPE', 'TRAINING', 'DATASET', 'CHECKPOINT_FORMAT', 'EPSILON',
-  'KERAS_INIT', 'initialize_like_keras', 'build_model', 'make_optimizer', 'RMSprop', 'loss_fn', 'UsageError', 'Terminated',
+  'KERAS_INIT', 'initialize_like_keras', 'say', 'complain', 'build_model', 'make_optimizer', 'RMSprop', 'loss_fn', 'UsageError', 'Terminated',
   'project_root', 'data_folder', 'read_idx', 'load_split', 'evaluate', 'weights_digest', 'checkpoint_path', 'read_checkpoint',
   'save_checkpoint', 'default_out', 'SAFE_GLOBALS', 'RestrictedUnpickler', 'RESTRICTED_PICKLE', 'safe_load', 'metrics_line', 'train', 'plain', 'run_worker', 'check_port', 'launch', 'report_checkpoint', 'count',
   'parse_arguments', 'main', 'DistributedDataParallel', 'DistributedSampler',
@@ -46,7 +46,8 @@ function forwardLines(model: InferredModel, plan: TorchPlan): { arg: string; lin
   const image = model.ir.inputShape.length === 3;
   const sequential = model.ir.form === 'sequential';
   const arg = sequential ? 'x' : 'inputs';
-  const lines = image ? [`${arg} = ${arg}.permute(0, 3, 1, 2)  # channels first, as torch's convolutions want them`] : [];
+  // contiguous(): a permuted view would make the first convolution's gradient channels-last.
+  const lines = image ? [`${arg} = ${arg}.permute(0, 3, 1, 2).contiguous()  # channels first, as torch's convolutions want them`] : [];
   const vars = new Map<string, string>([['input', arg]]);
   for (const l of plan.layers) {
     const target = sequential ? 'x' : l.name;
