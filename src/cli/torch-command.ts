@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendPreference } from '../backend/select.js';
 import { compileSpecFile } from '../compile/index.js';
+import { loadTfForBuilding } from './compile-command.js';
 import { DataError } from '../data/datasets.js';
 import { pythonModuleName } from '../emit/python-names.js';
 import { exportTorchStateDict } from '../interop/export-torch.js';
@@ -97,6 +98,8 @@ export async function exportTorchCommand(dir: string, flags: ExportFlags): Promi
   const model = compileOrReport(spec);
   if (!model) return EXIT.spec;
   const out = flags.out ?? path.join(dir, `${pythonModuleName(model.ir.name)}.pt`);
+  // Reading weights needs no fast kernels: cpu starts at once and says nothing.
+  await loadTfForBuilding();
   try {
     const count = await exportTorchStateDict(model, dir, out, flags.python);
     process.stdout.write(`${green('wrote')} ${out}  (${count} tensors, the state_dict of generated/pytorch/${pythonModuleName(model.ir.name)}.py)\n`);

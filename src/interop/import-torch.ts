@@ -89,7 +89,7 @@ export async function importTorchCheckpoint(model: InferredModel, options: Impor
   const { tensors, meta } = await readCheckpointTensors(options.checkpoint, options.python);
   const record = meta as TorchCheckpointRecord | null;
   const plan = pytorchPlan(model);
-  const checked = checkState(plan, tensors, options.checkpoint);
+  const checked = checkState(plan, tensors, options.checkpoint, options.specFile);
   const cfg = trainingOf(model, record);
   const specDir = path.dirname(path.resolve(options.specFile));
   const classes = model.outputShape.length === 1;

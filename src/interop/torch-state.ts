@@ -76,27 +76,28 @@ export async function torchStateOf(plan: TorchPlan, live: tf.LayersModel): Promi
 }
 
 /**
- * Checks tensors read from a file against the plan: every tensor the module has, of its shape,
- * and nothing else (besides state such as batch norm's counter, which carries no weight).
- * Throws StateMismatch naming the first tensor that does not fit, in the module's order.
+ * Checks the tensors of `file` against the plan of the module of `spec`: every tensor the module
+ * has, of its shape, and nothing else (besides state such as batch norm's counter, which carries
+ * no weight). Throws StateMismatch naming the first tensor that does not fit, in the module's order.
  */
-export function checkState(plan: TorchPlan, tensors: readonly PlainTensor[], what: string): Map<string, PlainTensor> {
+export function checkState(plan: TorchPlan, tensors: readonly PlainTensor[], file: string, spec: string): Map<string, PlainTensor> {
   const byKey = new Map(tensors.map((t) => [t.key, t]));
+  const advice = `; ${file} is not a checkpoint of ${spec}`;
   for (const w of plan.state) {
     const found = byKey.get(w.key);
     if (!found) {
-      throw new StateMismatch(`${what} has no tensor '${w.key}', which should have shape ${shapeText(w.torchShape)}`);
+      throw new StateMismatch(`${file} has no tensor '${w.key}', which ${spec} needs with shape ${shapeText(w.torchShape)}${advice}`);
     }
     if (!sameShape(found.shape, w.torchShape)) {
-      throw new StateMismatch(`tensor '${w.key}' should have shape ${shapeText(w.torchShape)} but ${what} holds ${shapeText(found.shape)}`);
+      throw new StateMismatch(`tensor '${w.key}' of ${file} has shape ${shapeText(found.shape)}, but ${spec} needs ${shapeText(w.torchShape)}${advice}`);
     }
     if (!/^(float|bfloat|half|double)/.test(found.dtype)) {
-      throw new StateMismatch(`tensor '${w.key}' holds ${found.dtype} values in ${what}; expected floating-point weights`);
+      throw new StateMismatch(`tensor '${w.key}' of ${file} holds ${found.dtype} values; ${spec} needs floating-point weights there`);
     }
   }
   const known = new Set([...plan.state.map((w) => w.key), ...plan.layers.flatMap((l) => l.extraState)]);
   const stray = tensors.find((t) => !known.has(t.key));
-  if (stray) throw new StateMismatch(`${what} holds tensor '${stray.key}' of shape ${shapeText(stray.shape)}, which the model has no place for`);
+  if (stray) throw new StateMismatch(`${file} holds tensor '${stray.key}' of shape ${shapeText(stray.shape)}, which ${spec} has no place for${advice}`);
   return byKey;
 }
 
