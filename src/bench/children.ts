@@ -3,6 +3,7 @@
 // each measure the other.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,8 @@ import type { KernelReport } from './kernels-child.js';
 import { RESULT_MARKER, type RuntimeResult, type WorkerConfig, type WorkerPlan } from './types.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/netspec.js', import.meta.url));
-export const TORCH_PEER = fileURLToPath(new URL('../../bench/torch_peer.py', import.meta.url));
+/** Runs the spec's generated PyTorch module as netspec's trainer runs a model. */
+export const TORCH_PEER = fileURLToPath(new URL('./torch_peer.py', import.meta.url));
 
 export interface ChildOutcome {
   code: number | null;
@@ -89,23 +91,7 @@ export async function runWorkerChild(config: WorkerConfig, plan: WorkerPlan): Pr
   return outcomeToResult(config, outcome);
 }
 
-/** Either the interpreter to use (python, version) or why there is none (reason). */
-export interface PythonProbe {
-  python?: string;
-  version?: string;
-  reason?: string;
-}
-
-/** The first interpreter that can import torch (Debian's python3 often has it when a pyenv one does not). */
-export function findTorchPython(candidates: readonly string[]): PythonProbe {
-  const failures: string[] = [];
-  for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status === 0) return { python, version: r.stdout.trim() };
-    failures.push(`${python}: ${r.error ? r.error.message : tail(r.stderr, 1) || `exit code ${r.status}`}`);
-  }
-  return { reason: `no interpreter could import torch (${failures.join('; ')})` };
-}
+export { findTorchPython, type PythonProbe } from '../interop/python.js';
 
 /**
  * OpenMP's wait policy for the peer: the user's OMP_WAIT_POLICY, else PASSIVE. With the default
@@ -120,17 +106,39 @@ export function peerWaitPolicy(): string {
 
 export interface PeerArgs {
   python: string;
+  /** Threads per process. */
   threads: number;
+  /** Processes, started by torchrun when more than 1 (each trains on its share of every batch). */
+  processes: number;
   plan: WorkerPlan;
+  /** The spec's generated PyTorch module (src/emit/pytorch.ts). */
+  module: string;
   dataDir: string;
-  batchSize: number;
-  learningRate: number;
+}
+
+/** A port free on the loopback address for torchrun's rendezvous. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function runTorchPeer(a: PeerArgs): Promise<RuntimeResult> {
-  const args = [TORCH_PEER, '--threads', String(a.threads), '--data', a.dataDir, '--batch-size', String(a.batchSize), '--lr', String(a.learningRate), ...planArgs(a.plan)];
-  const outcome = await runChild(a.python, args, { timeoutMs: (a.plan.budgetSeconds + 180) * 1000, env: { OMP_WAIT_POLICY: peerWaitPolicy() } });
-  return outcomeToResult(`torch-${a.threads}`, outcome);
+  const peer = [TORCH_PEER, '--module', a.module, '--threads', String(a.threads), '--data', a.dataDir, ...planArgs(a.plan)];
+  // torchrun's --redirects/--tee name a rank that does not exist ("no redirection"): Debian's
+  // torchrun (PyTorch 1.13 on Python 3.11) cannot parse its own default.
+  const args = a.processes > 1
+    ? ['-m', 'torch.distributed.run', `--nproc_per_node=${a.processes}`, '--master_addr=127.0.0.1', `--master_port=${await freePort()}`,
+      `--redirects=${a.processes}:0`, `--tee=${a.processes}:0`, ...peer]
+    : peer;
+  const env = { OMP_WAIT_POLICY: peerWaitPolicy(), OMP_NUM_THREADS: String(a.threads) };
+  const outcome = await runChild(a.python, args, { timeoutMs: (a.plan.budgetSeconds + 180) * 1000, env });
+  return outcomeToResult(a.processes > 1 ? `torch-dp${a.processes}` : `torch-${a.threads}`, outcome);
 }
 
 /** The kernels child (kernels-child.ts): the ceiling and one replica's step, kernel by kernel. */

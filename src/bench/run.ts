@@ -1,12 +1,14 @@
 // `netspec bench`: runs every measurement one after the other, then prints the table and
 // writes the JSON record. It reports speeds and never judges them: the exit code is 1 only
 // when something crashed (a worker, the peer, the compile), whatever the figures are.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveDatasetFiles } from '../data/datasets.js';
 import { formatDiagnostic } from '../compile/diagnostics.js';
 import { compileChecked } from '../train/prepare.js';
+import { emitPytorch } from '../emit/pytorch.js';
+import type { InferredModel, TrainingConfig } from '../types.js';
 import { CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
 import { formatKernelTable } from './kernel-table.js';
 import { formatCpuWork, formatReplicaSteps } from './table.js';
@@ -39,22 +41,30 @@ export interface BenchOptions {
  * batch, so it gets less; together they keep a default run within about five minutes.
  */
 const BUDGET_SECONDS = { 'wasm-2': 90, 'wasm-1': 90, 'wasm-dp2': 90, cpu: 40, node: 90, torch: 60 };
-/** The peer reimplements one architecture; for other specs a ratio would compare different models. */
-const PEER_MODEL = 'mnist-cnn';
 const PYTHONS = ['/usr/bin/python3', 'python3'];
 /** Turn order within a round: the headline ratios' runtimes next to each other. */
-const ROUND_ORDER = ['torch-2', 'wasm-2', 'wasm-dp2', 'wasm-1', 'torch-1', 'cpu', 'node'];
+const ROUND_ORDER = ['torch-2', 'wasm-2', 'wasm-dp2', 'torch-dp2', 'wasm-1', 'torch-1', 'cpu', 'node'];
+/** PyTorch's configurations: threads per process, and processes (data-parallel under torchrun). */
+const TORCH_CONFIGS = [
+  { id: 'torch-2', threads: 2, processes: 1 },
+  { id: 'torch-1', threads: 1, processes: 1 },
+  { id: 'torch-dp2', threads: 1, processes: 2 },
+];
 
 interface Peer {
   probe: PythonProbe;
   dataDir?: string;
+  /** The spec's generated PyTorch module, written for this run. */
+  module?: string;
 }
 
-function preparePeer(o: BenchOptions, modelName: string, dataDir: string | undefined): Peer {
+/** The peer is the spec's own PyTorch module (src/emit/pytorch.ts), written into `scratch`. */
+function preparePeer(o: BenchOptions, model: InferredModel, dataDir: string | undefined, scratch: string): Peer {
   if (!o.torch) return { probe: { reason: 'skipped with --no-torch' } };
-  if (modelName !== PEER_MODEL) return { probe: { reason: `the PyTorch peer implements ${PEER_MODEL} only, not '${modelName}'` } };
-  if (!dataDir) return { probe: { reason: 'the PyTorch peer reads MNIST only' } };
-  return { probe: findTorchPython(o.python ? [o.python] : PYTHONS), dataDir };
+  if (!dataDir) return { probe: { reason: 'the PyTorch peer reads IDX datasets (mnist, idx) only' } };
+  const module = join(scratch, 'peer_model.py');
+  writeFileSync(module, emitPytorch(model, o.spec));
+  return { probe: findTorchPython(o.python ? [o.python] : PYTHONS), dataDir, module };
 }
 
 /** Spawn-to-summary times, netspec and PyTorch alternating so that a change in load hits both. */
@@ -70,7 +80,7 @@ async function timeStartups(o: BenchOptions, peer: Peer): Promise<StartupTimes> 
       if (ours.seenAfter === undefined) times.netspecError ??= tail(ours.stderr) || `exit code ${ours.code}`;
       else if (!warmUp) times.netspec.push(ours.seenAfter);
       if (peer.probe.python) {
-        const theirs = await runChild(peer.probe.python, [TORCH_PEER, '--startup'], { timeoutMs: 120_000, watch: 'Total params' });
+        const theirs = await runChild(peer.probe.python, [TORCH_PEER, '--module', peer.module!, '--startup'], { timeoutMs: 120_000, watch: 'Total params' });
         if (theirs.seenAfter === undefined) times.torchReason ??= `failed: ${tail(theirs.stderr) || `exit code ${theirs.code}`}`;
         else if (!warmUp) times.torch.push(theirs.seenAfter);
       }
@@ -103,8 +113,17 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const compiled = await compileChecked(o.spec);
   if (!compiled.ok) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n'));
   const { cfg } = compiled;
-  const dataDir = cfg.dataset.kind === 'mnist' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
-  const peer = preparePeer(o, compiled.model.ir.name, dataDir);
+  // The peer reads IDX files; other dataset kinds are compared on netspec's side only.
+  const dataDir = cfg.dataset.kind === 'mnist' || cfg.dataset.kind === 'idx' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
+  const scratch = mkdtempSync(join(os.tmpdir(), 'netspec-bench-peer-'));
+  try {
+    return await benchWith(o, started, machine, cfg, preparePeer(o, compiled.model, dataDir, scratch));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, cfg: TrainingConfig, peer: Peer): Promise<BenchOutcome> {
   const plan = (budgetSeconds: number): WorkerPlan => ({
     spec: o.spec, reps: 1, batches: o.batches, warmupBatches: o.warmup, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
   });
@@ -117,12 +136,11 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     id: config,
     measure: () => runWorkerChild(config, plan(BUDGET_SECONDS[config])),
   }));
-  for (const threads of [2, 1]) {
-    const id = `torch-${threads}`;
+  for (const { id, threads, processes } of TORCH_CONFIGS) {
     const python = peer.probe.python;
-    const measure = !python || !peer.dataDir
+    const measure = !python || !peer.module
       ? async (): Promise<RuntimeResult> => ({ id, status: 'unavailable', reason: peer.probe.reason ?? 'no python', reps: [] })
-      : () => runTorchPeer({ python, threads, plan: plan(BUDGET_SECONDS.torch), dataDir: peer.dataDir!, batchSize: cfg.batchSize, learningRate: cfg.optimizer.learningRate });
+      : () => runTorchPeer({ python, threads, processes, plan: plan(BUDGET_SECONDS.torch), module: peer.module!, dataDir: peer.dataDir! });
     contenders.push({ id, measure });
   }
   // Each ratio's two runtimes side by side in every round; tables keep the usual order.

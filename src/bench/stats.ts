@@ -46,6 +46,7 @@ const LABELS: Record<string, string> = {
   node: 'netspec tfjs-node',
   'torch-2': 'PyTorch, 2 threads',
   'torch-1': 'PyTorch, 1 thread',
+  'torch-dp2': 'PyTorch, 2 processes x 1 thread',
 };
 
 export const labelOf = (id: string): string => LABELS[id] ?? id;
