@@ -1,4 +1,5 @@
-// The bench's PyTorch peer (bench/torch_peer.py) against the spec it stands in for. PyTorch
+// The bench's PyTorch peer (src/bench/torch_peer.py runs the spec's generated module,
+// generated/pytorch/<name>.py) against the spec it stands in for. PyTorch
 // itself reports the peer's model: its layers in the order they run, each one's settings,
 // parameter count and output shape on an input of the spec's shape. The expectation comes from
 // the compiled spec through the documented correspondence of Keras and PyTorch layers, so the
@@ -7,12 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { findTorchPython, TORCH_PEER } from '../src/bench/children.js';
+import { findTorchPython } from '../src/bench/children.js';
+import { pythonModuleName } from '../src/emit/python-names.js';
 import type { InferredModel } from '../src/types.js';
 import { assertAvailable, compileValid, ROOT, skipUnlessCi } from './helpers.js';
 
-/** The specs the peer implements (the bench compares only these with PyTorch). */
-const PEER_SPECS = ['mnist-cnn.yaml'];
+/** The specs the peer runs whose kinds this test writes down (the bench runs the peer on any spec). */
+const PEER_SPECS = ['mnist-cnn.yaml', 'lenet5.yaml'];
 
 const probe = findTorchPython(['/usr/bin/python3', 'python3']);
 const missing = probe.python ? undefined : `PyTorch is not installed (apt-get install -y python3-torch): ${probe.reason}`;
@@ -119,7 +121,8 @@ for (const file of PEER_SPECS) {
   test(`the PyTorch peer builds ${file}'s model: the same layers, settings, parameters and shapes`, { skip: skipUnlessCi(missing) }, () => {
     assertAvailable(missing);
     const model = compileValid(join(ROOT, 'specs', file));
-    const r = spawnSync(probe.python!, ['-c', DESCRIBE, TORCH_PEER, JSON.stringify(model.ir.inputShape)], { encoding: 'utf8', timeout: 120_000 });
+    const peerModule = join(ROOT, 'generated', 'pytorch', `${pythonModuleName(model.ir.name)}.py`);
+    const r = spawnSync(probe.python!, ['-c', DESCRIBE, peerModule, JSON.stringify(model.ir.inputShape)], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     const peer = JSON.parse(r.stdout) as { modules: Module[]; total: number };
     const want = expectedModules(model);

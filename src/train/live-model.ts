@@ -76,7 +76,7 @@ export function buildCheckedModel(model: InferredModel, options: { seed?: number
 }
 
 /** tfjs on the cpu backend: building a model only to check it needs no fast kernels, and cpu starts at once. */
-async function useBuildBackend(): Promise<typeof tf> {
+export async function useBuildBackend(): Promise<typeof tf> {
   const tfjs = await import('@tensorflow/tfjs');
   tfjs.env().set('PROD', true);
   if (tfjs.getBackend() !== 'cpu') await tfjs.setBackend('cpu');
