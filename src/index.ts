@@ -8,7 +8,8 @@
 //     const source = emitTypeScript(result.model, 'specs/mnist-cnn.yaml');
 //   }
 export type * from './types.js';
-export { loadSpecFile, loadSpecText, type LoadResult, type PositionIndex } from './compile/load.js';
+export { loadSpecText, type LoadResult, type PositionIndex } from './compile/load.js';
+export { loadSpecFile } from './compile/load-file.js';
 export { validateSpec } from './compile/validate.js';
 export { lowerSpec, lowerTraining, trainingSettings } from './compile/lower.js';
 export { inferModel, DEFAULT_LIMITS, type Limits } from './compile/infer.js';

@@ -1,14 +1,13 @@
-// Stage 1: spec file -> plain JSON-like data plus an index from JSON-pointer paths to the
+// Stage 1: spec text -> plain JSON-like data plus an index from JSON-pointer paths to the
 // line/column where each node was written, so later stages can point at the exact spot.
 //
 // The YAML is deliberately held to what JSON can express (text, finite numbers, booleans,
 // null, lists, mappings with text keys): a spec is data, so tags, cycles, merge keys and
-// YAML 1.1 quirks only add ways to be surprised.
+// YAML 1.1 quirks only add ways to be surprised. Reading the file is load-file.ts's job, so this
+// module runs in a browser page as well as in Node.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Alias, Document, Node, YAMLError } from 'yaml';
 import { compareDiagnostics } from './diagnostics.js';
-import { FileReadError, readRegularFileSync } from '../lib/safe-read.js';
-import { findInvalidUtf8 } from '../lib/utf8.js';
 import type { SourcePos, SpecDiagnostic } from '../types.js';
 
 /** Specs are small hand-written files; anything larger is a mistake or an attack. */
@@ -51,31 +50,9 @@ const YAML_OPTIONS = {
   resolveKnownTags: false,
 } as const;
 
-/**
- * Reads and loads a spec file. Unreadable, oversized and non-UTF-8 files become diagnostics, as
- * do paths that are not regular files (a folder, /dev/zero, a named pipe): those are refused
- * before anything is read, and no more than MAX_SPEC_BYTES is ever read.
- */
-export function loadSpecFile(file: string): LoadResult {
-  let bytes: Buffer;
-  try {
-    bytes = readRegularFileSync(file, MAX_SPEC_BYTES);
-  } catch (error) {
-    if (!(error instanceof FileReadError)) throw error;
-    if (error.problem === 'too-large') return failAtStart(file, tooLargeMessage(error.size ?? error.detail));
-    if (error.detail.startsWith('is a folder')) return failAtStart(file, `'${file}' is a directory, not a spec file`);
-    const what = error.problem === 'not-a-file' ? error.detail.replace(/; give the path of a regular file$/, '') : error.detail;
-    const todo = error.problem === 'not-a-file' ? '; give the path of a spec file (.yaml)' : '';
-    return failAtStart(file, `cannot read the spec file: ${what}${todo}`);
-  }
-  const badByte = findInvalidUtf8(bytes);
-  if (badByte !== undefined) return invalidUtf8(file, bytes, badByte);
-  return loadSpecText(file, bytes.toString('utf8'));
-}
-
 /** Parses spec text (already decoded) into data and positions, or positioned syntax diagnostics. */
 export function loadSpecText(file: string, text: string): LoadResult {
-  const size = Buffer.byteLength(text, 'utf8');
+  const size = utf8Length(text);
   if (size > MAX_SPEC_BYTES) return failAtStart(file, tooLargeMessage(size));
 
   const lineCounter = new LineCounter();
@@ -316,28 +293,31 @@ function toSourcePos(lineCounter: LineCounter, offset: number): SourcePos {
   return { line: Math.max(1, line), col: Math.max(1, col) };
 }
 
-function failAtStart(file: string, message: string): LoadResult {
+export function failAtStart(file: string, message: string): LoadResult {
   return { ok: false, diagnostics: [{ file, line: 1, col: 1, message, path: '', stage: 'syntax' }] };
 }
 
-function tooLargeMessage(size: number | string): string {
-  if (typeof size === 'string') {
+export function tooLargeMessage(bytes: number | string): string {
+  if (typeof bytes === 'string') {
     // The reader's own words when the size was not known in advance ("is larger than 1.0 MiB, ...").
-    return `the spec file ${size.replace(/; is it the right file\?$/, '')}; specs are meant to be small hand-written files`;
+    return `the spec file ${bytes.replace(/; is it the right file\?$/, '')}; specs are meant to be small hand-written files`;
   }
-  const mib = (size / (1024 * 1024)).toFixed(1);
-  return `the spec file is ${size} bytes (${mib} MiB), over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB); ` +
+  const mib = (bytes / (1024 * 1024)).toFixed(1);
+  return `the spec file is ${bytes} bytes (${mib} MiB), over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB); ` +
     'specs are meant to be small hand-written files';
 }
 
-function invalidUtf8(file: string, bytes: Buffer, offset: number): LoadResult {
-  // Everything before the bad byte is valid, so it decodes cleanly to find line and column.
-  const before = bytes.subarray(0, offset).toString('utf8');
-  const lineStart = before.lastIndexOf('\n') + 1;
-  const line = before.split('\n').length;
-  const col = before.length - lineStart + 1;
-  const hex = (bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0');
-  const message = `the spec file is not valid UTF-8: byte 0x${hex} at byte offset ${offset} is not part of a valid character; ` +
-    'save the file with UTF-8 encoding';
-  return { ok: false, diagnostics: [{ file, line, col, message, path: '', stage: 'syntax' }] };
+/** Bytes the text takes as UTF-8, without allocating them (lone surrogates count as U+FFFD's 3). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

@@ -5,8 +5,7 @@
 // So errors are regrouped by the spec node they concern: the many errors one bad value
 // produces under oneOf/anyOf become a single message, and messages are worded from the
 // schema itself (bounds, enums, titles, examples) so they stay in step with it.
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import type { PositionIndex } from './load.js';
 import { allowsType, describeSchema, exampleText, labelOf, resolveSchema, showValue, visible, type JsonSchema } from './schema-words.js';
@@ -17,16 +16,7 @@ import { layerKind, layerKinds } from '../layers/registry.js';
 import { withDefaults } from './defaults.js';
 import { BUDGET_LOOKALIKES } from './budgets.js';
 import { specSchema } from './spec-schema.js';
-
-
-let cachedValidator: ValidateFunction | undefined;
-
-/** The compiled schema validator, built on first use (compiling takes a few milliseconds). */
-export function specValidator(): ValidateFunction {
-  // verbose: errors carry the failing value and schema, which the messages are built from.
-  cachedValidator ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(specSchema());
-  return cachedValidator;
-}
+import { specValidator } from './spec-validator.js';
 
 interface Problem {
   path: string;
