@@ -17,6 +17,7 @@ import { DEFAULT_REPORT_DIR, registerReportCommand } from './report-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerDiffCommand } from './diff-command.js';
 import { registerTorchCommands } from './torch-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { trainCommand } from './train-command.js';
 import { resumeCommand } from './resume-command.js';
 import { EXIT, reportFailure, UsageError } from './errors.js';
@@ -128,6 +129,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   registerDiffCommand(program, setExit);
   registerBenchCommand(program, setExit);
   registerTorchCommands(program, setExit);
+  registerServeCommand(program, setExit);
 
   return program;
 }

@@ -1,0 +1,150 @@
+// The browser page as files: src/web/ bundled by esbuild into one script (the compiler front
+// end, CodeMirror and tfjs), its stylesheet and HTML, and tfjs's WebAssembly binaries, so the
+// page needs nothing from outside the server. `npm run build:web` and `netspec serve` (when the
+// bundle is missing or older than its sources) both call buildWebBundle.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import standaloneModule from 'ajv/dist/standalone/index.js';
+import type { Plugin } from 'esbuild';
+import { specSchema } from '../compile/spec-schema.js';
+import { SPEC_VALIDATOR_OPTIONS } from '../compile/spec-validator.js';
+
+/** The package's own folder (two levels above this file). */
+export const PACKAGE_DIR = path.resolve(import.meta.dirname, '..', '..');
+export const WEB_SOURCE_DIR = path.join(PACKAGE_DIR, 'src', 'web');
+/** Where the bundle goes by default; git-ignored. */
+export const DEFAULT_WEB_DIR = path.join(PACKAGE_DIR, 'dist', 'web');
+/** Written last, so its presence means the build finished. */
+export const BUILD_STAMP = 'build.json';
+/** The files the server hands out from the bundle folder. */
+export const STATIC_FILES = ['index.html', 'style.css', 'favicon.svg', 'app.js'];
+
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+
+export class BundleError extends Error {
+  override name = 'BundleError';
+}
+
+export interface BuildReport {
+  dir: string;
+  /** Size of each written file in bytes. */
+  files: Record<string, number>;
+  seconds: number;
+}
+
+type StandaloneCode = (ajv: Ajv, validate: ReturnType<Ajv['compile']>) => string;
+// ajv's standalone module is CommonJS: depending on the loader the function is the module or its default.
+const standaloneCode = ((standaloneModule as unknown as { default?: StandaloneCode }).default ?? standaloneModule) as unknown as StandaloneCode;
+
+/** The spec validator compiled ahead of time: plain JavaScript the page runs without eval. */
+export function precompiledValidatorSource(): string {
+  const ajv = new Ajv({ ...SPEC_VALIDATOR_OPTIONS, code: { source: true, esm: true } });
+  const validate = ajv.compile(specSchema());
+  return `${standaloneCode(ajv, validate)}\nexport function specValidator() { return validate10; }\n`;
+}
+
+/** Swaps src/compile/spec-validator.ts for the precompiled validator. */
+function precompiledValidator(): Plugin {
+  return {
+    name: 'netspec-precompiled-validator',
+    setup(build) {
+      build.onResolve({ filter: /\/spec-validator\.js$/ }, (args) =>
+        path.resolve(args.resolveDir, args.path) === path.join(PACKAGE_DIR, 'src', 'compile', 'spec-validator.js')
+          ? { path: 'spec-validator', namespace: 'netspec-precompiled' }
+          : undefined);
+      build.onLoad({ filter: /.*/, namespace: 'netspec-precompiled' }, () => {
+        const contents = precompiledValidatorSource();
+        if (!/\bvalidate10\b/.test(contents)) throw new BundleError('ajv named its standalone validator differently than expected');
+        // resolveDir: the generated code imports ajv's small runtime helpers.
+        return { contents, loader: 'js', resolveDir: PACKAGE_DIR };
+      });
+    },
+  };
+}
+
+async function loadEsbuild(): Promise<typeof import('esbuild')> {
+  try {
+    return await import('esbuild');
+  } catch {
+    throw new BundleError('esbuild is not installed; run `npm install` in the netspec folder, then `npm run build:web`');
+  }
+}
+
+/** Builds the page into `dir` (default dist/web/). The old bundle stays in place until the new one is complete. */
+export async function buildWebBundle(dir: string = DEFAULT_WEB_DIR): Promise<BuildReport> {
+  const started = performance.now();
+  const esbuild = await loadEsbuild();
+  const target = path.resolve(dir);
+  const staging = `${target}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    mkdirSync(path.join(staging, 'wasm'), { recursive: true });
+  } catch (error) {
+    throw new BundleError(`cannot write the page's bundle to ${path.dirname(target)} (${(error as Error).message}); ` +
+      'run `npm run build:web` as a user who can write there, or give --web-dir a folder you can write');
+  }
+  try {
+    const result = await esbuild.build({
+      entryPoints: { app: path.join(WEB_SOURCE_DIR, 'app.ts') },
+      outdir: staging,
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      legalComments: 'eof',
+      logLevel: 'silent',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      plugins: [precompiledValidator()],
+      metafile: true,
+    });
+    const nodeOnly = Object.keys(result.metafile.inputs).filter((f) => f.startsWith('node:'));
+    if (nodeOnly.length) throw new BundleError(`the page's bundle would import Node-only modules: ${nodeOnly.join(', ')}`);
+    for (const file of ['index.html', 'style.css', 'favicon.svg']) cpSync(path.join(WEB_SOURCE_DIR, file), path.join(staging, file));
+    const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    for (const file of WASM_FILES) cpSync(path.join(wasmDir, file), path.join(staging, 'wasm', file));
+    writeFileSync(path.join(staging, BUILD_STAMP), `${JSON.stringify({ built: new Date().toISOString(), esbuild: esbuild.version }, null, 2)}\n`);
+    rmSync(target, { recursive: true, force: true });
+    renameSync(staging, target);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    if (error instanceof BundleError) throw error;
+    const messages = (error as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors;
+    const detail = messages?.length
+      ? messages.slice(0, 5).map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text)).join('\n')
+      : (error as Error).message;
+    throw new BundleError(`building the page failed:\n${detail}`);
+  }
+  const files: Record<string, number> = {};
+  for (const file of [...STATIC_FILES, ...WASM_FILES.map((f) => `wasm/${f}`)]) files[file] = statSync(path.join(target, file)).size;
+  return { dir: target, files, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Newest modification time among the files the bundle is built from. */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.isFile()) newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  visit(path.join(PACKAGE_DIR, 'src'));
+  newest = Math.max(newest, statSync(path.join(PACKAGE_DIR, 'package.json')).mtimeMs);
+  return newest;
+}
+
+/** 'missing' when no complete bundle is in `dir`; 'stale' when a source file changed after it was built. */
+export function bundleState(dir: string = DEFAULT_WEB_DIR): 'missing' | 'stale' | 'fresh' {
+  const stamp = path.join(dir, BUILD_STAMP);
+  if (!existsSync(stamp) || !STATIC_FILES.every((f) => existsSync(path.join(dir, f)))) return 'missing';
+  try {
+    JSON.parse(readFileSync(stamp, 'utf8'));
+  } catch {
+    return 'missing';
+  }
+  return statSync(stamp).mtimeMs >= newestSource() ? 'fresh' : 'stale';
+}
