@@ -107,7 +107,13 @@ export async function buildWebBundle(dir: string = DEFAULT_WEB_DIR): Promise<Bui
     for (const file of WASM_FILES) cpSync(path.join(wasmDir, file), path.join(staging, 'wasm', file));
     writeFileSync(path.join(staging, BUILD_STAMP), `${JSON.stringify({ built: new Date().toISOString(), esbuild: esbuild.version }, null, 2)}\n`);
     rmSync(target, { recursive: true, force: true });
-    renameSync(staging, target);
+    try {
+      renameSync(staging, target);
+    } catch (error) {
+      // Another build (a second `serve` starting at the same moment) finished first: keep its result.
+      if (!isComplete(target)) throw error;
+      rmSync(staging, { recursive: true, force: true });
+    }
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     if (error instanceof BundleError) throw error;
@@ -139,12 +145,15 @@ function newestSource(): number {
 
 /** 'missing' when no complete bundle is in `dir`; 'stale' when a source file changed after it was built. */
 export function bundleState(dir: string = DEFAULT_WEB_DIR): 'missing' | 'stale' | 'fresh' {
-  const stamp = path.join(dir, BUILD_STAMP);
-  if (!existsSync(stamp) || !STATIC_FILES.every((f) => existsSync(path.join(dir, f)))) return 'missing';
+  if (!isComplete(dir)) return 'missing';
+  return statSync(path.join(dir, BUILD_STAMP)).mtimeMs >= newestSource() ? 'fresh' : 'stale';
+}
+
+function isComplete(dir: string): boolean {
   try {
-    JSON.parse(readFileSync(stamp, 'utf8'));
+    JSON.parse(readFileSync(path.join(dir, BUILD_STAMP), 'utf8'));
   } catch {
-    return 'missing';
+    return false;
   }
-  return statSync(stamp).mtimeMs >= newestSource() ? 'fresh' : 'stale';
+  return STATIC_FILES.every((f) => existsSync(path.join(dir, f)));
 }

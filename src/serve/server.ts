@@ -120,14 +120,24 @@ function assetTable(webDir: string): Map<string, string> {
   return table;
 }
 
+/**
+ * The request body, at most `limit` bytes. A larger one is read to its end without being kept
+ * (so the client hears the refusal rather than a reset connection), up to a bound past which
+ * the connection is cut.
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const tooLarge = new HttpError(413, `the spec is larger than ${limit} bytes (1 MiB)`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new HttpError(413, `the spec is larger than ${limit} bytes (1 MiB)`);
-    chunks.push(chunk);
+    if (size > 16 * limit) {
+      req.destroy();
+      throw tooLarge;
+    }
+    if (size <= limit) chunks.push(chunk);
   }
+  if (size > limit) throw tooLarge;
   return Buffer.concat(chunks);
 }
 
