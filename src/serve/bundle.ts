@@ -46,7 +46,7 @@ export function precompiledValidatorSource(): string {
 }
 
 /** Swaps src/compile/spec-validator.ts for the precompiled validator. */
-function precompiledValidator(): Plugin {
+export function precompiledValidator(): Plugin {
   return {
     name: 'netspec-precompiled-validator',
     setup(build) {
