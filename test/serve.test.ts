@@ -135,7 +135,7 @@ test('requests naming another host, and saves from another site, are turned away
   assert.equal(rebound.status, 421);
   assert.ok(!rebound.body.includes('mnist-cnn'));
   const text = readFileSync(join(specsDir, 'mnist-cnn.yaml'), 'utf8');
-  for (const headers of [{ Origin: 'http://attacker.example' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+  for (const headers of [{ Origin: 'http://attacker.example' }, { 'Sec-Fetch-Site': 'cross-site' }] as Array<Record<string, string>>) {
     assert.equal((await put('/api/specs/mnist-cnn.yaml', 'name: x\n', headers)).status, 403);
   }
   assert.equal(readFileSync(join(specsDir, 'mnist-cnn.yaml'), 'utf8'), text);

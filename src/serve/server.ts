@@ -42,7 +42,8 @@ export function contentSecurityPolicy(nonce?: string): string {
     "default-src 'none'",
     "script-src 'self' 'wasm-unsafe-eval'",
     nonce ? `style-src 'self' 'nonce-${nonce}'` : "style-src 'self'",
-    "img-src 'self'",
+    // data: images only: the editor draws its error markers as inline SVG pictures.
+    "img-src 'self' data:",
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
