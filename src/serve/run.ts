@@ -3,7 +3,7 @@
 // gets wrong. The model itself is read by the page from the folder's model.json and weights.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadSplit } from '../data/datasets.js';
+import { DataError, loadSplit } from '../data/datasets.js';
 import { MODEL_JSON } from '../train/model-io.js';
 import { DATASET_JSON, RESOLVED_SPEC_JSON, RESULTS_JSON, type DatasetRecord, type RunResults } from '../train/run-dir.js';
 
@@ -79,7 +79,7 @@ export function sampleIndices(total: number, size: number): number[] {
 /** A fixed sample of the run's test split, read as `evaluate` reads it. */
 export async function loadTestSample(dir: string, size = TEST_SAMPLE_SIZE): Promise<TestSample> {
   const record = readJson<DatasetRecord>(dir, DATASET_JSON);
-  if (!record?.ref) throw new Error(`${path.join(dir, DATASET_JSON)} is missing or unreadable, so the run's test images are unknown`);
+  if (!record?.ref) throw new DataError(`${path.join(dir, DATASET_JSON)} is missing or unreadable, so the run's test images are unknown`);
   const testLimit = record.options?.testLimit ?? record.options?.limit;
   const { split, imageShape } = await loadSplit(record.ref, record.specDir, 'test', testLimit);
   const perImage = imageShape[0] * imageShape[1] * imageShape[2];

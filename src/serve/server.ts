@@ -5,11 +5,13 @@
 // followed. Every response carries a strict Content-Security-Policy, and requests for another
 // host name or from another site are refused, so a web page elsewhere cannot use the server.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { MAX_SPEC_BYTES } from '../compile/load.js';
+import { DataError } from '../data/datasets.js';
 import { fileInFolder, PathRefused } from './paths.js';
 import { describeRun, loadTestSample, type TestSample } from './run.js';
 import { listSpecs, readSpec, saveSpec, type SpecFolder } from './specs.js';
@@ -92,8 +94,17 @@ function send(res: ServerResponse, status: number, body: string | Uint8Array, ty
 const sendJson = (res: ServerResponse, value: unknown, status = 200): void =>
   send(res, status, JSON.stringify(value), TYPES['.json']!);
 
+/** A file as it is on disk, streamed (a run's weights may be large). */
 function sendFile(res: ServerResponse, file: string): void {
-  send(res, 200, readFileSync(file), TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');
+  const { size } = statSync(file);
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Security-Policy': contentSecurityPolicy(),
+    'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': size,
+  });
+  if (res.req.method === 'HEAD') return void res.end();
+  pipeline(createReadStream(file), res).catch(() => res.destroy());
 }
 
 /** The path's segments, each percent-decoded; '.' and '..' are refused rather than resolved. */
@@ -201,8 +212,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (route === 'api/run/test-sample' && reading) {
       if (!options.run) throw new HttpError(404, 'the server was started without a run folder');
       testSample ??= loadTestSample(options.run.dir);
-      testSample.catch(() => (testSample = undefined));
-      return sendJson(res, await testSample);
+      try {
+        return sendJson(res, await testSample);
+      } catch (error) {
+        testSample = undefined;
+        // The data moved or is damaged: the page says so, the rest of it still works.
+        if (error instanceof DataError) return sendJson(res, { unavailable: error.message });
+        throw error;
+      }
     }
     if (parts[0] === 'run' && parts.length === 2 && reading) {
       if (!options.run) throw new HttpError(404, 'the server was started without a run folder');

@@ -3,7 +3,7 @@
 // tfjs model, a name no other spec uses and that can be a file name), then writes the spec and
 // its generated files atomically, so `compile --check` still passes after a save. A spec that
 // fails a check is not written: the page gets the messages instead.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileSpecText } from '../compile/index.js';
 import { formatDiagnostic } from '../compile/diagnostics.js';
@@ -50,14 +50,14 @@ function specPath(folder: SpecFolder, name: string, mustExist: boolean): string 
   return fileInFolder(folder.dir, name, 'spec', mustExist);
 }
 
+/** The text of a spec; one the editor could not hold faithfully (over 1 MiB, not UTF-8) is refused with the reason. */
 export function readSpec(folder: SpecFolder, name: string): string {
   const file = specPath(folder, name, true);
-  const result = loadSpecFile(file);
-  // Too large or not UTF-8: the editor cannot hold it faithfully, so say why instead.
-  if (!result.ok && result.diagnostics.some((d) => /over the limit|not valid UTF-8|cannot read/.test(d.message))) {
-    throw new PathRefused(result.diagnostics.map((d) => d.message).join('; '), 403);
-  }
-  return readFileSync(file, 'utf8');
+  if (statSync(file).size > MAX_SPEC_BYTES) throw new PathRefused(`${folder.display}/${name} is over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB) for a spec`, 403);
+  const bytes = readFileSync(file);
+  const bad = findInvalidUtf8(bytes);
+  if (bad !== undefined) throw new PathRefused(`${folder.display}/${name} is not valid UTF-8 (byte offset ${bad}); save it with UTF-8 encoding`, 403);
+  return bytes.toString('utf8');
 }
 
 export type SaveResult = { saved: true; file: string; wrote: string[] } | { saved: false; diagnostics: string[] };

@@ -60,7 +60,8 @@ export async function saveSpec(name: string, text: string): Promise<SaveResult> 
 
 export const runInfo = async (): Promise<RunInfo | null> => (await getJson<{ run: RunInfo | null }>('/api/run')).run;
 
-export const testSample = (): Promise<TestSample> => getJson('/api/run/test-sample');
+/** The sample, or why there is none (the run's data moved or is damaged). */
+export const testSample = (): Promise<TestSample | { unavailable: string }> => getJson('/api/run/test-sample');
 
 /** Where the run's model is; its weight files are fetched relative to it. */
 export const MODEL_URL = '/run/model.json';

@@ -178,7 +178,9 @@ export class TryModel {
     const model = this.model!;
     let sample: api.TestSample;
     try {
-      sample = await api.testSample();
+      const answer = await api.testSample();
+      if ('unavailable' in answer) throw new Error(answer.unavailable);
+      sample = answer;
     } catch (error) {
       info.textContent = `No test images to show: ${(error as Error).message}`;
       return;
