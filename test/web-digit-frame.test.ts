@@ -1,12 +1,14 @@
 // The page prepares a drawn or opened picture with its own code (src/web/digit-frame.ts);
 // `netspec predict` prepares a file with src/predict/preprocess.ts. On the same picture both
-// must give the same 28x28 input, value for value: pictures of every kind go through both.
+// must give the same 28x28 input, value for value up to 560 pixels (closely beyond, where the
+// two shrink with different filters): pictures of every kind go through both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { loadDataset } from '../src/data/datasets.js';
-import { decodePng, frameShapeFor, toMnistFrame } from '../src/predict/preprocess.js';
-import { digitFrame, frameInputShape, greyFromRgba } from '../src/web/digit-frame.js';
+import { DEFAULT_MAX_PIXELS } from '../src/data/datasets.js';
+import { decodePicture, frameShapeFor, toMnistFrame } from '../src/predict/preprocess.js';
+import { digitFrame, frameInputShape, greyFromRgba, toWorkingSize, WORKING_SIZE } from '../src/web/digit-frame.js';
 
 /** A small seeded generator (mulberry32), so every run draws the same pictures. */
 function random(seed: number): () => number {
@@ -50,24 +52,35 @@ function strokes(seed: number, width: number, height: number, ink: number[], pap
 }
 
 /** Both preparations of one picture: predict's from the PNG file, the page's from its RGBA pixels. */
-function bothFrames(picture: Picture): [Float32Array, Float32Array] {
+async function bothFrames(picture: Picture): Promise<[Float32Array, Float32Array]> {
   const png = new PNG({ width: picture.width, height: picture.height });
   png.data.set(picture.rgba);
   const bytes = PNG.sync.write(png);
-  const viaPredict = toMnistFrame(decodePng(bytes, `${picture.what}.png`));
+  const viaPredict = toMnistFrame(await decodePicture(bytes, `${picture.what}.png`, DEFAULT_MAX_PIXELS));
   const decoded = PNG.sync.read(bytes);
-  const viaPage = digitFrame(greyFromRgba(decoded.data, decoded.width, decoded.height));
+  const viaPage = digitFrame(toWorkingSize(greyFromRgba(decoded.data, decoded.width, decoded.height)));
   return [viaPredict, viaPage];
 }
 
-function assertSameFrame(picture: Picture): void {
-  const [expected, actual] = bothFrames(picture);
+/**
+ * Up to WORKING_SIZE both paths compute the same values. Beyond it predict's decoder shrinks the
+ * picture with its own filter before the same steps, so values may differ a little at the edges
+ * of strokes, never in substance.
+ */
+async function assertSameFrame(picture: Picture): Promise<void> {
+  const [expected, actual] = await bothFrames(picture);
   assert.equal(actual.length, 28 * 28, picture.what);
-  const worst = expected.reduce((m, v, i) => Math.max(m, Math.abs(v - actual[i]!)), 0);
-  assert.equal(worst, 0, `${picture.what}: frames differ by up to ${worst}`);
+  const diffs = expected.map((v, i) => Math.abs(v - actual[i]!));
+  const worst = diffs.reduce((m, d) => Math.max(m, d), 0);
+  if (Math.max(picture.width, picture.height) <= WORKING_SIZE) {
+    assert.equal(worst, 0, `${picture.what}: frames differ by up to ${worst}`);
+  } else {
+    const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+    assert.ok(mean < 0.01 && worst < 0.2, `${picture.what}: frames differ by ${mean} on average, ${worst} at most`);
+  }
 }
 
-test('drawn strokes of every size, colour and background give the same frame as predict', () => {
+test('drawn strokes of every size, colour and background give the same frame as predict', async () => {
   const palettes: Array<[string, number[], number[]]> = [
     ['white on black', [255, 255, 255, 255], [0, 0, 0, 255]],
     ['black on white', [0, 0, 0, 255], [255, 255, 255, 255]],
@@ -76,17 +89,17 @@ test('drawn strokes of every size, colour and background give the same frame as 
     ['light strokes on transparency', [250, 250, 250, 255], [255, 255, 255, 0]],
     ['half-transparent ink', [0, 0, 0, 128], [255, 255, 255, 255]],
   ];
-  const sizes: Array<[number, number]> = [[280, 280], [28, 28], [9, 13], [640, 200], [120, 700]];
+  const sizes: Array<[number, number]> = [[280, 280], [28, 28], [9, 13], [560, 300], [640, 200], [120, 700], [1500, 1100]];
   let seed = 1;
   for (const [name, ink, paper] of palettes) {
     for (const [w, h] of sizes) {
       const picture = strokes(seed++, w, h, ink, paper);
-      assertSameFrame({ ...picture, what: `${picture.what}, ${name}` });
+      await assertSameFrame({ ...picture, what: `${picture.what}, ${name}` });
     }
   }
 });
 
-test('photographs of noise, gradients and blank pictures give the same frame as predict', () => {
+test('photographs of noise, gradients and blank pictures give the same frame as predict', async () => {
   const next = random(99);
   const noise = { what: 'noise', width: 64, height: 48, rgba: Uint8Array.from({ length: 64 * 48 * 4 }, () => Math.floor(next() * 256)) };
   const gradient = { what: 'gradient', width: 50, height: 30, rgba: new Uint8Array(50 * 30 * 4) };
@@ -94,8 +107,8 @@ test('photographs of noise, gradients and blank pictures give the same frame as 
   const blank = { what: 'blank', width: 40, height: 40, rgba: new Uint8Array(40 * 40 * 4).fill(200) };
   const dot = { what: 'one dot', width: 40, height: 40, rgba: new Uint8Array(40 * 40 * 4).fill(255) };
   dot.rgba.set([0, 0, 0, 255], 4 * (17 * 40 + 23));
-  for (const picture of [noise, gradient, blank, dot]) assertSameFrame(picture);
-  const [blankFrame] = bothFrames(blank);
+  for (const picture of [noise, gradient, blank, dot]) await assertSameFrame(picture);
+  const [blankFrame] = await bothFrames(blank);
   assert.ok(blankFrame.every((v) => v === 0), 'a blank picture is an empty frame');
 });
 
@@ -110,7 +123,7 @@ test('MNIST test digits, enlarged and inverted like scans, give the same frame a
       const grey = Math.round((1 - v) * 255);
       rgba.set([grey, grey, grey, 255], 4 * p);
     }
-    assertSameFrame({ what: `MNIST test digit ${k} at ${scale}x`, width: side, height: side, rgba });
+    await assertSameFrame({ what: `MNIST test digit ${k} at ${scale}x`, width: side, height: side, rgba });
   }
 });
 

@@ -11,6 +11,7 @@ export interface RunInfo {
   name?: string;
   spec?: string;
   source?: string;
+  dataKind?: string;
   classes?: string[];
   testAccuracy?: number;
   testSamples?: number;

@@ -1,5 +1,7 @@
 // The page's preparation of a drawn or opened picture, step for step the one `netspec predict`
 // applies to a file (src/predict/preprocess.ts), so a digit gets the same 28x28 input in both:
+//   0. a picture over 560 pixels on its longer side is first shrunk to 560 (the digit ends up 20
+//      pixels tall anyway); predict lets its decoder do this, the page averages areas;
 //   1. grey = Rec. 601 luma, composited over black or white, whichever contrasts with the strokes;
 //   2. inverted when the picture is mostly light (MNIST digits are light on dark);
 //   3. stretched so the background (the median) is 0 and the strongest stroke 1;
@@ -7,10 +9,13 @@
 //      (area-averaging when shrinking, linear when growing);
 //   5. placed in 28x28 with its centre of mass at the centre.
 // The page decodes pictures with the browser's own decoders (any format it can show) and
-// hands the RGBA pixels here. test/web-digit-frame.test.ts checks both paths agree exactly.
+// hands the RGBA pixels here. test/web-digit-frame.test.ts checks both paths agree exactly up to
+// 560 pixels, and closely beyond (where the two shrink with different filters).
 
 export const FRAME_SIZE = 28;
 const BOX_SIZE = 20;
+/** Pictures larger than this on their longer side are shrunk to it first, as `predict` does. */
+export const WORKING_SIZE = 560;
 /** Ink fainter than this share of the strongest stroke is not part of the digit's box. */
 const SPECK = 0.1;
 
@@ -121,6 +126,16 @@ function resizeBox(ink: Float32Array, stride: number, box: Box, outWidth: number
     }
   }
   return out;
+}
+
+/** Step 0: a picture over WORKING_SIZE on its longer side, shrunk to it (aspect ratio kept); others as they are. */
+export function toWorkingSize(picture: GreyPicture): GreyPicture {
+  const longer = Math.max(picture.width, picture.height);
+  if (longer <= WORKING_SIZE) return picture;
+  const width = Math.max(1, Math.round((picture.width * WORKING_SIZE) / longer));
+  const height = Math.max(1, Math.round((picture.height * WORKING_SIZE) / longer));
+  const whole = { left: 0, top: 0, width: picture.width, height: picture.height };
+  return { width, height, values: resizeBox(picture.values, picture.width, whole, width, height) };
 }
 
 /** The 28x28 model input for a picture of one digit, values in [0, 1]; all zeros for a blank picture. */

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '../emit/custom-layers.js';
 import * as api from './api.js';
-import { digitFrame, FRAME_SIZE, frameInputShape, greyFromRgba, type GreyPicture } from './digit-frame.js';
+import { digitFrame, FRAME_SIZE, frameInputShape, greyFromRgba, toWorkingSize, type GreyPicture } from './digit-frame.js';
 import { drawGrey, Sketchpad } from './sketchpad.js';
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -92,7 +92,9 @@ export class TryModel {
     byId('try-panel').hidden = false;
 
     const inputShape = this.model.inputs[0]!.shape.slice(1);
-    this.frameShape = frameInputShape(inputShape);
+    // `predict` prepares digit frames for MNIST-style data only; image folders are resized instead.
+    const digits = run.dataKind === undefined || run.dataKind === 'mnist' || run.dataKind === 'idx';
+    this.frameShape = digits ? frameInputShape(inputShape) : undefined;
     if (this.frameShape) {
       this.pad = new Sketchpad(byId('pad'), {
         onDrawn: (picture) => this.classify(picture, 'your drawing'),
@@ -108,7 +110,9 @@ export class TryModel {
       this.clear();
     } else {
       byId('pad').closest('.try-grid')!.replaceChildren(Object.assign(document.createElement('p'), {
-        textContent: `This model takes input [${inputShape.join(', ')}]; drawing works for models of 28x28 greyscale digits, whose input is [28, 28, 1], [28, 28] or [784].`,
+        textContent: digits
+          ? `This model takes input [${inputShape.join(', ')}]; drawing works for models of 28x28 greyscale digits, whose input is [28, 28, 1], [28, 28] or [784].`
+          : `This model was trained on ${run.source ?? `${run.dataKind} data`}; drawing works for models of MNIST-style digits. \`netspec predict\` prepares pictures for it.`,
       }));
     }
     if (run.noTestData) byId('mistakes-info').textContent = `No test images to show: ${run.noTestData}.`;
@@ -144,7 +148,7 @@ export class TryModel {
     bitmap.close();
     const pixels = context.getImageData(0, 0, width, height).data;
     this.pad?.show(canvas);
-    this.classify(greyFromRgba(pixels, width, height), `${file.name} (${width}x${height})`);
+    this.classify(toWorkingSize(greyFromRgba(pixels, width, height)), `${file.name} (${width}x${height})`);
   }
 
   private classify(picture: GreyPicture, from: string): void {
