@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { checkAgainstLive } from '../src/cli/compile-command.js';
+import { liveModelProblems } from '../src/train/live-model.js';
 import { compileSpecText } from '../src/compile/index.js';
 import { formatDiagnostic } from '../src/compile/diagnostics.js';
 import { loadSplit } from '../src/data/datasets.js';
@@ -43,7 +43,7 @@ before(async () => {
   writeFileSync(join(webDir, 'style.css'), 'p {}');
   writeFileSync(join(webDir, 'wasm', 'x.wasm'), new Uint8Array([0, 97, 115, 109]));
   writeFileSync(join(webDir, 'build.json'), '{}');
-  const specs = { dir: specsDir, outDir: join(project, 'generated'), display: 'specs', liveCheck: checkAgainstLive };
+  const specs = { dir: specsDir, outDir: join(project, 'generated'), display: 'specs', liveCheck: liveModelProblems };
   withRun = await startServer({ host: '127.0.0.1', port: 0, webDir, specs, run: { dir: runDir, shown: 'runs/digits/run' } });
   withoutRun = await startServer({ host: '127.0.0.1', port: 0, webDir, specs });
 });

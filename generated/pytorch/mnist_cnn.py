@@ -211,6 +211,8 @@ def read_idx(path):
 
 def load_split(folder, which, limit=None):
     """Images scaled to [0, 1] and shaped as the model's input, and their labels."""
+    if DATASET["kind"] not in ("mnist", "idx"):
+        raise UsageError(f"this program reads IDX datasets (mnist, idx); the spec's dataset is {DATASET['kind']}")
     images_file, labels_file = (os.path.join(folder, name) for name in DATASET[which])
     images, labels = read_idx(images_file), read_idx(labels_file)
     if images.ndim not in (3, 4) or labels.ndim != 1 or len(images) != len(labels):

@@ -9,7 +9,7 @@ import { isRunFolder } from '../serve/run.js';
 import { startServer } from '../serve/server.js';
 import { listSpecs } from '../serve/specs.js';
 import { nonNegativeInt } from './args.js';
-import { checkAgainstLive } from './compile-command.js';
+import { liveModelProblems } from '../train/live-model.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { bold, dim, yellow } from './style.js';
 
@@ -47,7 +47,7 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
   }
   const webDir = path.resolve(flags.webDir ?? DEFAULT_WEB_DIR);
   await ensureBundle(webDir);
-  const specs = { dir: path.resolve(flags.specsDir), outDir: path.resolve(flags.outDir), display: flags.specsDir.replace(/\/+$/, ''), liveCheck: checkAgainstLive };
+  const specs = { dir: path.resolve(flags.specsDir), outDir: path.resolve(flags.outDir), display: flags.specsDir.replace(/\/+$/, ''), liveCheck: liveModelProblems };
 
   let server;
   try {
