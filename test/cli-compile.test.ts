@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TARGET_NAMES } from '../src/emit/targets.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
 /** A throwaway project folder with the real specs. */
@@ -21,10 +22,11 @@ test('compile prints the seed summary with 93,322 parameters and writes every mo
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /Total params: 93,322 \(364\.54 KB\)\nTrainable params: 93,322 \(364\.54 KB\)\nNon-trainable params: 0 /);
   assert.match(r.stdout, /wrote generated[/\\]mnist-cnn\.ts/);
-  // One TypeScript module and one Keras program per spec: exactly the committed tree.
+  // One file per target and spec (TypeScript, Keras, PyTorch): exactly the committed tree.
   const files = (root: string): string[] => readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.')).sort();
   const specs = readdirSync(join(dir, 'specs')).filter((f) => f.endsWith('.yaml'));
-  assert.equal(files(join(dir, 'generated')).length, 2 * specs.length);
+  assert.equal(files(join(dir, 'generated')).length, TARGET_NAMES.length * specs.length);
+  assert.equal(TARGET_NAMES.length, 3);
   assert.deepEqual(files(join(dir, 'generated')), files(join(ROOT, 'generated')));
   for (const f of files(join(dir, 'generated'))) {
     assert.equal(readFileSync(join(dir, 'generated', f), 'utf8'), readFileSync(join(ROOT, 'generated', f), 'utf8'), f);

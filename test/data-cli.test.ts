@@ -94,7 +94,7 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
     writeFileSync(recordFile, saved.replace('"sampleShape": [', '"sampleShape": [-1, '));
     assert.equal(lastLine(runCli(['predict', run, picture, '--backend', 'cpu'], dir).stderr), "error: the run's dataset.json has a damaged 'prepared' record (class names and sample shape); it was not written by `netspec train`, or was edited");
     writeFileSync(recordFile, saved.replace('"kind": "image_folder"', '"kind": "photos"'));
-    assert.equal(lastLine(runCli(['evaluate', run, '--backend', 'cpu'], dir).stderr), "error: unknown dataset kind 'photos'; expected one of mnist, idx, image_folder, csv");
+    assert.equal(lastLine(runCli(['evaluate', run, '--backend', 'cpu'], dir).stderr), `error: ${recordFile}: ref.kind must be one of mnist, idx, image_folder, csv; the file was edited, or is not from \`netspec train\``);
     writeFileSync(recordFile, saved);
     const empty = join(dir, 'empty.png');
     writeFileSync(empty, '');
