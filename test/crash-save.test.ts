@@ -42,14 +42,15 @@ const CASES: { point: PausePoint; keeps: 'previous' | 'new' }[] = [
 ];
 
 for (const { point, keeps } of CASES) {
-  test(`kill -9 at ${point} of the second checkpoint leaves the ${keeps} checkpoint whole, and resuming it gives the uninterrupted run`, async () => {
+  test(`kill -9 at ${point} of the checkpoint after epoch 2 leaves the ${keeps} checkpoint whole, and resuming it gives the uninterrupted run`, async () => {
     const out = join(shared, `runs-${point.replace(':', '-')}`);
     let atPause: Record<string, string> = {};
-    const killed = await runWithPause(['train', spec, '--backend', 'cpu', '--out', out], dir, { point, count: 2 }, (child) => {
+    // The third save: a new run saves once before its first batch, then after every epoch.
+    const killed = await runWithPause(['train', spec, '--backend', 'cpu', '--out', out], dir, { point, count: 3 }, (child) => {
       atPause = digest(onlyRunDir(out));
       child.kill('SIGKILL');
     });
-    assert.ok(killed.paused, `the run never reached ${point}@2:\n${killed.stderr}`);
+    assert.ok(killed.paused, `the run never reached ${point}@3:\n${killed.stderr}`);
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
     const runDir = onlyRunDir(out);
     // The kill landed inside the write: both saves' weights and optimizer files are there, and
