@@ -1,18 +1,31 @@
 // Reading data files safely: only regular files (a device, pipe or folder would hang or eat
-// memory), and never more than a stated number of bytes.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+// memory), and never more than a stated number of bytes. The reading itself is
+// lib/safe-read.ts's; this module words its refusals as DataErrors about data.
+import { FileReadError, readRegularFile, readRegularFileSync } from '../lib/safe-read.js';
 import { DataError, formatCount } from './errors.js';
 
 /** The largest data file read into memory whole (IDX, CSV): 2 GiB. */
 export const MAX_DATA_FILE_BYTES = 2 * 1024 ** 3;
 
-function reasonFor(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a folder, not a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return `cannot be read (${(err as Error).message})`;
+/** The DataError for a file the safe reader refused; `what` names the expected content. */
+function refusal(error: unknown, display: string, what: string, maxBytes: number): unknown {
+  if (!(error instanceof FileReadError)) return error;
+  switch (error.problem) {
+    case 'missing':
+      return new DataError(`${display}: file not found`);
+    case 'too-large':
+      return new DataError(
+        error.size === undefined
+          ? `${display}: is larger than ${formatCount(maxBytes)} bytes, the limit for ${what}`
+          : `${display}: is ${formatCount(error.size)} bytes, over the limit of ${formatCount(maxBytes)} bytes for ${what}`,
+      );
+    case 'not-a-file': {
+      if (error.detail.startsWith('is a folder')) return new DataError(`${display}: is a folder, expected ${what}`);
+      return new DataError(`${display}: ${error.detail.replace(/; give the path of a regular file$/, '')}; expected ${what}`);
+    }
+    default:
+      return new DataError(`${display}: ${error.detail}`);
+  }
 }
 
 /**
@@ -20,26 +33,10 @@ function reasonFor(err: unknown): string {
  * Errors are DataErrors that start with `display`.
  */
 export async function readDataFile(file: string, display: string, what: string, maxBytes = MAX_DATA_FILE_BYTES): Promise<Buffer> {
-  let handle;
   try {
-    // O_NONBLOCK: opening a named pipe must not wait for a writer.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw new DataError(`${display}: ${reasonFor(err)}`);
-  }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw new DataError(`${display}: is a folder, expected ${what}`);
-    if (!stat.isFile()) throw new DataError(`${display}: is not a regular file (a device, pipe or socket), expected ${what}`);
-    if (stat.size > maxBytes) {
-      throw new DataError(`${display}: is ${formatCount(stat.size)} bytes, over the limit of ${formatCount(maxBytes)} bytes for ${what}`);
-    }
-    return await handle.readFile();
-  } catch (err) {
-    if (err instanceof DataError) throw err;
-    throw new DataError(`${display}: ${reasonFor(err)}`);
-  } finally {
-    await handle.close();
+    return await readRegularFile(file, maxBytes);
+  } catch (error) {
+    throw refusal(error, display, what, maxBytes);
   }
 }
 
@@ -49,31 +46,9 @@ export async function readDataFile(file: string, display: string, what: string, 
  * which may block).
  */
 export function readDataFileSync(file: string, display: string, what: string, maxBytes = MAX_DATA_FILE_BYTES): Buffer {
-  let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw new DataError(`${display}: ${reasonFor(err)}`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new DataError(`${display}: is a folder, expected ${what}`);
-    if (!stat.isFile()) throw new DataError(`${display}: is not a regular file (a device, pipe or socket), expected ${what}`);
-    if (stat.size > maxBytes) {
-      throw new DataError(`${display}: is ${formatCount(stat.size)} bytes, over the limit of ${formatCount(maxBytes)} bytes for ${what}`);
-    }
-    const buffer = Buffer.allocUnsafe(stat.size);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const n = readSync(fd, buffer, filled, buffer.length - filled, filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
-  } catch (err) {
-    if (err instanceof DataError) throw err;
-    throw new DataError(`${display}: ${reasonFor(err)}`);
-  } finally {
-    closeSync(fd);
+    return readRegularFileSync(file, maxBytes);
+  } catch (error) {
+    throw refusal(error, display, what, maxBytes);
   }
 }

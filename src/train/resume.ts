@@ -55,9 +55,12 @@ const RUN_FOLDER_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(-\d+)?$/;
 function restartCommand(resolved: ResolvedRecord): string {
   const spec = typeof resolved.spec === 'string' ? resolved.spec : 'SPEC';
   const flags = resolved.flags !== null && typeof resolved.flags === 'object' ? (resolved.flags as Record<string, unknown>) : {};
+  const option = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  // train's switches are all of the --no-X kind (recorded true unless given), so only a false
+  // one was typed, as --no-X.
   const options = Object.entries(flags)
-    .filter(([key, value]) => key !== 'resume' && (typeof value === 'string' || typeof value === 'number' || value === true))
-    .map(([key, value]) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}${value === true ? '' : ` ${String(value)}`}`);
+    .filter(([key, value]) => key !== 'resume' && (typeof value === 'string' || typeof value === 'number' || value === false))
+    .map(([key, value]) => (value === false ? `--no-${option(key).slice(2)}` : `${option(key)} ${String(value)}`));
   return ['netspec train', spec, ...options].join(' ');
 }
 
