@@ -103,6 +103,9 @@ export async function selectBackend(
 ): Promise<SelectedBackend> {
   const threads = Math.max(1, Math.floor(options.threads ?? os.cpus().length));
   const load = options.loaders ?? REAL_LOADERS;
+  // tfjs's console advice ("install the node backend") is not for netspec's users: the backend
+  // line printed by the commands already says which backend runs and why.
+  tf.env().set('PROD', true);
   const finish = (name: string, reason: string): SelectedBackend => {
     if (options.fastGradients !== false) installFastGradients(name);
     return { name, reason };
