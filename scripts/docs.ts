@@ -20,4 +20,4 @@ async function refresh(file: string, text: string): Promise<void> {
 }
 
 await refresh('schema/model-spec.schema.json', specSchemaText());
-await refresh('README.md', withSpecReference(readFileSync('README.md', 'utf8')));
+await refresh('docs/spec-reference.md', withSpecReference(readFileSync('docs/spec-reference.md', 'utf8')));

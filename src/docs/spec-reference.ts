@@ -90,6 +90,6 @@ export function renderSpecReference(root: Schema = loadSchema()): string {
 export function withSpecReference(readme: string, reference = renderSpecReference()): string {
   const start = readme.indexOf(REFERENCE_START);
   const end = readme.indexOf(REFERENCE_END);
-  if (start < 0 || end < start) throw new Error('README.md has no spec reference markers');
+  if (start < 0 || end < start) throw new Error('docs/spec-reference.md has no spec reference markers');
   return `${readme.slice(0, start + REFERENCE_START.length)}\n${reference}\n${readme.slice(end)}`;
 }
