@@ -260,7 +260,7 @@ function listing(dir: string): Map<string, string> {
   return files;
 }
 
-test('the CLI compiling mutated specs writes only generated/<name>.ts, generated/keras/<module>.py and reports/<name>/', () => {
+test('the CLI compiling mutated specs writes only generated/<name>.ts, generated/keras/ and generated/pytorch/<module>.py, and reports/<name>/', () => {
   // The project sits one level down so that a write escaping it (../x) is seen in the outer listing.
   const outer = tempDir();
   const project = join(outer, 'project');
@@ -284,7 +284,7 @@ test('the CLI compiling mutated specs writes only generated/<name>.ts, generated
   assert.deepEqual(removed, []);
   // compile writes the modules and, unless --no-report, an HTML report folder per spec; nothing else.
   for (const f of changed) {
-    assert.match(f, /^project\/(generated\/[a-z][a-z0-9_-]*\.ts|generated\/keras\/[a-z][a-z0-9_]*\.py|reports\/[a-z][a-z0-9_-]*\/[^/]+)$/, `unexpected write: ${f}`);
+    assert.match(f, /^project\/(generated\/[a-z][a-z0-9_-]*\.ts|generated\/(?:keras|pytorch)\/[a-z][a-z0-9_]*\.py|reports\/[a-z][a-z0-9_-]*\/[^/]+)$/, `unexpected write: ${f}`);
   }
   assert.ok(changed.includes('project/generated/ok-name.ts'), 'the one valid hostile-list name is written');
   for (const bad of ['escape', 'abs', 'con']) assert.ok(!changed.some((f) => f.includes(bad)), `${bad} was written`);

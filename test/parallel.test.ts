@@ -181,7 +181,7 @@ test('trainModel with 2 replicas matches in-process training, the epoch-end mode
   const images = new Float32Array(samples * size);
   images.set(x);
   const split = { images, labels: Uint8Array.from(y), count: samples };
-  const data = { train: split, test: split, imageShape: INPUT as [number, number, number], numClasses: 3, source: 'test batch' } as unknown as Dataset;
+  const data = { train: split, test: split, imageShape: INPUT as [number, number, number], numClasses: 3, classNames: ['0', '1', '2'], exactClassCount: false, sampleShape: INPUT, source: 'test batch' } as unknown as Dataset;
   const cfg: TrainingConfig = {
     dataset: { kind: 'mnist' }, optimizer: ADAM, loss: LOSS, metrics: ['accuracy'],
     batchSize: 20, epochs: 2, validationSplit: 0.25, seed: 3,

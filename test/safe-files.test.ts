@@ -100,7 +100,7 @@ test('ensureDir refuses a file in the way, naming it, and never loops on /proc',
   const file = join(dir, 'plain-file');
   writeFileSync(file, '');
   const cases: [string, RegExp][] = [
-    [file, /^cannot create the folder .*plain-file: already exists \(EEXIST\)/],
+    [file, /^cannot create the folder .*plain-file: already exists and is not a folder \(EEXIST\)/],
     [join(file, 'sub', 'deeper'), /^cannot create the folder .*plain-file: a part of the path is not a folder \(ENOTDIR\)/],
     ['/proc/netspec-test', /^cannot create the folder \/proc\/netspec-test: operation not permitted \(EPERM\)/],
     ['/proc/netspec-test/a/b', /^cannot create the folder \/proc\/netspec-test: operation not permitted/],
