@@ -11,7 +11,7 @@ import * as esbuild from 'esbuild';
 import { compileSpecText } from '../src/compile/index.js';
 import { renderSummary } from '../src/emit/summary.js';
 import { renderArchitectureSvg } from '../src/report/architecture.js';
-import { BUILD_STAMP, buildWebBundle, bundleState, precompiledValidator } from '../src/serve/bundle.js';
+import { BUILD_STAMP, buildWebBundle, bundleState, dataLoadersLeftOut, precompiledValidator } from '../src/serve/bundle.js';
 import type * as WebCompiler from '../src/web/compiler.js';
 import { ROOT, tempDir } from './helpers.js';
 
@@ -29,7 +29,7 @@ before(async () => {
     platform: 'browser',
     target: 'es2022',
     logLevel: 'silent',
-    plugins: [precompiledValidator()],
+    plugins: [precompiledValidator(), dataLoadersLeftOut()],
   });
   web = (await import(pathToFileURL(out).href)) as typeof WebCompiler;
 });

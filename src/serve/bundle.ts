@@ -45,6 +45,38 @@ export function precompiledValidatorSource(): string {
   return `${standaloneCode(ajv, validate)}\nexport function specValidator() { return validate10; }\n`;
 }
 
+/**
+ * The page's compiler reaches the dataset kinds for their schema and lowering only (pure code);
+ * their loaders read files and decode images with Node-only modules (node:*, sharp, pngjs,
+ * csv-parse) and never run in the page. Imports of those from the data and predict folders,
+ * and from the lib modules they read files with, become an empty module, so the page carries
+ * none of them. A Node-only import anywhere else still fails the build.
+ */
+export function dataLoadersLeftOut(): Plugin {
+  const nodeOnly = /^(node:|sharp$|pngjs($|\/)|csv-parse($|\/)|detect-libc$)/;
+  const src = (...parts: string[]): string => path.join(PACKAGE_DIR, 'src', ...parts);
+  // Folders whose modules may import the loaders, and the loaders' own folders.
+  const importers = [src('data'), src('lib')].map((f) => f + path.sep);
+  const loaders = [
+    ...[src('data', 'images'), src('data', 'csv'), src('predict'), src('train')].map((f) => f + path.sep),
+    src('data', 'read-file.'),
+    src('lib', 'safe-read.'),
+  ];
+  const leftOut = (args: { path: string; importer: string; resolveDir: string }): boolean => {
+    if (!importers.some((folder) => args.importer.startsWith(folder))) return false;
+    if (nodeOnly.test(args.path)) return true;
+    return args.path.startsWith('.') && loaders.some((prefix) => path.resolve(args.resolveDir, args.path).startsWith(prefix));
+  };
+  return {
+    name: 'netspec-data-loaders-left-out',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => (leftOut(args) ? { path: args.path, namespace: 'netspec-left-out' } : undefined));
+      // CommonJS, so that named imports of it bundle (as undefined) instead of failing to link.
+      build.onLoad({ filter: /.*/, namespace: 'netspec-left-out' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    },
+  };
+}
+
 /** Swaps src/compile/spec-validator.ts for the precompiled validator. */
 export function precompiledValidator(): Plugin {
   return {
@@ -97,7 +129,7 @@ export async function buildWebBundle(dir: string = DEFAULT_WEB_DIR): Promise<Bui
       legalComments: 'eof',
       logLevel: 'silent',
       define: { 'process.env.NODE_ENV': '"production"' },
-      plugins: [precompiledValidator()],
+      plugins: [precompiledValidator(), dataLoadersLeftOut()],
       metafile: true,
     });
     const nodeOnly = Object.keys(result.metafile.inputs).filter((f) => f.startsWith('node:'));

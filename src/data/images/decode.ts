@@ -9,9 +9,10 @@ import { FORMAT_NAMES, HeaderProblem, readImageHeader, type ImageFormat, type Im
 import { loadSharp } from './sharp.js';
 import { readDataFileSync } from '../read-file.js';
 
+import type { ResizeMode } from '../resize-modes.js';
+
 /** How a picture of another aspect ratio is fitted to the model's input. */
-export type ResizeMode = 'stretch' | 'crop' | 'pad';
-export const RESIZE_MODES: readonly ResizeMode[] = ['stretch', 'crop', 'pad'];
+export { RESIZE_MODES, type ResizeMode } from '../resize-modes.js';
 
 /** Images declaring more pixels than this are refused before decoding, unless the limit is raised. */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
