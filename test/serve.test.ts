@@ -24,7 +24,7 @@ let withoutRun: RunningServer;
 before(async () => {
   mkdirSync(specsDir);
   for (const spec of ['mnist-cnn.yaml', 'lenet5.yaml']) cpSync(join(ROOT, 'specs', spec), join(specsDir, spec));
-  for (const file of ['mnist-cnn.ts', 'lenet5.ts', 'keras/mnist_cnn.py', 'keras/lenet5.py']) {
+  for (const file of ['mnist-cnn.ts', 'lenet5.ts', 'keras/mnist_cnn.py', 'keras/lenet5.py', 'pytorch/mnist_cnn.py', 'pytorch/lenet5.py']) {
     cpSync(join(ROOT, 'generated', file), join(project, 'generated', file), { recursive: true });
   }
   writeFileSync(join(project, 'secret.txt'), SECRET);
@@ -182,7 +182,7 @@ test('saving a good spec writes it and its generated files, so compile --check a
   const changed = readFileSync(file, 'utf8').replace('units: 64', 'units: 32').replace('shape: [64], params: 36928', 'shape: [32], params: 18464')
     .replace('params: 650', 'params: 330').replace('params: 93322', 'params: 74538');
   const reply = JSON.parse((await put('/api/specs/mnist-cnn.yaml', changed)).body) as { saved: boolean; wrote: string[] };
-  assert.deepEqual(reply, { saved: true, file: 'specs/mnist-cnn.yaml', wrote: ['generated/mnist-cnn.ts', 'generated/keras/mnist_cnn.py'] });
+  assert.deepEqual(reply, { saved: true, file: 'specs/mnist-cnn.yaml', wrote: ['generated/mnist-cnn.ts', 'generated/keras/mnist_cnn.py', 'generated/pytorch/mnist_cnn.py'] });
   assert.equal(readFileSync(file, 'utf8'), changed);
   assert.match(readFileSync(join(project, 'generated', 'mnist-cnn.ts'), 'utf8'), /units: 32/);
   const check = runCli(['compile', '--check'], project);
@@ -192,7 +192,7 @@ test('saving a good spec writes it and its generated files, so compile --check a
   assert.deepEqual(again.wrote, []);
   // A new spec file is created next to the others.
   const fresh = JSON.parse((await put('/api/specs/small.yaml', changed.replace('name: mnist-cnn', 'name: small'))).body) as { saved: boolean; wrote: string[] };
-  assert.deepEqual(fresh.wrote, ['generated/small.ts', 'generated/keras/small.py']);
+  assert.deepEqual(fresh.wrote, ['generated/small.ts', 'generated/keras/small.py', 'generated/pytorch/small.py']);
   assert.equal(runCli(['compile', '--check'], project).status, 0);
 });
 

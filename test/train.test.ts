@@ -192,7 +192,10 @@ test('a recorded run holds every artifact and evaluateRun reproduces results.jso
     assert.equal(csv[0], 'epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_sec');
     assert.equal(csv.length, 2);
     const spec = JSON.parse(await readFile(path.join(run.dir, 'resolved-spec.json'), 'utf8'));
-    assert.deepEqual(spec, { name: 'mlp test', layers: [1, 2] });
+    // What the caller recorded, plus the model's topology digest (resume refuses another model).
+    const { topologySha256, ...recorded } = spec;
+    assert.deepEqual(recorded, { name: 'mlp test', layers: [1, 2] });
+    assert.match(topologySha256, /^[0-9a-f]{64}$/);
     const results = JSON.parse(await readFile(path.join(run.dir, 'results.json'), 'utf8'));
     assert.equal(results.backend, 'wasm');
     assert.equal(results.test.samples, 500);

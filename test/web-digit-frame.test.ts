@@ -76,7 +76,8 @@ async function assertSameFrame(picture: Picture): Promise<void> {
     assert.equal(worst, 0, `${picture.what}: frames differ by up to ${worst}`);
   } else {
     const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-    assert.ok(mean < 0.01 && worst < 0.2, `${picture.what}: frames differ by ${mean} on average, ${worst} at most`);
+    // Moving an MNIST digit by one pixel changes its frame by 0.065 on average and up to 1.
+    assert.ok(mean < 0.02 && worst < 0.2, `${picture.what}: frames differ by ${mean} on average, ${worst} at most`);
   }
 }
 

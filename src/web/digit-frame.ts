@@ -7,7 +7,7 @@
 //   3. stretched so the background (the median) is 0 and the strongest stroke 1;
 //   4. the ink's bounding box (values over 0.1) resized to fit 20x20, keeping its aspect ratio
 //      (area-averaging when shrinking, linear when growing);
-//   5. placed in 28x28 with its centre of mass at the centre.
+//   5. placed in 28x28 with its centre of mass in the middle of pixel 14, as MNIST places it.
 // The page decodes pictures with the browser's own decoders (any format it can show) and
 // hands the RGBA pixels here. test/web-digit-frame.test.ts checks both paths agree exactly up to
 // 560 pixels, and closely beyond (where the two shrink with different filters).
@@ -149,7 +149,8 @@ export function digitFrame(picture: GreyPicture): Float32Array {
   const height = Math.max(1, Math.round(box.height * scale));
   const digit = resizeBox(ink, picture.width, box, width, height);
 
-  // Step 5: shift by whole pixels so the centre of mass (pixel i spans [i, i+1)) is the frame's centre.
+  // Step 5: shift by whole pixels so the centre of mass (pixel i spans [i, i+1)) lands in the
+  // middle of pixel 14, where MNIST puts it (its digits' centres lie around 14.5).
   let mass = 0, sumX = 0, sumY = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -159,8 +160,8 @@ export function digitFrame(picture: GreyPicture): Float32Array {
       sumY += v * (y + 0.5);
     }
   }
-  const shiftX = Math.round(FRAME_SIZE / 2 - sumX / mass);
-  const shiftY = Math.round(FRAME_SIZE / 2 - sumY / mass);
+  const shiftX = Math.round(FRAME_SIZE / 2 + 0.5 - sumX / mass);
+  const shiftY = Math.round(FRAME_SIZE / 2 + 0.5 - sumY / mass);
   for (let y = 0; y < height; y++) {
     const fy = y + shiftY;
     if (fy < 0 || fy >= FRAME_SIZE) continue;
