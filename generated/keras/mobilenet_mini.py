@@ -6,7 +6,7 @@ import tensorflow as tf
 from tensorflow.keras import layers, models, optimizers
 
 SPEC_SOURCE = "specs/mobilenet-mini.yaml"
-SPEC_SHA256 = "56cd07cd1c9d940e669839659daad2fcacea3a86950d195ab6a06461b5730607"
+SPEC_SHA256 = "c10c87c97dd18fd0254afd84115fe63990de13000ebb5ed03d8105de5dcc9bdc"
 MODEL_NAME = "mobilenet-mini"
 DESCRIPTION = "Depthwise separable network for handwritten digits (28x28 greyscale, 10 classes)."
 INPUT_SHAPE = (28, 28, 1)
@@ -14,48 +14,57 @@ NUM_CLASSES = 10
 
 
 def build_model():
-    """The model: 9 layers, 53,098 parameters."""
+    """The model: 23 layers, 55,114 parameters."""
     return models.Sequential(
         [
             layers.Input(shape=INPUT_SHAPE),
-            layers.Conv2D(32, (3, 3), padding="same", activation="relu", name="conv2d"),
+            layers.Conv2D(32, (3, 3), padding="same", use_bias=False, name="conv2d"),
+            layers.BatchNormalization(name="batch_normalization"),
+            layers.Activation("relu", name="activation"),
             layers.SeparableConv2D(
                 64,
                 (3, 3),
                 strides=(2, 2),
                 padding="same",
-                activation="relu",
+                use_bias=False,
                 name="separable_conv2d",
             ),
+            layers.BatchNormalization(name="batch_normalization_1"),
+            layers.Activation("relu", name="activation_1"),
             layers.SeparableConv2D(
                 64,
                 (3, 3),
                 padding="same",
-                activation="relu",
+                use_bias=False,
                 name="separable_conv2d_1",
             ),
+            layers.BatchNormalization(name="batch_normalization_2"),
+            layers.Activation("relu", name="activation_2"),
             layers.SeparableConv2D(
                 128,
                 (3, 3),
                 strides=(2, 2),
                 padding="same",
-                activation="relu",
+                use_bias=False,
                 name="separable_conv2d_2",
             ),
+            layers.BatchNormalization(name="batch_normalization_3"),
+            layers.Activation("relu", name="activation_3"),
             layers.SeparableConv2D(
                 128,
                 (3, 3),
                 padding="same",
-                activation="relu",
+                use_bias=False,
                 name="separable_conv2d_3",
             ),
-            layers.DepthwiseConv2D(
-                (3, 3),
-                padding="same",
-                activation="relu",
-                name="depthwise_conv2d",
-            ),
-            layers.Conv2D(128, (1, 1), activation="relu", name="conv2d_1"),
+            layers.BatchNormalization(name="batch_normalization_4"),
+            layers.Activation("relu", name="activation_4"),
+            layers.DepthwiseConv2D((3, 3), padding="same", use_bias=False, name="depthwise_conv2d"),
+            layers.BatchNormalization(name="batch_normalization_5"),
+            layers.Activation("relu", name="activation_5"),
+            layers.Conv2D(128, (1, 1), use_bias=False, name="conv2d_1"),
+            layers.BatchNormalization(name="batch_normalization_6"),
+            layers.Activation("relu", name="activation_6"),
             layers.GlobalAveragePooling2D(name="global_average_pooling2d"),
             layers.Dense(10, activation="softmax", name="dense"),
         ],

@@ -46,7 +46,7 @@ except ImportError as missing:
     )
 
 SPEC_SOURCE = "specs/mobilenet-mini.yaml"
-SPEC_SHA256 = "56cd07cd1c9d940e669839659daad2fcacea3a86950d195ab6a06461b5730607"
+SPEC_SHA256 = "c10c87c97dd18fd0254afd84115fe63990de13000ebb5ed03d8105de5dcc9bdc"
 MODEL_NAME = "mobilenet-mini"
 INPUT_SHAPE = (28, 28, 1)
 OUTPUT_SHAPE = (10,)
@@ -85,29 +85,81 @@ class SeparableConv2d(nn.Module):
 
 
 class MobilenetMini(nn.Module):
-    """9 layers, 53,098 parameters (53,098 trainable)."""
+    """23 layers, 55,114 parameters (53,770 trainable)."""
 
     def __init__(self):
         super().__init__()
-        self.conv2d = nn.Conv2d(1, 32, kernel_size=(3, 3), padding=(1, 1))
-        self.separable_conv2d = SeparableConv2d(32, 64, kernel_size=(3, 3), stride=(2, 2))
-        self.separable_conv2d_1 = SeparableConv2d(64, 64, kernel_size=(3, 3), padding=(1, 1))
-        self.separable_conv2d_2 = SeparableConv2d(64, 128, kernel_size=(3, 3), stride=(2, 2))
-        self.separable_conv2d_3 = SeparableConv2d(128, 128, kernel_size=(3, 3), padding=(1, 1))
-        self.depthwise_conv2d = nn.Conv2d(128, 128, kernel_size=(3, 3), padding=(1, 1), groups=128)
-        self.conv2d_1 = nn.Conv2d(128, 128, kernel_size=(1, 1))
+        self.conv2d = nn.Conv2d(1, 32, kernel_size=(3, 3), padding=(1, 1), bias=False)
+        self.batch_normalization = nn.BatchNorm2d(32, eps=0.001, momentum=0.01)
+        self.separable_conv2d = SeparableConv2d(
+            32,
+            64,
+            kernel_size=(3, 3),
+            bias=False,
+            stride=(2, 2),
+        )
+        self.batch_normalization_1 = nn.BatchNorm2d(64, eps=0.001, momentum=0.01)
+        self.separable_conv2d_1 = SeparableConv2d(
+            64,
+            64,
+            kernel_size=(3, 3),
+            bias=False,
+            padding=(1, 1),
+        )
+        self.batch_normalization_2 = nn.BatchNorm2d(64, eps=0.001, momentum=0.01)
+        self.separable_conv2d_2 = SeparableConv2d(
+            64,
+            128,
+            kernel_size=(3, 3),
+            bias=False,
+            stride=(2, 2),
+        )
+        self.batch_normalization_3 = nn.BatchNorm2d(128, eps=0.001, momentum=0.01)
+        self.separable_conv2d_3 = SeparableConv2d(
+            128,
+            128,
+            kernel_size=(3, 3),
+            bias=False,
+            padding=(1, 1),
+        )
+        self.batch_normalization_4 = nn.BatchNorm2d(128, eps=0.001, momentum=0.01)
+        self.depthwise_conv2d = nn.Conv2d(
+            128,
+            128,
+            kernel_size=(3, 3),
+            padding=(1, 1),
+            groups=128,
+            bias=False,
+        )
+        self.batch_normalization_5 = nn.BatchNorm2d(128, eps=0.001, momentum=0.01)
+        self.conv2d_1 = nn.Conv2d(128, 128, kernel_size=(1, 1), bias=False)
+        self.batch_normalization_6 = nn.BatchNorm2d(128, eps=0.001, momentum=0.01)
         self.dense = nn.Linear(128, 10)
         initialize_like_keras(self)
 
     def forward(self, x):
         x = x.permute(0, 3, 1, 2).contiguous()  # channels first, as torch's convolutions want them
-        x = torch.relu(self.conv2d(x))  # (batch, 32, 28, 28)
-        x = torch.relu(self.separable_conv2d(F.pad(x, (0, 1, 0, 1))))  # (batch, 64, 14, 14)
-        x = torch.relu(self.separable_conv2d_1(x))  # (batch, 64, 14, 14)
-        x = torch.relu(self.separable_conv2d_2(F.pad(x, (0, 1, 0, 1))))  # (batch, 128, 7, 7)
-        x = torch.relu(self.separable_conv2d_3(x))  # (batch, 128, 7, 7)
-        x = torch.relu(self.depthwise_conv2d(x))  # (batch, 128, 7, 7)
-        x = torch.relu(self.conv2d_1(x))  # (batch, 128, 7, 7)
+        x = self.conv2d(x)  # (batch, 32, 28, 28)
+        x = self.batch_normalization(x)  # (batch, 32, 28, 28)
+        x = torch.relu(x)  # (batch, 32, 28, 28)
+        x = self.separable_conv2d(F.pad(x, (0, 1, 0, 1)))  # (batch, 64, 14, 14)
+        x = self.batch_normalization_1(x)  # (batch, 64, 14, 14)
+        x = torch.relu(x)  # (batch, 64, 14, 14)
+        x = self.separable_conv2d_1(x)  # (batch, 64, 14, 14)
+        x = self.batch_normalization_2(x)  # (batch, 64, 14, 14)
+        x = torch.relu(x)  # (batch, 64, 14, 14)
+        x = self.separable_conv2d_2(F.pad(x, (0, 1, 0, 1)))  # (batch, 128, 7, 7)
+        x = self.batch_normalization_3(x)  # (batch, 128, 7, 7)
+        x = torch.relu(x)  # (batch, 128, 7, 7)
+        x = self.separable_conv2d_3(x)  # (batch, 128, 7, 7)
+        x = self.batch_normalization_4(x)  # (batch, 128, 7, 7)
+        x = torch.relu(x)  # (batch, 128, 7, 7)
+        x = self.depthwise_conv2d(x)  # (batch, 128, 7, 7)
+        x = self.batch_normalization_5(x)  # (batch, 128, 7, 7)
+        x = torch.relu(x)  # (batch, 128, 7, 7)
+        x = self.conv2d_1(x)  # (batch, 128, 7, 7)
+        x = self.batch_normalization_6(x)  # (batch, 128, 7, 7)
+        x = torch.relu(x)  # (batch, 128, 7, 7)
         x = x.mean(dim=(2, 3))  # (batch, 128)
         x = torch.softmax(self.dense(x), dim=1)  # (batch, 10)
         return x
@@ -116,23 +168,44 @@ class MobilenetMini(nn.Module):
 # How Keras initialises each weight: glorot_uniform with its fan in and fan out, zeros or ones.
 KERAS_INIT = {
     "conv2d.weight": ("glorot_uniform", 9, 288),
-    "conv2d.bias": ("zeros",),
+    "batch_normalization.weight": ("ones",),
+    "batch_normalization.bias": ("zeros",),
+    "batch_normalization.running_mean": ("zeros",),
+    "batch_normalization.running_var": ("ones",),
     "separable_conv2d.depthwise.weight": ("glorot_uniform", 288, 9),
     "separable_conv2d.pointwise.weight": ("glorot_uniform", 32, 64),
-    "separable_conv2d.pointwise.bias": ("zeros",),
+    "batch_normalization_1.weight": ("ones",),
+    "batch_normalization_1.bias": ("zeros",),
+    "batch_normalization_1.running_mean": ("zeros",),
+    "batch_normalization_1.running_var": ("ones",),
     "separable_conv2d_1.depthwise.weight": ("glorot_uniform", 576, 9),
     "separable_conv2d_1.pointwise.weight": ("glorot_uniform", 64, 64),
-    "separable_conv2d_1.pointwise.bias": ("zeros",),
+    "batch_normalization_2.weight": ("ones",),
+    "batch_normalization_2.bias": ("zeros",),
+    "batch_normalization_2.running_mean": ("zeros",),
+    "batch_normalization_2.running_var": ("ones",),
     "separable_conv2d_2.depthwise.weight": ("glorot_uniform", 576, 9),
     "separable_conv2d_2.pointwise.weight": ("glorot_uniform", 64, 128),
-    "separable_conv2d_2.pointwise.bias": ("zeros",),
+    "batch_normalization_3.weight": ("ones",),
+    "batch_normalization_3.bias": ("zeros",),
+    "batch_normalization_3.running_mean": ("zeros",),
+    "batch_normalization_3.running_var": ("ones",),
     "separable_conv2d_3.depthwise.weight": ("glorot_uniform", 1152, 9),
     "separable_conv2d_3.pointwise.weight": ("glorot_uniform", 128, 128),
-    "separable_conv2d_3.pointwise.bias": ("zeros",),
+    "batch_normalization_4.weight": ("ones",),
+    "batch_normalization_4.bias": ("zeros",),
+    "batch_normalization_4.running_mean": ("zeros",),
+    "batch_normalization_4.running_var": ("ones",),
     "depthwise_conv2d.weight": ("glorot_uniform", 1152, 9),
-    "depthwise_conv2d.bias": ("zeros",),
+    "batch_normalization_5.weight": ("ones",),
+    "batch_normalization_5.bias": ("zeros",),
+    "batch_normalization_5.running_mean": ("zeros",),
+    "batch_normalization_5.running_var": ("ones",),
     "conv2d_1.weight": ("glorot_uniform", 128, 128),
-    "conv2d_1.bias": ("zeros",),
+    "batch_normalization_6.weight": ("ones",),
+    "batch_normalization_6.bias": ("zeros",),
+    "batch_normalization_6.running_mean": ("zeros",),
+    "batch_normalization_6.running_var": ("ones",),
     "dense.weight": ("glorot_uniform", 128, 10),
     "dense.bias": ("zeros",),
 }
