@@ -80,6 +80,51 @@ export interface TrainingConfig {
   epochs: number;
   validationSplit: number;
   seed: number;
+  /** The training controls (src/train/schedules.ts, early-stopping.ts, augment.ts, class weights in losses.ts); absent when the spec states none. */
+  schedule?: LearningRateSchedule;
+  earlyStopping?: EarlyStoppingConfig;
+  augmentation?: AugmentationConfig;
+  /** Weight by class number or class name, as the spec states them; classes not listed weigh 1. */
+  classWeights?: Record<string, number>;
+}
+
+/** A per-epoch metric a schedule or early stopping can watch. */
+export type MonitoredMetric = 'val_loss' | 'val_accuracy' | 'loss' | 'accuracy';
+export type MonitorMode = 'auto' | 'min' | 'max';
+
+export type LearningRateSchedule =
+  | { kind: 'step'; every: number; factor: number }
+  | { kind: 'exponential'; decayRate: number; decayEpochs: number; staircase: boolean }
+  | { kind: 'cosine'; decayEpochs: number | null; alpha: number; warmupEpochs: number; warmupStart: number | null }
+  | {
+      kind: 'reduce_on_plateau';
+      monitor: MonitoredMetric;
+      mode: MonitorMode;
+      factor: number;
+      patience: number;
+      minDelta: number;
+      cooldown: number;
+      minLr: number;
+    };
+
+export interface EarlyStoppingConfig {
+  monitor: MonitoredMetric;
+  mode: MonitorMode;
+  patience: number;
+  minDelta: number;
+  restoreBestWeights: boolean;
+}
+
+export interface AugmentationConfig {
+  /** Largest shift as a fraction of height and width. */
+  shift: number;
+  /** Largest rotation in degrees, either way. */
+  rotation: number;
+  /** Scale drawn from [1 - zoom, 1 + zoom]. */
+  zoom: number;
+  horizontalFlip: boolean;
+  verticalFlip: boolean;
+  fill: 'constant' | 'nearest';
 }
 
 /** A dataset after lowering; each kind's reference type is defined by its module in src/data/kinds/. */

@@ -95,6 +95,7 @@ test('the epoch loop drives a StepRunner by its contract: push once, a step per 
       const runner: StepRunner = {
         replicas: 1,
         step: (batch) => (steps++, inner.step(batch)),
+        setLearningRate: (rate) => inner.setLearningRate(rate),
         pull: async () => void calls.push(`pull after ${steps}`),
         push: async () => void calls.push(`push after ${steps}`),
         close: async () => void calls.push('close'),

@@ -28,6 +28,12 @@ export function finishRun(run: Pick<RecordedRun, 'dir' | 'training' | 'results'>
     process.stdout.write(`continue with: netspec train --resume ${dir}\n`);
     return stoppedCode;
   }
+  if (training.stoppedEarly) {
+    process.stdout.write(`${yellow('early stopping')}: stopped after epoch ${training.stoppedEarly.epoch}: ${training.stoppedEarly.reason}\n`);
+  }
+  if (training.keptEpoch !== undefined && training.keptEpoch !== training.history.length) {
+    process.stdout.write(`kept the weights of epoch ${training.keptEpoch}, the best one\n`);
+  }
   if (results.test) process.stdout.write(`${formatTestSummary(results.test)}\n`);
   process.stdout.write(`${green('saved')} ${dir}  (reload with: npm run evaluate -- ${dir})\n`);
   return EXIT.ok;

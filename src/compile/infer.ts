@@ -2,6 +2,7 @@
 // own expectations and the size limits that keep absurd models from ever reaching tfjs. Layers
 // are visited in dependency order; a layer whose shape cannot be worked out stops only the
 // layers that read it, so independent branches still report their own mistakes.
+import { checkTrainingControls } from './training-controls.js';
 import { layerKind } from '../layers/registry.js';
 import type { LayerCost } from '../layers/types.js';
 import { formatShape, product } from '../shape.js';
@@ -37,6 +38,8 @@ function receives(shapes: readonly Shape[], sources: readonly string[]): string 
   const parts = shapes.map((s, i) => `${formatShape(s)} from '${sources[i]}'`);
   return `receives ${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
+
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** `batchSize`: the batch size training will use, when it is not the spec's. */
 export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits = DEFAULT_LIMITS, batchSize?: number): InferResult {
@@ -98,6 +101,11 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
         `the spec has a training section, so its model must end in one score per class, a flat (classes,) output, ` +
         `but the output layer '${output.node.name}' outputs ${formatShape(output.outputShape)}; end the model with flatten and a dense layer`),
     );
+  }
+  if (ir.training && output && output.outputShape.length === 1) {
+    const declared = (ir.training.dataset as { classes?: unknown }).classes;
+    const names = Array.isArray(declared) ? (declared as string[]) : ir.training.dataset.kind === 'mnist' ? DIGITS : undefined;
+    for (const p of checkTrainingControls(ir, output.outputShape[0]!, names)) diagnostics.push(at(p.path, 'semantic', p.message));
   }
   const expected = ir.expect?.params;
   if (expected !== undefined && expected !== total) {

@@ -11,6 +11,7 @@ import type { IRNode, ModelIR, OptimizerConfig, SpecDiagnostic, TrainingConfig }
 import { withDefaults } from './defaults.js';
 import { compareDiagnostics, didYouMean } from './diagnostics.js';
 import { orderGraph } from './graph.js';
+import { lowerTrainingControls } from './training-controls.js';
 import { MODEL_INPUT } from './spec-schema.js';
 
 type Doc = Record<string, unknown>;
@@ -204,6 +205,7 @@ export function lowerTraining(raw: Doc | undefined): TrainingConfig {
     epochs: num(t.epochs, 5),
     validationSplit: num(t.validation_split, 0.1),
     seed,
+    ...lowerTrainingControls(t),
   };
 }
 

@@ -2,6 +2,7 @@
 // Lowering (lower.ts) fills in the same defaults when a key is left out.
 import { datasetSchemaDefinitions } from '../data/registry.js';
 import type { JsonSchema } from '../lib/json-schema.js';
+import { TRAINING_CONTROL_DEFINITIONS, TRAINING_CONTROL_PROPERTIES } from './training-controls-schema.js';
 
 export const TRAINING_SCHEMA: JsonSchema = {
   title: 'how to train the model',
@@ -82,6 +83,7 @@ export const TRAINING_SCHEMA: JsonSchema = {
       default: 42,
       examples: [42],
     },
+    ...TRAINING_CONTROL_PROPERTIES,
   },
   examples: [{ dataset: 'mnist', optimizer: { name: 'adam', learning_rate: 0.001 }, epochs: 5 }],
 };
@@ -89,6 +91,7 @@ export const TRAINING_SCHEMA: JsonSchema = {
 export const TRAINING_DEFINITIONS: Readonly<Record<string, JsonSchema>> = {
   // Each dataset kind's keys come from its module in src/data/kinds/.
   ...(datasetSchemaDefinitions() as Record<string, JsonSchema>),
+  ...TRAINING_CONTROL_DEFINITIONS,
   optimizer: {
     type: 'object',
     title: 'optimizer',

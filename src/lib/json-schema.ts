@@ -4,7 +4,8 @@
 /** The subset of JSON Schema (draft-07) that the spec schema uses. */
 export interface JsonSchema {
   $schema?: string;
-  additionalProperties?: boolean;
+  additionalProperties?: boolean | JsonSchema;
+  minProperties?: number;
   uniqueItems?: boolean;
   $id?: string;
   $ref?: string;

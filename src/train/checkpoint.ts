@@ -5,7 +5,8 @@
 // shuffle generator's state at the start of that epoch, from which the same batch order follows.
 
 import * as tf from '@tensorflow/tfjs';
-import { isEpochMetrics, writeMetrics, type EpochMetrics } from './metrics.js';
+import { controlsStateProblem, type ControlsState } from './controls.js';
+import { isEpochMetrics, writeMetrics, type EpochMetrics, type MetricsOutcome } from './metrics.js';
 import { COMPANION_KEY, loadModelFromDir, ModelFileError, readModelJson, readNamedFile, saveModelToDir, weightByteLength } from './model-io.js';
 
 const STATE_KEY = 'netspec_training_state';
@@ -28,6 +29,8 @@ export interface TrainingPosition {
   accuracySum: number;
   seen: number;
   samplesSeen: number;
+  /** The schedule's and early stopping's state (controls.ts); absent in runs recorded before them. */
+  controls?: ControlsState;
 }
 
 export interface TrainingState extends TrainingPosition {
@@ -45,7 +48,7 @@ export interface LoadedCheckpoint {
 }
 
 /** Saves model, optimizer state and position in one commit. */
-export async function saveCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, dir: string, state: TrainingState): Promise<void> {
+export async function saveCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, dir: string, state: TrainingState, keep: readonly string[] = []): Promise<void> {
   const named = await optimizer.getWeights();
   const { data, specs } = await tf.io.encodeWeights(named);
   // getWeights() hands out the optimizer's own variables (the moments) plus a fresh scalar for
@@ -54,6 +57,7 @@ export async function saveCheckpoint(model: tf.LayersModel, optimizer: tf.Optimi
   await saveModelToDir(model, dir, {
     metadata: { [STATE_KEY]: { ...state, optimizer_specs: specs } },
     companion: { prefix: 'optimizer', data: new Uint8Array(tf.io.CompositeArrayBuffer.join(data)) },
+    keep,
   });
 }
 
@@ -63,6 +67,10 @@ export interface RunPoint {
   epochs: number;
   history: EpochMetrics[];
   position: TrainingPosition;
+  /** Files written before this checkpoint that its position names (the best epoch's weights). */
+  keep?: readonly string[];
+  /** How training ended, for metrics.json. */
+  outcome?: MetricsOutcome;
 }
 
 /**
@@ -77,8 +85,8 @@ export async function checkpoint(
   point: RunPoint,
   options: { interrupted?: boolean; metrics?: boolean } = {},
 ): Promise<void> {
-  await saveCheckpoint(model, optimizer, dir, { version: 1, epochs: point.epochs, history: point.history, ...point.position });
-  if (options.metrics !== false) await writeMetrics(dir, point.history, options.interrupted ?? false);
+  await saveCheckpoint(model, optimizer, dir, { version: 1, epochs: point.epochs, history: point.history, ...point.position }, point.keep);
+  if (options.metrics !== false) await writeMetrics(dir, point.history, options.interrupted ?? false, point.outcome);
 }
 
 /** What model.json says about the checkpoint, read without building the model. */
@@ -100,6 +108,10 @@ function stateProblem(raw: Record<string, unknown>): string | undefined {
   if (!isInt(raw.batchesDone, 0)) return 'batchesDone is not a whole number';
   if (!isInt(raw.rngState, 0, 2 ** 32 - 1)) return 'rngState is not a 32-bit state';
   if (!isNum(raw.lossSum) || !isNum(raw.accuracySum) || !isInt(raw.seen, 0) || !isInt(raw.samplesSeen, 0)) return 'the running sums are not numbers';
+  if (raw.controls !== undefined) {
+    const problem = controlsStateProblem(raw.controls);
+    if (problem) return problem;
+  }
   const history = raw.history;
   if (!Array.isArray(history) || history.length !== (raw.epoch as number) - 1) return `history does not list the ${(raw.epoch as number) - 1} epoch(s) done`;
   return history.every((m, i) => isEpochMetrics(m, i + 1)) ? undefined : 'history holds an entry that is not an epoch\'s metrics';

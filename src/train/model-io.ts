@@ -22,7 +22,7 @@ import { FileReadError, formatBytes, readRegularFile } from '../lib/safe-read.js
 export const MODEL_JSON = 'model.json';
 /** The weights file name of folders saved before weights were content-addressed; still loadable. */
 export const WEIGHTS_BIN = 'weights.bin';
-const HASHED_FILE = /^(weights|optimizer)-([0-9a-f]{16})\.bin$/;
+const HASHED_FILE = /^(weights|optimizer|best)-([0-9a-f]{16})\.bin$/;
 /**
  * model.json holds the topology and the training position (its history grows by one entry per
  * epoch), a few MiB at most; a larger one is not ours.
@@ -47,6 +47,8 @@ export interface SaveExtras {
   /** JSON stored in model.json under userDefinedMetadata, committed by the same rename as the weights. */
   metadata?: Record<string, unknown>;
   companion?: CompanionFile;
+  /** Content-addressed files written before the save that model.json's metadata names: kept by the cleanup after the commit. */
+  keep?: readonly string[];
 }
 
 /** Key under userDefinedMetadata that names the companion file, so cleanup keeps it. */
@@ -71,7 +73,7 @@ export function hashedName(prefix: string, data: Uint8Array): string {
 }
 
 /** Writes a content-addressed file (atomically; rewriting identical bytes is harmless) and returns its name. */
-async function writeHashed(dir: string, prefix: string, data: Uint8Array): Promise<string> {
+export async function writeHashed(dir: string, prefix: 'weights' | 'optimizer' | 'best', data: Uint8Array): Promise<string> {
   const name = hashedName(prefix, data);
   await writeFileAtomic(path.join(dir, name), data);
   return name;
@@ -84,7 +86,7 @@ async function writeHashed(dir: string, prefix: string, data: Uint8Array): Promi
 async function removeStaleFiles(dir: string, keep: Set<string>): Promise<void> {
   for (const name of await readdir(dir)) {
     const stale = (HASHED_FILE.test(name) || name === WEIGHTS_BIN) && !keep.has(name);
-    const deadTemp = /^\.(model\.json|weights-|optimizer-|weights\.bin).*\.tmp$/.test(name) && !name.includes(`.${process.pid}.`);
+    const deadTemp = /^\.(model\.json|weights-|optimizer-|best-|weights\.bin).*\.tmp$/.test(name) && !name.includes(`.${process.pid}.`);
     if (stale || deadTemp) await unlink(path.join(dir, name)).catch(() => undefined);
   }
 }
@@ -117,7 +119,7 @@ export function dirSaveHandler(dir: string, extras: SaveExtras = {}): tf.io.IOHa
       // The commit point: before this rename the folder holds the previous model, after it the new one.
       await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
       await pausePoint('save:committed');
-      await removeStaleFiles(dir, new Set([weightsName, ...(companionName ? [companionName] : [])]));
+      await removeStaleFiles(dir, new Set([weightsName, ...(companionName ? [companionName] : []), ...(extras.keep ?? [])]));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
   };

@@ -5,6 +5,22 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../types.js';
 import { FusedAdamOptimizer } from './fused-adam.js';
 
+/**
+ * Sets the rate the optimizer's next updates use (a schedule's rate for the epoch). SGD and
+ * momentum keep it as a tensor that setLearningRate rebuilds; Adam and RMSprop read the field.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  // Duck-typed: tfjs's optimizer classes answer instanceof for each other.
+  const sgd = optimizer as unknown as { setLearningRate?: (rate: number) => void; learningRate: number };
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(learningRate);
+  else sgd.learningRate = learningRate;
+}
+
+/** The rate the optimizer's next update uses. */
+export function learningRateOf(optimizer: tf.Optimizer): number {
+  return (optimizer as unknown as { learningRate: number }).learningRate;
+}
+
 export function createOptimizer(cfg: OptimizerConfig): tf.Optimizer {
   switch (cfg.name) {
     case 'adam':

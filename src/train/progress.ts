@@ -54,6 +54,7 @@ export function formatEpochLine(m: EpochMetrics, epochs: number): string {
   if (m.val_loss !== null && m.val_accuracy !== null) {
     parts.push(`val_loss ${m.val_loss.toFixed(4)}`, `val_accuracy ${m.val_accuracy.toFixed(4)}`);
   }
+  if (m.learning_rate !== undefined) parts.push(`lr ${Number(m.learning_rate.toPrecision(3))}`);
   parts.push(`${m.seconds.toFixed(1)}s`, formatRate(m.samples_per_sec));
   return parts.join('  ');
 }

@@ -110,7 +110,7 @@ export async function prepareResume(dir: string, request: RunRequest = {}, event
   if (state.epochs !== cfg.epochs) {
     throw new RunError(`${path.join(dir, MODEL_JSON)}: the checkpoint is of a run of ${state.epochs} epochs but ${RESOLVED_SPEC_JSON} asks for ${cfg.epochs}; the folder was edited`);
   }
-  if (state.epoch > cfg.epochs && existsSync(path.join(dir, RESULTS_JSON))) {
+  if ((state.epoch > cfg.epochs || state.controls?.stopped) && existsSync(path.join(dir, RESULTS_JSON))) {
     const results = await readRunResults(dir);
     if (results.test) return { finished: true, dir, epochs: cfg.epochs, results };
   }

@@ -118,6 +118,10 @@ export interface TrainingSummary {
    * same seed, backend and replica count give the same metrics.
    */
   replicas?: number;
+  /** With early stopping: the epoch whose weights the run kept. */
+  kept_epoch?: number;
+  /** Set when early stopping ended training: after which epoch, and why. */
+  stopped_early?: { epoch: number; reason: string };
 }
 
 /** Which model files the test results were measured on, so re-evaluating can tell when they changed. */

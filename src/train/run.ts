@@ -193,6 +193,8 @@ export async function recordResults(
       seconds: training.seconds,
       samples_per_sec: training.samplesPerSec,
       replicas: training.replicas,
+      ...(training.keptEpoch !== undefined ? { kept_epoch: training.keptEpoch } : {}),
+      ...(training.stoppedEarly ? { stopped_early: training.stoppedEarly } : {}),
     },
     test,
   };

@@ -85,6 +85,79 @@ export function trainingConfigProblem(cfg: unknown): string | undefined {
     return `validationSplit must be at least 0 and below 1, got ${String(cfg.validationSplit)}`;
   }
   if (!isInt(cfg.seed, 0)) return `seed must be a whole number of at least 0, got ${String(cfg.seed)}`;
+  return controlsProblem(cfg);
+}
+
+const MONITORS = ['val_loss', 'val_accuracy', 'loss', 'accuracy'];
+const MODES = ['auto', 'min', 'max'];
+const isFraction = (v: unknown): boolean => isFiniteNumber(v) && v > 0 && v < 1;
+const isAtLeast0 = (v: unknown): boolean => isFiniteNumber(v) && v >= 0;
+
+/** The fields of each schedule kind and whether a value of each is acceptable. */
+const SCHEDULE_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
+  step: { every: (v) => isInt(v, 1), factor: isFraction },
+  exponential: { decayRate: isFraction, decayEpochs: (v) => isInt(v, 1), staircase: (v) => typeof v === 'boolean' },
+  cosine: {
+    decayEpochs: (v) => v === null || isInt(v, 1),
+    alpha: (v) => isAtLeast0(v) && (v as number) <= 1,
+    warmupEpochs: (v) => isInt(v, 0),
+    warmupStart: (v) => v === null || isAtLeast0(v),
+  },
+  reduce_on_plateau: {
+    monitor: (v) => MONITORS.includes(v as string),
+    mode: (v) => MODES.includes(v as string),
+    factor: isFraction,
+    patience: (v) => isInt(v, 0),
+    minDelta: isAtLeast0,
+    cooldown: (v) => isInt(v, 0),
+    minLr: isAtLeast0,
+  },
+};
+
+const EARLY_STOPPING_FIELDS: Record<string, (v: unknown) => boolean> = {
+  monitor: (v) => MONITORS.includes(v as string),
+  mode: (v) => MODES.includes(v as string),
+  patience: (v) => isInt(v, 0),
+  minDelta: isAtLeast0,
+  restoreBestWeights: (v) => typeof v === 'boolean',
+};
+
+const AUGMENTATION_FIELDS: Record<string, (v: unknown) => boolean> = {
+  shift: (v) => isAtLeast0(v) && (v as number) <= 1,
+  rotation: (v) => isAtLeast0(v) && (v as number) <= 180,
+  zoom: (v) => isAtLeast0(v) && (v as number) < 1,
+  horizontalFlip: (v) => typeof v === 'boolean',
+  verticalFlip: (v) => typeof v === 'boolean',
+  fill: (v) => v === 'constant' || v === 'nearest',
+};
+
+function fieldsProblem(name: string, value: unknown, fields: Record<string, (v: unknown) => boolean>): string | undefined {
+  if (!isObject(value)) return `${name} must be a mapping`;
+  const bad = Object.entries(fields).find(([field, ok]) => !ok(value[field]));
+  return bad ? `${name}.${bad[0]} has a value training cannot use (${JSON.stringify(value[bad[0]]) ?? 'missing'})` : undefined;
+}
+
+/** Why the training controls (all optional) are not usable, or undefined when they are. */
+function controlsProblem(cfg: Json): string | undefined {
+  if (cfg.schedule !== undefined) {
+    const kind = isObject(cfg.schedule) ? cfg.schedule.kind : undefined;
+    const fields = typeof kind === 'string' ? SCHEDULE_FIELDS[kind] : undefined;
+    if (!fields) return `schedule.kind must be one of ${Object.keys(SCHEDULE_FIELDS).join(', ')}`;
+    const problem = fieldsProblem('schedule', cfg.schedule, fields);
+    if (problem) return problem;
+  }
+  if (cfg.earlyStopping !== undefined) {
+    const problem = fieldsProblem('earlyStopping', cfg.earlyStopping, EARLY_STOPPING_FIELDS);
+    if (problem) return problem;
+  }
+  if (cfg.augmentation !== undefined) {
+    const problem = fieldsProblem('augmentation', cfg.augmentation, AUGMENTATION_FIELDS);
+    if (problem) return problem;
+  }
+  const weights = cfg.classWeights;
+  if (weights !== undefined && !(isObject(weights) && Object.values(weights).every((w) => isAtLeast0(w)))) {
+    return 'classWeights must map classes to weights of 0 or more';
+  }
   return undefined;
 }
 

@@ -7,7 +7,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingConfig } from '../types.js';
-import { accuracy, lossFunction } from './losses.js';
+import { accuracy, trainingLoss } from './losses.js';
+import { setLearningRate } from './optimizers.js';
 import { createReplicaPool, type ReplicaPool } from './parallel/pool.js';
 
 /** One batch as plain arrays: `size` samples of the model's input, row-major, and their labels. */
@@ -28,6 +29,8 @@ export interface StepRunner {
   readonly replicas: number;
   /** One optimizer update on `batch`. */
   step(batch: Batch): Promise<StepOutcome>;
+  /** The rate the following steps use, wherever they run (a schedule sets it at each epoch's start). */
+  setLearningRate(learningRate: number): void;
   /**
    * Brings this process's model and optimizer up to date with where the steps ran, before
    * anything reads them (validation, checkpoints, the end of training). A no-op in process.
@@ -44,12 +47,14 @@ export interface StepTarget {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   cfg: TrainingConfig;
+  /** One weight per class for the loss, when the run weighs classes. */
+  classWeights?: Float32Array | null;
 }
 
 /** Steps the model in this process, on the active tfjs backend. */
-export function localStepRunner({ model, optimizer, cfg }: StepTarget): StepRunner {
+export function localStepRunner({ model, optimizer, cfg, classWeights }: StepTarget): StepRunner {
   const inputShape = model.inputs[0]!.shape.slice(1) as number[];
-  const computeLoss = lossFunction(cfg.loss);
+  const computeLoss = trainingLoss(cfg.loss, classWeights);
   // Explicit variable list: by default minimize() differentiates every trainable variable
   // registered anywhere in tf, including those of other models alive in the process.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -76,6 +81,7 @@ export function localStepRunner({ model, optimizer, cfg }: StepTarget): StepRunn
       tf.dispose([loss, acc]);
       return { loss: lossValue, accuracy: accuracyValue };
     },
+    setLearningRate: (learningRate) => setLearningRate(optimizer, learningRate),
     pull: async () => undefined,
     push: async () => undefined,
     close: async () => undefined,
@@ -94,14 +100,20 @@ export interface ReplicaOptions {
  * its shard's gradient, and all apply the same summed update (see parallel/pool.ts). This
  * process's model and optimizer mirror replica 0 after each pull.
  */
-export async function replicaStepRunner({ model, optimizer, cfg }: StepTarget, options: ReplicaOptions): Promise<StepRunner> {
+export async function replicaStepRunner({ model, optimizer, cfg, classWeights }: StepTarget, options: ReplicaOptions): Promise<StepRunner> {
   const owned = options.pool === undefined;
-  const pool = options.pool ?? (await createReplicaPool(model, { workers: options.workers, loss: cfg.loss, seed: cfg.seed }));
+  const pool = options.pool ?? (await createReplicaPool(model, { workers: options.workers, loss: cfg.loss, seed: cfg.seed, classWeights: classWeights ?? null }));
+  let learningRate = cfg.optimizer.learningRate;
   return {
     replicas: pool.workers,
     async step(batch) {
-      const { loss, accuracy: acc } = await pool.step(batch.pixels, batch.labels);
+      const { loss, accuracy: acc } = await pool.step(batch.pixels, batch.labels, learningRate);
       return { loss, accuracy: acc };
+    },
+    setLearningRate(rate) {
+      learningRate = rate;
+      // This process's optimizer mirrors the replicas', as after a pull.
+      setLearningRate(optimizer, rate);
     },
     pull: () => pool.pull(model, optimizer),
     push: () => pool.push(model, optimizer, cfg.optimizer),

@@ -5,14 +5,19 @@
 // batches (Ctrl-C, SIGTERM), stop on a NaN loss with the last good weights restored
 // (rollback.ts), and checkpoint after every epoch (checkpoint.ts).
 //
-// The places later features hook in: the start of an epoch (learning-rate schedules), the
-// batch as it is gathered (augmentation), the runner's step (class weights in the loss), and
-// the end of an epoch, after the metrics are recorded (early stopping).
+// The training controls hook in at four places: the start of an epoch sets the schedule's
+// learning rate (controls.ts), the batch as it is gathered is augmented (augment.ts), the
+// runner's step weighs the loss by class (losses.ts), and the end of an epoch, after the
+// metrics are recorded, updates the schedule and decides early stopping, before the checkpoint
+// that saves their state.
 
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/datasets.js';
 import type { TrainingConfig } from '../types.js';
-import { gatherArrays } from './batches.js';
+import { augmentationRng, augmentBatch } from './augment.js';
+import { gatherArrays, modelInputShape, modelOutputClasses } from './batches.js';
+import { classWeightVector } from '../compile/training-controls.js';
+import { RunControls, type EarlyStop } from './controls.js';
 import { checkpoint, type NamedTensor, type TrainingPosition } from './checkpoint.js';
 import { evaluateModel } from './evaluate.js';
 import { planTraining, type TrainingPlan } from './fit.js';
@@ -98,6 +103,10 @@ export interface TrainResult {
   samplesPerSec: number;
   /** Data-parallel replicas that trained; 1 for one process. */
   replicas: number;
+  /** With early stopping, once training ended: the epoch whose weights the model holds. */
+  keptEpoch?: number;
+  /** Set when early stopping ended training before its last epoch. */
+  stoppedEarly?: EarlyStop;
 }
 
 /** Thrown when the loss becomes NaN or infinite; the model's weights are back at `lastGoodEpoch`'s end. */
@@ -121,11 +130,16 @@ interface Loop {
   opts: TrainOptions;
   plan: TrainingPlan;
   runner: StepRunner;
+  controls: RunControls;
+  /** Input shape without the batch dimension, for augmentation. */
+  inputShape: number[];
   rng: StatefulRng;
   history: EpochMetrics[];
   /** The weights at the end of the last good epoch (or the start), to roll back to. */
   lastGood: WeightSnapshot;
   samplesSeen: number;
+  keptEpoch?: number;
+  stoppedEarly?: EarlyStop;
   /** Time inside batch loops only, for samples/s. */
   batchSeconds: number;
   started: number;
@@ -167,17 +181,21 @@ export async function trainModel(model: tf.LayersModel, dataset: Dataset, cfg: T
   }
   const optimizer = createOptimizer(cfg.optimizer);
   let loop: Loop | undefined;
+  let controls: RunControls | undefined;
   try {
+    const classWeights = cfg.classWeights ? weightVector(cfg, dataset, model) : null;
+    controls = await RunControls.open(cfg, start.controls, model, opts.out);
     if (opts.resume && opts.resume.optimizerWeights.length > 0) await optimizer.setWeights(opts.resume.optimizerWeights);
     // A new run is resumable from its first batch on: its folder never lacks a checkpoint.
     if (opts.out && !opts.resume) await checkpoint(model, optimizer, opts.out, { epochs: cfg.epochs, history: [], position: start }, { metrics: false });
     opts.onStart?.();
-    const target = { model, optimizer, cfg };
+    const target = { model, optimizer, cfg, classWeights };
     const runner = opts.stepRunner
       ? await opts.stepRunner(target)
       : await createStepRunner(target, { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.pool ? { pool: opts.pool } : {}) });
     loop = {
-      model, optimizer, cfg, opts, plan, runner,
+      model, optimizer, cfg, opts, plan, runner, controls,
+      inputShape: modelInputShape(model),
       rng: mulberry32(start.rngState),
       history: [...(opts.resume?.history ?? [])],
       lastGood: snapshotWeights(model),
@@ -186,15 +204,24 @@ export async function trainModel(model: tf.LayersModel, dataset: Dataset, cfg: T
       started: performance.now(),
     };
     await runner.push();
-    for (let epoch = start.epoch; epoch <= cfg.epochs; epoch++) {
-      // Per-epoch settings (a learning-rate schedule) would be applied here.
+    // A run early stopping already ended has no epochs left (a resume after its last checkpoint).
+    const first = controls.state.stopped ? cfg.epochs + 1 : start.epoch;
+    if (first > cfg.epochs && cfg.earlyStopping) {
+      const { earlyStopping: es, stopped } = controls.state;
+      loop.keptEpoch = cfg.earlyStopping.restoreBestWeights && es && es.bestEpoch > 0 ? es.bestEpoch : loop.history.length;
+      if (stopped) loop.stoppedEarly = stopped;
+    }
+    for (let epoch = first; epoch <= cfg.epochs; epoch++) {
+      runner.setLearningRate(controls.rateFor(epoch));
       const run = await runBatches(loop, epoch, epoch === start.epoch ? start : undefined);
       if (run.stoppedAfter !== undefined) return await stopEarly(loop, epoch, run);
-      const metrics = await endEpoch(loop, epoch, run);
+      const { metrics, stop } = await endEpoch(loop, epoch, run);
       opts.onEpochEnd?.(metrics, cfg.epochs);
+      if (stop) break;
     }
     return resultOf(loop, false);
   } finally {
+    controls?.dispose();
     loop?.lastGood.dispose();
     await loop?.runner.close();
     optimizer.dispose();
@@ -202,11 +229,21 @@ export async function trainModel(model: tf.LayersModel, dataset: Dataset, cfg: T
 }
 
 /** Batch `batch` (1-based) of this epoch's order, gathered as arrays. Augmentation would transform it here. */
-function batchAt(loop: Loop, order: Uint32Array, batch: number): Batch {
+function batchAt(loop: Loop, order: Uint32Array, epoch: number, batch: number): Batch {
   const start = (batch - 1) * loop.cfg.batchSize;
   const end = Math.min(loop.plan.trainCount, start + loop.cfg.batchSize);
   const { pixels, labels } = gatherArrays(loop.plan.train, order, start, end, loop.plan.sampleSize);
+  if (loop.cfg.augmentation) augmentBatch(pixels, end - start, loop.inputShape, loop.cfg.augmentation, augmentationRng(loop.cfg.seed, epoch, batch));
   return { pixels, labels, size: end - start };
+}
+
+/** The class weights as one weight per output class, for the loss. */
+function weightVector(cfg: TrainingConfig, dataset: Dataset, model: tf.LayersModel): Float32Array {
+  try {
+    return classWeightVector(cfg.classWeights!, dataset.classNames, modelOutputClasses(model));
+  } catch (error) {
+    throw new RunError((error as Error).message);
+  }
 }
 
 /** One epoch's batches, from the start or from where a checkpoint stopped; stops early when the signal is aborted. */
@@ -218,7 +255,7 @@ async function runBatches(loop: Loop, epoch: number, resumeAt: TrainingPosition 
   const startedAt = performance.now();
   for (let batch = (resumeAt?.batchesDone ?? 0) + 1; batch <= plan.batches; batch++) {
     if (opts.signal?.aborted) return { sums, rngState, startedAt, stoppedAfter: batch - 1 };
-    const data = batchAt(loop, order, batch);
+    const data = batchAt(loop, order, epoch, batch);
     const { loss, accuracy } = await loop.runner.step(data);
     if (!Number.isFinite(loss)) throw diverged(loop, `the loss became ${loss} at epoch ${epoch}, batch ${batch}/${plan.batches}`, epoch);
     sums.lossSum += loss * data.size;
@@ -250,8 +287,11 @@ async function pullFinite(loop: Loop, epoch: number): Promise<void> {
   }
 }
 
-/** Validation, the epoch's metrics, a new rollback point and a checkpoint. Early stopping would decide after this. */
-async function endEpoch(loop: Loop, epoch: number, run: EpochRun): Promise<EpochMetrics> {
+/**
+ * Validation, the epoch's metrics, the controls' decisions (the schedule, early stopping and the
+ * weights kept), a new rollback point and a checkpoint holding all of it.
+ */
+async function endEpoch(loop: Loop, epoch: number, run: EpochRun): Promise<{ metrics: EpochMetrics; stop?: EarlyStop }> {
   const { model, cfg, plan, opts } = loop;
   await pullFinite(loop, epoch);
   const trainSeconds = (performance.now() - run.startedAt) / 1000;
@@ -267,15 +307,26 @@ async function endEpoch(loop: Loop, epoch: number, run: EpochRun): Promise<Epoch
     val_accuracy: validation?.accuracy ?? null,
     seconds: (performance.now() - run.startedAt) / 1000,
     samples_per_sec: run.sums.seen / trainSeconds,
+    learning_rate: loop.controls.rateFor(epoch),
   };
   loop.history.push(metrics);
+  const decision = await loop.controls.afterEpoch(model, metrics);
+  if (decision.keptEpoch !== undefined) loop.keptEpoch = decision.keptEpoch;
+  if (decision.stop) loop.stoppedEarly = decision.stop;
   loop.lastGood.dispose();
   loop.lastGood = snapshotWeights(model);
   if (opts.out) {
-    const position = { epoch: epoch + 1, batchesDone: 0, rngState: loop.rng.state(), lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: loop.samplesSeen };
-    await checkpoint(model, loop.optimizer, opts.out, { epochs: cfg.epochs, history: loop.history, position }, { interrupted: false });
+    const position = {
+      epoch: epoch + 1, batchesDone: 0, rngState: loop.rng.state(), lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: loop.samplesSeen,
+      controls: loop.controls.state,
+    };
+    const outcome = {
+      ...(decision.keptEpoch !== undefined ? { kept_epoch: decision.keptEpoch } : {}),
+      ...(decision.stop ? { stopped_early: decision.stop } : {}),
+    };
+    await checkpoint(model, loop.optimizer, opts.out, { epochs: cfg.epochs, history: loop.history, position, keep: loop.controls.keepFiles(), outcome }, { interrupted: false });
   }
-  return metrics;
+  return { metrics, ...(decision.stop ? { stop: decision.stop } : {}) };
 }
 
 /** Stopped by the signal mid-epoch: checkpoint exactly where the batches stopped, so a resume continues there. */
@@ -285,8 +336,9 @@ async function stopEarly(loop: Loop, epoch: number, run: EpochRun): Promise<Trai
   loop.batchSeconds += (performance.now() - run.startedAt) / 1000;
   await pullFinite(loop, epoch);
   if (loop.opts.out) {
-    const position = { epoch, batchesDone, rngState: run.rngState, ...sums, samplesSeen: loop.samplesSeen };
-    await checkpoint(loop.model, loop.optimizer, loop.opts.out, { epochs: loop.cfg.epochs, history: loop.history, position }, { interrupted: true });
+    const position = { epoch, batchesDone, rngState: run.rngState, ...sums, samplesSeen: loop.samplesSeen, controls: loop.controls.state };
+    const point = { epochs: loop.cfg.epochs, history: loop.history, position, keep: loop.controls.keepFiles() };
+    await checkpoint(loop.model, loop.optimizer, loop.opts.out, point, { interrupted: true });
   }
   const partial = { epoch, batchesDone, batches: loop.plan.batches, loss: sums.lossSum / sums.seen, accuracy: sums.accuracySum / sums.seen };
   return resultOf(loop, true, batchesDone > 0 ? partial : undefined);
@@ -312,5 +364,7 @@ function resultOf(loop: Loop, interrupted: boolean, partialEpoch?: PartialEpoch)
     seconds: (performance.now() - loop.started) / 1000,
     samplesPerSec: loop.samplesSeen / Math.max(loop.batchSeconds, 1e-9),
     replicas: loop.runner.replicas,
+    ...(loop.keptEpoch !== undefined ? { keptEpoch: loop.keptEpoch } : {}),
+    ...(loop.stoppedEarly ? { stoppedEarly: loop.stoppedEarly } : {}),
   };
 }

@@ -33,6 +33,8 @@ export interface ParallelOptions {
   loss: LossName;
   /** Seeds each replica's dropout masks (randomness.ts); default 0. */
   seed?: number;
+  /** One weight per class for the loss; omitted for the plain loss. */
+  classWeights?: Float32Array | null;
 }
 
 export interface StepResult {
@@ -53,8 +55,11 @@ export interface ReplicaPool {
   readonly backends: string[];
   /** Sets every replica to `model`'s weights and `optimizer`'s config and state. */
   push(model: tf.LayersModel, optimizer: tf.Optimizer, config: OptimizerConfig): Promise<void>;
-  /** One training step on the batch `x` ([n, ...inputShape] flattened) with labels `y`. */
-  step(x: Float32Array, y: Int32Array): Promise<StepResult>;
+  /**
+   * One training step on the batch `x` ([n, ...inputShape] flattened) with labels `y`, at
+   * `learningRate` (default: the rate of the optimizer config last pushed).
+   */
+  step(x: Float32Array, y: Int32Array, learningRate?: number): Promise<StepResult>;
   /** Copies replica `index`'s (default 0) weights and optimizer state into `model` and `optimizer`. */
   pull(model: tf.LayersModel, optimizer: tf.Optimizer, index?: number): Promise<void>;
   /** Replica `index`'s weights and optimizer state, as plain data (tests compare replicas with it). */
@@ -131,9 +136,10 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
   };
 
   const ready = await all<ReadyMessage>((index) => [
-    { type: 'init', topology, loss: options.loss, threads: options.threadsPerWorker ?? 1, index, gradients, barrier, seed: options.seed ?? 0 },
+    { type: 'init', topology, loss: options.loss, threads: options.threadsPerWorker ?? 1, index, gradients, barrier, seed: options.seed ?? 0, classWeights: options.classWeights ?? null },
   ]);
 
+  let pushedRate = 0;
   const push = async (source: tf.LayersModel, optimizer: tf.Optimizer, config: OptimizerConfig): Promise<void> => {
     const weights = flatten(source.getWeights());
     const named = await optimizer.getWeights();
@@ -142,10 +148,11 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
     const fresh = named.length <= 1 && (named[0]?.tensor.dataSync()[0] ?? 0) === 0;
     const optimizerState = fresh ? null : packNamed(named);
     named[0]?.tensor.dispose();
+    pushedRate = config.learningRate;
     await all((i) => [{ type: 'load', weights: i === 0 ? weights : weights.slice(), optimizer: config, optimizerState }]);
   };
 
-  const step = async (x: Float32Array, y: Int32Array): Promise<StepResult> => {
+  const step = async (x: Float32Array, y: Int32Array, learningRate = pushedRate): Promise<StepResult> => {
     const n = y.length;
     if (x.length !== n * pixels) throw new Error(`batch has ${x.length} values for ${n} samples of ${pixels}`);
     const sizes = shardSizes(n, count);
@@ -153,7 +160,7 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
     const replies = await all<StepDoneMessage>((i) => {
       const shard = { x: x.slice(offset * pixels, (offset + sizes[i]!) * pixels), y: y.slice(offset, offset + sizes[i]!) };
       offset += sizes[i]!;
-      return [{ type: 'step', ...shard, batch: n }, [shard.x.buffer as ArrayBuffer, shard.y.buffer as ArrayBuffer]];
+      return [{ type: 'step', ...shard, batch: n, learningRate }, [shard.x.buffer as ArrayBuffer, shard.y.buffer as ArrayBuffer]];
     });
     let loss = 0;
     let accuracy = 0;

@@ -22,6 +22,8 @@ export interface InitMessage {
   barrier: SharedArrayBuffer;
   /** The run's seed: with the index, it seeds this replica's dropout masks (randomness.ts). */
   seed: number;
+  /** One weight per class for the loss (class weights); null for the plain loss. */
+  classWeights: Float32Array | null;
 }
 
 /** Every replica gets the same weights and optimizer state: the start of a run, or a resume. */
@@ -41,6 +43,8 @@ export interface StepMessage {
   y: Int32Array;
   /** Samples in the whole batch: the shard's gradient is scaled by n / batch before summing. */
   batch: number;
+  /** The rate this update uses: a schedule's rate reaches every replica with each step. */
+  learningRate: number;
 }
 
 export type ToWorker = InitMessage | LoadMessage | StepMessage | { type: 'read' } | { type: 'close' };

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import '../../emit/custom-layers.js';
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from '../../backend/select.js';
-import { accuracy, lossFunction } from '../losses.js';
-import { createOptimizer } from '../optimizers.js';
+import { accuracy, trainingLoss } from '../losses.js';
+import { createOptimizer, learningRateOf, setLearningRate } from '../optimizers.js';
 import { GradientExchange } from './allreduce.js';
 import { seedReplicaRandom } from './randomness.js';
 import { flatten, flattenScaled, heapTensors, packNamed, unflatten, unpackNamed } from './flat.js';
@@ -25,7 +25,7 @@ interface Replica {
   variables: tf.Variable[];
   gradShapes: number[][];
   weightShapes: number[][];
-  computeLoss: ReturnType<typeof lossFunction>;
+  computeLoss: ReturnType<typeof trainingLoss>;
   inputShape: number[];
   exchange: GradientExchange;
   optimizer?: tf.Optimizer;
@@ -51,7 +51,7 @@ async function init(msg: InitMessage): Promise<void> {
     variables,
     gradShapes: variables.map((v) => [...v.shape]),
     weightShapes: model.getWeights().map((w) => [...w.shape]),
-    computeLoss: lossFunction(msg.loss),
+    computeLoss: trainingLoss(msg.loss, msg.classWeights),
     inputShape: model.inputs[0]!.shape.slice(1) as number[],
     exchange: new GradientExchange(msg.gradients, msg.barrier, parties, msg.index),
   };
@@ -76,6 +76,7 @@ async function load(msg: LoadMessage): Promise<void> {
 function step(msg: StepMessage): void {
   const r = current();
   if (!r.optimizer) throw new Error('step before load');
+  if (learningRateOf(r.optimizer) !== msg.learningRate) setLearningRate(r.optimizer, msg.learningRate);
   const t0 = performance.now();
   const n = msg.y.length;
   let loss = NaN;
