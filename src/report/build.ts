@@ -88,11 +88,13 @@ export async function buildRunReport(dir: string, options: RunReportOptions = {}
     dir,
     epochs,
     interrupted: metrics?.interrupted ?? results?.training.interrupted ?? false,
+    ...(metrics?.kept_epoch !== undefined ? { keptEpoch: metrics.kept_epoch } : {}),
+    ...(metrics?.stopped_early ? { stoppedEarly: metrics.stopped_early } : {}),
     results,
     ...(resolved?.training ? { training: resolved.training } : {}),
     ...(dataset ? { data: { ...(typeof dataset.source === 'string' ? { source: dataset.source } : {}), ...(Array.isArray(dataset.prepared?.classes) ? { classes: dataset.prepared.classes } : {}) } } : {}),
   };
-  if (epochs.length) run.curvesSvg = files['curves.svg'] = await renderVegaLite(curvesSpec(epochs), 'curves');
+  if (epochs.length) run.curvesSvg = files['curves.svg'] = await renderVegaLite(curvesSpec(epochs, metrics?.kept_epoch), 'curves');
   if (results?.test) run.confusionSvg = files['confusion.svg'] = await renderVegaLite(confusionSpec(results.test.confusion, results.test.classes ?? dataset?.prepared?.classes), 'confusion');
   const architectureSvg = model ? (files['architecture.svg'] = renderArchitectureSvg(model)) : undefined;
   const title = model?.ir.name ?? resolved?.name ?? path.basename(path.dirname(path.resolve(dir)));

@@ -7,6 +7,8 @@ import { FONT } from './architecture.js';
 
 const TRAIN_COLOUR = '#2563eb';
 const VAL_COLOUR = '#ea580c';
+const LR_COLOUR = '#059669';
+const KEPT_COLOUR = '#64748b';
 
 /** Shared look: the report's fonts and greys, no chart border. */
 const CONFIG = {
@@ -45,16 +47,28 @@ export function curveRows(epochs: readonly EpochMetrics[]): CurvePoint[] {
 type ConcatItem = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
 type LayerItem = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
 
-function curvePanel(metric: CurvePoint['metric']): ConcatItem {
+const EPOCH_AXIS = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } } as const;
+
+/** A dashed vertical line at the epoch whose weights the run kept, labelled. */
+function keptRule(epoch: number): LayerItem[] {
+  const data = { values: [{ epoch, label: `kept: epoch ${epoch}` }] };
+  return [
+    { data, mark: { type: 'rule', strokeDash: [5, 4], strokeWidth: 1.5, color: KEPT_COLOUR }, encoding: { x: { field: 'epoch', type: 'quantitative' } } },
+    {
+      data,
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, y: 4, fontSize: 11, color: KEPT_COLOUR },
+      encoding: { x: { field: 'epoch', type: 'quantitative' }, text: { field: 'label' } },
+    },
+  ];
+}
+
+function curvePanel(metric: CurvePoint['metric'], width: number, keptEpoch?: number): ConcatItem {
   const isAcc = metric === 'accuracy';
-  return {
-    title: isAcc ? 'Accuracy' : 'Loss',
-    width: 470,
-    height: 240,
+  const line: LayerItem = {
     transform: [{ filter: { field: 'metric', equal: metric } }],
     mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 2.5 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } },
+      x: EPOCH_AXIS,
       y: {
         field: 'value',
         type: 'quantitative',
@@ -71,13 +85,38 @@ function curvePanel(metric: CurvePoint['metric']): ConcatItem {
       tooltip: [{ field: 'epoch' }, { field: 'split' }, { field: 'value', format: '.4f' }],
     },
   };
+  return { title: isAcc ? 'Accuracy' : 'Loss', width, height: 240, layer: [line, ...(keptEpoch !== undefined ? keptRule(keptEpoch) : [])] };
 }
 
-export function curvesSpec(epochs: readonly EpochMetrics[]): TopLevelSpec {
+/** The learning rate of each epoch, on a log scale when it spans more than a factor of 20. */
+function ratePanel(epochs: readonly EpochMetrics[], width: number): ConcatItem {
+  const rates = epochs.flatMap((m) => (m.learning_rate !== undefined && m.learning_rate > 0 ? [{ epoch: m.epoch, learning_rate: m.learning_rate }] : []));
+  const spread = Math.max(...rates.map((r) => r.learning_rate)) / Math.min(...rates.map((r) => r.learning_rate));
+  return {
+    title: 'Learning rate',
+    width,
+    height: 240,
+    data: { values: rates },
+    mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 2.5, color: LR_COLOUR, interpolate: 'step-after' },
+    encoding: {
+      x: EPOCH_AXIS,
+      y: { field: 'learning_rate', type: 'quantitative', title: 'learning rate', scale: spread > 20 ? { type: 'log' } : { zero: true }, axis: { format: '~g' } },
+      tooltip: [{ field: 'epoch' }, { field: 'learning_rate', format: '.3~e' }],
+    },
+  };
+}
+
+/**
+ * Loss and accuracy per epoch, training and validation; the learning rate per epoch when the
+ * run recorded it; and a marker at `keptEpoch`, the epoch early stopping kept.
+ */
+export function curvesSpec(epochs: readonly EpochMetrics[], keptEpoch?: number): TopLevelSpec {
+  const withRate = epochs.some((m) => m.learning_rate !== undefined && m.learning_rate > 0);
+  const width = withRate ? 320 : 470;
   return {
     config: CONFIG,
     data: { values: curveRows(epochs) },
-    hconcat: [curvePanel('loss'), curvePanel('accuracy')],
+    hconcat: [curvePanel('loss', width, keptEpoch), curvePanel('accuracy', width, keptEpoch), ...(withRate ? [ratePanel(epochs, width)] : [])],
     spacing: 36,
     resolve: { scale: { color: 'shared' } },
   };

@@ -8,6 +8,7 @@ import type { InferredModel, TrainingConfig } from '../types.js';
 import { html, raw, type Markup } from './escape.js';
 import { REPORT_CSS } from './style.js';
 import { renderSummaryTable } from './table.js';
+import { controlRows } from './controls.js';
 import { count, megabytes } from '../units.js';
 
 /**
@@ -27,6 +28,9 @@ export interface RunView {
   data?: { source?: string; classes?: string[] };
   curvesSvg?: string;
   confusionSvg?: string;
+  /** With early stopping: the epoch whose weights the run kept, and why it stopped early if it did. */
+  keptEpoch?: number;
+  stoppedEarly?: { epoch: number; reason: string };
 }
 
 export interface ReportParts {
@@ -89,7 +93,10 @@ function trainingDetails(run: RunView): Markup {
   if (cfg) {
     rows.push(['Optimizer', `${cfg.optimizer.name}, learning rate ${cfg.optimizer.learningRate}`]);
     rows.push(['Loss', cfg.loss], ['Batch size', String(cfg.batchSize)], ['Seed', String(cfg.seed)]);
+    rows.push(...controlRows(cfg));
   }
+  if (run.stoppedEarly) rows.push(['Stopped early', `after epoch ${run.stoppedEarly.epoch}: ${run.stoppedEarly.reason}`]);
+  if (run.keptEpoch !== undefined) rows.push(['Kept epoch', String(run.keptEpoch)]);
   if (r?.test) rows.push(['Test set', `loss ${r.test.loss.toFixed(4)}, accuracy ${pct(r.test.accuracy)}`]);
   return html`<dl class="kv">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }

@@ -96,7 +96,8 @@ export class RunControls {
     this.state = {
       schedule,
       earlyStopping: decision.state,
-      ...(bestWeights ? { bestWeights } : {}),
+      // Once training ends the model holds the kept weights: the file is no longer needed.
+      ...(bestWeights && !last ? { bestWeights } : {}),
       ...(stop ? { stopped: stop } : {}),
     };
     return { ...(stop ? { stop } : {}), ...(last ? { keptEpoch } : {}) };
