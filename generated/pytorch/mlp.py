@@ -160,6 +160,26 @@ def loss_fn(probabilities, labels):
     return -torch.log(picked.clamp(EPSILON, 1 - EPSILON)).mean()
 
 
+def train_loss_fn(probabilities, labels):
+    """The training loss: the spec's loss, unweighted."""
+    return loss_fn(probabilities, labels)
+
+
+def make_scheduler(optimizer, epochs):
+    """The spec's learning-rate schedule over `epochs` epochs as a torch scheduler stepped after each
+    epoch, or None (a plateau schedule is PLATEAU below)."""
+    return None
+
+
+# Reduce-on-plateau settings, applied as Keras's ReduceLROnPlateau counts patience and cooldown
+# (torch's own class counts them differently); None without one.
+PLATEAU = None
+# Early-stopping settings, as Keras's EarlyStopping; None without.
+EARLY_STOPPING = None
+# What this program does not do that the spec asks for.
+NOTES = []
+
+
 # ---------------------------------------------------------------------------------------------
 # Everything below is the same for every spec: data, training under torch.distributed,
 # evaluation, checkpoints, and starting the processes.
@@ -387,6 +407,68 @@ def settle(args, checkpoint):
         args.limit = recorded.get("limit")
 
 
+def improves(value, best, mode, min_delta):
+    """Whether a metric improves on the best so far by more than min_delta."""
+    if best is None:
+        return True
+    return value > best + min_delta if mode == "max" else value < best - min_delta
+
+
+class Plateau:
+    """Keras's ReduceLROnPlateau after each epoch's metrics; `lr` is the next epoch's rate."""
+
+    def __init__(self, settings, lr):
+        self.settings, self.lr, self.best, self.wait, self.cooldown = settings, lr, None, 0, 0
+
+    def after_epoch(self, entry):
+        s = self.settings
+        value = entry.get(s["monitor"])
+        if value is None:
+            return
+        if self.cooldown > 0:
+            self.cooldown -= 1
+            self.wait = 0
+        if improves(value, self.best, s["mode"], s["min_delta"]):
+            self.best, self.wait = value, 0
+        elif self.cooldown == 0:
+            self.wait += 1
+            if self.wait >= s["patience"] and self.lr > float(np.float32(s["min_lr"])):
+                self.lr = max(self.lr * s["factor"], s["min_lr"])
+                self.cooldown, self.wait = s["cooldown"], 0
+
+    def state(self):
+        return {"lr": self.lr, "best": self.best, "wait": self.wait, "cooldown": self.cooldown}
+
+    def load(self, state):
+        self.lr, self.best, self.wait, self.cooldown = state["lr"], state["best"], state["wait"], state["cooldown"]
+
+
+class EarlyStopper:
+    """Keras's EarlyStopping: keeps the best epoch's weights and says when to stop."""
+
+    def __init__(self, settings):
+        self.settings, self.best, self.best_epoch, self.wait, self.best_model = settings, None, 0, 0, None
+
+    def after_epoch(self, entry, model):
+        s = self.settings
+        value = entry.get(s["monitor"])
+        if value is None:
+            return False
+        self.wait += 1
+        if improves(value, self.best, s["mode"], s["min_delta"]):
+            self.best, self.best_epoch, self.wait = value, entry["epoch"], 0
+            if s["restore_best_weights"]:
+                self.best_model = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            return False
+        return self.wait >= s["patience"] and entry["epoch"] > 1
+
+    def state(self):
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_model": self.best_model}
+
+    def load(self, state):
+        self.best, self.best_epoch, self.wait, self.best_model = state["best"], state["best_epoch"], state["wait"], state["best_model"]
+
+
 def train(args, rank, world, local_rank):
     if len(OUTPUT_SHAPE) != 1:
         raise UsageError(f"the model's output {OUTPUT_SHAPE} is not one score per class, so it cannot train on labelled images")
@@ -415,11 +497,23 @@ def train(args, rank, world, local_rank):
     torch.manual_seed(args.seed)
     model = build_model().to(device)
     optimizer = make_optimizer(model.parameters())
+    scheduler = make_scheduler(optimizer, args.epochs)
+    plateau = Plateau(PLATEAU, optimizer.param_groups[0]["lr"]) if PLATEAU else None
+    stopper = EarlyStopper(EARLY_STOPPING) if EARLY_STOPPING else None
+    stopped = None
     first_epoch, history, seconds, trained = 1, [], 0.0, 0
     if resumed:
         path, checkpoint = resumed
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
+        controls = checkpoint.get("controls") or {}
+        if scheduler and controls.get("scheduler"):
+            scheduler.load_state_dict(controls["scheduler"])
+        if plateau and controls.get("plateau"):
+            plateau.load(controls["plateau"])
+        if stopper and controls.get("early_stopping"):
+            stopper.load(controls["early_stopping"])
+        stopped = controls.get("stopped")
         first_epoch, history = checkpoint["epoch"] + 1, checkpoint["history"]
         seconds, trained = checkpoint["training"]["seconds"], checkpoint["training"]["samples_trained"]
         out = os.path.dirname(path)
@@ -441,6 +535,8 @@ def train(args, rank, world, local_rank):
         )
         say(f"data: {len(train_y):,} training, {len(val_y):,} validation and {len(test_y):,} test samples from {folder}")
         say(f"checkpoint: {path}")
+        for note in NOTES:
+            say(f"note: {note}")
         if share * world != args.batch_size:
             say(f"note: batch {args.batch_size} does not split evenly, so each step takes {share * world}")
 
@@ -470,12 +566,22 @@ def train(args, rank, world, local_rank):
                 "torch": str(torch.__version__),
             },
             "test": test,
+            "controls": {
+                "scheduler": scheduler.state_dict() if scheduler else None,
+                "plateau": plateau.state() if plateau else None,
+                "early_stopping": stopper.state() if stopper else None,
+                "stopped": stopped,
+            },
         }
 
     # Each process takes every world-th sample of one shuffled order; step t's shares together are
     # samples t*batch..(t+1)*batch of that order, the batch one process would train on.
     sampler = DistributedSampler(range(len(train_y)), num_replicas=world, rank=rank, shuffle=True, seed=args.seed)
-    for epoch in range(first_epoch, args.epochs + 1):
+    for epoch in range(first_epoch if stopped is None else args.epochs + 1, args.epochs + 1):
+        if plateau:
+            for group in optimizer.param_groups:
+                group["lr"] = plateau.lr
+        rate = optimizer.param_groups[0]["lr"]
         sampler.set_epoch(epoch - 1)
         order = torch.tensor(list(sampler))
         net.train()
@@ -486,7 +592,7 @@ def train(args, rank, world, local_rank):
             batch = order[first : first + share]
             x, y = train_x[batch].to(device, non_blocking=True), train_y[batch].to(device, non_blocking=True)
             probabilities = net(x)
-            loss = loss_fn(probabilities, y)
+            loss = train_loss_fn(probabilities, y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -514,15 +620,29 @@ def train(args, rank, world, local_rank):
                 "val_accuracy": validation["accuracy"] if validation else None,
                 "seconds": time.perf_counter() - started,
                 "samples_per_sec": float(totals[2]) / elapsed,
+                "learning_rate": rate,
             }
         )
+        if scheduler:
+            scheduler.step()
+        if plateau:
+            plateau.after_epoch(history[-1])
+        if stopper and stopper.after_epoch(history[-1], model):
+            stopped = {"epoch": epoch, "best_epoch": stopper.best_epoch}
+        last = stopped is not None or epoch == args.epochs
+        if last and stopper and stopper.best_model is not None and stopper.best_epoch != epoch:
+            model.load_state_dict(stopper.best_model)
         if rank == 0:
             save_checkpoint(path, record(epoch))
             say(f"{metrics_line(history[-1])}  (of {args.epochs}; saved)")
+            if stopped is not None:
+                say(f"early stopping after epoch {epoch}: {EARLY_STOPPING['monitor']} has not improved since epoch {stopper.best_epoch}")
+        if stopped is not None:
+            break
 
     test = evaluate(model, test_x, test_y, args.batch_size, rank, world, device)
     if rank == 0:
-        save_checkpoint(path, record(args.epochs, test))
+        save_checkpoint(path, record(len(history) if stopped else args.epochs, test))
         say(f"Test: loss {test['loss']:.4f}  accuracy {test['accuracy'] * 100:.2f}% on {test['samples']:,} samples")
         say(f"saved {path}  (import into netspec with: netspec import-torch {SPEC_SOURCE} {path})")
     say(f"rank {rank} of {world}: weights sha256 {weights_digest(model)}")

@@ -2,6 +2,7 @@
 // handlebars template. Layers come from each LayerDef's `keras` description; spec strings
 // enter the output only as literals made by pyString, identifiers are checked, and nothing
 // from a spec is ever written into a comment.
+import { classWeightList, notApplied, plateauSettings, scheduleFunction as scheduleFunction_ } from './training-controls.js';
 import { posix } from 'node:path';
 import { layerKind } from '../layers/registry.js';
 import { uniqueIdentifiers } from '../lib/identifiers.js';
@@ -150,5 +151,58 @@ export function emitKeras(model: InferredModel, source: string): string {
     epochs: pyNumber(training.epochs),
     validationSplit: pyNumber(training.validationSplit),
     seed: pyNumber(training.seed),
+    ...kerasControls(training, numClasses),
   });
+}
+
+/** The schedule, early stopping, class weights and augmentation as the Keras program states them. */
+function kerasControls(training: TrainingConfig, classes: number) {
+  const scheduleFunction = scheduleFunction_(training);
+  const callbacks: string[] = [];
+  const kw = (pairs: [string, string][]): string => pairs.map(([k, v]) => `${k}=${v}`).join(', ');
+  if (scheduleFunction) callbacks.push(`tf.keras.callbacks.LearningRateScheduler(lambda epoch: scheduled_rate(epoch, ${pyNumber(training.epochs)}))`);
+  const plateau = plateauSettings(training);
+  if (plateau) {
+    callbacks.push(`tf.keras.callbacks.ReduceLROnPlateau(${kw([
+      ['monitor', pyString(plateau.monitor)], ['mode', pyString(plateau.mode)], ['factor', pyNumber(plateau.factor)],
+      ['patience', pyNumber(plateau.patience)], ['min_delta', pyNumber(plateau.minDelta)], ['cooldown', pyNumber(plateau.cooldown)],
+      ['min_lr', pyNumber(plateau.minLr)],
+    ])})`);
+  }
+  const es = training.earlyStopping;
+  if (es) {
+    callbacks.push(`tf.keras.callbacks.EarlyStopping(${kw([
+      ['monitor', pyString(es.monitor)], ['mode', pyString(es.mode)], ['patience', pyNumber(es.patience)],
+      ['min_delta', pyNumber(es.minDelta)], ['restore_best_weights', es.restoreBestWeights ? 'True' : 'False'],
+    ])})`);
+  }
+  const weights = classWeightList(training, classes);
+  const a = training.augmentation;
+  const augmentation: string[] = [];
+  if (a) {
+    const fill = pyString(a.fill);
+    if (a.horizontalFlip || a.verticalFlip) {
+      augmentation.push(`layers.RandomFlip(${pyString(a.horizontalFlip && a.verticalFlip ? 'horizontal_and_vertical' : a.horizontalFlip ? 'horizontal' : 'vertical')})`);
+    }
+    // RandomRotation's factor is a fraction of a full turn.
+    if (a.rotation > 0) augmentation.push(`layers.RandomRotation(${pyNumber(a.rotation / 360)}, fill_mode=${fill}, fill_value=0.0)`);
+    if (a.zoom > 0) augmentation.push(`layers.RandomZoom((${pyNumber(-a.zoom)}, ${pyNumber(a.zoom)}), fill_mode=${fill}, fill_value=0.0)`);
+    if (a.shift > 0) augmentation.push(`layers.RandomTranslation(${pyNumber(a.shift)}, ${pyNumber(a.shift)}, fill_mode=${fill}, fill_value=0.0)`);
+  }
+  const notes = notApplied(training, { augmentation: true }, weights?.unresolved ?? []).map((note) => ({
+    comment: note,
+    literal: pyString(`note: ${note}`),
+  }));
+  const extras = [
+    ...(callbacks.length ? [', callbacks=training_callbacks()'] : []),
+    ...(weights ? [`, class_weight={${weights.weights.map((w, i) => `${i}: ${pyNumber(w)}`).join(', ')}}`] : []),
+  ];
+  return {
+    needsMath: training.schedule?.kind === 'cosine',
+    scheduleFunction: scheduleFunction ?? false,
+    callbacks,
+    augmentation: augmentation.length ? augmentation : false,
+    notes,
+    fitExtras: extras.join(''),
+  };
 }

@@ -2,6 +2,7 @@
 // src/layers/torch-layout.ts for the layout rules), plus a training program that runs alone or
 // under torchrun. Layers come from each kind's `pytorch` description through torchPlan; spec
 // strings enter the output only as literals made by pyString, and never as comments.
+import { classWeightList, monitorMode, notApplied, plateauSettings, scheduleFunction } from './training-controls.js';
 import { posix } from 'node:path';
 import { lowerTraining } from '../compile/lower.js';
 import type { PyCall } from '../layers/types.js';
@@ -149,6 +150,34 @@ export function emitPytorch(model: InferredModel, source: string): string {
     rmsprop: training.optimizer.name === 'rmsprop',
     lossName: training.loss === 'categorical_crossentropy' ? 'Categorical cross-entropy' : 'Sparse categorical cross-entropy',
     categorical: training.loss === 'categorical_crossentropy',
+    ...torchControls(training, model.outputShape[model.outputShape.length - 1] ?? 1),
     runtime,
   });
+}
+
+/** The schedule, early stopping and class weights as the PyTorch program states them. */
+function torchControls(training: TrainingConfig, classes: number) {
+  const n = pyNumber;
+  const plateau = plateauSettings(training);
+  const es = training.earlyStopping;
+  const weights = classWeightList(training, classes);
+  const dict = (pairs: [string, string][]): string => `{${pairs.map(([k, v]) => `${pyString(k)}: ${v}`).join(', ')}}`;
+  return {
+    scheduleFunction: scheduleFunction(training) ?? false,
+    learningRate: n(training.optimizer.learningRate),
+    classWeights: weights ? `[${weights.weights.map(n).join(', ')}]` : false,
+    plateau: plateau
+      ? dict([
+          ['monitor', pyString(plateau.monitor)], ['mode', pyString(monitorMode(plateau.monitor, plateau.mode))], ['factor', n(plateau.factor)],
+          ['patience', n(plateau.patience)], ['min_delta', n(plateau.minDelta)], ['cooldown', n(plateau.cooldown)], ['min_lr', n(plateau.minLr)],
+        ])
+      : 'None',
+    earlyStopping: es
+      ? dict([
+          ['monitor', pyString(es.monitor)], ['mode', pyString(monitorMode(es.monitor, es.mode))], ['patience', n(es.patience)],
+          ['min_delta', n(es.minDelta)], ['restore_best_weights', es.restoreBestWeights ? 'True' : 'False'],
+        ])
+      : 'None',
+    notes: `[${notApplied(training, { augmentation: false }, weights?.unresolved ?? []).map((note) => pyString(note)).join(', ')}]`,
+  };
 }
