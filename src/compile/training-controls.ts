@@ -77,7 +77,7 @@ export function checkTrainingControls(ir: Pick<ModelIR, 'training' | 'inputShape
   const problems: ControlProblem[] = [];
   const lr = t.optimizer.learningRate;
   const noValidation = (monitor: string): string =>
-    `${monitor} is measured on the validation data, but validation_split is 0, so there is none; ` +
+    `${monitor}, which is measured on the validation data, but validation_split is 0, so there is none; ` +
     'set validation_split above 0 (e.g. 0.1), or monitor loss or accuracy';
   const s = t.schedule;
   const at = '/training/learning_rate_schedule';
