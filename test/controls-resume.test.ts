@@ -34,7 +34,7 @@ test('Ctrl-C mid-epoch and --resume give the uninterrupted run: metrics, rates, 
   assert.equal(whole.stopped_early.epoch, whole.epochs.length);
   assert.ok(whole.kept_epoch !== undefined && whole.kept_epoch < whole.epochs.length);
   assert.match(full.stdout, /early stopping: stopped after epoch \d+: val_loss did not improve/);
-  assert.equal(results(fullDir).training.kept_epoch, whole.kept_epoch);
+  assert.equal((results(fullDir).training as { kept_epoch?: number }).kept_epoch, whole.kept_epoch);
   // The kept epoch's validation loss was never beaten by more than min_delta afterwards.
   const kept = epochFigures(fullDir)[whole.kept_epoch - 1]![2]!;
   for (const later of epochFigures(fullDir).slice(whole.kept_epoch)) assert.ok(later[2]! >= kept - 0.03, `${later[2]} beats ${kept}`);
