@@ -341,7 +341,9 @@ def read_checkpoint(path):
     except Exception as error:
         raise UsageError(f"{path}: cannot be read as a PyTorch checkpoint ({str(error).splitlines()[0]})")
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise UsageError(f"{path}: was not written by this program (it has no {CHECKPOINT_FORMAT} record), so it cannot be resumed")
+        raise UsageError(
+            f"{path}: was not written by this program (it has no {CHECKPOINT_FORMAT} record), so it cannot be resumed"
+        )
     if checkpoint.get("model_name") != MODEL_NAME:
         raise UsageError(f"{path}: is a checkpoint of '{checkpoint.get('model_name')}', not of '{MODEL_NAME}'")
     expected = build_model().state_dict()
@@ -733,7 +735,10 @@ def launch(args):
         torchrun(torchrun_arguments(command))
         return 0
     except ChildFailedError as failed:
-        rank, failure = failed.get_first_failure()
+        # A rank killed by a signal is the cause: the others then fail on the lost connection,
+        # and may be seen first.
+        killed = sorted((r, f) for r, f in failed.failures.items() if f.exitcode < 0)
+        rank, failure = killed[0] if killed else failed.get_first_failure()
         if failure.exitcode < 0:
             code, how = 128 - failure.exitcode, f"was killed by {signal.Signals(-failure.exitcode).name}"
         else:
@@ -775,7 +780,9 @@ def parse_arguments(argv):
     resumed = "or with --resume the checkpoint's"
     parser.add_argument("--epochs", type=count, help=f"default: the spec's, {TRAINING['epochs']}, {resumed}")
     parser.add_argument(
-        "--batch-size", type=count, help=f"samples per step, shared by the processes (default: {TRAINING['batch_size']}, {resumed})"
+        "--batch-size",
+        type=count,
+        help=f"samples per step, shared by the processes (default: {TRAINING['batch_size']}, {resumed})",
     )
     parser.add_argument("--limit", type=count, help="train on the first N training samples only")
     parser.add_argument("--seed", type=lambda text: count(text, 0), help=f"default: {TRAINING['seed']}, {resumed}")
