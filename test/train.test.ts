@@ -189,7 +189,7 @@ test('a recorded run holds every artifact and evaluateRun reproduces results.jso
     assert.match(lines[0]!, /^Epoch 1\/1 {2}loss \d\.\d{4} {2}accuracy \d\.\d{4} {2}val_loss .* samples\/s\n$/);
 
     const csv = (await readFile(path.join(run.dir, 'metrics.csv'), 'utf8')).trim().split('\n');
-    assert.equal(csv[0], 'epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_sec');
+    assert.equal(csv[0], 'epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,samples_per_sec');
     assert.equal(csv.length, 2);
     const spec = JSON.parse(await readFile(path.join(run.dir, 'resolved-spec.json'), 'utf8'));
     // What the caller recorded, plus the model's topology digest (resume refuses another model).
