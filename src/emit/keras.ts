@@ -3,7 +3,6 @@
 // enter the output only as literals made by pyString, identifiers are checked, and nothing
 // from a spec is ever written into a comment.
 import { classWeightList, notApplied, plateauSettings, scheduleFunction as scheduleFunction_ } from './training-controls.js';
-import { posix } from 'node:path';
 import { layerKind } from '../layers/registry.js';
 import { uniqueIdentifiers } from '../lib/identifiers.js';
 import { MODEL_INPUT } from '../compile/spec-schema.js';
@@ -13,6 +12,7 @@ import { trainingSettings } from '../compile/lower.js';
 import { codeTemplate } from './templates.js';
 import type { InferredModel, OptimizerConfig, TrainingConfig } from '../types.js';
 import { kerasActivation, kerasCallArgs } from './keras-api.js';
+import { datasetEntries, pythonDataNames, pythonDataSection } from './python-data.js';
 
 /** Shapes and kernel sizes become tuples, as Keras code writes them. */
 function toPy(value: ConfigValue): PyValue {
@@ -42,7 +42,8 @@ function layerCall(className: string, args: string[], indent: number, before = '
 /** Names build_model's module already uses, which no layer variable may take. */
 const MODULE_NAMES = new Set([
   'tf', 'np', 'os', 'struct', 'layers', 'models', 'optimizers', 'inputs', 'model', 'build_model', 'compile_model',
-  'load_data', 'load_idx', 'hard_sigmoid', 'mish', 'gelu_new',
+  'load_data', 'hard_sigmoid', 'mish', 'gelu_new', 'csv', 'gzip', 'io', 'math', 're', 'sys', 'DATASET', 'INPUT_SHAPE',
+  'NUM_CLASSES', 'SPEC_SOURCE', 'SPEC_SHA256', 'MODEL_NAME', 'DESCRIPTION', 'LAYER_DESCRIPTIONS', ...pythonDataNames(),
 ]);
 
 function optimizerCall(o: OptimizerConfig): string {
@@ -56,13 +57,6 @@ function optimizerCall(o: OptimizerConfig): string {
     case 'adam':
       return `optimizers.Adam(${kw([['learning_rate', o.learningRate], ['beta_1', o.beta1], ['beta_2', o.beta2], ['epsilon', o.epsilon]])})`;
   }
-}
-
-/** Where IDX files live, as a path relative to the project root (generated/ sits one level below it). */
-function idxDir(training: TrainingConfig, source: string): string | undefined {
-  if (training.dataset.kind !== 'idx') return undefined;
-  const dir = training.dataset.dir;
-  return dir.startsWith('/') ? dir : posix.normalize(posix.join(posix.dirname(source), dir));
 }
 
 /** build_model's body for a graph: Input, each layer called on what it reads, Model. */
@@ -111,7 +105,6 @@ export function emitKeras(model: InferredModel, source: string): string {
   const statements = functional ? functionalStatements(model, calls) : [];
 
   const training = trainingSettings(model.ir);
-  const dataDir = idxDir(training, source);
   const shape = model.ir.inputShape;
   const numClasses = model.outputShape[model.outputShape.length - 1] ?? 1;
   const descriptions = model.layers.filter((l) => l.node.description !== undefined);
@@ -124,7 +117,6 @@ export function emitKeras(model: InferredModel, source: string): string {
     descriptionLiteral: model.ir.description === undefined ? 'None' : pyString(model.ir.description),
     layerDescriptions: descriptions.map((l) => `${pyString(l.node.name)}: ${pyString(l.node.description!)}`),
     inputShapeLiteral: pyLiteral(new PyTuple([...shape])),
-    reshapeLiteral: pyLiteral(new PyTuple([-1, ...shape])),
     numClasses: pyNumber(numClasses),
     totalParamsText: (trainable + nonTrainable).toLocaleString('en-US'),
     layerCount: model.layers.length,
@@ -132,17 +124,8 @@ export function emitKeras(model: InferredModel, source: string): string {
     layers,
     functional,
     statements,
-    mnist: dataDir === undefined,
-    idx:
-      training.dataset.kind === 'idx'
-        ? {
-            dirLiteral: pyString(dataDir!),
-            trainImages: pyString(training.dataset.train.images),
-            trainLabels: pyString(training.dataset.train.labels),
-            testImages: pyString(training.dataset.test.images),
-            testLabels: pyString(training.dataset.test.labels),
-          }
-        : false,
+    dataset: datasetEntries(training.dataset, source),
+    data: pythonDataSection(),
     categorical: training.loss === 'categorical_crossentropy',
     optimizer: optimizerCall(training.optimizer),
     lossLiteral: pyString(training.loss),
@@ -198,7 +181,6 @@ function kerasControls(training: TrainingConfig, classes: number) {
     ...(weights ? [`, class_weight={${weights.weights.map((w, i) => `${i}: ${pyNumber(w)}`).join(', ')}}`] : []),
   ];
   return {
-    needsMath: training.schedule?.kind === 'cosine',
     scheduleFunction: scheduleFunction ?? false,
     callbacks,
     augmentation: augmentation.length ? augmentation : false,

