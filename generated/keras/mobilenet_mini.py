@@ -393,17 +393,29 @@ def pillow():
     return Image
 
 
+def resized(image, Image, width, height):
+    """Bilinear resampling as libvips does it: when shrinking, a triangle filter as wide as the
+    scale, over edges extended outwards (Pillow would reweigh the pixels inside); when enlarging,
+    output pixel i samples the input at i * scale - 0.5."""
+    w, h = image.size
+    sx, sy = w / width, h / height
+    pad = math.ceil(max(sx, sy, 1.0)) + 1
+    extended = Image.fromarray(np.pad(np.asarray(image), ((pad, pad), (pad, pad), (0, 0)), mode="edge"), image.mode)
+    left, top = pad - (0.5 * sx if sx < 1 else 0.0), pad - (0.5 * sy if sy < 1 else 0.0)
+    return extended.resize((width, height), Image.BILINEAR, box=(left, top, left + w, top + h))
+
+
 def fitted(image, Image, height, width):
     """The picture brought to width x height as netspec's resize modes do (libvips's geometry):
     stretch ignores the aspect ratio; crop scales to cover, then cuts the centre; pad scales to fit,
-    then centres it on black. Bilinear, with a triangle filter as wide as the scale when shrinking."""
+    then centres it on black."""
     mode, (w, h) = DATASET.get("resize", "stretch"), image.size
     if mode == "stretch":
-        return image.resize((width, height), Image.BILINEAR)
+        return resized(image, Image, width, height)
     shrink = min(w / width, h / height) if mode == "crop" else max(w / width, h / height)
     scaled = (max(1, js_round(w * (1.0 / shrink))), max(1, js_round(h * (1.0 / shrink))))
     if scaled != (w, h):
-        image = image.resize(scaled, Image.BILINEAR)
+        image = resized(image, Image, *scaled)
     sw, sh = scaled
     if mode == "crop":
         left, top = max(0, (sw - width + 1) // 2), max(0, (sh - height + 1) // 2)

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { lowerTraining } from '../compile/lower.js';
-import { checkInputFits, loadSplit } from '../data/datasets.js';
+import { checkInputFits, DataError, loadDataset, loadTestSplit, type DataSplit, type LoadOptions, type Prepared } from '../data/datasets.js';
+import { recordedPreparation } from '../data/run-record.js';
 import { buildModel, crossCheck } from '../emit/live.js';
 import { pytorchPlan } from '../emit/pytorch.js';
 import { evaluateModel } from '../train/evaluate.js';
@@ -31,6 +32,7 @@ export interface TorchCheckpointRecord {
     backend?: string;
     device?: string;
     seed?: number;
+    limit?: number | null;
     train_samples?: number;
     validation_samples?: number;
     seconds?: number;
@@ -38,6 +40,8 @@ export interface TorchCheckpointRecord {
     torch?: string;
   };
   test?: { loss: number; accuracy: number; samples: number } | null;
+  /** How the program prepared the data: netspec's own record (class names, sample shape, CSV statistics). */
+  dataset?: Prepared;
 }
 
 export interface ImportOptions {
@@ -85,6 +89,40 @@ function notesOn(model: InferredModel, record: TorchCheckpointRecord | null, che
   return notes;
 }
 
+/** As the program loaded its data: a --limit run trained on the first rows (and, for a table,
+ * standardised with their statistics) but tested on the whole test set, as `train --limit` does. */
+function loadOptionsOf(record: TorchCheckpointRecord | null): LoadOptions {
+  const limit = record?.training?.limit;
+  return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? { limit, testLimit: Number.MAX_SAFE_INTEGER } : {};
+}
+
+/**
+ * The test split, prepared as the program prepared its data: with the preparation its checkpoint
+ * records (class names, CSV statistics), checked against the data as netspec reads it now, so
+ * that a changed file is refused rather than evaluated with other statistics. A plain state_dict
+ * records nothing; netspec's own preparation of the data stands in for it.
+ */
+async function preparedTestSplit(
+  model: InferredModel,
+  cfg: TrainingConfig,
+  specDir: string,
+  record: TorchCheckpointRecord | null,
+  options: LoadOptions,
+): Promise<{ split: DataSplit; source: string; prepared: Prepared }> {
+  if (record?.dataset !== undefined) {
+    let prepared: Prepared;
+    try {
+      prepared = recordedPreparation({ prepared: record.dataset }, model.ir.inputShape, model.outputShape[0]!);
+    } catch {
+      throw new DataError("the checkpoint's dataset record (class names and sample shape) is damaged; it was not written by the generated program, or was edited");
+    }
+    const { split, source } = await loadTestSplit(cfg.dataset, specDir, prepared, options);
+    return { split, source, prepared };
+  }
+  const data = await loadDataset(cfg.dataset, specDir, { ...options, inputShape: model.ir.inputShape });
+  return { split: data.test, source: data.source, prepared: data.prepared };
+}
+
 export async function importTorchCheckpoint(model: InferredModel, options: ImportOptions): Promise<ImportedRun> {
   const { tensors, meta } = await readCheckpointTensors(options.checkpoint, options.python);
   const record = meta as TorchCheckpointRecord | null;
@@ -93,8 +131,9 @@ export async function importTorchCheckpoint(model: InferredModel, options: Impor
   const cfg = trainingOf(model, record);
   const specDir = path.dirname(path.resolve(options.specFile));
   const classes = model.outputShape.length === 1;
-  const test = classes ? await loadSplit(cfg.dataset, specDir, 'test') : undefined;
-  if (test) checkInputFits({ imageShape: test.imageShape, source: test.source }, model.ir.inputShape);
+  const loadOptions = loadOptionsOf(record);
+  const test = classes ? await preparedTestSplit(model, cfg, specDir, record, loadOptions) : undefined;
+  if (test) checkInputFits({ sampleShape: test.prepared.sampleShape, source: test.source }, model.ir.inputShape);
 
   const live = buildModel(model, { seed: cfg.seed });
   try {
@@ -129,7 +168,13 @@ export async function importTorchCheckpoint(model: InferredModel, options: Impor
       training: cfg,
       imported: { checkpoint: path.resolve(options.checkpoint), engine: 'pytorch', record: record ? { ...record, history: undefined } : null },
     });
-    await writeDatasetRecord(dir, { ref: cfg.dataset, specDir, options: {}, source: test?.source ?? cfg.dataset.kind });
+    await writeDatasetRecord(dir, {
+      ref: cfg.dataset,
+      specDir,
+      options: loadOptions,
+      source: test?.source ?? cfg.dataset.kind,
+      ...(test ? { prepared: test.prepared } : {}),
+    });
     const history = record?.history ?? [];
     if (history.length) await writeMetrics(dir, history, (record?.epoch ?? 0) < (record?.epochs ?? 0));
     const processes = t.processes ?? 1;
