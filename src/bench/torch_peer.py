@@ -77,8 +77,10 @@ def main():
     opt = m.make_optimizer(model.parameters())
     batch_size = m.TRAINING["batch_size"]
     share = batch_size // world
-    train_x, train_y = m.load_split(a.data, "train", max(a.batches, a.warmup) * batch_size)
-    test_x, _ = m.load_split(a.data, "test", a.infer_batches * a.infer_batch_size)
+    # The generated program's own data reading, as its training loop takes the samples.
+    data = m.fit_to_input(m.load_dataset(m.INPUT_SHAPE, a.data, max(a.batches, a.warmup) * batch_size), m.INPUT_SHAPE, m.OUTPUT_SHAPE[-1])
+    train_x, train_y = (torch.from_numpy(v) for v in data["train"])
+    test_x = torch.from_numpy(data["test"][0][: a.infer_batches * a.infer_batch_size])
     gen = torch.Generator().manual_seed(m.TRAINING["seed"])
 
     def train_batches(batches):
