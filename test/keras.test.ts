@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { emitKeras } from '../src/emit/keras.js';
 import { pythonDataNames } from '../src/emit/python-data.js';
+import { allLayerKinds } from '../src/layers/registry.js';
 import { pythonModuleName } from '../src/emit/targets.js';
 import { pyNumber, pyString } from '../src/lib/py-literal.js';
 import type { InferredModel } from '../src/types.js';
@@ -243,6 +244,27 @@ test('a spec with every kind and non-default settings becomes the documented Ker
   const file = join(dir, 'all-kinds.py');
   writeFileSync(file, emitKeras(model, 'specs/all-kinds.yaml'));
   assertLayersMatch(ALL_KINDS, model, readBack(file).layers);
+});
+
+test("each kind's Keras defaults and leading arguments are Keras's documented ones", () => {
+  // A default netspec believes wrongly is invisible while specs use other values: the argument
+  // is left out exactly when a spec asks for the wrong value, and Keras then uses its own.
+  const none = (v: unknown): unknown => (v === 'linear' ? null : v);
+  const checked: string[] = [];
+  for (const def of allLayerKinds()) {
+    const { className, defaults = {}, positional = [] } = def.keras;
+    const signature = KERAS_SIGNATURES[className];
+    if (!signature) continue; // merge layers: no arguments beyond the name (graph.test.ts)
+    checked.push(className);
+    assert.deepEqual(positional, signature.params.slice(0, positional.length), `${className}: arguments passed by position`);
+    for (const [k, v] of Object.entries(defaults)) {
+      assert.ok(signature.params.includes(k), `${className} has no parameter '${k}'`);
+      if (typeof v === 'function') continue; // derived from the other arguments (pooling strides)
+      assert.ok(k in signature.defaults, `${className}.${k}: Keras's documented default is not written down here`);
+      assert.deepEqual(none(v), signature.defaults[k], `${className}.${k}: default`);
+    }
+  }
+  assert.deepEqual(checked.sort(), Object.keys(KERAS_SIGNATURES).sort(), 'every documented signature has a kind');
 });
 
 test('activations Keras lacks or defines differently become TensorFlow functions, each helper defined once', () => {
