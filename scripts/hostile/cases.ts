@@ -325,7 +325,7 @@ const flags: Case[] = [
   { cls: 'flags', name: 'init with a bad name', args: () => ['init', '../evil'], codes: [2] },
   { cls: 'flags', name: 'init --template foo', args: () => ['init', 'x', '--template', 'foo'], codes: [2] },
   { cls: 'flags', name: 'predict without images', needsRun: true, args: (p) => ['predict', p.run], codes: [2] },
-  { cls: 'flags', name: 'train --workers 2 on a model with dropout', setup: (p) => writeFileSync(p.spec, specText({ layers: '  - kind: flatten\n  - kind: dropout\n    rate: 0.5\n  - kind: dense\n    units: 4\n    activation: softmax' })), args: () => ['train', 'quarters.yaml', '--workers', '2'], codes: [2] },
+  { cls: 'flags', name: 'train --workers 2 on a model with dropout trains replicas', setup: (p) => writeFileSync(p.spec, specText({ layers: '  - kind: flatten\n  - kind: dropout\n    rate: 0.5\n  - kind: dense\n    units: 4\n    activation: softmax' })), args: () => ['train', 'quarters.yaml', '--workers', '2', '--epochs', '1'], writes: RUNS, codes: [0], says: /2 data-parallel replicas/ },
   { cls: 'flags', name: 'compile with no specs folder', args: () => ['compile', '--specs-dir', 'none'], codes: [2] },
   { cls: 'flags', name: 'compile --specs-dir names a file', setup: (p) => void file(p, 'afile'), args: () => ['compile', '--specs-dir', 'afile'], codes: [1, 2] },
 ];
@@ -335,7 +335,7 @@ const flat = (layersText: string, input = '[64]'): (p: Project) => void => (p) =
 const FLATTEN_FLAT = '  - kind: flatten\n  - kind: dense\n    units: 4\n    activation: softmax';
 const tfjsLive: Case[] = [
   { cls: 'live model', name: 'compile: flatten on a flat input', setup: flat(FLATTEN_FLAT), args: () => ['compile', 'quarters.yaml', '-q', '--no-report'], codes: [1], says: /quarters\.yaml:\d+:\d+: tfjs cannot build layer 1 'flatten'/ },
-  { cls: 'live model', name: 'compile: flatten on a flat input, then another spec still compiles', setup: (p) => { flat(FLATTEN_FLAT)(p); writeFileSync(join(p.dir, 'other.yaml'), specText({ name: 'other' })); }, args: () => ['compile', 'quarters.yaml', 'other.yaml', '-q', '--no-report'], writes: [/^generated(\/other\.ts)?$/], codes: [1], after: (p) => (existsSync(join(p.dir, 'generated', 'other.ts')) ? undefined : 'the second spec was not compiled') },
+  { cls: 'live model', name: 'compile: flatten on a flat input, then another spec still compiles', setup: (p) => { flat(FLATTEN_FLAT)(p); writeFileSync(join(p.dir, 'other.yaml'), specText({ name: 'other' })); }, args: () => ['compile', 'quarters.yaml', 'other.yaml', '-q', '--no-report'], writes: [/^generated(\/other\.ts|\/(keras|pytorch)(\/other\.py)?)?$/], codes: [1], after: (p) => (existsSync(join(p.dir, 'generated', 'other.ts')) ? undefined : 'the second spec was not compiled') },
   { cls: 'live model', name: 'compile: flatten after a global pool', setup: flat('  - kind: conv2d\n    filters: 4\n    kernel: 3\n  - kind: global_avg_pool2d\n  - kind: flatten\n  - kind: dense\n    units: 4\n    activation: softmax', '[8, 8, 1]'), args: () => ['compile', 'quarters.yaml', '-q', '--no-report'], codes: [1], says: /tfjs cannot build layer 3 'flatten'/ },
   { cls: 'live model', name: 'compile: two flattens in a row', setup: flat('  - kind: flatten\n  - kind: flatten\n  - kind: dense\n    units: 4\n    activation: softmax', '[8, 8, 1]'), args: () => ['compile', 'quarters.yaml', '-q', '--no-report'], codes: [1] },
   { cls: 'live model', name: 'train: flatten on a flat input leaves no run folder', setup: flat(FLATTEN_FLAT), args: () => ['train', 'quarters.yaml', '--backend', 'cpu'], codes: [1], says: /tfjs cannot build/ },
@@ -384,7 +384,7 @@ const codegen: Case[] = [
       return code.includes(ch) ? 'the control character is raw in generated code' : undefined;
     },
   })),
-  { cls: 'generated code', name: 'compile --target keras: bidi in the description is escaped', setup: (p) => writeFileSync(p.spec, `description: "a\u202eb"\n${specText()}`), args: () => ['compile', 'quarters.yaml', '-q', '--no-report', '--target', 'keras'], writes: GENERATED, codes: [0], after: (p) => (readFileSync(join(p.dir, 'generated', 'quarters.py'), 'utf8').includes('\u202e') ? 'raw in Python' : undefined) },
+  { cls: 'generated code', name: 'compile --target keras: bidi in the description is escaped', setup: (p) => writeFileSync(p.spec, `description: "a\u202eb"\n${specText()}`), args: () => ['compile', 'quarters.yaml', '-q', '--no-report', '--target', 'keras'], writes: GENERATED, codes: [0], after: (p) => (readFileSync(join(p.dir, 'generated', 'keras', 'quarters.py'), 'utf8').includes('\u202e') ? 'raw in Python' : undefined) },
 ];
 const oddSpecs: Case[] = [
   ['an empty file', ''],
