@@ -57,6 +57,40 @@ test('pools: strides default to the pool size; odd sizes round down like Keras',
   assert.match(run('max_pool2d', { pool: 4 }, [3, 3, 1]).error ?? '', /pool 4x4 is larger than its 3x3 input/);
 });
 
+test('windowed kinds over a grid of sizes, windows, strides and paddings give the sizes of Keras\'s rule', () => {
+  // Keras (conv_utils.conv_output_length): same -> ceil(n / s); valid -> floor((n - k) / s) + 1,
+  // an error when the window is larger than the input. Sizes where n / s has any fraction, so a
+  // rounding rule other than ceil shows; the two axes differ, so a swap shows too.
+  const keras = (n: number, k: number, s: number, padding: string): number | null =>
+    padding === 'same' ? Math.ceil(n / s) : n < k ? null : Math.floor((n - k) / s) + 1;
+  let checked = 0;
+  for (const padding of ['valid', 'same']) {
+    for (let h = 1; h <= 10; h++) {
+      for (let k = 1; k <= 4; k++) {
+        for (let s = 1; s <= 3; s++) {
+          const [w, kw, sw] = [h + 3, (k % 3) + 1, 4 - s];
+          const want = [keras(h, k, s, padding), keras(w, kw, sw, padding)];
+          const cases: [string, Record<string, unknown>, number][] = [
+            ['conv2d', { filters: 5, kernel: [k, kw], strides: [s, sw], padding }, 5],
+            ['depthwise_conv2d', { kernel: [k, kw], strides: [s, sw], padding, depth_multiplier: 2 }, 4],
+            ['separable_conv2d', { filters: 3, kernel: [k, kw], strides: [s, sw], padding }, 3],
+            ['max_pool2d', { pool: [k, kw], strides: [s, sw], padding }, 2],
+            ['avg_pool2d', { pool: [k, kw], strides: [s, sw], padding }, 2],
+          ];
+          for (const [kind, raw, channels] of cases) {
+            const got = run(kind, raw, [h, w, 2]);
+            const label = `${kind} ${JSON.stringify(raw)} on [${h}, ${w}, 2]`;
+            if (want.includes(null)) assert.ok(got.error, `${label}: the window does not fit, so an error`);
+            else assert.deepEqual(got.shape, [...want, channels], label);
+            checked++;
+          }
+        }
+      }
+    }
+  }
+  assert.equal(checked, 2 * 10 * 4 * 3 * 5);
+});
+
 test('global pools keep one value per channel', () => {
   assert.deepEqual(run('global_avg_pool2d', {}, [5, 5, 64]).shape, [64]);
   assert.deepEqual(run('global_max_pool2d', {}, [3, 7, 10]).shape, [10]);
