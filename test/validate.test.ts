@@ -172,6 +172,18 @@ test('formatDiagnostic and didYouMean', () => {
   assert.equal(didYouMean('x', ['xy', 'zz']), 'xy');
   assert.equal(didYouMean('ab', ['cb', 'ax']), undefined);
   assert.equal(didYouMean(';', [',', 'tab']), undefined);
+  // Up to a third of the word's length in edits (at most 3): one edit in a word of 5, two in a
+  // word of 6; 'flten' (2 from 'flatten') and 'padded' (3 from 'padding') are too far.
+  assert.equal(didYouMean('stides', ['strides']), 'strides');
+  assert.equal(didYouMean('kennal', ['kernel']), 'kernel');
+  assert.equal(didYouMean('flten', ['flatten']), undefined);
+  assert.equal(didYouMean('padded', ['padding']), undefined);
+  assert.equal(didYouMean('sigmod', ['sigmoid', 'softmax']), 'sigmoid');
+  assert.equal(didYouMean('unis', ['units']), 'units');
+  assert.equal(didYouMean('uns', ['units']), undefined);
+  // The closest candidate wins, wherever it stands in the list.
+  assert.equal(didYouMean('kernal', ['kernels', 'kernel']), 'kernel');
+  assert.equal(didYouMean('kernal', ['kernel', 'kernels']), 'kernel');
 });
 
 test('the schema compiles in ajv strict mode', () => {
