@@ -81,6 +81,34 @@ test('usage errors exit 2 without a stack trace', () => {
   assert.equal(runCli(['compile', '--max-params', 'lots'], dir).status, 2);
 });
 
+test('an empty path (an unset variable) is a usage error naming the option, for every command, and nothing is written', () => {
+  const dir = project();
+  const before = readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+  const cases: [string[], RegExp][] = [
+    [['compile', 'specs/mlp.yaml', '--out-dir', ''], /^error: --out-dir is empty; give a path/],
+    [['compile', '--specs-dir', ''], /^error: --specs-dir is empty/],
+    [['compile', 'specs/mlp.yaml', '--report-dir', ''], /^error: --report-dir is empty/],
+    [['compile', ''], /^error: the <specs> argument is empty/],
+    [['train', ''], /^error: the <spec> argument is empty/],
+    [['train', 'specs/mlp.yaml', '--out', ''], /^error: --out is empty/],
+    [['train', '--resume', ''], /^error: --resume is empty/],
+    [['evaluate', ''], /^error: the <run-dir> argument is empty/],
+    [['predict', 'runs/x', ''], /^error: the <inputs> argument is empty/],
+    [['report', 'specs/mlp.yaml', '--out', ''], /^error: --out is empty/],
+    [['diff', 'specs/mlp.yaml', ''], /^error: the <b> argument is empty/],
+    [['init', 'fresh', '--specs-dir', ''], /^error: --specs-dir is empty/],
+    [['export-torch', 'runs/x', '--out', ''], /^error: --out is empty/],
+    [['bench', '--json', ''], /^error: --json is empty/],
+  ];
+  for (const [args, message] of cases) {
+    const r = runCli(args, dir);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line`);
+  }
+  assert.deepEqual(readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort(), before);
+});
+
 test('--max-params refuses a model over budget with its computed size', () => {
   const dir = project();
   const r = runCli(['compile', '-q', '--max-params', '1000', 'specs/mnist-cnn.yaml'], dir);

@@ -1,5 +1,6 @@
 // Option parsers shared by the subcommands; commander turns their errors into usage errors.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { UsageError } from './errors.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -11,4 +12,27 @@ export function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer; got '${value}'`);
   return n;
+}
+
+/** Option placeholders that name a file, a folder or a program. */
+const PATH_PLACEHOLDER = /<(dir|file|run-dir|exe)>/;
+
+/**
+ * Refuses an empty path given to any option or argument of `command` (`--out-dir ""`, or a
+ * variable that was never set): joined with a file name it would quietly mean the current
+ * folder, and in a message it reads as nothing at all. (An empty model name is refused by the
+ * rules for names.)
+ */
+export function refuseEmptyPaths(command: Command): void {
+  for (const option of command.options) {
+    if (PATH_PLACEHOLDER.test(option.flags) && command.getOptionValue(option.attributeName()) === '') {
+      throw new UsageError(`${option.long} is empty; give a path, or leave the option out`);
+    }
+  }
+  command.registeredArguments.forEach((argument, i) => {
+    const value: unknown = command.processedArgs[i];
+    if (argument.name() !== 'name' && (value === '' || (Array.isArray(value) && value.includes('')))) {
+      throw new UsageError(`the <${argument.name()}> argument is empty; give a path`);
+    }
+  });
 }

@@ -2,7 +2,7 @@
 // message and a documented exit code (1 spec, data or file errors, 2 usage errors; 130 and 143
 // when a signal stops training), never a stack trace: errors.ts decides which, for all commands.
 import { Command, CommanderError, Option } from 'commander';
-import { nonNegativeInt, positiveInt } from './args.js';
+import { nonNegativeInt, positiveInt, refuseEmptyPaths } from './args.js';
 import { addBudgetOptions, budgetLimits } from './budget-flags.js';
 import { existsSync } from 'node:fs';
 import { compileCommand } from './compile-command.js';
@@ -27,7 +27,8 @@ function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('netspec')
     .description('Compile declarative YAML model specs to TensorFlow.js, and train them.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => refuseEmptyPaths(action));
 
   program
     .command('compile')
