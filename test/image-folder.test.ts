@@ -133,6 +133,8 @@ test('headers are checked before decoding: a decompression bomb, an empty file a
   // Over the limit once raised, the same file is decoded and found corrupt (its data is 64 zero bytes).
   await rejectsWith(decodeImage(pngDeclaring(12000, 12000), 'bomb.png', target, 200_000_000, 'png'), 'bomb.png: not a readable PNG image; the file is truncated or corrupt');
   await rejectsWith(decodeImage(Buffer.alloc(0), 'empty.png', target, 1e6, 'png'), 'empty.png: the file is empty (0 bytes); expected a PNG image');
+  await rejectsWith(decodeImage(Buffer.alloc(0), 'empty.avif', target, 1e6, 'avif'), 'empty.avif: the file is empty (0 bytes); expected an AVIF image');
+  await rejectsWith(decodeImage(Buffer.alloc(0), 'empty', target, 1e6), 'empty: the file is empty (0 bytes); expected an image');
   await rejectsWith(decodeImage(pngDeclaring(0, 5), 'flat.png', target, 1e6, 'png'), 'flat.png: its PNG header declares 0x5 pixels; an image needs at least one pixel');
   await rejectsWith(decodeImage(Buffer.from('<html>not a picture</html>'), 'page.jpg', target, 1e6, 'jpeg'), 'page.jpg: is not a PNG, JPEG, GIF, WebP, TIFF or AVIF image (its first bytes match none of them)');
   const jpeg = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#808080' } }).jpeg().toBuffer();

@@ -50,7 +50,9 @@ export function pixelLimitMessage(file: string, width: number, height: number, m
 /** Reads and checks the header; never decodes pixels. */
 export function checkedHeader(bytes: Uint8Array, file: string, maxPixels: number, expected?: ImageFormat): ImageHeader {
   const kind = expected ? `${FORMAT_NAMES[expected]} image` : 'image';
-  if (bytes.length === 0) throw new DataError(`${file}: the file is empty (0 bytes); expected a ${kind}`);
+  // 'an image', 'an AVIF image'; 'a PNG image'.
+  const article = /^[aeiou]/i.test(kind) ? 'an' : 'a';
+  if (bytes.length === 0) throw new DataError(`${file}: the file is empty (0 bytes); expected ${article} ${kind}`);
   let header: ImageHeader | undefined;
   try {
     header = readImageHeader(bytes);
