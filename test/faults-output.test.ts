@@ -94,6 +94,13 @@ test('any other error is one "internal error" line with a hint; the trace only w
   const fs = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: 'runs/x/.model.json.12.ab.tmp' });
   assert.deepEqual(describeFailure(fs), { exitCode: 1, message: 'cannot write runs/x/model.json: no space left on the device (ENOSPC); free some space, or choose another disk' });
   assert.equal(describeFailure(new RangeError('Array buffer allocation failed')).message.startsWith('out of memory'), true);
+  // A batch too large for the wasm heap, in one process or in a replica.
+  for (const error of [new WebAssembly.RuntimeError('memory access out of bounds'), new Error('parallel worker failed: RuntimeError: memory access out of bounds')]) {
+    const wasm = describeFailure(error);
+    assert.equal(wasm.exitCode, 1);
+    assert.match(wasm.message, /^the wasm backend ran out of memory \(.*memory access out of bounds\): .*use a smaller --batch-size/);
+    assert.doesNotMatch(wasm.message, /\n/);
+  }
 
   const written: string[] = [];
   t.mock.method(process.stderr, 'write', (chunk: string) => (written.push(chunk), true));

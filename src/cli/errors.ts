@@ -44,6 +44,15 @@ function isOutOfMemory(error: unknown): boolean {
   return code === 'ERR_WORKER_OUT_OF_MEMORY' || (error instanceof RangeError && /allocation failed|invalid (typed )?array length|out of memory/i.test(error.message));
 }
 
+/**
+ * The wasm backend's heap could not hold what a step needed: a wasm process addresses at most
+ * 4 GiB, and tfjs reports a failed allocation as an access out of bounds or an abort.
+ */
+function isWasmHeapExhausted(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return /memory access out of bounds|Aborted\(OOM\)|Cannot enlarge memory/.test(text);
+}
+
 export interface Failure {
   exitCode: number;
   /** The line(s) to print after "error: ". */
@@ -65,6 +74,15 @@ export function describeFailure(error: unknown): Failure {
     return {
       exitCode: EXIT.spec,
       message: `out of memory (${firstLine(error)}); use a smaller model, batch size or dataset limit (--limit), or a machine with more memory`,
+      ...(trace ? { trace } : {}),
+    };
+  }
+  if (isWasmHeapExhausted(error)) {
+    return {
+      exitCode: EXIT.spec,
+      message:
+        `the wasm backend ran out of memory (${firstLine(error)}): a wasm process addresses at most 4 GiB, and a batch's ` +
+        'activations and their gradients did not fit; use a smaller --batch-size, or more --workers (each replica holds its share of a batch)',
       ...(trace ? { trace } : {}),
     };
   }
