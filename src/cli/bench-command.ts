@@ -4,7 +4,7 @@
 import { Option, type Command } from 'commander';
 import { positiveInt } from './args.js';
 import { existsSync } from 'node:fs';
-import { runBench, type BenchOptions } from '../bench/run.js';
+import type { BenchOptions } from '../bench/run.js';
 import { RESULT_MARKER, WORKER_MODES, type WorkerMode } from '../bench/types.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { dim, green } from './style.js';
@@ -28,6 +28,7 @@ export async function benchCommand(spec: string, o: BenchFlags): Promise<number>
     process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
     return EXIT.ok;
   }
+  const { runBench } = await import('../bench/run.js');
   let outcome;
   try {
     outcome = await runBench({ ...plan, warmup: o.warmup, torch: o.torch, log: (line) => process.stderr.write(`${dim(line, process.stderr)}\n`), ...(o.json ? { json: o.json } : {}), ...(o.python ? { python: o.python } : {}) });

@@ -4,8 +4,7 @@
 // usage mistakes.
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { compileSpecFile } from '../compile/index.js';
-import { diffModels, renderDiff, type ModelDiff } from '../emit/diff.js';
+import type { ModelDiff } from '../emit/diff.js';
 import type { InferredModel } from '../types.js';
 import { EXIT, printDiagnostics, UsageError } from './errors.js';
 import { green, red, yellow } from './style.js';
@@ -35,6 +34,8 @@ export async function diffCommand(fileA: string, fileB: string, flags: { json?: 
     if (!existsSync(f)) throw new UsageError(`spec file ${f} does not exist`);
     if (statSync(f).isDirectory()) throw new UsageError(`${f} is a folder; give two spec files`);
   }
+  const { compileSpecFile } = await import('../compile/index.js');
+  const { diffModels, renderDiff } = await import('../emit/diff.js');
   const results = [compileSpecFile(fileA), compileSpecFile(fileB)];
   const models: InferredModel[] = [];
   for (const r of results) {

@@ -1,26 +1,34 @@
 // The `netspec` command line: one program, a subcommand per job. Every failure ends in a plain
 // message and a documented exit code (1 spec, data or file errors, 2 usage errors; 130 and 143
 // when a signal stops training), never a stack trace: errors.ts decides which, for all commands.
+//
+// Registering the commands loads only what their flags need: each command's code is imported
+// when it runs, so --help and usage errors start fast and load neither tfjs nor the validator.
 import { Command, CommanderError, Option } from 'commander';
 import { nonNegativeInt, positiveInt, refuseEmptyPaths } from './args.js';
-import { addBudgetOptions, budgetLimits } from './budget-flags.js';
 import { existsSync } from 'node:fs';
-import { compileCommand } from './compile-command.js';
-import { TARGET_NAMES, TARGETS } from '../emit/targets.js';
-import { watchCompile } from './watch.js';
-import { evaluateCommand } from './evaluate-command.js';
-import { initCommand } from './init-command.js';
+import { TARGET_FILES, TARGET_NAMES } from '../emit/target-names.js';
 import { TEMPLATE_NAMES } from './init-templates.js';
-import { predictCommand } from './predict-command.js';
-import { DEFAULT_MAX_PIXELS } from '../data/datasets.js';
+import { DEFAULT_MAX_PIXELS } from '../data/images/header.js';
 import { DEFAULT_REPORT_DIR, registerReportCommand } from './report-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerDiffCommand } from './diff-command.js';
-import { registerTorchCommands } from './torch-command.js';
-import { registerServeCommand } from './serve-command.js';
-import { trainCommand } from './train-command.js';
-import { resumeCommand } from './resume-command.js';
+import { registerTorchCommands } from './torch-flags.js';
+import { registerServeCommand } from './serve-flags.js';
 import { EXIT, reportFailure, UsageError } from './errors.js';
+
+/**
+ * Commands that take the budget flags (--max-mult-adds, ...), as they take --max-params. The
+ * flags come from the budget table, which loads the schema: they are added only when the
+ * command line names one of these commands (to run it, or `help compile`).
+ */
+const BUDGETED = ['compile', 'train'];
+
+/** The command a command line runs or asks help for: its first word, or the word after `help`. */
+function commandWord(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
 
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -41,18 +49,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'do not print summaries')
     .option('--no-report', 'do not write the HTML report reports/<name>/index.html')
     .option('--report-dir <dir>', 'where HTML reports go', DEFAULT_REPORT_DIR)
-    .addOption(new Option('--target <target>', `only one target (default: all): ${TARGET_NAMES.map((t) => `${t}: ${TARGETS[t].describe}`).join('; ')}`).choices(TARGET_NAMES))
+    .addOption(new Option('--target <target>', `only one target (default: all): ${TARGET_NAMES.map((t) => `${t}: ${TARGET_FILES[t]}`).join('; ')}`).choices(TARGET_NAMES))
     .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
     .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
     .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check\n  $ netspec compile --watch\n  $ netspec compile --target keras specs/mnist-cnn.yaml')
     .action(async (specs: string[], o) => {
+      const { budgetLimits } = await import('./budget-flags.js');
       const limits: Record<string, number> = {};
       if (o.maxParams) limits.maxParams = o.maxParams;
       if (o.maxActivations) limits.maxActivations = o.maxActivations;
       Object.assign(limits, budgetLimits(o));
       const options = { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits, target: o.target, report: o.report, reportDir: o.reportDir };
       if (o.watch && o.check) throw new UsageError('--watch and --check do not go together: --check writes nothing');
-      setExit(await (o.watch ? watchCompile(specs, options) : compileCommand(specs, options)));
+      if (o.watch) setExit(await (await import('./watch.js')).watchCompile(specs, options));
+      else setExit(await (await import('./compile-command.js')).compileCommand(specs, options));
     });
 
   program
@@ -79,12 +89,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (spec: string | undefined, o) => {
       if (o.resume !== undefined) {
         if (spec !== undefined) throw new UsageError('--resume continues a run with its own spec; give either a spec or --resume, not both');
-        setExit(await resumeCommand(o.resume, o));
+        setExit(await (await import('./resume-command.js')).resumeCommand(o.resume, o));
         return;
       }
       if (spec === undefined) throw new UsageError('missing the spec file to train (or --resume RUN_DIR)');
       if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
-      setExit(await trainCommand(spec, o));
+      setExit(await (await import('./train-command.js')).trainCommand(spec, o));
     });
 
   program
@@ -95,7 +105,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--max-pixels <n>', 'refuse images declaring more pixels than this, before decoding').argParser(positiveInt))
     .option('--no-cache', 'decode image folders afresh instead of using the cache in .cache/netspec')
     .addHelpText('after', '\nExample:\n  $ netspec evaluate runs/mnist-cnn/2026-11-27T18-03-11Z')
-    .action(async (dir: string, o) => setExit(await evaluateCommand(dir, o)));
+    .action(async (dir: string, o) => setExit(await (await import('./evaluate-command.js')).evaluateCommand(dir, o)));
 
   program
     .command('init')
@@ -105,7 +115,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--specs-dir <dir>', 'where the spec goes', 'specs')
     .option('--force', 'overwrite an existing spec of that name')
     .addHelpText('after', '\nExamples:\n  $ netspec init my-cnn\n  $ netspec init digits-mlp --template mlp\n  $ netspec init classic --template lenet --force')
-    .action(async (name: string, o) => setExit(await initCommand(name, o)));
+    .action(async (name: string, o) => setExit(await (await import('./init-command.js')).initCommand(name, o)));
 
   program
     .command('predict')
@@ -121,10 +131,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z seven.png\n  $ netspec predict runs/pets/2026-11-27T18-03-11Z photos/*.jpg --json\n  $ netspec predict runs/iris/2026-11-27T18-03-11Z new-flowers.csv --out predictions.csv',
     )
-    .action(async (dir: string, inputs: string[], o) => setExit(await predictCommand(dir, inputs, o)));
+    .action(async (dir: string, inputs: string[], o) => setExit(await (await import('./predict-command.js')).predictCommand(dir, inputs, o)));
 
-  // Budgets apply where --max-params does.
-  for (const command of program.commands.filter((c) => ['compile', 'train'].includes(c.name()))) addBudgetOptions(command);
 
   registerReportCommand(program, setExit);
   registerDiffCommand(program, setExit);
@@ -154,6 +162,11 @@ function reportStrayErrors(): void {
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => (exitCode = code));
+  const named = commandWord(argv);
+  if (named !== undefined && BUDGETED.includes(named)) {
+    const { addBudgetOptions } = await import('./budget-flags.js');
+    addBudgetOptions(program.commands.find((c) => c.name() === named)!);
+  }
   reportStrayErrors();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,10 +1,9 @@
 // `netspec report <spec.yaml | run-dir>`, plus the two hooks that `compile` and `train` call
 // so that their own files only gain a line each. A report is a by-product: when one cannot be
-// written after training, the run is still good, so that case warns instead of failing.
+// written after training, the run is still good, so that case warns instead of failing. The report
+// builder loads only when a report is written, so registering the command loads nothing heavy.
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { looksLikeRunDir, writeRunReport, writeSpecReport } from '../report/build.js';
-import { compileChecked } from '../train/prepare.js';
 import type { InferredModel } from '../types.js';
 import { EXIT, printDiagnostics, UsageError } from './errors.js';
 import { dim, green, yellow } from './style.js';
@@ -23,11 +22,13 @@ export interface ReportFlags {
 
 export async function reportCommand(target: string, flags: ReportFlags): Promise<number> {
   if (!existsSync(target)) throw new UsageError(`${target} does not exist; give a spec file or a run folder`);
+  const { looksLikeRunDir, writeRunReport, writeSpecReport } = await import('../report/build.js');
   if (statSync(target).isDirectory()) {
     if (!looksLikeRunDir(target)) throw new UsageError(`${target} is a folder but not a run folder (no resolved-spec.json, metrics.json or results.json)`);
     announce(await writeRunReport(target));
     return EXIT.ok;
   }
+  const { compileChecked } = await import('../train/prepare.js');
   const compiled = await compileChecked(target);
   if (!compiled.ok) {
     printDiagnostics(compiled.diagnostics);
@@ -39,6 +40,7 @@ export async function reportCommand(target: string, flags: ReportFlags): Promise
 
 /** Called by `compile` for each spec that compiled. */
 export async function reportAfterCompile(model: InferredModel, reportDir: string, quiet = false): Promise<void> {
+  const { writeSpecReport } = await import('../report/build.js');
   announce(await writeSpecReport(model, reportDir), quiet);
 }
 
@@ -48,6 +50,7 @@ export async function reportAfterCompile(model: InferredModel, reportDir: string
  */
 export async function reportAfterTrain(runDir: string, model?: InferredModel): Promise<void> {
   try {
+    const { writeRunReport } = await import('../report/build.js');
     announce(await writeRunReport(runDir, model ? { model } : {}));
   } catch (error) {
     process.stderr.write(`${yellow(`warning: could not write the run report: ${(error as Error).message}`)}\n`);

@@ -1,19 +1,17 @@
 // `netspec serve [RUN_DIR]`: the spec playground (and, with a run folder, the model to draw on)
 // in a browser, from a server on this machine. Builds the page first when it is missing or
-// older than its sources; runs until Ctrl-C.
+// older than its sources; runs until Ctrl-C. Its flags are in serve-flags.ts.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
 import { BundleError, bundleState, buildWebBundle, DEFAULT_WEB_DIR } from '../serve/bundle.js';
 import { isRunFolder } from '../serve/run.js';
 import { startServer } from '../serve/server.js';
 import { listSpecs } from '../serve/specs.js';
-import { nonNegativeInt } from './args.js';
 import { liveModelProblems } from '../train/live-model.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { bold, dim, yellow } from './style.js';
 
-interface ServeFlags {
+export interface ServeFlags {
   port: number;
   host: string;
   specsDir: string;
@@ -84,18 +82,4 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
   await server.close();
   process.stdout.write(dim('stopped\n'));
   return signal === 'SIGINT' ? EXIT.ok : 143;
-}
-
-export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('serve')
-    .description('open the spec playground in a browser: edit a spec and see its summary, diagram and errors as you type; with a run folder, draw a digit and see what the model says')
-    .argument('[run-dir]', 'a run folder to try, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
-    .addOption(new Option('--port <n>', 'port to listen on (default: a free one)').argParser(nonNegativeInt).default(0))
-    .option('--host <address>', 'address to listen on; anything but 127.0.0.1 lets other machines read and save your specs', '127.0.0.1')
-    .option('--specs-dir <dir>', 'the specs the playground opens and saves', 'specs')
-    .option('--out-dir <dir>', 'where saving a spec writes its generated files (as compile does)', 'generated')
-    .option('--web-dir <dir>', "where the page's built files are (default: dist/web/ in the netspec folder)")
-    .addHelpText('after', '\nExamples:\n  $ netspec serve\n  $ netspec serve runs/mnist-cnn/2026-11-27T18-03-11Z\n  $ netspec serve --port 8080')
-    .action(async (runDir: string | undefined, o: ServeFlags) => setExit(await serveCommand(runDir, o)));
 }

@@ -1,7 +1,6 @@
 // `netspec import-torch SPEC CHECKPOINT` and `netspec export-torch RUN_DIR`: weights between
 // PyTorch and netspec runs. Both need a Python with torch, to read or write the .pt file; the
-// library does the work (src/interop/), this file parses flags and prints.
-import { Option, type Command } from 'commander';
+// library does the work (src/interop/), this file prints; torch-flags.ts declares the flags.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BackendPreference } from '../backend/select.js';
@@ -39,7 +38,7 @@ function plainly(error: unknown): unknown {
 
 const percent = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
-interface ImportFlags {
+export interface ImportFlags {
   out: string;
   backend?: BackendPreference;
   python?: string;
@@ -73,7 +72,7 @@ export async function importTorchCommand(spec: string, checkpoint: string, flags
   }
 }
 
-interface ExportFlags {
+export interface ExportFlags {
   spec?: string;
   out?: string;
   python?: string;
@@ -108,29 +107,4 @@ export async function exportTorchCommand(dir: string, flags: ExportFlags): Promi
   } catch (error) {
     throw plainly(error);
   }
-}
-
-const PYTHON_HELP = 'a Python that has torch (default: $NETSPEC_PYTHON, else /usr/bin/python3, then python3)';
-
-export function registerTorchCommands(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('import-torch')
-    .description('turn a PyTorch checkpoint of a spec into a run folder that evaluate, predict and report take (needs torch)')
-    .argument('<spec>', 'the spec the checkpoint was trained from, e.g. specs/mnist-cnn.yaml')
-    .argument('<checkpoint>', 'checkpoint.pt written by generated/pytorch/<name>.py, or any state_dict of that module')
-    .option('--out <dir>', 'parent folder of run folders', 'runs')
-    .addOption(new Option('--backend <name>', 'backend for evaluating the test set').choices(['node', 'wasm', 'cpu']))
-    .option('--python <exe>', PYTHON_HELP)
-    .addHelpText('after', '\nExample:\n  $ netspec import-torch specs/mnist-cnn.yaml runs/mnist-cnn/pytorch-2026-11-27T18-03-11Z/checkpoint.pt')
-    .action(async (spec: string, checkpoint: string, o: ImportFlags) => setExit(await importTorchCommand(spec, checkpoint, o)));
-
-  program
-    .command('export-torch')
-    .description("write a run's weights as a PyTorch state_dict for generated/pytorch/<name>.py (needs torch)")
-    .argument('<run-dir>', 'a run folder, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
-    .option('--spec <file>', 'the spec of the run (default: the one recorded in the run folder)')
-    .option('--out <file>', 'where the state_dict goes (default: <run-dir>/<name>.pt)')
-    .option('--python <exe>', PYTHON_HELP)
-    .addHelpText('after', '\nExample:\n  $ netspec export-torch runs/mnist-cnn/2026-11-27T18-03-11Z')
-    .action(async (dir: string, o: ExportFlags) => setExit(await exportTorchCommand(dir, o)));
 }

@@ -5,9 +5,11 @@ import type { InferredModel } from '../types.js';
 import { emitKeras } from './keras.js';
 import { pythonModuleName } from './python-names.js';
 import { emitPytorch } from './pytorch.js';
+import { TARGET_FILES, type TargetName } from './target-names.js';
 import { emitTypeScript } from './typescript.js';
 
 export { pythonModuleName };
+export { TARGET_NAMES, type TargetName } from './target-names.js';
 
 export interface EmitTarget {
   /** Folder under the output folder ('' for the output folder itself). */
@@ -22,10 +24,7 @@ export interface EmitTarget {
 }
 
 export const TARGETS = {
-  ts: { folder: '', ext: '.ts', stem: (name: string) => name, describe: 'generated/<name>.ts (TensorFlow.js)', emit: emitTypeScript },
-  keras: { folder: 'keras', ext: '.py', stem: pythonModuleName, describe: 'generated/keras/<name>.py (TensorFlow Keras)', emit: emitKeras },
-  pytorch: { folder: 'pytorch', ext: '.py', stem: pythonModuleName, describe: 'generated/pytorch/<name>.py (PyTorch, trains under torchrun)', emit: emitPytorch },
-} as const satisfies Record<string, EmitTarget>;
-
-export type TargetName = keyof typeof TARGETS;
-export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
+  ts: { folder: '', ext: '.ts', stem: (name: string) => name, describe: TARGET_FILES.ts, emit: emitTypeScript },
+  keras: { folder: 'keras', ext: '.py', stem: pythonModuleName, describe: TARGET_FILES.keras, emit: emitKeras },
+  pytorch: { folder: 'pytorch', ext: '.py', stem: pythonModuleName, describe: TARGET_FILES.pytorch, emit: emitPytorch },
+} as const satisfies Record<TargetName, EmitTarget>;

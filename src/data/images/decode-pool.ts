@@ -2,7 +2,7 @@
 // left. Small folders decode in-process, where starting workers would cost more than it saves.
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { spawnTsWorker } from '../../train/parallel/spawn.js';
+import { moduleNextTo, spawnModuleWorker } from '../../train/parallel/spawn.js';
 import { decodeMany, type DecodeReply, type DecodeRequest } from './decode-many.js';
 
 /** Below this many files, decoding stays in this thread. */
@@ -36,7 +36,7 @@ export async function decodeInParallel(request: DecodeRequest, options: PoolOpti
 
   const runWorker = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const worker = spawnTsWorker(new URL('./decode-worker.ts', import.meta.url));
+      const worker = spawnModuleWorker(moduleNextTo('./decode-worker', import.meta.url));
       threads.push(worker);
       let start = 0;
       const sendNext = (): void => {

@@ -14,8 +14,7 @@ import type { ResizeMode } from '../resize-modes.js';
 /** How a picture of another aspect ratio is fitted to the model's input. */
 export { RESIZE_MODES, type ResizeMode } from '../resize-modes.js';
 
-/** Images declaring more pixels than this are refused before decoding, unless the limit is raised. */
-export const DEFAULT_MAX_PIXELS = 50_000_000;
+export { DEFAULT_MAX_PIXELS } from './header.js';
 
 export interface ImageTarget {
   height: number;

@@ -3,6 +3,12 @@
 // decode, so the size is checked against a limit first. Also tells whether a PNG can take the
 // fast decoder (8-bit or less, no colour profile).
 
+/**
+ * Images declaring more pixels than this are refused before decoding, unless the limit is raised.
+ * Kept here, in a module that loads nothing, so that --help can show it.
+ */
+export const DEFAULT_MAX_PIXELS = 50_000_000;
+
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'tiff' | 'avif';
 
 export interface ImageHeader {

@@ -23,7 +23,7 @@ import type { LossName } from '../losses.js';
 import { Barrier } from './allreduce.js';
 import { flatten, packNamed, totalSize, unflatten, unpackNamed } from './flat.js';
 import type { FromWorker, ReadyMessage, StateMessage, StepDoneMessage, ToWorker } from './protocol.js';
-import { spawnTsWorker } from './spawn.js';
+import { moduleNextTo, spawnModuleWorker } from './spawn.js';
 
 export interface ParallelOptions {
   /** Number of replicas; default 2. */
@@ -68,7 +68,7 @@ export interface ReplicaPool {
   close(): Promise<void>;
 }
 
-const ENTRY = new URL('./worker-entry.ts', import.meta.url);
+const ENTRY = moduleNextTo('./worker-entry', import.meta.url);
 
 /** Wraps a worker so each request gets a promise for its one reply. */
 class WorkerLink {
@@ -117,7 +117,7 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
   const barrier = Barrier.buffer();
   const topology = model.toJSON(null, false);
 
-  const links = Array.from({ length: count }, () => new WorkerLink(spawnTsWorker(ENTRY)));
+  const links = Array.from({ length: count }, () => new WorkerLink(spawnModuleWorker(ENTRY)));
   let closed = false;
   const close = async (): Promise<void> => {
     closed = true;
