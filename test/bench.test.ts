@@ -84,13 +84,17 @@ test('throughput table: every figure beside its ratio, unavailable and failed ru
   assert.equal(new Set(full.map((l) => l.length)).size, 1);
 });
 
-test('startup table: seconds and the ratio to PyTorch, or why PyTorch is missing', () => {
-  const text = formatStartup({ netspec: [3, 2, 4], torch: [1.5, 1.5, 1.4] }, 3);
-  assert.match(text, /netspec compile .*3\.00\s+2\.00×$/m);
-  assert.match(text, /PyTorch .*1\.50\s+1\.00×$/m);
-  const without = formatStartup({ netspec: [3], torch: [], torchReason: 'skipped with --no-torch' }, 1);
-  assert.match(without, /PyTorch .*n\/a\s+-$/m);
+test('startup table: seconds and the ratios to node -e and to PyTorch, or why PyTorch is missing', () => {
+  const text = formatStartup({ netspec: [3, 2, 4], help: [0.5, 0.3, 0.4], node: [0.2, 0.1, 0.2], torch: [1.5, 1.5, 1.4] }, 3);
+  assert.match(text, /netspec --help .*0\.40\s+2\.00×\s+0\.27×$/m);
+  assert.match(text, /netspec compile .*3\.00\s+15×\s+2\.00×$/m);
+  assert.match(text, /PyTorch .*1\.50\s+7\.50×\s+1\.00×$/m);
+  assert.match(text, /node -e .*0\.20\s+1\.00×\s+0\.13×$/m);
+  const without = formatStartup({ netspec: [3], help: [], helpError: 'exit code 1', node: [0.2], torch: [], torchReason: 'skipped with --no-torch' }, 1);
+  assert.match(without, /PyTorch .*n\/a\s+-\s+-$/m);
+  assert.match(without, /netspec --help .*FAILED\s+-\s+-$/m);
   assert.match(without, /PyTorch: skipped with --no-torch/);
+  assert.match(without, /netspec --help failed: exit code 1/);
 });
 
 test('JSON record: machine, configuration, raw repetitions and the summary, and it round-trips', () => {
@@ -104,7 +108,7 @@ test('JSON record: machine, configuration, raw repetitions and the summary, and 
       optimizer: 'adam 0.001', configs: ['wasm-2', 'cpu', 'node'], budgetSeconds: { 'wasm-2': 90 },
       torch: { requested: true, python: '/usr/bin/python3', version: '1.13.0' }, startupReps: 3,
     },
-    startup: { netspec: [3, 2, 4], torch: [1.5, 1.5, 1.4] },
+    startup: { netspec: [3, 2, 4], help: [0.5, 0.3, 0.4], node: [0.2, 0.1, 0.2], torch: [1.5, 1.5, 1.4] },
     runtimes: RESULTS,
   });
   const back = JSON.parse(JSON.stringify(report)) as typeof report;

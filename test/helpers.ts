@@ -10,7 +10,8 @@ import { formatDiagnostic } from '../src/compile/diagnostics.js';
 import type { InferredModel } from '../src/types.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const CLI = join(ROOT, 'bin', 'netspec.js');
+/** The command run from its sources (tsx), so a test sees every change at once; test/package.test.ts runs the built package. */
+export const CLI = join(ROOT, 'scripts', 'netspec-source.js');
 
 /**
  * A temporary folder removed when the test file ends. `insideProject` puts it under the

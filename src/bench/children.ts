@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 import type { KernelReport } from './kernels-child.js';
 import { RESULT_MARKER, type RuntimeResult, type WorkerConfig, type WorkerPlan } from './types.js';
 
-export const CLI = fileURLToPath(new URL('../../bin/netspec.js', import.meta.url));
+/** The command as installed: the built code in dist/. Its startup is what the bench times. */
+export const BUILT_CLI = fileURLToPath(new URL('../../bin/netspec.js', import.meta.url));
+/**
+ * The command the measuring children run: the built one, or, when the bench itself runs from the
+ * TypeScript sources, the sources too (through tsx), so that both measure the same code.
+ */
+export const CLI = new URL(import.meta.url).pathname.endsWith('.ts') ? fileURLToPath(new URL('../../scripts/netspec-source.js', import.meta.url)) : BUILT_CLI;
 /** Runs the spec's generated PyTorch module as netspec's trainer runs a model. */
 export const TORCH_PEER = fileURLToPath(new URL('./torch_peer.py', import.meta.url));
 

@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../compile/diagnostics.js';
 import { compileChecked } from '../train/prepare.js';
 import { emitPytorch } from '../emit/pytorch.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
-import { CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
+import { BUILT_CLI, CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
 import { formatKernelTable } from './kernel-table.js';
 import { formatCpuWork, formatReplicaSteps } from './table.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
@@ -67,16 +67,25 @@ function preparePeer(o: BenchOptions, model: InferredModel, dataDir: string | un
   return { probe: findTorchPython(o.python ? [o.python] : PYTHONS), dataDir, module };
 }
 
-/** Spawn-to-summary times, netspec and PyTorch alternating so that a change in load hits both. */
+/**
+ * Spawn-to-output times of the built command (compile to its summary, --help), of Node doing
+ * nothing and of PyTorch building the same model; all four take turns, so that a change in load
+ * hits each.
+ */
 async function timeStartups(o: BenchOptions, peer: Peer): Promise<StartupTimes> {
-  const times: StartupTimes = { netspec: [], torch: [] };
+  const times: StartupTimes = { netspec: [], help: [], node: [], torch: [] };
   if (!peer.probe.python) times.torchReason = peer.probe.reason;
   // A fresh output folder: the compile writes its generated file there, not into the project.
   const out = mkdtempSync(join(os.tmpdir(), 'netspec-bench-'));
   try {
     for (let i = 0; i <= o.reps; i++) {
-      const warmUp = i === 0; // fills the OS file cache and tsx's transpile cache
-      const ours = await runChild(process.execPath, [CLI, 'compile', o.spec, '--out-dir', join(out, 'generated'), '--no-report'], { timeoutMs: 120_000, watch: 'Total params' });
+      const warmUp = i === 0; // fills the OS file cache
+      const bare = await runChild(process.execPath, ['-e', "console.log('ready')"], { timeoutMs: 60_000, watch: 'ready' });
+      if (!warmUp && bare.seenAfter !== undefined) times.node.push(bare.seenAfter);
+      const help = await runChild(process.execPath, [BUILT_CLI, '--help'], { timeoutMs: 60_000, watch: 'Usage: netspec' });
+      if (help.seenAfter === undefined) times.helpError ??= tail(help.stderr) || `exit code ${help.code}`;
+      else if (!warmUp) times.help.push(help.seenAfter);
+      const ours = await runChild(process.execPath, [BUILT_CLI, 'compile', o.spec, '--out-dir', join(out, 'generated'), '--no-report'], { timeoutMs: 120_000, watch: 'Total params' });
       if (ours.seenAfter === undefined) times.netspecError ??= tail(ours.stderr) || `exit code ${ours.code}`;
       else if (!warmUp) times.netspec.push(ours.seenAfter);
       if (peer.probe.python) {
@@ -128,7 +137,7 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
     spec: o.spec, reps: 1, batches: o.batches, warmupBatches: o.warmup, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
   });
 
-  o.log('timing startup (compile vs. import torch)...');
+  o.log('timing startup (netspec --help and compile, node -e, import torch)...');
   const startup = await timeStartups(o, peer);
 
   // One repetition per process and round; the rounds interleave the runtimes (rounds.ts).
@@ -199,6 +208,6 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
     describeMachine(report.machine) +
       (peer.probe.python ? `\npytorch: ${peer.probe.python}, torch ${peer.probe.version}, OMP_WAIT_POLICY=${peerWaitPolicy()}` : ''),
   ].filter((part) => part !== '').join('\n\n');
-  const crashed = runtimes.some((r) => r.status === 'failed') || startup.netspecError !== undefined || kernels.status === 'failed' || memory.peakRssMiB === undefined;
+  const crashed = runtimes.some((r) => r.status === 'failed') || startup.netspecError !== undefined || startup.helpError !== undefined || kernels.status === 'failed' || memory.peakRssMiB === undefined;
   return { report, file, text, exitCode: crashed ? 1 : 0 };
 }

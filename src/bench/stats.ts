@@ -83,10 +83,16 @@ export function summarise(results: readonly RuntimeResult[], referenceId = REFER
   });
 }
 
-/** Process start to model summary printed, for netspec and for the PyTorch peer. */
+/** Process start to model summary printed, for netspec and for the PyTorch peer; to help printed, and to a Node process's first output. */
 export interface StartupTimes {
+  /** `netspec compile SPEC` (the built command: the live cross-check included). */
   netspec: number[];
   netspecError?: string;
+  /** `netspec --help`. */
+  help: number[];
+  helpError?: string;
+  /** `node -e` printing one line: Node's own start, the floor under netspec's. */
+  node: number[];
   torch: number[];
   torchReason?: string;
 }

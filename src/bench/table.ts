@@ -62,17 +62,27 @@ export function formatThroughput(summaries: readonly Summary[], ctx: TableContex
 }
 
 export function formatStartup(times: StartupTimes, reps: number): string {
-  const ours = median(times.netspec);
+  const bare = median(times.node);
   const theirs = median(times.torch);
-  const rows: string[][] = [['', 'seconds', '× torch']];
-  rows.push(['netspec compile (node + tsx + tfjs, summary)', times.netspecError ? 'FAILED' : formatSeconds(ours), formatRatio(ratio(ours, theirs))]);
-  rows.push(['PyTorch (python + import torch, build model)', times.torchReason ? 'n/a' : formatSeconds(theirs), formatRatio(ratio(theirs, theirs))]);
-  const notes = [times.netspecError && `netspec compile failed: ${times.netspecError}`, times.torchReason && `PyTorch: ${times.torchReason}`]
+  const rows: string[][] = [['', 'seconds', '× node', '× torch']];
+  const row = (label: string, xs: number[], failed: boolean): string[] => {
+    const m = median(xs);
+    return [label, failed ? 'FAILED' : formatSeconds(m), formatRatio(failed ? undefined : ratio(m, bare)), formatRatio(failed ? undefined : ratio(m, theirs))];
+  };
+  rows.push(row('netspec --help', times.help, times.helpError !== undefined));
+  rows.push(row('netspec compile (node + tfjs, live check, summary)', times.netspec, times.netspecError !== undefined));
+  rows.push(['PyTorch (python + import torch, build model)', times.torchReason ? 'n/a' : formatSeconds(theirs), formatRatio(ratio(theirs, bare)), formatRatio(ratio(theirs, theirs))]);
+  rows.push(['node -e (Node starting, printing one line)', formatSeconds(bare), formatRatio(ratio(bare, bare)), formatRatio(ratio(bare, theirs))]);
+  const notes = [
+    times.helpError && `netspec --help failed: ${times.helpError}`,
+    times.netspecError && `netspec compile failed: ${times.netspecError}`,
+    times.torchReason && `PyTorch: ${times.torchReason}`,
+  ]
     .filter((n): n is string => Boolean(n))
     .map((n) => `  ${n}`);
   return [
-    `Startup: process start until the model summary is printed, median of ${reps}`,
-    '(× = ratio to PyTorch; below 1 means netspec starts faster)',
+    `Startup of the built command: process start until the model summary (compile) or the help is printed, median of ${reps}`,
+    '(× node = ratio to `node -e`, × torch = ratio to PyTorch; below 1 means faster)',
     '',
     layout(rows),
     ...(notes.length ? ['', ...notes] : []),

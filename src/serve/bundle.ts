@@ -107,6 +107,10 @@ async function loadEsbuild(): Promise<typeof import('esbuild')> {
 /** Builds the page into `dir` (default dist/web/). The old bundle stays in place until the new one is complete. */
 export async function buildWebBundle(dir: string = DEFAULT_WEB_DIR): Promise<BuildReport> {
   const started = performance.now();
+  if (!existsSync(WEB_SOURCE_DIR)) {
+    // An installed package: the page comes built in dist/web, without its sources.
+    throw new BundleError(`there is no built page in ${dir}, and this installation of netspec has no page sources to build it from; leave --web-dir out to serve the page it comes with`);
+  }
   const esbuild = await loadEsbuild();
   const target = path.resolve(dir);
   const staging = `${target}.${process.pid}.tmp`;
@@ -178,6 +182,8 @@ function newestSource(): number {
 /** 'missing' when no complete bundle is in `dir`; 'stale' when a source file changed after it was built. */
 export function bundleState(dir: string = DEFAULT_WEB_DIR): 'missing' | 'stale' | 'fresh' {
   if (!isComplete(dir)) return 'missing';
+  // An installed package has the page built, and no sources to compare it with.
+  if (!existsSync(WEB_SOURCE_DIR)) return 'fresh';
   return statSync(path.join(dir, BUILD_STAMP)).mtimeMs >= newestSource() ? 'fresh' : 'stale';
 }
 
