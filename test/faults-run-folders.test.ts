@@ -24,6 +24,7 @@ function copyOfRun(): string {
   return copy;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests edit run files of any shape
 const editJson = (file: string, edit: (value: Record<string, any>) => void): void => {
   const value = JSON.parse(readFileSync(file, 'utf8'));
   edit(value);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
@@ -148,7 +148,10 @@ function slots(doc: Json): [Json[] | Record<string, Json>, string | number][] {
   const found: [Json[] | Record<string, Json>, string | number][] = [];
   const walk = (node: Json): void => {
     if (Array.isArray(node)) node.forEach((v, i) => (found.push([node, i]), walk(v)));
-    else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) (found.push([node, k]), walk(v));
+    else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) {
+      found.push([node, k]);
+      walk(v);
+    }
   };
   walk(doc);
   return found;
@@ -324,7 +327,10 @@ function buildChain(root: string, chain: readonly Component[], name?: string): s
       if (kind === 'dir') mkdirSync(next);
       else if (kind === 'file') writeFileSync(next, 'x');
       else if (kind === 'fifo' && canMkfifo) spawnSync('mkfifo', [next]);
-      else if (kind === 'link-dir') (mkdirSync(`${next}.real`), symlinkSync(`${next}.real`, next));
+      else if (kind === 'link-dir') {
+        mkdirSync(`${next}.real`);
+        symlinkSync(`${next}.real`, next);
+      }
       else if (kind === 'link-null') symlinkSync('/dev/null', next);
       else if (kind === 'dangling') symlinkSync(join(at, 'nowhere'), next);
       else if (kind === 'loop') symlinkSync(next, next);
@@ -412,7 +418,10 @@ function makeInput(dir: string, kind: InputKind, text: string, name: string): st
   const path = join(dir, name);
   if (kind === 'regular') writeFileSync(path, text);
   else if (kind === 'empty') writeFileSync(path, '');
-  else if (kind === 'oversized') (writeFileSync(path, ''), truncateSync(path, 5 * 2 ** 30));
+  else if (kind === 'oversized') {
+    writeFileSync(path, '');
+    truncateSync(path, 5 * 2 ** 30);
+  }
   else if (kind === 'dir') mkdirSync(path);
   else if (kind === 'fifo') spawnSync('mkfifo', [path]);
   else if (kind === 'zero') symlinkSync('/dev/zero', path);

@@ -118,6 +118,7 @@ export async function selectBackend(
       throw new Error(
         `--backend node: cannot load @tensorflow/tfjs-node (${message(err)}). ` +
           'It is an optional dependency with native binaries; install it, or use --backend wasm.',
+        { cause: err },
       );
     }
     return finish('tensorflow', 'tfjs-node requested with --backend');
@@ -127,7 +128,7 @@ export async function selectBackend(
       const note = await load.wasm(threads);
       return finish('wasm', `wasm requested with --backend (${note})`);
     } catch (err) {
-      throw new Error(`--backend wasm: cannot initialise the wasm backend (${message(err)})`);
+      throw new Error(`--backend wasm: cannot initialise the wasm backend (${message(err)})`, { cause: err });
     }
   }
   if (preference === 'cpu') {

@@ -1,7 +1,7 @@
 // Child processes of `netspec bench`: tfjs workers, the PyTorch peer and the startup timings.
 // Everything runs one child at a time: on a small machine two measurements side by side would
 // each measure the other.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';

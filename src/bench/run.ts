@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../compile/diagnostics.js';
 import { compileChecked } from '../train/prepare.js';
 import { emitPytorch } from '../emit/pytorch.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
-import { BUILT_CLI, CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
+import { BUILT_CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
 import { formatKernelTable } from './kernel-table.js';
 import { formatCpuWork, formatReplicaSteps } from './table.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
