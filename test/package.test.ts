@@ -16,7 +16,9 @@ const PROJECT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'ts
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const MINUTES = 60_000;
 
-let app = '';
+// Made here, not in before(): a folder made in a hook would be removed when the hook ends.
+const work = tempDir();
+const app = join(work, 'app');
 let packed: string[] = [];
 
 interface Run {
@@ -47,7 +49,6 @@ function writeDigit(file: string): void {
 }
 
 before(() => {
-  const work = tempDir();
   const project = join(work, 'project');
   mkdirSync(project);
   for (const entry of PROJECT_FILES) cpSync(join(ROOT, entry), join(project, entry), { recursive: true });
@@ -56,7 +57,6 @@ before(() => {
   const json = execFileSync(NPM, ['pack', '--json', '--pack-destination', work], { cwd: project, encoding: 'utf8', timeout: 15 * MINUTES, stdio: ['ignore', 'pipe', 'pipe'] });
   const [info] = JSON.parse(json.slice(json.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packed = info!.files.map((f) => f.path);
-  app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'netspec-user', private: true, type: 'module' }, null, 2)}\n`);
   execFileSync(NPM, ['install', join(work, info!.filename), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, encoding: 'utf8', timeout: 15 * MINUTES, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,6 +94,7 @@ test('help and usage errors of the installed command are those of the sources', 
   for (const args of [['--help'], ['compile', '--help'], ['train', '--help'], ['compile', '--bogus'], ['train'], ['predict']]) {
     const installed = npx(args);
     const source = runCli(args, app);
+    assert.equal(installed.status, args.includes('--help') ? 0 : 2, `netspec ${args.join(' ')}: ${installed.stderr}`);
     assert.deepEqual(installed, source, `netspec ${args.join(' ')}`);
   }
 });
