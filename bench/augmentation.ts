@@ -21,7 +21,7 @@ const cfg = compiled.model.ir.training ?? lowerTraining(undefined);
 const aug = cfg.augmentation ?? { shift: 0.1, rotation: 10, zoom: 0.1, horizontalFlip: true, verticalFlip: false, fill: 'constant' as const };
 const shape = compiled.model.ir.inputShape;
 const size = shape.reduce((a, b) => a * b, 1);
-const pixels = Float32Array.from({ length: batchSize * size }, (_, i) => (i * 7919) % 256 / 255);
+const pixels = Float32Array.from({ length: batchSize * size }, (_, i) => ((i * 7919) % 256) / 255);
 const labels = Int32Array.from({ length: batchSize }, (_, i) => i % 10);
 const optimizer = createOptimizer(cfg.optimizer);
 const runner = localStepRunner({ model, optimizer, cfg });
@@ -43,5 +43,7 @@ const augmentMs = await time(200, (i) => {
   copy.set(pixels);
   augmentBatch(copy, batchSize, shape, aug, augmentationRng(cfg.seed, 1, i + 1));
 });
-console.log(`${specPath} on ${backend.name}, batch ${batchSize}: training step ${stepMs.toFixed(2)} ms, augmentation ${augmentMs.toFixed(3)} ms (median); ratio ${(augmentMs / stepMs).toFixed(4)}`);
+console.log(
+  `${specPath} on ${backend.name}, batch ${batchSize}: training step ${stepMs.toFixed(2)} ms, augmentation ${augmentMs.toFixed(3)} ms (median); ratio ${(augmentMs / stepMs).toFixed(4)}`,
+);
 tf.dispose(model.getWeights());

@@ -32,20 +32,52 @@ const resize = { alignCorners: false, halfPixelCenters: false };
 const depthwise = { strides: 1, pad: 'same', dilations: 1 };
 
 type Run = () => tf.TensorInfo | tf.TensorInfo[];
-const viaStock = (name: string, inputs: tf.NamedTensorInfoMap, attrs: object): Run =>
-  () => stock.get(name)!.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend }) as tf.TensorInfo | tf.TensorInfo[];
-const viaNetspec = (name: string, inputs: tf.NamedTensorInfoMap, attrs: object): Run =>
-  () => tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+const viaStock =
+  (name: string, inputs: tf.NamedTensorInfoMap, attrs: object): Run =>
+  () =>
+    stock.get(name)!.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend }) as tf.TensorInfo | tf.TensorInfo[];
+const viaNetspec =
+  (name: string, inputs: tf.NamedTensorInfoMap, attrs: object): Run =>
+  () =>
+    tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
 
 const CASES: [string, Run, Run][] = [
-  ['crop [64,57,57,16] to [64,56,56,16] (Slice)', viaStock('Slice', { x: padded }, { begin: [0, 0, 0, 0], size: [64, 56, 56, 16] }), viaNetspec('Slice', { x: padded }, { begin: [0, 0, 0, 0], size: [64, 56, 56, 16] })],
-  ['16 of 32 channels (Slice)', viaStock('Slice', { x: wide }, { begin: [0, 0, 0, 16], size: [64, 28, 28, 16] }), viaNetspec('Slice', { x: wide }, { begin: [0, 0, 0, 16], size: [64, 28, 28, 16] })],
+  [
+    'crop [64,57,57,16] to [64,56,56,16] (Slice)',
+    viaStock('Slice', { x: padded }, { begin: [0, 0, 0, 0], size: [64, 56, 56, 16] }),
+    viaNetspec('Slice', { x: padded }, { begin: [0, 0, 0, 0], size: [64, 56, 56, 16] }),
+  ],
+  [
+    '16 of 32 channels (Slice)',
+    viaStock('Slice', { x: wide }, { begin: [0, 0, 0, 16], size: [64, 28, 28, 16] }),
+    viaNetspec('Slice', { x: wide }, { begin: [0, 0, 0, 16], size: [64, 28, 28, 16] }),
+  ],
   ['concatenate 2 x 16 channels (Concat)', viaStock('Concat', [x, x] as never, { axis: 3 }), viaNetspec('Concat', [x, x] as never, { axis: 3 })],
-  ['its gradient (SplitV)', viaStock('SplitV', { x: wide }, { numOrSizeSplits: [16, 16], axis: 3 }), viaNetspec('SplitV', { x: wide }, { numOrSizeSplits: [16, 16], axis: 3 })],
-  ['upsampling 2x nearest, gradient', viaStock('ResizeNearestNeighborGrad', { images: x, dy: up }, resize), viaNetspec('ResizeNearestNeighborGrad', { images: x, dy: up }, resize)],
-  ['upsampling 2x bilinear, gradient', viaStock('ResizeBilinearGrad', { images: x, dy: up }, resize), viaNetspec('ResizeBilinearGrad', { images: x, dy: up }, resize)],
-  ['depthwise 3x3: forward (stock) / filter gradient', viaNetspec('DepthwiseConv2dNative', { x, filter }, depthwise), viaNetspec('DepthwiseConv2dNativeBackpropFilter', { x, dy: x }, { ...depthwise, filterShape: [3, 3, 16, 1] })],
-  ['depthwise 3x3: forward (stock) / input gradient', viaNetspec('DepthwiseConv2dNative', { x, filter }, depthwise), viaNetspec('DepthwiseConv2dNativeBackpropInput', { dy: x, filter }, { ...depthwise, inputShape: [64, 28, 28, 16] })],
+  [
+    'its gradient (SplitV)',
+    viaStock('SplitV', { x: wide }, { numOrSizeSplits: [16, 16], axis: 3 }),
+    viaNetspec('SplitV', { x: wide }, { numOrSizeSplits: [16, 16], axis: 3 }),
+  ],
+  [
+    'upsampling 2x nearest, gradient',
+    viaStock('ResizeNearestNeighborGrad', { images: x, dy: up }, resize),
+    viaNetspec('ResizeNearestNeighborGrad', { images: x, dy: up }, resize),
+  ],
+  [
+    'upsampling 2x bilinear, gradient',
+    viaStock('ResizeBilinearGrad', { images: x, dy: up }, resize),
+    viaNetspec('ResizeBilinearGrad', { images: x, dy: up }, resize),
+  ],
+  [
+    'depthwise 3x3: forward (stock) / filter gradient',
+    viaNetspec('DepthwiseConv2dNative', { x, filter }, depthwise),
+    viaNetspec('DepthwiseConv2dNativeBackpropFilter', { x, dy: x }, { ...depthwise, filterShape: [3, 3, 16, 1] }),
+  ],
+  [
+    'depthwise 3x3: forward (stock) / input gradient',
+    viaNetspec('DepthwiseConv2dNative', { x, filter }, depthwise),
+    viaNetspec('DepthwiseConv2dNativeBackpropInput', { dy: x, filter }, { ...depthwise, inputShape: [64, 28, 28, 16] }),
+  ],
 ];
 
 function time(run: Run): number {

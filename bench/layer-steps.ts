@@ -45,10 +45,19 @@ export const KINDS: Kind[] = [
   { name: 'conv2d 3x3, dilation 2, linear', body: (h) => on(L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', dilationRate: 2 }), h) },
   { name: 'depthwise_conv2d 3x3', body: (h) => on(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu' }), h) },
   { name: 'depthwise_conv2d 3x3, stride 2', body: (h) => on(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), h) },
-  { name: 'depthwise_conv2d 3x3, multiplier 2', body: (h) => on(L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }), h) },
+  {
+    name: 'depthwise_conv2d 3x3, multiplier 2',
+    body: (h) => on(L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }), h),
+  },
   { name: 'separable_conv2d 3x3', body: (h) => on(L.separableConv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }), h) },
-  { name: 'separable_conv2d 3x3, dilation 2', body: (h) => on(L.separableConv2d({ filters: 16, kernelSize: 3, padding: 'same', dilationRate: 2, activation: 'relu' }), h) },
-  { name: 'conv2d_transpose 3x3, stride 2', body: (h) => on(L.conv2dTranspose({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), h) },
+  {
+    name: 'separable_conv2d 3x3, dilation 2',
+    body: (h) => on(L.separableConv2d({ filters: 16, kernelSize: 3, padding: 'same', dilationRate: 2, activation: 'relu' }), h),
+  },
+  {
+    name: 'conv2d_transpose 3x3, stride 2',
+    body: (h) => on(L.conv2dTranspose({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), h),
+  },
   { name: 'upsampling2d nearest 2x', body: (h) => on(L.upSampling2d({ size: [2, 2] }), h) },
   { name: 'upsampling2d bilinear 2x', body: (h) => on(L.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }), h) },
   { name: 'zero_padding2d 2', body: (h) => on(L.zeroPadding2d({ padding: 2 }), h) },
@@ -112,7 +121,9 @@ if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ backend: selected.name, reason: selected.reason, batch: BATCH, steps, results: Object.fromEntries(results) }));
 } else {
   const [load1] = os.loadavg();
-  console.log(`backend: ${selected.reason}; batch ${BATCH}, input ${INPUT.join('x')}, median of ${steps} steps after ${warmup} warm-up; load average ${load1!.toFixed(1)}`);
+  console.log(
+    `backend: ${selected.reason}; batch ${BATCH}, input ${INPUT.join('x')}, median of ${steps} steps after ${warmup} warm-up; load average ${load1!.toFixed(1)}`,
+  );
   console.log(`${'model'.padEnd(40)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'layer cpu ms'.padStart(13)}`);
   for (const [name, t] of results) {
     const kind = KINDS.find((k) => k.name === name)!;

@@ -52,9 +52,16 @@ async function main(): Promise<void> {
   if (ab !== undefined) {
     // Paired comparison: both variants see the same machine load.
     const times = { on: [] as number[], off: [] as number[] };
-    const set = ab === 'wrapped'
-      ? (() => { let restore = () => {}; return (on: boolean) => { restore(); restore = on ? installWrappedKernels(chosen.name) : () => {}; }; })()
-      : AB_SWITCHES[ab]!.set;
+    const set =
+      ab === 'wrapped'
+        ? (() => {
+            let restore = () => {};
+            return (on: boolean) => {
+              restore();
+              restore = on ? installWrappedKernels(chosen.name) : () => {};
+            };
+          })()
+        : AB_SWITCHES[ab]!.set;
     for (let i = 0; i < warmup + 2 * steps; i++) {
       const variant = i % 2 === 0 ? 'on' : 'off';
       set(variant === 'on');

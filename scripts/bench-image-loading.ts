@@ -35,11 +35,11 @@ async function measureLoad(root: string, cacheDir: string, workers: string | und
   const baseMiB = process.memoryUsage().rss / 1024 ** 2;
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const data = await loadDataset(
-    { kind: 'image_folder', dir: root, testSplit: 0.1, splitSeed: 42, resize: 'stretch' },
-    '.',
-    { inputShape: [28, 28, 1], cacheDir, ...(workers !== undefined ? { workers: Number(workers) } : {}) } as never,
-  );
+  const data = await loadDataset({ kind: 'image_folder', dir: root, testSplit: 0.1, splitSeed: 42, resize: 'stretch' }, '.', {
+    inputShape: [28, 28, 1],
+    cacheDir,
+    ...(workers !== undefined ? { workers: Number(workers) } : {}),
+  } as never);
   const seconds = (performance.now() - started) / 1000;
   const result: LoadMeasurement = {
     images: data.train.count + data.test.count,

@@ -58,23 +58,25 @@ const DYNAMIC_IMPORT = /\bimport\("([^".][^"]*)"\)/g;
 /** Rewrites a module's imports of CommonJS packages as require calls, with the same bindings. */
 function requireCommonJs(code: string): string {
   let rewritten = false;
-  const out = code.replace(DYNAMIC_IMPORT, (call, specifier: string) => {
-    if (specifier.startsWith('node:') || !isCommonJs(specifier)) return call;
-    rewritten = true;
-    // The namespace an import() of a CommonJS module gives: its exports, and them again as default.
-    return `Promise.resolve().then(() => { const m = __netspecRequire(${JSON.stringify(specifier)}); return { ...m, default: m }; })`;
-  }).replace(PACKAGE_IMPORT, (line, clause: string, specifier: string) => {
-    if (specifier.startsWith('node:') || !isCommonJs(specifier)) return line;
-    rewritten = true;
-    const call = `__netspecRequire(${JSON.stringify(specifier)})`;
-    const namespace = /^\* as ([\w$]+)$/.exec(clause);
-    if (namespace) return `const ${namespace[1]} = ${call};`;
-    const [, name, named] = /^([\w$]+)?(?:,\s*)?(\{[^}]*\})?$/.exec(clause.trim())!;
-    const lines = [];
-    if (name) lines.push(`const ${name} = ${call};`);
-    if (named) lines.push(`const ${named.replace(/\s+as\s+/g, ': ')} = ${call};`);
-    return lines.join(' ');
-  });
+  const out = code
+    .replace(DYNAMIC_IMPORT, (call, specifier: string) => {
+      if (specifier.startsWith('node:') || !isCommonJs(specifier)) return call;
+      rewritten = true;
+      // The namespace an import() of a CommonJS module gives: its exports, and them again as default.
+      return `Promise.resolve().then(() => { const m = __netspecRequire(${JSON.stringify(specifier)}); return { ...m, default: m }; })`;
+    })
+    .replace(PACKAGE_IMPORT, (line, clause: string, specifier: string) => {
+      if (specifier.startsWith('node:') || !isCommonJs(specifier)) return line;
+      rewritten = true;
+      const call = `__netspecRequire(${JSON.stringify(specifier)})`;
+      const namespace = /^\* as ([\w$]+)$/.exec(clause);
+      if (namespace) return `const ${namespace[1]} = ${call};`;
+      const [, name, named] = /^([\w$]+)?(?:,\s*)?(\{[^}]*\})?$/.exec(clause.trim())!;
+      const lines = [];
+      if (name) lines.push(`const ${name} = ${call};`);
+      if (named) lines.push(`const ${named.replace(/\s+as\s+/g, ': ')} = ${call};`);
+      return lines.join(' ');
+    });
   if (!rewritten) return code;
   return `import { createRequire as __netspecCreateRequire } from "node:module";\nconst __netspecRequire = __netspecCreateRequire(import.meta.url);\n${out}`;
 }
@@ -106,9 +108,13 @@ for (const asset of files.filter((f) => !f.endsWith('.ts') && !SOURCE_ONLY.inclu
 writeFileSync(path.join(DIST, 'compile', 'spec-validator.js'), precompiledValidatorModule());
 
 // Declarations, for the library API (tsconfig.build.json: src/ without the page).
-const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
 if (tsc.status !== 0) {
   process.stderr.write('build: tsc could not write the type declarations\n');
   process.exit(1);
 }
-process.stdout.write(`built ${path.relative(process.cwd(), DIST) || DIST}/: ${modules.length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(
+  `built ${path.relative(process.cwd(), DIST) || DIST}/: ${modules.length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+);

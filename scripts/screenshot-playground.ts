@@ -46,7 +46,13 @@ try {
   const pad = page.locator('#pad');
   await pad.scrollIntoViewIfNeeded();
   const box = (await pad.boundingBox())!;
-  const stroke: Array<[number, number]> = [[70, 60], [205, 60], [200, 75], [150, 160], [115, 235]];
+  const stroke: Array<[number, number]> = [
+    [70, 60],
+    [205, 60],
+    [200, 75],
+    [150, 160],
+    [115, 235],
+  ];
   await page.mouse.move(box.x + stroke[0]![0], box.y + stroke[0]![1]);
   await page.mouse.down();
   for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 12 });

@@ -25,7 +25,12 @@ function decimals(n: number): string {
 
 /** torchinfo's count: the unit it chooses ('' below a thousand, then K, M, G, T) and the scaled number. */
 export function scaledCount(n: number): { unit: string; text: string } {
-  for (const [unit, scale] of [['T', 1e12], ['G', 1e9], ['M', 1e6], ['K', 1e3]] as const) {
+  for (const [unit, scale] of [
+    ['T', 1e12],
+    ['G', 1e9],
+    ['M', 1e6],
+    ['K', 1e3],
+  ] as const) {
     if (n >= scale) return { unit, text: decimals(n / scale) };
   }
   return { unit: '', text: decimals(n) };

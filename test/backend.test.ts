@@ -11,12 +11,17 @@ import { readdirSync } from 'node:fs';
 import { nodeUnavailableReason, selectBackend, type BackendLoaders } from '../src/backend/select.js';
 
 /** The errors each situation really produces (Node 20's ESM loader; tfjs-node 4.22's binding check). */
-const MISSING_PACKAGE = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from /app/src/backend/select.ts"), { code: 'ERR_MODULE_NOT_FOUND' });
+const MISSING_PACKAGE = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from /app/src/backend/select.ts"), {
+  code: 'ERR_MODULE_NOT_FOUND',
+});
 const MISSING_BINARY = new Error(
   'The Node.js native addon module (tfjs_binding.node) can not be found at path: /app/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node. \n' +
     "Please run command 'npm rebuild @tensorflow/tfjs-node --build-addon-from-source' to rebuild the native addon module.",
 );
-const MISSING_DEPENDENCY = Object.assign(new Error("Cannot find module 'node-fetch'\nRequire stack:\n- /app/node_modules/@tensorflow/tfjs-node/dist/index.js"), { code: 'MODULE_NOT_FOUND' });
+const MISSING_DEPENDENCY = Object.assign(
+  new Error("Cannot find module 'node-fetch'\nRequire stack:\n- /app/node_modules/@tensorflow/tfjs-node/dist/index.js"),
+  { code: 'MODULE_NOT_FOUND' },
+);
 const MISSING_LIBTENSORFLOW = new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory');
 
 /** Stand-in loaders: each either comes up or throws, and records that it was asked and with what. */
@@ -42,11 +47,46 @@ const quiet = { fastGradients: false, threads: 2 };
 test('without a preference: tfjs-node when it loads, else wasm, else cpu, each time saying why in one line', async () => {
   const cases: [string, Error | null, Error | null, string, RegExp, string[]][] = [
     ['tfjs-node installed', null, null, 'tensorflow', /^tfjs-node is installed; using native TensorFlow$/, ['node']],
-    ['tfjs-node not installed', MISSING_PACKAGE, null, 'wasm', /^tfjs-node not installed \(optional dependency\); using wasm \(2 thread\(s\), SIMD on\)$/, ['node', 'wasm 2']],
-    ['tfjs-node without its binary', MISSING_BINARY, null, 'wasm', /^tfjs-node is installed without its native binary \(The Node\.js native addon module \(tfjs_binding\.node\) can not be found .*\); using wasm/, ['node', 'wasm 2']],
-    ['a dependency of tfjs-node missing', MISSING_DEPENDENCY, null, 'wasm', /^tfjs-node failed to load \(Cannot find module 'node-fetch'\); using wasm/, ['node', 'wasm 2']],
-    ['libtensorflow missing', MISSING_LIBTENSORFLOW, null, 'wasm', /^tfjs-node failed to load \(libtensorflow\.so\.2: cannot open shared object file/, ['node', 'wasm 2']],
-    ['neither tfjs-node nor wasm', MISSING_PACKAGE, new Error('no WebAssembly here'), 'cpu', /^tfjs-node not installed .*; wasm failed \(no WebAssembly here\); using cpu \(slow\)$/, ['node', 'wasm 2', 'cpu']],
+    [
+      'tfjs-node not installed',
+      MISSING_PACKAGE,
+      null,
+      'wasm',
+      /^tfjs-node not installed \(optional dependency\); using wasm \(2 thread\(s\), SIMD on\)$/,
+      ['node', 'wasm 2'],
+    ],
+    [
+      'tfjs-node without its binary',
+      MISSING_BINARY,
+      null,
+      'wasm',
+      /^tfjs-node is installed without its native binary \(The Node\.js native addon module \(tfjs_binding\.node\) can not be found .*\); using wasm/,
+      ['node', 'wasm 2'],
+    ],
+    [
+      'a dependency of tfjs-node missing',
+      MISSING_DEPENDENCY,
+      null,
+      'wasm',
+      /^tfjs-node failed to load \(Cannot find module 'node-fetch'\); using wasm/,
+      ['node', 'wasm 2'],
+    ],
+    [
+      'libtensorflow missing',
+      MISSING_LIBTENSORFLOW,
+      null,
+      'wasm',
+      /^tfjs-node failed to load \(libtensorflow\.so\.2: cannot open shared object file/,
+      ['node', 'wasm 2'],
+    ],
+    [
+      'neither tfjs-node nor wasm',
+      MISSING_PACKAGE,
+      new Error('no WebAssembly here'),
+      'cpu',
+      /^tfjs-node not installed .*; wasm failed \(no WebAssembly here\); using cpu \(slow\)$/,
+      ['node', 'wasm 2', 'cpu'],
+    ],
   ];
   for (const [label, nodeError, wasmError, name, reason, asked] of cases) {
     const s = situation(nodeError, wasmError);
@@ -65,13 +105,19 @@ test('an explicit preference is used or refused with what to do, never swapped f
   for (const error of [MISSING_PACKAGE, MISSING_BINARY]) {
     const absent = situation(error);
     await assert.rejects(selectBackend('node', { ...quiet, loaders: absent.loaders }), (err: Error) => {
-      assert.match(err.message, /^--backend node: cannot load @tensorflow\/tfjs-node \(.+\)\. It is an optional dependency with native binaries; install it, or use --backend wasm\.$/);
+      assert.match(
+        err.message,
+        /^--backend node: cannot load @tensorflow\/tfjs-node \(.+\)\. It is an optional dependency with native binaries; install it, or use --backend wasm\.$/,
+      );
       return true;
     });
     assert.deepEqual(absent.asked, ['node'], 'no fallback to wasm');
   }
   const noWasm = situation(null, new Error('no WebAssembly here'));
-  await assert.rejects(selectBackend('wasm', { ...quiet, loaders: noWasm.loaders }), /^Error: --backend wasm: cannot initialise the wasm backend \(no WebAssembly here\)$/);
+  await assert.rejects(
+    selectBackend('wasm', { ...quiet, loaders: noWasm.loaders }),
+    /^Error: --backend wasm: cannot initialise the wasm backend \(no WebAssembly here\)$/,
+  );
   assert.deepEqual(noWasm.asked, ['wasm 2'], 'tfjs-node is not tried when wasm was asked for');
   const cpu = situation(MISSING_PACKAGE);
   assert.equal((await selectBackend('cpu', { ...quiet, loaders: cpu.loaders })).name, 'cpu');
@@ -93,7 +139,10 @@ test("the real tfjs-node import's failure is classified as what it is on this ma
   } catch {
     installed = false;
   }
-  const error = await import(['@tensorflow', 'tfjs-node'].join('/')).then(() => null, (e: unknown) => e);
+  const error = await import(['@tensorflow', 'tfjs-node'].join('/')).then(
+    () => null,
+    (e: unknown) => e,
+  );
   if (error === null) assert.ok(installed, 'tfjs-node loaded but cannot be resolved');
   else assert.equal(nodeUnavailableReason(error) === 'tfjs-node not installed (optional dependency)', !installed, nodeUnavailableReason(error));
 });
@@ -104,7 +153,11 @@ test('threaded wasm starts one thread per core from the worker file in the packa
   const chosen = await selectBackend('wasm');
   assert.doesNotMatch(chosen.reason, /threaded init failed/);
   if (os.cpus().length > 1) assert.match(chosen.reason, new RegExp(`${os.cpus().length} thread\\(s\\)`));
-  assert.deepEqual(tempScripts().filter((f) => !scriptsBefore.includes(f)), [], 'nothing executable written to the temp folder');
+  assert.deepEqual(
+    tempScripts().filter((f) => !scriptsBefore.includes(f)),
+    [],
+    'nothing executable written to the temp folder',
+  );
   assert.equal(tf.getBackend(), 'wasm');
   // The fast gradients are installed: wasm now has a filter-gradient kernel.
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
@@ -115,7 +168,10 @@ test('explicit cpu works', async () => {
   assert.equal(chosen.name, 'cpu');
   assert.equal(tf.getBackend(), 'cpu');
   assert.match(chosen.reason, /--backend/);
-  assert.equal(tf.tidy(() => tf.add(1, 2).dataSync()[0]), 3);
+  assert.equal(
+    tf.tidy(() => tf.add(1, 2).dataSync()[0]),
+    3,
+  );
 });
 
 test('explicit wasm works and a conv gradient runs on it', async () => {
@@ -126,7 +182,9 @@ test('explicit wasm works and a conv gradient runs on it', async () => {
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
   const g = tf.tidy(() => {
     const x = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
-    return tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'valid')))(tf.ones([3, 3, 2, 4])).dataSync();
+    return tf
+      .grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'valid')))(tf.ones([3, 3, 2, 4]))
+      .dataSync();
   });
   assert.equal(g[0], 9); // each tap sees a 3x3 window of ones
 });

@@ -12,13 +12,18 @@ import { findInvalidUtf8 } from '../src/lib/utf8.js';
 const BAD_DIR = join(import.meta.dirname, 'fixtures', 'bad');
 const EXPECT_LINE = /^# expect: (\d+):(\d+) (.+)$/;
 
-const files = readdirSync(BAD_DIR).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(BAD_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 test('the corpus is there', () => {
   assert.ok(files.length >= 70, `only ${files.length} bad specs`);
   // Every category of mistake is represented, so no stage goes untested.
   for (const category of ['syntax', 'schema', 'semantic', 'shape', 'limit', 'codegen', 'check']) {
-    assert.ok(files.some((f) => f.startsWith(`${category}-`)), `no ${category}-*.yaml in the corpus`);
+    assert.ok(
+      files.some((f) => f.startsWith(`${category}-`)),
+      `no ${category}-*.yaml in the corpus`,
+    );
   }
 });
 

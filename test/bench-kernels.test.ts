@@ -26,9 +26,15 @@ test('work per call: 2 flops per multiply-add of the convolution or product, fro
   assert.deepEqual(conv, { label: 'Conv2D 13x13x32 -> 11x11x64, 3x3', flops: 2 * 2 * 121 * 64 * 288 });
   const strided = describeCall('FusedConv2D', { inputs: { x: info([1, 9, 8, 3]), filter: info([3, 2, 3, 8]) }, attrs: { strides: [2, 2], pad: 'same' } });
   assert.deepEqual(strided, { label: 'FusedConv2D 9x8x3 -> 5x4x8, 3x2', flops: 2 * 5 * 4 * 8 * 18 });
-  const filter = describeCall('Conv2DBackpropFilter', { inputs: { x: info([4, 28, 28, 1]), dy: info([4, 26, 26, 32]) }, attrs: { filterShape: [3, 3, 1, 32], strides: 1, pad: 'valid' } });
+  const filter = describeCall('Conv2DBackpropFilter', {
+    inputs: { x: info([4, 28, 28, 1]), dy: info([4, 26, 26, 32]) },
+    attrs: { filterShape: [3, 3, 1, 32], strides: 1, pad: 'valid' },
+  });
   assert.deepEqual(filter, { label: 'Conv2DBackpropFilter 28x28x1 -> 26x26x32, 3x3', flops: 2 * 4 * 676 * 32 * 9 });
-  const input = describeCall('Conv2DBackpropInput', { inputs: { dy: info([4, 3, 3, 64]), filter: info([3, 3, 64, 64]) }, attrs: { inputShape: [4, 5, 5, 64], strides: 1, pad: 'valid' } });
+  const input = describeCall('Conv2DBackpropInput', {
+    inputs: { dy: info([4, 3, 3, 64]), filter: info([3, 3, 64, 64]) },
+    attrs: { inputShape: [4, 5, 5, 64], strides: 1, pad: 'valid' },
+  });
   assert.deepEqual(input, { label: 'Conv2DBackpropInput 5x5x64 -> 3x3x64, 3x3', flops: 2 * 4 * 9 * 64 * 576 });
   const matmul = describeCall('BatchMatMul', { inputs: { a: info([1, 576, 32]), b: info([1, 32, 64]) }, attrs: { transposeA: false, transposeB: false } });
   assert.deepEqual(matmul, { label: 'BatchMatMul 576x32 . 32x64', flops: 2 * 576 * 32 * 64 });
@@ -42,11 +48,28 @@ const ceiling: Ceiling = { used: { oneThread: 40, oneThreadBest: 44, allThreads:
 function profile(rows: [string, number, number][], stepMs: number): StepProfile {
   const kernelRows = rows.map(([label, ms, flops]) => ({ kernel: label.split(' ')[0]!, label, callsPerStep: 1, msPerStep: ms, flopsPerStep: flops }));
   const kernelMs = kernelRows.reduce((s, r) => s + r.msPerStep, 0);
-  return { steps: 10, clock: 'cpu', stepMs, wallStepMs: stepMs + 1, kernelMs, outsideMs: stepMs - kernelMs, callsPerStep: 12, flopsPerStep: kernelRows.reduce((s, r) => s + r.flopsPerStep, 0), rows: kernelRows };
+  return {
+    steps: 10,
+    clock: 'cpu',
+    stepMs,
+    wallStepMs: stepMs + 1,
+    kernelMs,
+    outsideMs: stepMs - kernelMs,
+    callsPerStep: 12,
+    flopsPerStep: kernelRows.reduce((s, r) => s + r.flopsPerStep, 0),
+    rows: kernelRows,
+  };
 }
 
 test('kernel table: GFLOP/s and % of the right ceiling per product, small rows summed, outside and whole step', () => {
-  const p = profile([['Conv2D 13x13x32 -> 11x11x64, 3x3', 4, 120e6], ['MaxPool', 1, 0], ['Tiny', 0.05, 0]], 10);
+  const p = profile(
+    [
+      ['Conv2D 13x13x32 -> 11x11x64, 3x3', 4, 120e6],
+      ['MaxPool', 1, 0],
+      ['Tiny', 0.05, 0],
+    ],
+    10,
+  );
   const text = formatKernelTable(p, ceiling, { what: 'a step', threads: 1 });
   const line = (start: string) => text.split('\n').find((l) => l.startsWith(start)) ?? '';
   assert.match(line('Conv2D'), /4\.00\s+30\.0\s+75%$/); // 120 MFLOP in 4 ms against 40 GFLOP/s
@@ -62,8 +85,20 @@ test('kernel table: GFLOP/s and % of the right ceiling per product, small rows s
 });
 
 test('comparison table: each kernel off and on, the difference signed', () => {
-  const off = profile([['Conv2D a', 6, 1], ['Relu', 1, 0]], 10);
-  const on = profile([['Conv2D a', 4, 1], ['Relu', 1.5, 0]], 8);
+  const off = profile(
+    [
+      ['Conv2D a', 6, 1],
+      ['Relu', 1, 0],
+    ],
+    10,
+  );
+  const on = profile(
+    [
+      ['Conv2D a', 4, 1],
+      ['Relu', 1.5, 0],
+    ],
+    8,
+  );
   const text = formatComparison(off, on, 'the thing');
   assert.match(text, /Conv2D a\s+6\.00\s+4\.00\s+\+2\.00$/m);
   assert.match(text, /Relu\s+1\.00\s+1\.50\s+-0\.50$/m);
@@ -76,13 +111,21 @@ test('replica step line: the parts of a data-parallel step', () => {
     { id: 'wasm-2', status: 'ok', reason: '', reps: [] },
   ]);
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /2 replicas x 1 thread, one step \(64 samples\), medians in ms: 20\.0 = 15\.0 computing .* \+ 1\.5 exchanging gradients \+ 1\.0 applying them \+ 2\.5 other/);
+  assert.match(
+    lines[0]!,
+    /2 replicas x 1 thread, one step \(64 samples\), medians in ms: 20\.0 = 15\.0 computing .* \+ 1\.5 exchanging gradients \+ 1\.0 applying them \+ 2\.5 other/,
+  );
 });
 
 test('the plain binary spells each fused multiply-add as an add of a product, operands intact', () => {
-  assert.equal(expandRelaxedMadd('(local.set $a (f32x4.relaxed_madd (local.get $s) (v128.load (i32.add (local.get $p) (i32.const 4))) (local.get $a)))'),
-    '(local.set $a (f32x4.add (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $p) (i32.const 4)))) (local.get $a)))');
-  assert.equal(expandRelaxedMadd('(f32x4.relaxed_madd (f32x4.relaxed_madd $x $y $z) $b\n  $c)'), '(f32x4.add (f32x4.mul (f32x4.add (f32x4.mul $x $y) $z) $b) $c)');
+  assert.equal(
+    expandRelaxedMadd('(local.set $a (f32x4.relaxed_madd (local.get $s) (v128.load (i32.add (local.get $p) (i32.const 4))) (local.get $a)))'),
+    '(local.set $a (f32x4.add (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $p) (i32.const 4)))) (local.get $a)))',
+  );
+  assert.equal(
+    expandRelaxedMadd('(f32x4.relaxed_madd (f32x4.relaxed_madd $x $y $z) $b\n  $c)'),
+    '(f32x4.add (f32x4.mul (f32x4.add (f32x4.mul $x $y) $z) $b) $c)',
+  );
   assert.equal(expandRelaxedMadd(';; no madds here'), ';; no madds here');
   assert.throws(() => expandRelaxedMadd('(f32x4.relaxed_madd $a $b)'), /exactly three operands|unbalanced/);
 });
@@ -99,16 +142,22 @@ test('the ceiling: positive figures of the binary in use, the plain one beside t
 test('a real profile: one row per conv layer and direction, work from the shapes, rows within the step', async () => {
   assert.ok(await tf.setBackend('wasm'));
   installFastGradients('wasm');
-  const model = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [9, 9, 1], filters: 8, kernelSize: 3, activation: 'relu' }),
-    tf.layers.conv2d({ filters: 8, kernelSize: 3 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 3, activation: 'softmax' }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [9, 9, 1], filters: 8, kernelSize: 3, activation: 'relu' }),
+      tf.layers.conv2d({ filters: 8, kernelSize: 3 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
   const x = tf.randomUniform([4, 9, 9, 1]);
   const y = tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3);
   const optimizer = tf.train.sgd(0.01);
-  const step = async () => { const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor), true); await loss!.data(); loss!.dispose(); };
+  const step = async () => {
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor), true);
+    await loss!.data();
+    loss!.dispose();
+  };
   await step();
   const p = await profileSteps(step, 3);
   const row = (label: string) => p.rows.find((r) => r.label === label);
@@ -122,7 +171,9 @@ test('a real profile: one row per conv layer and direction, work from the shapes
   assert.ok(p.callsPerStep >= p.rows.reduce((s, r) => s + r.callsPerStep, 0), 'nested calls are counted in the step');
   assert.ok(p.kernelMs > 0 && p.outsideMs >= 0);
   let switched = 0;
-  const both = await profileAlternating(step, 2, () => { switched++; });
+  const both = await profileAlternating(step, 2, () => {
+    switched++;
+  });
   assert.equal(both.on.steps, 2);
   assert.equal(both.off.steps, 2);
   assert.equal(switched, 5, 'set before each of the 4 steps, then back on');
@@ -136,7 +187,13 @@ test('bench --worker kernels: the ceiling and a profiled replica step of the spe
   assert.equal(run.status, 0, run.stderr);
   const line = run.stdout.split('\n').find((l) => l.startsWith('NETSPEC_BENCH_RESULT '));
   assert.ok(line, run.stdout);
-  const report = JSON.parse(line.slice('NETSPEC_BENCH_RESULT '.length)) as { status: string; batch: number; threads: number; profile: StepProfile; ceiling: Ceiling };
+  const report = JSON.parse(line.slice('NETSPEC_BENCH_RESULT '.length)) as {
+    status: string;
+    batch: number;
+    threads: number;
+    profile: StepProfile;
+    ceiling: Ceiling;
+  };
   assert.equal(report.status, 'ok');
   assert.equal(report.batch, 32, 'half the spec batch of 64: one of 2 replicas');
   assert.equal(report.threads, 1);
@@ -148,7 +205,15 @@ test('bench --worker kernels: the ceiling and a profiled replica step of the spe
 });
 
 test('work per sample: CPU ms of all threads over samples, and its ratio to PyTorch', () => {
-  const rep = (samples: number, cpu: number) => ({ trainSamples: samples, trainSeconds: 1, trainSamplesPerSec: samples, trainCpuSeconds: cpu, inferSamples: 1, inferSeconds: 1, inferSamplesPerSec: 1 });
+  const rep = (samples: number, cpu: number) => ({
+    trainSamples: samples,
+    trainSeconds: 1,
+    trainSamplesPerSec: samples,
+    trainCpuSeconds: cpu,
+    inferSamples: 1,
+    inferSeconds: 1,
+    inferSamplesPerSec: 1,
+  });
   const summaries = summarise([
     { id: 'wasm-dp2', status: 'ok', reason: '', reps: [rep(1280, 1.6), rep(1280, 1.28), rep(1280, 1.92)] },
     { id: 'torch-2', status: 'ok', reason: '', reps: [rep(1280, 1.28), rep(1280, 1.28), rep(1280, 1.28)] },

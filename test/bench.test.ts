@@ -11,8 +11,12 @@ import { runCli } from './helpers.js';
 /** Repetitions with the given train and inference rates (samples/s). */
 function reps(train: number[], infer: number[]): RepMeasurement[] {
   return train.map((t, i) => ({
-    trainSamples: 1280, trainSeconds: 1280 / t, trainSamplesPerSec: t,
-    inferSamples: 1024, inferSeconds: 1024 / infer[i]!, inferSamplesPerSec: infer[i]!,
+    trainSamples: 1280,
+    trainSeconds: 1280 / t,
+    trainSamplesPerSec: t,
+    inferSamples: 1024,
+    inferSeconds: 1024 / infer[i]!,
+    inferSamplesPerSec: infer[i]!,
   }));
 }
 
@@ -104,9 +108,18 @@ test('JSON record: machine, configuration, raw repetitions and the summary, and 
     finished: new Date(started.getTime() + 61_000),
     machine: machineInfo(),
     config: {
-      spec: 'specs/mnist-cnn.yaml', reps: 3, batches: 20, warmupBatches: 20, inferBatches: 4, inferBatchSize: 256, batchSize: 64,
-      optimizer: 'adam 0.001', configs: ['wasm-2', 'cpu', 'node'], budgetSeconds: { 'wasm-2': 90 },
-      torch: { requested: true, python: '/usr/bin/python3', version: '1.13.0' }, startupReps: 3,
+      spec: 'specs/mnist-cnn.yaml',
+      reps: 3,
+      batches: 20,
+      warmupBatches: 20,
+      inferBatches: 4,
+      inferBatchSize: 256,
+      batchSize: 64,
+      optimizer: 'adam 0.001',
+      configs: ['wasm-2', 'cpu', 'node'],
+      budgetSeconds: { 'wasm-2': 90 },
+      torch: { requested: true, python: '/usr/bin/python3', version: '1.13.0' },
+      startupReps: 3,
     },
     startup: { netspec: [3, 2, 4], help: [0.5, 0.3, 0.4], node: [0.2, 0.1, 0.2], torch: [1.5, 1.5, 1.4] },
     runtimes: RESULTS,
@@ -121,7 +134,10 @@ test('JSON record: machine, configuration, raw repetitions and the summary, and 
   assert.equal(report.machine.loadAverageStart.length, 3);
   assert.equal(report.machine.loadAverageEnd?.length, 3);
   assert.equal(report.runtimes[0]!.reps.length, 3);
-  assert.deepEqual(report.summary.map((s) => s.id), ['wasm-2', 'cpu', 'node', 'torch-2', 'torch-1']);
+  assert.deepEqual(
+    report.summary.map((s) => s.id),
+    ['wasm-2', 'cpu', 'node', 'torch-2', 'torch-1'],
+  );
   assert.equal(defaultReportPath(started), 'bench-results/bench-2026-01-02T03-04-05Z.json');
 });
 

@@ -34,16 +34,28 @@ test('compile --max-mult-adds refuses the seed at its costliest layer and writes
   const r = runCli(['compile', '-q', '--no-report', '--max-mult-adds', '2e6', 'specs/mnist-cnn.yaml'], dir);
   assert.equal(r.status, 1, r.stderr);
   // 11*11*64 * 3*3*32 = 2,230,272 of 2,794,240; the layer is written at line 16 of the seed.
-  assert.match(r.stderr, /^specs\/mnist-cnn\.yaml:16:5: the model needs 2,794,240 multiply-adds per sample .*over the budget of 2,000,000 set by --max-mult-adds; the layer that contributes most is layer 3 'conv2d_1' \(conv2d\) at line 16, with 2,230,272 \(80%\)/);
+  assert.match(
+    r.stderr,
+    /^specs\/mnist-cnn\.yaml:16:5: the model needs 2,794,240 multiply-adds per sample .*over the budget of 2,000,000 set by --max-mult-adds; the layer that contributes most is layer 3 'conv2d_1' \(conv2d\) at line 16, with 2,230,272 \(80%\)/,
+  );
   assert.doesNotMatch(r.stderr, /\n {4}at /, 'no stack trace');
   assert.deepEqual(readdirSync(join(dir, 'generated')), []);
 });
 
 test('budget flags take numbers like 5e6 and 2.5, and refuse anything else as a usage error', () => {
   const dir = seedProject();
-  const fits = runCli(['compile', '-q', '--no-report', '--max-mult-adds', '3e6', '--max-training-mb', '12.5', '--max-forward-mb', '0.2', 'specs/mnist-cnn.yaml'], dir);
+  const fits = runCli(
+    ['compile', '-q', '--no-report', '--max-mult-adds', '3e6', '--max-training-mb', '12.5', '--max-forward-mb', '0.2', 'specs/mnist-cnn.yaml'],
+    dir,
+  );
   assert.equal(fits.status, 0, fits.stderr);
-  for (const bad of [['--max-mult-adds', 'lots'], ['--max-training-mb', '0'], ['--max-params-mb', '-1'], ['--max-forward-mb', 'Infinity'], ['--max-activations-mb', '']]) {
+  for (const bad of [
+    ['--max-mult-adds', 'lots'],
+    ['--max-training-mb', '0'],
+    ['--max-params-mb', '-1'],
+    ['--max-forward-mb', 'Infinity'],
+    ['--max-activations-mb', ''],
+  ]) {
     const r = runCli(['compile', '-q', '--no-report', ...bad, 'specs/mnist-cnn.yaml'], dir);
     assert.equal(r.status, 2, `${bad.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /expected a number greater than 0/);
@@ -54,7 +66,10 @@ test('train refuses a model over a memory budget before it loads data or makes a
   const { dir, spec } = project();
   const r = runCli(['train', spec, '--max-training-mb', '0.01', '--out', join(dir, 'runs')], dir);
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /to train at batch \d+ \(the summary's Training memory\), over the budget of 0\.01 MB set by --max-training-mb; the layer that contributes most is layer/);
+  assert.match(
+    r.stderr,
+    /to train at batch \d+ \(the summary's Training memory\), over the budget of 0\.01 MB set by --max-training-mb; the layer that contributes most is layer/,
+  );
   assert.equal(existsSync(join(dir, 'runs')), false);
 });
 
@@ -68,7 +83,10 @@ test('train --batch-size is the batch the training budget is checked at', () => 
   const perSample = costs.inputBytes + costs.keptBytes;
   // A budget between what a batch of 8 and a batch of 4096 need.
   const budget = (fixed + 100 * perSample) / 1e6;
-  const small = runCli(['train', spec, '--batch-size', '8', '--epochs', '1', '--limit', '16', '--backend', 'cpu', '--max-training-mb', String(budget), '--out', join(dir, 'runs')], dir);
+  const small = runCli(
+    ['train', spec, '--batch-size', '8', '--epochs', '1', '--limit', '16', '--backend', 'cpu', '--max-training-mb', String(budget), '--out', join(dir, 'runs')],
+    dir,
+  );
   assert.equal(small.status, 0, small.stderr);
   assert.match(small.stdout, /Training memory at batch 8 \(MB\)/);
   const large = runCli(['train', spec, '--batch-size', '4096', '--max-training-mb', String(budget), '--out', join(dir, 'runs2')], dir);
@@ -76,13 +94,19 @@ test('train --batch-size is the batch the training budget is checked at', () => 
   assert.match(large.stderr, /to train at batch 4096/);
 });
 
-test('a spec budget and a flag over the same figure are both reported, the spec\'s at its own line', () => {
+test("a spec budget and a flag over the same figure are both reported, the spec's at its own line", () => {
   const text = readFileSync(SEED, 'utf8').replace('  params: 93322\n', '  params: 93322\n  max_mult_adds: 1e6\n');
   const result = compileSpecText('seed.yaml', text, { limits: { maxMultAdds: 2e6 } });
   assert.equal(result.ok, false);
   if (result.ok) return;
   const line = text.split('\n').findIndex((l) => l.includes('max_mult_adds')) + 1;
-  assert.deepEqual(result.diagnostics.map((d) => [d.line, d.stage]), [[16, 'limit'], [line, 'limit']]);
+  assert.deepEqual(
+    result.diagnostics.map((d) => [d.line, d.stage]),
+    [
+      [16, 'limit'],
+      [line, 'limit'],
+    ],
+  );
   assert.match(result.diagnostics[1]!.message, /over the budget of 1,000,000 in expect\.max_mult_adds/);
   assert.match(result.diagnostics[0]!.message, /over the budget of 2,000,000 set by --max-mult-adds/);
 });

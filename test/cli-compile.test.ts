@@ -23,7 +23,10 @@ test('compile prints the seed summary with 93,322 parameters and writes every mo
   assert.match(r.stdout, /Total params: 93,322 \(364\.54 KB\)\nTrainable params: 93,322 \(364\.54 KB\)\nNon-trainable params: 0 /);
   assert.match(r.stdout, /wrote generated[/\\]mnist-cnn\.ts/);
   // One file per target and spec (TypeScript, Keras, PyTorch): exactly the committed tree.
-  const files = (root: string): string[] => readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.')).sort();
+  const files = (root: string): string[] =>
+    readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.includes('.'))
+      .sort();
   const specs = readdirSync(join(dir, 'specs')).filter((f) => f.endsWith('.yaml'));
   assert.equal(files(join(dir, 'generated')).length, TARGET_NAMES.length * specs.length);
   assert.equal(TARGET_NAMES.length, 3);
@@ -57,7 +60,13 @@ test('a broken spec exits 1 with file:line:col, keeps its previous output, and t
   assert.equal(runCli(['compile', '-q'], dir).status, 0);
   const previous = readFileSync(join(dir, 'generated', 'mnist-cnn.ts'), 'utf8');
   const spec = join(dir, 'specs', 'mnist-cnn.yaml');
-  writeFileSync(spec, readFileSync(spec, 'utf8').replace('kernel: 3\n    activation: relu\n    expect: { shape: [26', 'kernel: -3\n    activation: relu\n    expect: { shape: [26'));
+  writeFileSync(
+    spec,
+    readFileSync(spec, 'utf8').replace(
+      'kernel: 3\n    activation: relu\n    expect: { shape: [26',
+      'kernel: -3\n    activation: relu\n    expect: { shape: [26',
+    ),
+  );
   writeFileSync(join(dir, 'specs', 'mlp.yaml'), readFileSync(join(dir, 'specs', 'mlp.yaml'), 'utf8').replace('units: 128', 'units: 64'));
   const r = runCli(['compile'], dir);
   assert.equal(r.status, 1);

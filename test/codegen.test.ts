@@ -15,15 +15,35 @@ import { compileValid, compileValidText, ROOT, tempDir } from './helpers.js';
 tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 
-const specs = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.yaml')).sort();
+const specs = readdirSync(join(ROOT, 'specs'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function typecheck(files: string[]): { status: number | null; output: string } {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [
-    tsc, '--noEmit', '--strict', '--noUncheckedIndexedAccess', '--noUnusedLocals', '--noUnusedParameters',
-    '--exactOptionalPropertyTypes', '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
-    '--skipLibCheck', '--types', 'node', ...files,
-  ], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--noUncheckedIndexedAccess',
+      '--noUnusedLocals',
+      '--noUnusedParameters',
+      '--exactOptionalPropertyTypes',
+      '--target',
+      'ES2022',
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      ...files,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
@@ -68,7 +88,13 @@ test('each generated module builds the live model: same layers, shapes, counts a
 function emitAllIn(env: NodeJS.ProcessEnv, cwd: string): Record<string, string> {
   const script = join(ROOT, 'test', 'fixtures', 'scripts', 'emit-all.ts');
   // tsx by its own URL: the second process runs in a folder outside the project.
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script, join(ROOT, 'specs')], { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script, join(ROOT, 'specs')], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Record<string, string>;
 }
@@ -77,7 +103,10 @@ test('emitting is deterministic across processes whose environment differs in or
   // Node keeps the order in which variables arrive; the second process gets them reversed.
   const base = Object.entries(process.env).filter(([k]) => !/^(LANG|LANGUAGE|LC_.*|TZ)$/.test(k));
   const first = emitAllIn(Object.fromEntries([...base, ['TZ', 'UTC'], ['LANG', 'en_US.UTF-8']]), ROOT);
-  const second = emitAllIn(Object.fromEntries([['LC_ALL', 'de_DE.UTF-8'], ['LANG', 'de_DE.UTF-8'], ['TZ', 'Pacific/Kiritimati'], ...base.reverse()]), tempDir());
+  const second = emitAllIn(
+    Object.fromEntries([['LC_ALL', 'de_DE.UTF-8'], ['LANG', 'de_DE.UTF-8'], ['TZ', 'Pacific/Kiritimati'], ...base.reverse()]),
+    tempDir(),
+  );
   assert.ok(Object.keys(first).length >= specs.length * 4, `files: ${Object.keys(first)}`);
   assert.deepEqual(Object.keys(second), Object.keys(first));
   for (const [file, text] of Object.entries(first)) assert.equal(second[file], text, file);

@@ -17,7 +17,11 @@ const controls = `  validation_split: 0.2
   class_weights: { 0: 2, 3: 0.5 }
 `;
 
-interface ControlsRecord { epochs: { epoch: number; learning_rate: number }[]; kept_epoch?: number; stopped_early?: { epoch: number; reason: string } }
+interface ControlsRecord {
+  epochs: { epoch: number; learning_rate: number }[];
+  kept_epoch?: number;
+  stopped_early?: { epoch: number; reason: string };
+}
 const record = (dir: string): ControlsRecord => metrics(dir) as unknown as ControlsRecord;
 
 test('Ctrl-C mid-epoch and --resume give the uninterrupted run: metrics, rates, early stop and kept epoch', async () => {
@@ -28,7 +32,10 @@ test('Ctrl-C mid-epoch and --resume give the uninterrupted run: metrics, rates, 
   const whole = record(fullDir);
   const rates = whole.epochs.map((e) => e.learning_rate);
   assert.equal(rates[0], 0.05);
-  assert.ok(rates.some((r) => r < 0.05), `the plateau schedule reduced the rate: ${rates}`);
+  assert.ok(
+    rates.some((r) => r < 0.05),
+    `the plateau schedule reduced the rate: ${rates}`,
+  );
   assert.ok(whole.stopped_early, 'early stopping ended the run');
   assert.ok(whole.epochs.length < 12);
   assert.equal(whole.stopped_early.epoch, whole.epochs.length);
@@ -42,15 +49,26 @@ test('Ctrl-C mid-epoch and --resume give the uninterrupted run: metrics, rates, 
 
   // 320 training samples in batches of 8: 40 batches an epoch, so batch 45 is epoch 2's fifth.
   const out = join(dir, 'runs');
-  const stopped = await runWithPause(['train', spec, '--backend', 'cpu', '--out', out], dir, { point: 'batch', count: 45 }, (child) => void child.kill('SIGINT'));
+  const stopped = await runWithPause(
+    ['train', spec, '--backend', 'cpu', '--out', out],
+    dir,
+    { point: 'batch', count: 45 },
+    (child) => void child.kill('SIGINT'),
+  );
   assert.equal(stopped.status, 130, stopped.stderr);
   const runDir = onlyRunDir(out);
-  assert.ok(readdirSync(runDir).some((f) => /^best-[0-9a-f]{16}\.bin$/.test(f)), 'the best epoch so far is kept for the resume');
+  assert.ok(
+    readdirSync(runDir).some((f) => /^best-[0-9a-f]{16}\.bin$/.test(f)),
+    'the best epoch so far is kept for the resume',
+  );
   const resumed = runCli(['train', '--resume', runDir, '--backend', 'cpu'], dir);
   assert.equal(resumed.status, 0, resumed.stderr);
   const after = record(runDir);
   assert.deepEqual(epochFigures(runDir), epochFigures(fullDir));
-  assert.deepEqual(after.epochs.map((e) => e.learning_rate), rates);
+  assert.deepEqual(
+    after.epochs.map((e) => e.learning_rate),
+    rates,
+  );
   assert.equal(after.kept_epoch, whole.kept_epoch);
   assert.deepEqual(after.stopped_early, whole.stopped_early);
   assert.deepEqual(testFigures(runDir), testFigures(fullDir));

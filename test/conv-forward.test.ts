@@ -25,17 +25,21 @@ function convByDefinition(x: Float32Array, c: ConvCase, w: Float32Array, bias: F
   const { outHeight: ho, outWidth: wo } = info;
   const { top, left } = info.padInfo;
   const out = new Float32Array(n * ho * wo * c.cout);
-  for (let b = 0; b < n; b++) for (let p = 0; p < ho; p++) for (let q = 0; q < wo; q++) for (let o = 0; o < c.cout; o++) {
-    let sum = bias ? bias[o]! : 0;
-    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
-      const r = p * c.strides[0] + i - top;
-      const s = q * c.strides[1] + j - left;
-      if (r < 0 || r >= h || s < 0 || s >= wd) continue;
-      for (let ch = 0; ch < cin; ch++) sum += x[((b * h + r) * wd + s) * cin + ch]! * w[((i * kw + j) * cin + ch) * c.cout + o]!;
-    }
-    const v = activation === 'linear' ? sum : Math.max(sum, 0);
-    out[((b * ho + p) * wo + q) * c.cout + o] = activation === 'relu6' ? Math.min(v, 6) : v;
-  }
+  for (let b = 0; b < n; b++)
+    for (let p = 0; p < ho; p++)
+      for (let q = 0; q < wo; q++)
+        for (let o = 0; o < c.cout; o++) {
+          let sum = bias ? bias[o]! : 0;
+          for (let i = 0; i < kh; i++)
+            for (let j = 0; j < kw; j++) {
+              const r = p * c.strides[0] + i - top;
+              const s = q * c.strides[1] + j - left;
+              if (r < 0 || r >= h || s < 0 || s >= wd) continue;
+              for (let ch = 0; ch < cin; ch++) sum += x[((b * h + r) * wd + s) * cin + ch]! * w[((i * kw + j) * cin + ch) * c.cout + o]!;
+            }
+          const v = activation === 'linear' ? sum : Math.max(sum, 0);
+          out[((b * ho + p) * wo + q) * c.cout + o] = activation === 'relu6' ? Math.min(v, 6) : v;
+        }
   return out;
 }
 
@@ -64,9 +68,10 @@ function forward(c: ConvCase, bias: boolean, activation: Activation | null): Flo
   return tf.tidy(() => {
     const x = tf.tensor4d(xValues(c), c.x);
     const w = tf.tensor4d(wValues(c), fShapeOf(c));
-    const y = activation == null
-      ? tf.conv2d(x, w, c.strides, c.pad)
-      : tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: c.pad, ...(bias ? { bias: tf.tensor1d(bValues(c)) } : {}), activation });
+    const y =
+      activation == null
+        ? tf.conv2d(x, w, c.strides, c.pad)
+        : tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: c.pad, ...(bias ? { bias: tf.tensor1d(bValues(c)) } : {}), activation });
     return y.dataSync() as Float32Array;
   });
 }
@@ -76,7 +81,12 @@ function tilesDirect(c: ConvCase, bias: boolean, activation: Activation): Float3
   return tf.tidy(() => {
     const info = tf.backend_util.computeConv2DInfo(c.x, fShapeOf(c), c.strides, 1, c.pad, undefined, false, 'channelsLast');
     const { top, bottom, left, right } = info.padInfo;
-    const xp = tf.pad(tf.tensor4d(xValues(c), c.x), [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    const xp = tf.pad(tf.tensor4d(xValues(c), c.x), [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]);
     const out = convTilesSimd(tf.backend(), xp, tf.tensor4d(wValues(c), fShapeOf(c)), bias ? tf.tensor1d(bValues(c)) : null, c.strides, activation);
     assert.ok(out != null, `${label(c)}: the tiles took it`);
     return tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array;
@@ -117,7 +127,10 @@ test('Conv2D and FusedConv2D on wasm run the tiles, and XNNPACK when switched of
     const stock = forward(c, true, activation);
     ownForwardConv.enabled = true;
     assert.deepEqual(ours, tilesDirect(c, activation != null, activation ?? 'linear'), `${activation ?? 'Conv2D'}: the registered kernel is the tiles`);
-    assert.ok(ours.some((v, i) => v !== stock[i]), `${activation ?? 'Conv2D'}: switched off, XNNPACK ran`);
+    assert.ok(
+      ours.some((v, i) => v !== stock[i]),
+      `${activation ?? 'Conv2D'}: switched off, XNNPACK ran`,
+    );
     assertClose(ours, stock, `${activation ?? 'Conv2D'}: both agree`);
   }
   winogradConvs.enabled = true;
@@ -127,7 +140,12 @@ test('the tiles run for channel counts they tile and decline the rest', async ()
   await tf.setBackend('wasm');
   const backend = tf.backend();
   const x = tf.tensor4d(seededValues(2 * 6 * 6 * 3, 1), [2, 6, 6, 3]);
-  for (const [cout, runs] of [[8, true], [16, true], [12, false], [4, false]] as const) {
+  for (const [cout, runs] of [
+    [8, true],
+    [16, true],
+    [12, false],
+    [4, false],
+  ] as const) {
     const w = tf.tensor4d(seededValues(3 * 3 * 3 * cout, 2), [3, 3, 3, cout]);
     const out = convTilesSimd(backend, x, w, null, [1, 1], 'linear');
     assert.equal(out != null, runs, `cout ${cout}`);
@@ -147,12 +165,26 @@ test('NaN and infinities pass through the fused relu as the stock kernels do', a
   const xs = seededValues(1 * 4 * 4 * 2, 5);
   xs[3] = Number.NaN;
   xs[10] = Number.POSITIVE_INFINITY;
-  const f = () => tf.tidy(() => tf.fused.conv2d({
-    x: tf.tensor4d(xs, [1, 4, 4, 2]), filter: tf.tensor4d(seededValues(2 * 2 * 2 * 8, 6), [2, 2, 2, 8]), strides: 1, pad: 'valid',
-    bias: tf.tensor1d(seededValues(8, 7)), activation: 'relu',
-  }).dataSync() as Float32Array);
+  const f = () =>
+    tf.tidy(
+      () =>
+        tf.fused
+          .conv2d({
+            x: tf.tensor4d(xs, [1, 4, 4, 2]),
+            filter: tf.tensor4d(seededValues(2 * 2 * 2 * 8, 6), [2, 2, 2, 8]),
+            strides: 1,
+            pad: 'valid',
+            bias: tf.tensor1d(seededValues(8, 7)),
+            activation: 'relu',
+          })
+          .dataSync() as Float32Array,
+    );
   const ours = f();
   await tf.setBackend('cpu');
   const cpu = f();
-  assert.deepEqual(ours.map((v) => (Number.isNaN(v) ? -1 : Number.isFinite(v) ? 0 : 1)), cpu.map((v) => (Number.isNaN(v) ? -1 : Number.isFinite(v) ? 0 : 1)), 'NaN and infinity positions');
+  assert.deepEqual(
+    ours.map((v) => (Number.isNaN(v) ? -1 : Number.isFinite(v) ? 0 : 1)),
+    cpu.map((v) => (Number.isNaN(v) ? -1 : Number.isFinite(v) ? 0 : 1)),
+    'NaN and infinity positions',
+  );
 });

@@ -28,8 +28,14 @@ const python = findTorchPython();
 const skip = python === undefined && !process.env.CI ? 'no python3 with torch (apt-get install -y python3-torch); skipped outside CI' : false;
 
 const files = [
-  ...readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(ROOT, 'specs', f)),
-  ...readdirSync(join(ROOT, 'test', 'fixtures', 'good')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(ROOT, 'test', 'fixtures', 'good', f)),
+  ...readdirSync(join(ROOT, 'specs'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(ROOT, 'specs', f)),
+  ...readdirSync(join(ROOT, 'test', 'fixtures', 'good'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(ROOT, 'test', 'fixtures', 'good', f)),
 ];
 
 /**
@@ -80,7 +86,7 @@ layers:
   - { kind: dense, units: 8, activation: relu6 }
   - { kind: activation, activation: sigmoid }
   - { kind: dense, units: 3, activation: log_softmax }`,
-  'images': `input: [6, 6, 2]
+  images: `input: [6, 6, 2]
 layers:
   - { kind: dense, units: 2 }
   - { kind: upsampling2d, size: [2, 3] }
@@ -120,7 +126,12 @@ test('PyTorch counts the same multiply-adds, kept activations, parameters and op
     ...Object.entries(ISOLATED).map(([name, body]): [string, string] => [`${name}.yaml`, `name: ${name}\n${body}\n`]),
   ];
   const documents = texts.map(([, text]) => YAML.parse(text));
-  const run = spawnSync(python, [SCRIPT], { input: JSON.stringify(documents), encoding: 'utf8', timeout: 300_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const run = spawnSync(python, [SCRIPT], {
+    input: JSON.stringify(documents),
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   assert.equal(run.status, 0, run.stderr);
   const { results } = JSON.parse(run.stdout) as { torch: string; results: TorchResult[] };
   assert.equal(results.length, texts.length);
@@ -156,7 +167,11 @@ test('PyTorch counts the same multiply-adds, kept activations, parameters and op
     assert.equal(torch.optimizer.adam, slots({ name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }), `${what}: Adam`);
     assert.equal(torch.optimizer.sgd, slots({ name: 'sgd', learningRate: 1e-2, momentum: 0, nesterov: false }), `${what}: SGD`);
     assert.equal(torch.optimizer.sgd_momentum, slots({ name: 'sgd', learningRate: 1e-2, momentum: 0.9, nesterov: false }), `${what}: SGD with momentum`);
-    assert.equal(torch.optimizer.rmsprop_momentum, slots({ name: 'rmsprop', learningRate: 1e-3, rho: 0.9, momentum: 0.9, epsilon: 1e-7 }), `${what}: RMSprop with momentum`);
+    assert.equal(
+      torch.optimizer.rmsprop_momentum,
+      slots({ name: 'rmsprop', learningRate: 1e-3, rho: 0.9, momentum: 0.9, epsilon: 1e-7 }),
+      `${what}: RMSprop with momentum`,
+    );
     // Without momentum PyTorch's RMSprop keeps one value per weight; TensorFlow.js's, which
     // netspec trains with, keeps its moment all the same (costs.test.ts counts it there).
     assert.equal(torch.optimizer.rmsprop, trainable, `${what}: PyTorch's RMSprop without momentum`);

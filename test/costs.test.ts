@@ -148,7 +148,19 @@ const HAND: Record<string, Hand> = {
     },
     // The padded input, every relu output, both pools' outputs, the two concatenations (read
     // by convolutions), the crop (read by the last convolution) and the sigmoid.
-    kept: 32 * 32 + 32 * 32 * 8 + 16 * 16 * 8 + 16 * 16 * 16 + 8 * 8 * 16 + 8 * 8 * 32 + 16 * 16 * 32 + 16 * 16 * 16 + 32 * 32 * 24 + 32 * 32 * 8 + 28 * 28 * 8 + 28 * 28,
+    kept:
+      32 * 32 +
+      32 * 32 * 8 +
+      16 * 16 * 8 +
+      16 * 16 * 16 +
+      8 * 8 * 16 +
+      8 * 8 * 32 +
+      16 * 16 * 32 +
+      16 * 16 * 16 +
+      32 * 32 * 24 +
+      32 * 32 * 8 +
+      28 * 28 * 8 +
+      28 * 28,
     // While skip1 runs: enc1, the upsampled map and the concatenation.
     peak: 32 * 32 * 8 + 32 * 32 * 16 + 32 * 32 * 24,
     peakDuring: 'skip1',
@@ -166,7 +178,11 @@ for (const [name, hand] of Object.entries(HAND)) {
     const total = Object.values(hand.multAdds).reduce((a, b) => a + b, 0);
     assert.equal(model.costs.multAdds, total);
     assert.equal(model.costs.keptBytes, hand.kept * 4);
-    assert.equal(model.layers.reduce((sum, l) => sum + l.keptBytes, 0), hand.kept * 4, 'each layer is charged its share once');
+    assert.equal(
+      model.layers.reduce((sum, l) => sum + l.keptBytes, 0),
+      hand.kept * 4,
+      'each layer is charged its share once',
+    );
     assert.equal(model.costs.forwardBytes, hand.peak * 4);
     assert.equal(layerOf(model, model.costs.forwardPeak.during).node.name, hand.peakDuring);
   });
@@ -183,7 +199,10 @@ test('the seed summary prints its costs in Keras 3 and torchinfo terms', () => {
   assert.equal(model.costs.trainingBytes, training);
   assert.equal(training, 11_174_560);
   const text = renderSummary(model);
-  const footer = text.slice(text.lastIndexOf('='.repeat(10)) + 10).split('\n').filter((l) => l && !/^[=_]+$/.test(l));
+  const footer = text
+    .slice(text.lastIndexOf('='.repeat(10)) + 10)
+    .split('\n')
+    .filter((l) => l && !/^[=_]+$/.test(l));
   assert.deepEqual(footer, [
     'Total params: 93,322 (364.54 KB)', // 373,288 bytes / 1024
     'Trainable params: 93,322 (364.54 KB)',
@@ -218,12 +237,19 @@ test('layers that pass their input on take no memory, at inference or in trainin
   // flatten and reshape reuse their input; dropout does at inference, and keeps a mask in training.
   const spec = (layers: string) => `name: views\ninput: [8, 8, 4]\nlayers:\n${layers}`;
   const plain = compileValidText('v.yaml', spec('  - { kind: conv2d, filters: 4, kernel: 1, activation: relu }\n  - { kind: dense, units: 3 }\n'));
-  const views = compileValidText('v.yaml', spec(
-    '  - { kind: conv2d, filters: 4, kernel: 1, activation: relu }\n  - { kind: flatten }\n  - { kind: reshape, target_shape: [8, 8, 4] }\n' +
-    '  - { kind: activation, activation: linear }\n  - { kind: dense, units: 3 }\n'));
+  const views = compileValidText(
+    'v.yaml',
+    spec(
+      '  - { kind: conv2d, filters: 4, kernel: 1, activation: relu }\n  - { kind: flatten }\n  - { kind: reshape, target_shape: [8, 8, 4] }\n' +
+        '  - { kind: activation, activation: linear }\n  - { kind: dense, units: 3 }\n',
+    ),
+  );
   assert.equal(views.costs.forwardBytes, plain.costs.forwardBytes);
   assert.equal(views.costs.keptBytes, plain.costs.keptBytes);
-  const dropout = compileValidText('v.yaml', spec('  - { kind: conv2d, filters: 4, kernel: 1, activation: relu }\n  - { kind: dropout, rate: 0.5 }\n  - { kind: dense, units: 3 }\n'));
+  const dropout = compileValidText(
+    'v.yaml',
+    spec('  - { kind: conv2d, filters: 4, kernel: 1, activation: relu }\n  - { kind: dropout, rate: 0.5 }\n  - { kind: dense, units: 3 }\n'),
+  );
   assert.equal(dropout.costs.forwardBytes, plain.costs.forwardBytes);
   // The mask and the dropped-out values (which dense reads) are two tensors of 8*8*4.
   assert.equal(dropout.costs.keptBytes, plain.costs.keptBytes + 2 * 8 * 8 * 4 * 4);
@@ -236,7 +262,8 @@ test('an activation that reads its input keeps the values it was given, a tensor
   assert.equal(compileValidText('a.yaml', spec('relu')).costs.keptBytes, 6 * 4);
   assert.equal(compileValidText('a.yaml', spec('gelu')).costs.keptBytes, 6 * 4);
   assert.equal(compileValidText('a.yaml', spec('linear')).costs.keptBytes, 0);
-  const stacked = (activation: string) => `name: act\ninput: [10]\nlayers:\n  - { kind: dense, units: 6, activation: relu }\n  - { kind: activation, activation: ${activation} }\n`;
+  const stacked = (activation: string) =>
+    `name: act\ninput: [10]\nlayers:\n  - { kind: dense, units: 6, activation: relu }\n  - { kind: activation, activation: ${activation} }\n`;
   // After a relu, a standalone sigmoid keeps its own output; a swish keeps its input, the relu output already kept.
   assert.equal(compileValidText('a.yaml', stacked('sigmoid')).costs.keptBytes, (6 + 6) * 4);
   assert.equal(compileValidText('a.yaml', stacked('swish')).costs.keptBytes, 6 * 4);

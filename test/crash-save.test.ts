@@ -31,7 +31,16 @@ before(async () => {
 
 /** Every file of a folder with the sha256 of its bytes. */
 function digest(folder: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(folder).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(folder, f))).digest('hex')]));
+  return Object.fromEntries(
+    readdirSync(folder)
+      .sort()
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(join(folder, f)))
+          .digest('hex'),
+      ]),
+  );
 }
 
 const checkpointFiles = (files: string[]): string[] => files.filter((f) => /^(weights|optimizer)-[0-9a-f]{16}\.bin$/.test(f)).sort();
@@ -65,7 +74,11 @@ for (const { point, keeps } of CASES) {
     assert.equal(state.epoch, epochsDone + 1, 'the epoch the checkpoint continues with');
     assert.equal(state.batchesDone, 0);
     assert.equal(state.history.length, epochsDone);
-    assert.deepEqual(state.history.map((e) => e.loss), reference.epochs.slice(0, epochsDone).map((e) => e[0]), 'the checkpoint\'s history is the run\'s');
+    assert.deepEqual(
+      state.history.map((e) => e.loss),
+      reference.epochs.slice(0, epochsDone).map((e) => e[0]),
+      "the checkpoint's history is the run's",
+    );
     assert.ok(optimizerWeights.length > 1, 'the optimizer state (iteration count and momentum) was saved');
     model.dispose();
     tf.dispose(optimizerWeights.map((w) => w.tensor));
@@ -80,6 +93,10 @@ for (const { point, keeps } of CASES) {
     const named = [...json.weightsManifest[0]!.paths.map((p) => p.replace('./', '')), String(json.userDefinedMetadata?.netspec_companion_file)];
     const files = readdirSync(runDir);
     assert.deepEqual(checkpointFiles(files), checkpointFiles(named), 'only the files model.json names remain');
-    assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp files left',
+    );
   });
 }

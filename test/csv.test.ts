@@ -11,7 +11,12 @@ import type { TablePredictor } from '../src/data/kind.js';
 import { tempDir } from './helpers.js';
 
 const csv = (file: string, extra: Partial<CsvRef> = {}): CsvRef => ({
-  kind: 'csv', file, labelColumn: 'species', testSplit: 0.25, splitSeed: 7, ...extra,
+  kind: 'csv',
+  file,
+  labelColumn: 'species',
+  testSplit: 0.25,
+  splitSeed: 7,
+  ...extra,
 });
 
 function write(dir: string, name: string, lines: string[]): string {
@@ -53,11 +58,17 @@ test('text labels become sorted classes, the split is stratified, and features a
   // Test rows use the training statistics: recompute them from the raw table and check one value.
   const { mean, std } = data.prepared as unknown as { mean: number[]; std: number[] };
   const testB = Array.from({ length: data.test.count }, (_, i) => data.test.images[i * 2 + 1]! * std[1]! + mean[1]!);
-  assert.ok(testB.every((v) => Math.abs(v - Math.round(v)) < 1e-4 && v >= 0 && v < 24), `test rows map back to row numbers: ${testB}`);
+  assert.ok(
+    testB.every((v) => Math.abs(v - Math.round(v)) < 1e-4 && v >= 0 && v < 24),
+    `test rows map back to row numbers: ${testB}`,
+  );
   const trainRows = new Set(Array.from({ length: data.train.count }, (_, i) => Math.round(data.train.images[i * 2 + 1]! * std[1]! + mean[1]!)));
   const expectedMean = [...trainRows].reduce((s, v) => s + v, 0) / trainRows.size;
   assert.ok(Math.abs(mean[1]! - expectedMean) < 1e-9, 'the mean is over the 18 training rows, not all 24');
-  assert.ok(testB.every((v) => !trainRows.has(Math.round(v))), 'no row is in both splits');
+  assert.ok(
+    testB.every((v) => !trainRows.has(Math.round(v))),
+    'no row is in both splits',
+  );
 });
 
 test('numeric labels sort as numbers, classes reorders them, and a separate test file is standardised the same way', async () => {
@@ -112,18 +123,39 @@ test('bad tables: each problem names the file, the line and the column', async (
     load('text.csv', ['a,b,species', '1,2,x', '3,big,y']),
     `${f('text.csv')}:3: column 'b' (2) is 'big', not a number; features must be numeric (leave text columns out with feature_columns, e.g. feature_columns: [a])`,
   );
-  await rejectsWith(load('nolabel.csv', ['a,b,specis', '1,2,x']), `${f('nolabel.csv')}:1: no column named 'species' (the dataset's label_column); did you mean 'specis'?`);
-  await rejectsWith(load('nolabel2.csv', ['a,b,kind', '1,2,x']), `${f('nolabel2.csv')}:1: no column named 'species' (the dataset's label_column); the columns are 'a', 'b', 'kind'`);
-  await rejectsWith(load('nan.csv', ['a,species', '1,x', 'NaN,y']), `${f('nan.csv')}:3: column 'a' (1) is NaN; features must be finite numbers (drop or fix the row)`);
-  await rejectsWith(load('inf.csv', ['a,species', '-inf,x', '2,y']), `${f('inf.csv')}:2: column 'a' (1) is -inf; features must be finite numbers (drop or fix the row)`);
-  await rejectsWith(load('huge.csv', ['a,species', '1e999,x', '2,y']), `${f('huge.csv')}:2: column 'a' (1) is 1e999, too large for a number; features must be finite`);
-  await rejectsWith(load('blank.csv', ['a,species', ',x', '2,y']), `${f('blank.csv')}:2: column 'a' (1) is empty; every feature needs a number (fill in or drop rows with missing values)`);
+  await rejectsWith(
+    load('nolabel.csv', ['a,b,specis', '1,2,x']),
+    `${f('nolabel.csv')}:1: no column named 'species' (the dataset's label_column); did you mean 'specis'?`,
+  );
+  await rejectsWith(
+    load('nolabel2.csv', ['a,b,kind', '1,2,x']),
+    `${f('nolabel2.csv')}:1: no column named 'species' (the dataset's label_column); the columns are 'a', 'b', 'kind'`,
+  );
+  await rejectsWith(
+    load('nan.csv', ['a,species', '1,x', 'NaN,y']),
+    `${f('nan.csv')}:3: column 'a' (1) is NaN; features must be finite numbers (drop or fix the row)`,
+  );
+  await rejectsWith(
+    load('inf.csv', ['a,species', '-inf,x', '2,y']),
+    `${f('inf.csv')}:2: column 'a' (1) is -inf; features must be finite numbers (drop or fix the row)`,
+  );
+  await rejectsWith(
+    load('huge.csv', ['a,species', '1e999,x', '2,y']),
+    `${f('huge.csv')}:2: column 'a' (1) is 1e999, too large for a number; features must be finite`,
+  );
+  await rejectsWith(
+    load('blank.csv', ['a,species', ',x', '2,y']),
+    `${f('blank.csv')}:2: column 'a' (1) is empty; every feature needs a number (fill in or drop rows with missing values)`,
+  );
   await rejectsWith(
     load('dup.csv', ['a,b,a,species', '1,2,3,x']),
     `${f('dup.csv')}:1: column 'a' appears twice in the header row (columns 1 and 3); column names must be unique`,
   );
   await rejectsWith(load('quote.csv', ['a,species', '1,"x', '2,y']), `${f('quote.csv')}:3: a quoted field is not closed by the end of the file`);
-  await rejectsWith(load('single.csv', ['a,species', '1,x', '2,x']), `${f('single.csv')}: column 'species' has a single value ('x'); a classifier needs at least two classes`);
+  await rejectsWith(
+    load('single.csv', ['a,species', '1,x', '2,x']),
+    `${f('single.csv')}: column 'species' has a single value ('x'); a classifier needs at least two classes`,
+  );
   await rejectsWith(load('nolab.csv', ['a,species', '1,x', '2,']), `${f('nolab.csv')}:3: column 'species' (2) is empty; every row needs a label`);
   await rejectsWith(
     load('semi.csv', ['a;b;species', '1;2;x']),

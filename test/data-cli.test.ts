@@ -49,7 +49,10 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
     const out = join(dir, 'runs');
     const train = runCli(['train', 'digits.yaml', '--out', out, '--backend', 'cpu', '--workers', '1'], dir);
     assert.equal(train.status, 0, train.stderr);
-    assert.match(train.stdout, /data: image folder \(.*digits\): 100 training and 20 test samples, 10 classes \(eight, five, four, nine, one, seven, six, three, two, zero\)/);
+    assert.match(
+      train.stdout,
+      /data: image folder \(.*digits\): 100 training and 20 test samples, 10 classes \(eight, five, four, nine, one, seven, six, three, two, zero\)/,
+    );
     assert.match(train.stdout, /note: 120 images of 120 were padded with black to the aspect ratio of 16x16, grey\nnote: 30 images converted to grey\n/);
     assert.match(train.stdout, /actual \| eight  five  four  nine   one seven   six three   two  zero \| recall/);
     const run = runFolder(out, 'digits');
@@ -60,17 +63,28 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
     assert.match(svg, />seven</, 'the axes name the classes');
     assert.match(svg, /aria-label="predicted: seven; actual: seven; /, 'so do the cells');
     assert.equal((svg.match(/aria-roledescription="rect mark" d="M0,0h/g) ?? []).length, 1, 'only the top-left cell sits at the origin');
-    assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /<dt>Data<\/dt><dd>image folder \(digits\)<\/dd><dt>Classes<\/dt><dd>10: eight, five, four, nine, one, seven, six, three, two, zero<\/dd>/);
+    assert.match(
+      readFileSync(join(run, 'report.html'), 'utf8'),
+      /<dt>Data<\/dt><dd>image folder \(digits\)<\/dd><dt>Classes<\/dt><dd>10: eight, five, four, nine, one, seven, six, three, two, zero<\/dd>/,
+    );
 
     const evaluated = runCli(['evaluate', run, '--backend', 'cpu'], dir);
     assert.equal(evaluated.status, 0, evaluated.stderr);
     assert.match(evaluated.stdout, /reproduced: loss, accuracy and confusion matrix equal the saved results exactly/);
     assert.match(evaluated.stdout, /zero \|/);
 
-    const picture = join(dir, 'digits', 'seven', readdirSync(join(dir, 'digits', 'seven')).find((f) => f.endsWith('.jpg'))!);
+    const picture = join(
+      dir,
+      'digits',
+      'seven',
+      readdirSync(join(dir, 'digits', 'seven')).find((f) => f.endsWith('.jpg'))!,
+    );
     const predicted = runCli(['predict', run, picture, '--backend', 'cpu'], dir);
     assert.equal(predicted.status, 0, predicted.stderr);
-    assert.match(predicted.stdout, new RegExp(`${picture.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: (zero|one|two|three|four|five|six|seven|eight|nine) \\(\\d+\\.\\d%\\)  `));
+    assert.match(
+      predicted.stdout,
+      new RegExp(`${picture.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: (zero|one|two|three|four|five|six|seven|eight|nine) \\(\\d+\\.\\d%\\)  `),
+    );
     const json = JSON.parse(runCli(['predict', run, picture, '--json', '--top', '2', '--backend', 'cpu'], dir).stdout);
     assert.deepEqual(json.classes, [...DIGIT_NAMES].sort());
     assert.equal(json.predictions[0].top.length, 2);
@@ -78,7 +92,14 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
 
     // A picture too large by its header is refused before decoding, with the flag that allows it.
     const bomb = join(dir, 'bomb.png');
-    const png = readFileSync(join(dir, 'digits', 'one', readdirSync(join(dir, 'digits', 'one')).find((f) => f.endsWith('.png'))!));
+    const png = readFileSync(
+      join(
+        dir,
+        'digits',
+        'one',
+        readdirSync(join(dir, 'digits', 'one')).find((f) => f.endsWith('.png'))!,
+      ),
+    );
     png.writeUInt32BE(30000, 16);
     png.writeUInt32BE(30000, 20);
     writeFileSync(bomb, png);
@@ -92,13 +113,22 @@ test('an image folder of PNGs and JPEGs of mixed sizes trains, evaluates exactly
     const recordFile = join(run, 'dataset.json');
     const saved = readFileSync(recordFile, 'utf8');
     writeFileSync(recordFile, saved.replace('"sampleShape": [', '"sampleShape": [-1, '));
-    assert.equal(lastLine(runCli(['predict', run, picture, '--backend', 'cpu'], dir).stderr), "error: the run's dataset.json has a damaged 'prepared' record (class names and sample shape); it was not written by `netspec train`, or was edited");
+    assert.equal(
+      lastLine(runCli(['predict', run, picture, '--backend', 'cpu'], dir).stderr),
+      "error: the run's dataset.json has a damaged 'prepared' record (class names and sample shape); it was not written by `netspec train`, or was edited",
+    );
     writeFileSync(recordFile, saved.replace('"kind": "image_folder"', '"kind": "photos"'));
-    assert.equal(lastLine(runCli(['evaluate', run, '--backend', 'cpu'], dir).stderr), `error: ${recordFile}: ref.kind must be one of mnist, idx, image_folder, csv; the file was edited, or is not from \`netspec train\``);
+    assert.equal(
+      lastLine(runCli(['evaluate', run, '--backend', 'cpu'], dir).stderr),
+      `error: ${recordFile}: ref.kind must be one of mnist, idx, image_folder, csv; the file was edited, or is not from \`netspec train\``,
+    );
     writeFileSync(recordFile, saved);
     const empty = join(dir, 'empty.png');
     writeFileSync(empty, '');
-    assert.equal(lastLine(runCli(['predict', run, empty, '--backend', 'cpu'], dir).stderr), `error: ${empty}: the file is empty (0 bytes); expected a PNG image`);
+    assert.equal(
+      lastLine(runCli(['predict', run, empty, '--backend', 'cpu'], dir).stderr),
+      `error: ${empty}: the file is empty (0 bytes); expected a PNG image`,
+    );
   });
 });
 
@@ -123,7 +153,13 @@ test('a CSV spec trains a dense network, and predict on a CSV writes a predictio
   assert.match(predicted.stderr, /accuracy \d+\.\d% \(\d+ of 20 rows with a known label\)/);
   const lines = readFileSync(join(dir, 'predictions.csv'), 'utf8').trim().split('\n');
   assert.equal(lines.length, 21);
-  assert.equal(lines[0], `line,predicted,probability,actual,${[...DIGIT_NAMES].sort().map((c) => `probability_${c}`).join(',')}`);
+  assert.equal(
+    lines[0],
+    `line,predicted,probability,actual,${[...DIGIT_NAMES]
+      .sort()
+      .map((c) => `probability_${c}`)
+      .join(',')}`,
+  );
   for (const [i, line] of lines.slice(1).entries()) {
     const cells = line.split(',');
     assert.equal(cells[0], String(i + 2));
@@ -143,8 +179,18 @@ test('data that does not fit the spec is refused before any run folder exists', 
   await writeDigitFolder(join(dir, 'digits'), { perClass: 3, mixed: false });
   const out = join(dir, 'runs');
   const cases: [string, string, number, string][] = [
-    ['features', '[60]', 10, `error: the model's input shape [60] does not fit the rows of csv (digits.csv), which have 64 features; expected the spec's input to be [64]`],
-    ['classes', '[64]', 4, 'error: csv (digits.csv) has 10 classes (eight, five, four, nine, one, seven, six, three, two, zero) but the model\'s output has 4 units; expected the last layer to have 10 units, one per class'],
+    [
+      'features',
+      '[60]',
+      10,
+      `error: the model's input shape [60] does not fit the rows of csv (digits.csv), which have 64 features; expected the spec's input to be [64]`,
+    ],
+    [
+      'classes',
+      '[64]',
+      4,
+      "error: csv (digits.csv) has 10 classes (eight, five, four, nine, one, seven, six, three, two, zero) but the model's output has 4 units; expected the last layer to have 10 units, one per class",
+    ],
   ];
   for (const [name, input, units, message] of cases) {
     writeFileSync(join(dir, `${name}.yaml`), spec(name, input, units, '{ kind: csv, file: digits.csv, label_column: digit }'));
@@ -164,22 +210,51 @@ test('IDX files are found with .gz when the names say nothing of it, and classes
   const files = resolveDatasetFiles({ kind: 'mnist' }, '.');
   mkdirSync(join(dir, 'data'));
   for (const [from, name] of [
-    [files.train.images, 'train-images-idx3-ubyte'], [files.train.labels, 'train-labels-idx1-ubyte'],
-    [files.test.images, 't10k-images-idx3-ubyte'], [files.test.labels, 't10k-labels-idx1-ubyte'],
+    [files.train.images, 'train-images-idx3-ubyte'],
+    [files.train.labels, 'train-labels-idx1-ubyte'],
+    [files.test.images, 't10k-images-idx3-ubyte'],
+    [files.test.labels, 't10k-labels-idx1-ubyte'],
   ] as const) {
     writeFileSync(join(dir, 'data', `${name}.gz`), gzipSync(readFileSync(from), { level: 1 }));
   }
   const classes = DIGIT_NAMES;
-  const data = await loadDataset({ kind: 'idx', dir: 'data', train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' }, test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte.gz' }, classes }, dir, { limit: 100, testLimit: 100 });
+  const data = await loadDataset(
+    {
+      kind: 'idx',
+      dir: 'data',
+      train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+      test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte.gz' },
+      classes,
+    },
+    dir,
+    { limit: 100, testLimit: 100 },
+  );
   assert.equal(data.train.count, 100);
   assert.deepEqual(data.classNames, DIGIT_NAMES);
   assert.equal(data.exactClassCount, true);
   await assert.rejects(
-    loadDataset({ kind: 'idx', dir: 'data', train: { images: 'nope', labels: 'train-labels-idx1-ubyte' }, test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' } }, dir),
+    loadDataset(
+      {
+        kind: 'idx',
+        dir: 'data',
+        train: { images: 'nope', labels: 'train-labels-idx1-ubyte' },
+        test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+      },
+      dir,
+    ),
     { message: `${join(dir, 'data', 'nope')}: file not found (nor nope.gz beside it)` },
   );
   await assert.rejects(
-    loadDataset({ kind: 'idx', dir: 'data', train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' }, test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' }, classes: ['a', 'b'] }, dir),
+    loadDataset(
+      {
+        kind: 'idx',
+        dir: 'data',
+        train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+        test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+        classes: ['a', 'b'],
+      },
+      dir,
+    ),
     { message: `the dataset's classes names 2 classes but the labels of idx (${join(dir, 'data')}) go up to 9 (10 classes); name every label from 0 to 9` },
   );
 });
@@ -194,14 +269,26 @@ test('mnist with named classes: the names reach the confusion matrix', () => {
   assert.match(run.stdout, /actual \| {2}ZERO {3}ONE {3}TWO THREE/);
 });
 
-test('Fashion-MNIST as Debian ships it (gzip files) trains from its folder without naming the files', { skip: !existsSync(FASHION) && process.env.CI !== 'true' ? `${FASHION} is missing (apt-get install dataset-fashion-mnist)` : false }, async () => {
-  const data = await loadDataset({ kind: 'idx', dir: FASHION, train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' }, test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' } }, '.');
-  assert.equal(data.train.count, 60000);
-  assert.equal(data.test.count, 10000);
-  assert.deepEqual(data.sampleShape, [28, 28, 1]);
-  assert.equal(data.numClasses, 10);
-  // Fashion-MNIST's test set is balanced: 1,000 images of each class.
-  const counts = new Array<number>(10).fill(0);
-  for (const l of data.test.labels) counts[l]! += 1;
-  assert.deepEqual(counts, new Array<number>(10).fill(1000));
-});
+test(
+  'Fashion-MNIST as Debian ships it (gzip files) trains from its folder without naming the files',
+  { skip: !existsSync(FASHION) && process.env.CI !== 'true' ? `${FASHION} is missing (apt-get install dataset-fashion-mnist)` : false },
+  async () => {
+    const data = await loadDataset(
+      {
+        kind: 'idx',
+        dir: FASHION,
+        train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+        test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+      },
+      '.',
+    );
+    assert.equal(data.train.count, 60000);
+    assert.equal(data.test.count, 10000);
+    assert.deepEqual(data.sampleShape, [28, 28, 1]);
+    assert.equal(data.numClasses, 10);
+    // Fashion-MNIST's test set is balanced: 1,000 images of each class.
+    const counts = new Array<number>(10).fill(0);
+    for (const l of data.test.labels) counts[l]! += 1;
+    assert.deepEqual(counts, new Array<number>(10).fill(1000));
+  },
+);

@@ -27,12 +27,23 @@ test('docs/data.md documents every dataset kind and every key', () => {
 test('lowering fills in the defaults, the split seed from the training seed', () => {
   assert.deepEqual(lowerDataset(undefined, { seed: 1 }), { kind: 'mnist' });
   assert.deepEqual(lowerDataset({ idx_dir: 'd' }, { seed: 1 }), {
-    kind: 'idx', dir: 'd',
+    kind: 'idx',
+    dir: 'd',
     train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
     test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
   });
-  assert.deepEqual(lowerDataset({ kind: 'image_folder', dir: 'p' }, { seed: 9 }), { kind: 'image_folder', dir: 'p', testSplit: 0.2, splitSeed: 9, resize: 'stretch' });
+  assert.deepEqual(lowerDataset({ kind: 'image_folder', dir: 'p' }, { seed: 9 }), {
+    kind: 'image_folder',
+    dir: 'p',
+    testSplit: 0.2,
+    splitSeed: 9,
+    resize: 'stretch',
+  });
   assert.deepEqual(lowerDataset({ kind: 'csv', file: 'f.csv', label_column: 'y', split_seed: 3, test_split: 0.3 }, { seed: 9 }), {
-    kind: 'csv', file: 'f.csv', labelColumn: 'y', testSplit: 0.3, splitSeed: 3,
+    kind: 'csv',
+    file: 'f.csv',
+    labelColumn: 'y',
+    testSplit: 0.3,
+    splitSeed: 3,
   });
 });

@@ -22,7 +22,15 @@ async function writeTinyDataset(specDir: string, testImageDims = [2, 2, 3]): Pro
   await mkdir(dir, { recursive: true });
   const testCount = testImageDims[0]!;
   const testPixels = testImageDims.reduce((a, b) => a * b, 1);
-  await writeFile(path.join(dir, 'train-images.gz'), gzipSync(idxBytes([4, 2, 3], Uint8Array.from({ length: 24 }, (_, i) => i * 10))));
+  await writeFile(
+    path.join(dir, 'train-images.gz'),
+    gzipSync(
+      idxBytes(
+        [4, 2, 3],
+        Uint8Array.from({ length: 24 }, (_, i) => i * 10),
+      ),
+    ),
+  );
   await writeFile(path.join(dir, 'train-labels.gz'), gzipSync(idxBytes([4], Uint8Array.from([0, 2, 1, 2]))));
   await writeFile(path.join(dir, 'test-images'), idxBytes(testImageDims, new Uint8Array(testPixels).fill(255)));
   await writeFile(path.join(dir, 'test-labels'), idxBytes([testCount], new Uint8Array(testCount).fill(4)));

@@ -12,7 +12,10 @@ const SEED = readFileSync(join(ROOT, 'specs', 'mnist-cnn.yaml'), 'utf8');
 /** The seed with 128 filters in its last two convolutions, a dropout before flatten and its classifier named. */
 function variant(): string {
   const lines = SEED.split('\n').filter((l) => !l.includes('expect: {') && !l.includes('params: 93322') && l !== 'expect:');
-  const text = lines.join('\n').replace('name: mnist-cnn', 'name: mnist-wide').replace(/filters: 64/g, 'filters: 128')
+  const text = lines
+    .join('\n')
+    .replace('name: mnist-cnn', 'name: mnist-wide')
+    .replace(/filters: 64/g, 'filters: 128')
     .replace('  - kind: flatten', '  - kind: dropout\n    rate: 0.25\n  - kind: flatten');
   return text.replace('  - kind: dense\n    units: 10', '  - kind: dense\n    name: classifier\n    units: 10');
 }
@@ -37,8 +40,10 @@ test('diff shows both summaries side by side with what changed, layer by layer a
   assert.match(row(out, 'conv2d'), /^ {3}conv2d \(Conv2D\) +\(None, 26, 26, 32\) +320 +194,688 +\| +\(None, 26, 26, 32\) +320 +194,688 +\|$/);
   // 3*3*32*128 + 128 = 36,992 parameters; 11*11*128 * 3*3*32 = 4,460,544 multiply-adds;
   // its relu output kept for backprop grows by 11*11*64 values, 30,976 bytes.
-  assert.match(row(out, 'conv2d_1'),
-    /^~ {2}conv2d_1 \(Conv2D\) +\(None, 11, 11, 64\) +18,496 +2,230,272 +\| +\(None, 11, 11, 128\) +36,992 +4,460,544 +\| +shape, \+18,496 params, \+2\.23M mult-adds, \+0\.031 MB kept$/);
+  assert.match(
+    row(out, 'conv2d_1'),
+    /^~ {2}conv2d_1 \(Conv2D\) +\(None, 11, 11, 64\) +18,496 +2,230,272 +\| +\(None, 11, 11, 128\) +36,992 +4,460,544 +\| +shape, \+18,496 params, \+2\.23M mult-adds, \+0\.031 MB kept$/,
+  );
   // 3*3*128*128 + 128 = 147,584 against 36,928.
   assert.match(row(out, 'conv2d_2'), /\(None, 3, 3, 128\) +147,584 +1,327,104 +\| +shape, \+110,656 params/);
   assert.match(row(out, 'dropout'), /^\+ {2}dropout \(Dropout\) +\| +\(None, 3, 3, 128\) +0 +0 +\| +only in B$/);
@@ -67,8 +72,16 @@ test('diff --json gives every layer on both sides and every total, in bytes and 
   assert.equal(conv.status, 'changed');
   assert.deepEqual(conv.a, { type: 'Conv2D', shape: [11, 11, 64], params: 18496, mult_adds: 2230272, kept_bytes: 11 * 11 * 64 * 4 });
   assert.deepEqual(conv.b.shape, [11, 11, 128]);
-  assert.deepEqual(diff.layers.filter((l: { status: string }) => l.status !== 'same' && l.status !== 'changed').map((l: { name: string; status: string }) => [l.name, l.status]),
-    [['dropout', 'added'], ['dense_1', 'removed'], ['classifier', 'added']]);
+  assert.deepEqual(
+    diff.layers
+      .filter((l: { status: string }) => l.status !== 'same' && l.status !== 'changed')
+      .map((l: { name: string; status: string }) => [l.name, l.status]),
+    [
+      ['dropout', 'added'],
+      ['dense_1', 'removed'],
+      ['classifier', 'added'],
+    ],
+  );
   const total = diff.totals.find((t: { figure: string }) => t.figure === 'Total params');
   assert.deepEqual(total, { figure: 'Total params', unit: 'count', a: 93322, b: 259338, change: 166016 });
   const params = diff.totals.find((t: { figure: string }) => t.figure === 'Params size (MB)');
@@ -96,8 +109,14 @@ test('graphs: a changed shortcut shows as a change of what the layer reads', () 
 
 test('a spec error in either spec is reported at its line, and the exit code is 1', () => {
   const { dir, a } = specs();
-  writeFileSync(join(dir, 'specs', 'bad.yaml'), SEED.replace('kernel: 3\n    activation: relu\n    expect: { shape: [26', 'kernel: -3\n    activation: relu\n    expect: { shape: [26'));
-  for (const args of [[a, 'specs/bad.yaml'], ['specs/bad.yaml', a]]) {
+  writeFileSync(
+    join(dir, 'specs', 'bad.yaml'),
+    SEED.replace('kernel: 3\n    activation: relu\n    expect: { shape: [26', 'kernel: -3\n    activation: relu\n    expect: { shape: [26'),
+  );
+  for (const args of [
+    [a, 'specs/bad.yaml'],
+    ['specs/bad.yaml', a],
+  ]) {
     const r = runCli(['diff', ...args], dir);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^specs\/bad\.yaml:10:13: kernel must be a positive integer or a pair of them; got -3$/m);

@@ -48,7 +48,10 @@ test('evaluate says so when the saved results differ from what the model gives n
   writeFileSync(join(folder, 'results.json'), JSON.stringify(record));
   const r = runCli(['evaluate', folder, '--backend', 'cpu'], dir);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^differs from the saved results \\(accuracy ${(record.test.accuracy * 100).toFixed(2)}%, loss ${record.test.loss.toFixed(6)}\\)`, 'm'));
+  assert.match(
+    r.stdout,
+    new RegExp(`^differs from the saved results \\(accuracy ${(record.test.accuracy * 100).toFixed(2)}%, loss ${record.test.loss.toFixed(6)}\\)`, 'm'),
+  );
   assert.doesNotMatch(r.stdout, /^reproduced/m);
 });
 

@@ -47,4 +47,3 @@ test('a diverging loss stops with exit 1 and a plain message', () => {
   const run = runCli(['train', spec, '--backend', 'cpu', '--out', join(dir, 'runs')], dir);
   assertPlainFailure(run, /training diverged: the loss became (NaN|Infinity)/);
 });
-

@@ -23,8 +23,14 @@ function compileProject(): string {
 test('compile and init name the path in the way when an output folder is a file, and write nothing', () => {
   const dir = compileProject();
   const cases: [string[], RegExp][] = [
-    [['compile', 'quarters.yaml', '-q', '--out-dir', 'afile'], /^error: cannot create the folder afile: already exists and is not a folder \(EEXIST\); choose another path/m],
-    [['compile', 'quarters.yaml', '-q', '--report-dir', 'afile/sub'], /^error: cannot create the folder afile: a part of the path is not a folder \(ENOTDIR\)/m],
+    [
+      ['compile', 'quarters.yaml', '-q', '--out-dir', 'afile'],
+      /^error: cannot create the folder afile: already exists and is not a folder \(EEXIST\); choose another path/m,
+    ],
+    [
+      ['compile', 'quarters.yaml', '-q', '--report-dir', 'afile/sub'],
+      /^error: cannot create the folder afile: a part of the path is not a folder \(ENOTDIR\)/m,
+    ],
     [['init', 'my-net', '--specs-dir', 'afile'], /^error: cannot create the folder afile: already exists and is not a folder/m],
   ];
   for (const [args, message] of cases) {
@@ -37,14 +43,20 @@ test('compile and init name the path in the way when an output folder is a file,
 
 test('an output under /proc fails at once instead of looping forever in mkdir', () => {
   const dir = compileProject();
-  for (const args of [['compile', 'quarters.yaml', '-q', '--out-dir', '/proc/netspec-out'], ['init', 'x', '--specs-dir', '/proc/netspec-specs']]) {
+  for (const args of [
+    ['compile', 'quarters.yaml', '-q', '--out-dir', '/proc/netspec-out'],
+    ['init', 'x', '--specs-dir', '/proc/netspec-specs'],
+  ]) {
     const started = Date.now();
     const run = runCli(args, dir);
     assertPlainFailure(run, /cannot create the folder \/proc\/netspec-\w+: operation not permitted/);
     assert.ok(Date.now() - started < 30_000, 'returned promptly');
   }
   const { dir: trainDir, spec } = project();
-  assertPlainFailure(runCli(['train', spec, '--backend', 'cpu', '--out', '/proc'], trainDir), /cannot create the folder \/proc\/quarters: operation not permitted/);
+  assertPlainFailure(
+    runCli(['train', spec, '--backend', 'cpu', '--out', '/proc'], trainDir),
+    /cannot create the folder \/proc\/quarters: operation not permitted/,
+  );
 });
 
 test('a generated file that is a folder fails its spec only; the next spec still compiles', () => {
@@ -89,13 +101,22 @@ test('any other error is one "internal error" line with a hint; the trace only w
   const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
   const failure = describeFailure(bug);
   assert.equal(failure.exitCode, 1);
-  assert.match(failure.message, /^internal error: Cannot read properties of undefined \(reading 'x'\)\nThis is a bug in netspec, not in your input; .*NETSPEC_DEBUG=1/);
+  assert.match(
+    failure.message,
+    /^internal error: Cannot read properties of undefined \(reading 'x'\)\nThis is a bug in netspec, not in your input; .*NETSPEC_DEBUG=1/,
+  );
   // File-system errors from anywhere are the user's to fix, in plain words.
   const fs = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: 'runs/x/.model.json.12.ab.tmp' });
-  assert.deepEqual(describeFailure(fs), { exitCode: 1, message: 'cannot write runs/x/model.json: no space left on the device (ENOSPC); free some space, or choose another disk' });
+  assert.deepEqual(describeFailure(fs), {
+    exitCode: 1,
+    message: 'cannot write runs/x/model.json: no space left on the device (ENOSPC); free some space, or choose another disk',
+  });
   assert.equal(describeFailure(new RangeError('Array buffer allocation failed')).message.startsWith('out of memory'), true);
   // A batch too large for the wasm heap, in one process or in a replica.
-  for (const error of [new WebAssembly.RuntimeError('memory access out of bounds'), new Error('parallel worker failed: RuntimeError: memory access out of bounds')]) {
+  for (const error of [
+    new WebAssembly.RuntimeError('memory access out of bounds'),
+    new Error('parallel worker failed: RuntimeError: memory access out of bounds'),
+  ]) {
     const wasm = describeFailure(error);
     assert.equal(wasm.exitCode, 1);
     assert.match(wasm.message, /^the wasm backend ran out of memory \(.*memory access out of bounds\): .*use a smaller --batch-size/);

@@ -9,7 +9,19 @@ import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from './helpers.js';
-import { assertPlainFailure, epochFigures, idx, metrics, onlyRunDir, project, results, runDirOf, runWithPause, testFigures, writeIdxDataset } from './train-faults-helpers.js';
+import {
+  assertPlainFailure,
+  epochFigures,
+  idx,
+  metrics,
+  onlyRunDir,
+  project,
+  results,
+  runDirOf,
+  runWithPause,
+  testFigures,
+  writeIdxDataset,
+} from './train-faults-helpers.js';
 
 /** A copy of the interrupted run folder (and its project), for the failed-resume test below. */
 let interrupted: { project: string; runDir: string } | undefined;
@@ -24,7 +36,12 @@ test('Ctrl-C checkpoints and exits 130; --resume finishes the run with the same 
 
   // 360 training samples in batches of 8: 45 batches an epoch, so batch 50 is epoch 2's fifth.
   const out = join(dir, 'runs');
-  const stopped = await runWithPause(['train', spec, '--backend', 'cpu', '--out', out], dir, { point: 'batch', count: 50 }, (child) => void child.kill('SIGINT'));
+  const stopped = await runWithPause(
+    ['train', spec, '--backend', 'cpu', '--out', out],
+    dir,
+    { point: 'batch', count: 50 },
+    (child) => void child.kill('SIGINT'),
+  );
   assert.ok(stopped.paused, stopped.stderr);
   assert.equal(stopped.status, 130, stopped.stderr);
   assert.match(stopped.stderr, /interrupted: finishing the current batch and saving a checkpoint/);
@@ -32,7 +49,10 @@ test('Ctrl-C checkpoints and exits 130; --resume finishes the run with the same 
   const runDir = onlyRunDir(out);
   const files = readdirSync(runDir);
   for (const pattern of [/^model\.json$/, /^weights-[0-9a-f]{16}\.bin$/, /^optimizer-[0-9a-f]{16}\.bin$/, /^metrics\.json$/, /^metrics\.csv$/]) {
-    assert.ok(files.some((f) => pattern.test(f)), `checkpoint file ${pattern} missing from ${files}`);
+    assert.ok(
+      files.some((f) => pattern.test(f)),
+      `checkpoint file ${pattern} missing from ${files}`,
+    );
   }
   const before = metrics(runDir);
   assert.equal(before.interrupted, true);
@@ -47,7 +67,11 @@ test('Ctrl-C checkpoints and exits 130; --resume finishes the run with the same 
   assert.match(resumed.stdout, /resuming: .* at epoch 2\/6 after batch 5\n/);
   const after = metrics(runDir);
   assert.equal(after.interrupted, false);
-  assert.deepEqual(after.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5, 6], 'the same folder holds every epoch once');
+  assert.deepEqual(
+    after.epochs.map((e) => e.epoch),
+    [1, 2, 3, 4, 5, 6],
+    'the same folder holds every epoch once',
+  );
   // Weights, optimizer state and shuffle position are all restored, so the run is the same run.
   assert.deepEqual(epochFigures(runDir), epochFigures(fullDir));
   assert.deepEqual(testFigures(runDir), testFigures(fullDir));
@@ -57,7 +81,14 @@ test('a resume whose data went bad fails plainly and leaves the checkpoint untou
   assert.ok(interrupted, 'needs the interrupted run of the test above');
   const { project: dir, runDir } = interrupted;
   const digest = (): string[] =>
-    readdirSync(runDir).sort().map((f) => `${f} ${createHash('sha256').update(readFileSync(join(runDir, f))).digest('hex')}`);
+    readdirSync(runDir)
+      .sort()
+      .map(
+        (f) =>
+          `${f} ${createHash('sha256')
+            .update(readFileSync(join(runDir, f)))
+            .digest('hex')}`,
+      );
   const before = digest();
 
   writeFileSync(join(dir, 'data', 'train-labels-idx1-ubyte'), idx([399], new Uint8Array(399)));

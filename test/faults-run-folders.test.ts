@@ -75,12 +75,18 @@ test('resume explains finished, half-made and foreign folders instead of trainin
   const foreign = copyOfRun();
   rmSync(join(foreign, 'results.json'));
   editJson(join(foreign, 'model.json'), (m) => (m.modelTopology.config.layers[1].config.activation = 'tanh'));
-  assertPlainFailure(runCli(['train', '--resume', foreign, '--backend', 'cpu'], projectDir), /model\.json: describes another model than the one this run started with \(resolved-spec\.json\); refusing to train it/);
+  assertPlainFailure(
+    runCli(['train', '--resume', foreign, '--backend', 'cpu'], projectDir),
+    /model\.json: describes another model than the one this run started with \(resolved-spec\.json\); refusing to train it/,
+  );
 
   const damaged = copyOfRun();
   rmSync(join(damaged, 'results.json'));
   editJson(join(damaged, 'resolved-spec.json'), (r) => (r.training.batchSize = 0));
-  assertPlainFailure(runCli(['train', '--resume', damaged, '--backend', 'cpu'], projectDir), /resolved-spec\.json: batchSize must be a whole number of at least 1, got 0/);
+  assertPlainFailure(
+    runCli(['train', '--resume', damaged, '--backend', 'cpu'], projectDir),
+    /resolved-spec\.json: batchSize must be a whole number of at least 1, got 0/,
+  );
 });
 
 test('a resume that completes a run rebuilds report.html', () => {

@@ -44,7 +44,12 @@ test('filterGradRows matches the definition, directly and as the Conv2DBackpropF
     const want = filterGradByDefinition(xv, c.x, dyv, dyShape, fShape, info);
     const direct = tf.tidy(() => {
       const { top, bottom, left, right } = info.padInfo;
-      const xp = tf.pad(tf.tensor4d(xv, c.x), [[0, 0], [top, bottom], [left, right], [0, 0]]);
+      const xp = tf.pad(tf.tensor4d(xv, c.x), [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]);
       const out = filterGradRowsSimd(tf.backend(), xp, tf.tensor4d(dyv, dyShape), fShape, c.strides);
       assert.ok(out != null, `${label(c)}: the rows kernel took it`);
       return tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array;
@@ -67,7 +72,11 @@ test('filterGradRows declines output channels it does not tile', () => {
 });
 
 test('the threaded build: forward tiles and filter-gradient rows split over the helper equal one thread bit for bit', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'scripts', 'simd-threaded-tiles.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'scripts', 'simd-threaded-tiles.ts')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
   const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, boolean | number>;
   assert.equal(result.helper, true, 'the shared heap has a helper thread');

@@ -43,7 +43,11 @@ const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOff
 
 function assertSame(got: Outcome, want: Outcome, label: string): void {
   got.weights.forEach((w, i) => assert.deepEqual(bits(w), bits(want.weights[i]!), `${label}: weights of variable ${i}`));
-  assert.deepEqual(got.slots.map((s) => s.name), want.slots.map((s) => s.name), `${label}: slot names`);
+  assert.deepEqual(
+    got.slots.map((s) => s.name),
+    want.slots.map((s) => s.name),
+    `${label}: slot names`,
+  );
   got.slots.forEach((s, i) => assert.deepEqual(bits(s.values), bits(want.slots[i]!.values), `${label}: slot ${s.name}`));
 }
 
@@ -75,8 +79,7 @@ test('Adam saved after 5 steps and restored into a new optimizer continues bit f
     assert.ok(await tf.setBackend(backend));
     const v = tf.variable(tf.tensor1d(seededValues(9, 70)), true, `resume_${backend}`);
     const start = v.dataSync().slice();
-    const step = (opt: tf.Optimizer, t: number): void =>
-      tf.tidy(() => opt.applyGradients([{ name: v.name, tensor: tf.tensor1d(seededValues(9, 71 + t)) }]));
+    const step = (opt: tf.Optimizer, t: number): void => tf.tidy(() => opt.applyGradients([{ name: v.name, tensor: tf.tensor1d(seededValues(9, 71 + t)) }]));
     const whole = createOptimizer(hyper);
     for (let t = 0; t < 12; t++) step(whole, t);
     const uninterrupted = v.dataSync().slice() as Float32Array;

@@ -28,7 +28,9 @@ const SEED = 20_261_127;
 const MAX_CASE_CPU_MS = 2000;
 /** File-system cases are checked for hangs in wall time (a blocked read uses no CPU), generously for a busy machine. */
 const MAX_CASE_MS = 10_000;
-const SPEC_FILES = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.yaml')).sort();
+const SPEC_FILES = readdirSync(join(ROOT, 'specs'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const SPECS = SPEC_FILES.map((f) => readFileSync(join(ROOT, 'specs', f), 'utf8'));
 
 /** How many cases each property ran and how many compiled, for docs/reliability.md. */
@@ -80,7 +82,11 @@ function compileChecked(label: string, text: string): CompileResult {
     const { totals, layers } = result.model;
     assert.ok(Number.isSafeInteger(totals.trainable + totals.nonTrainable), 'parameter count must be a safe integer');
     assert.ok(totals.trainable + totals.nonTrainable <= 50_000_000, 'a model over the default budget compiled');
-    for (const l of layers) assert.ok(l.outputShape.every((d) => Number.isSafeInteger(d) && d > 0), `bad shape ${l.outputShape}`);
+    for (const l of layers)
+      assert.ok(
+        l.outputShape.every((d) => Number.isSafeInteger(d) && d > 0),
+        `bad shape ${l.outputShape}`,
+      );
     return result;
   }
   assert.ok(result.diagnostics.length > 0, 'a failed compile must say why');
@@ -100,20 +106,88 @@ function compileChecked(label: string, text: string): CompileResult {
 
 /** Fragments that YAML and the spec language give meaning to, so random text hits real paths. */
 const YAML_TOKENS = [
-  '[', ']', '{', '}', ':', ': ', ', ', '- ', '\n', '\n  ', '\n    ', '\t', ' ', '#', '&a ', '*a', '&b ', '*b', '<<: ', '!!binary ',
-  '!!str ', '!x ', '? ', '|\n  ', '>-\n  ', "'", '"', '\\', '---\n', '...\n', '%YAML 1.1\n', '%TAG ! tag:x,2000:\n', '@', '`',
-  'name', 'input', 'layers', 'kind', 'dense', 'conv2d', 'flatten', 'reshape', 'units', 'filters', 'kernel', 'training', 'expect',
-  'params', 'shape', 'target_shape', '-1', '0', '1', '28', '784', '1e309', '.nan', '.inf', '-.inf', '0x1F', '1_000', 'yes', 'null',
-  '~', '__proto__', 'constructor', 'prototype', 'polluted', 'é', '日本', '\u2028', '\u0000', '\uFEFF', '\r\n',
+  '[',
+  ']',
+  '{',
+  '}',
+  ':',
+  ': ',
+  ', ',
+  '- ',
+  '\n',
+  '\n  ',
+  '\n    ',
+  '\t',
+  ' ',
+  '#',
+  '&a ',
+  '*a',
+  '&b ',
+  '*b',
+  '<<: ',
+  '!!binary ',
+  '!!str ',
+  '!x ',
+  '? ',
+  '|\n  ',
+  '>-\n  ',
+  "'",
+  '"',
+  '\\',
+  '---\n',
+  '...\n',
+  '%YAML 1.1\n',
+  '%TAG ! tag:x,2000:\n',
+  '@',
+  '`',
+  'name',
+  'input',
+  'layers',
+  'kind',
+  'dense',
+  'conv2d',
+  'flatten',
+  'reshape',
+  'units',
+  'filters',
+  'kernel',
+  'training',
+  'expect',
+  'params',
+  'shape',
+  'target_shape',
+  '-1',
+  '0',
+  '1',
+  '28',
+  '784',
+  '1e309',
+  '.nan',
+  '.inf',
+  '-.inf',
+  '0x1F',
+  '1_000',
+  'yes',
+  'null',
+  '~',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'polluted',
+  'é',
+  '日本',
+  '\u2028',
+  '\u0000',
+  '\uFEFF',
+  '\r\n',
 ];
 const yamlishText = fc.array(fc.constantFrom(...YAML_TOKENS), { maxLength: 60 }).map((parts) => parts.join(''));
 
 /** Structured but random: any JSON value, or a mapping keyed by real spec keys, written as YAML. */
 const specKeys = fc.constantFrom('name', 'input', 'layers', 'expect', 'training', 'description', 'kind', 'units', 'x', '__proto__', 'constructor');
-const jsonAsYaml = fc.oneof(
-  fc.jsonValue({ maxDepth: 6 }),
-  fc.dictionary(specKeys, fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 }),
-).map((value) => stringify(value));
+const jsonAsYaml = fc
+  .oneof(fc.jsonValue({ maxDepth: 6 }), fc.dictionary(specKeys, fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 }))
+  .map((value) => stringify(value));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Mutation =
@@ -125,10 +199,7 @@ type Mutation =
   | { op: 'retype'; at: number; value: Json };
 
 const KINDS = ['conv2d', 'max_pool2d', 'avg_pool2d', 'global_avg_pool2d', 'flatten', 'dense', 'dropout', 'batch_norm', 'reshape', 'lstm', ''];
-const nastyInt = fc.oneof(
-  fc.constantFrom(0, -1, 1, 2, 3, 7, 2 ** 31, 2 ** 53, 1e12, -1e12, 1e300),
-  fc.integer({ min: -1000, max: 100_000 }),
-);
+const nastyInt = fc.oneof(fc.constantFrom(0, -1, 1, 2, 3, 7, 2 ** 31, 2 ** 53, 1e12, -1e12, 1e300), fc.integer({ min: -1000, max: 100_000 }));
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('number' as const), at: fc.nat(), value: nastyInt }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
@@ -138,7 +209,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     op: fc.constant('junk-key' as const),
     at: fc.nat(),
     key: fc.constantFrom('__proto__', 'constructor', 'prototype', 'unit', 'Filters', 'kernel_size', 'x', ''),
-    value: fc.oneof(fc.constant(POLLUTION).map((p) => structuredClone(p)), fc.jsonValue({ maxDepth: 2 })) as fc.Arbitrary<Json>,
+    value: fc.oneof(
+      fc.constant(POLLUTION).map((p) => structuredClone(p)),
+      fc.jsonValue({ maxDepth: 2 }),
+    ) as fc.Arbitrary<Json>,
   }),
   fc.record({ op: fc.constant('retype' as const), at: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json> }),
 );
@@ -148,10 +222,11 @@ function slots(doc: Json): [Json[] | Record<string, Json>, string | number][] {
   const found: [Json[] | Record<string, Json>, string | number][] = [];
   const walk = (node: Json): void => {
     if (Array.isArray(node)) node.forEach((v, i) => (found.push([node, i]), walk(v)));
-    else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) {
-      found.push([node, k]);
-      walk(v);
-    }
+    else if (node !== null && typeof node === 'object')
+      for (const [k, v] of Object.entries(node)) {
+        found.push([node, k]);
+        walk(v);
+      }
   };
   walk(doc);
   return found;
@@ -189,8 +264,11 @@ function applyMutation(doc: Json, m: Mutation): void {
       break;
     }
     case 'junk-key': {
-      const holder = pick([doc, ...all.map(([c, k]) => (c as Record<string, Json>)[k] as Json)].filter(
-        (v): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v)));
+      const holder = pick(
+        [doc, ...all.map(([c, k]) => (c as Record<string, Json>)[k] as Json)].filter(
+          (v): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v),
+        ),
+      );
       if (holder) set(holder, m.key, m.value);
       break;
     }
@@ -202,44 +280,60 @@ function applyMutation(doc: Json, m: Mutation): void {
   }
 }
 
-const mutatedSpec = fc.record({
-  spec: fc.nat({ max: SPECS.length - 1 }),
-  mutations: fc.array(mutation, { minLength: 1, maxLength: 5 }),
-}).map(({ spec, mutations }) => {
-  const doc = parse(SPECS[spec]!) as Json;
-  for (const m of mutations) applyMutation(doc, m);
-  return stringify(doc);
-});
+const mutatedSpec = fc
+  .record({
+    spec: fc.nat({ max: SPECS.length - 1 }),
+    mutations: fc.array(mutation, { minLength: 1, maxLength: 5 }),
+  })
+  .map(({ spec, mutations }) => {
+    const doc = parse(SPECS[spec]!) as Json;
+    for (const m of mutations) applyMutation(doc, m);
+    return stringify(doc);
+  });
 
 /** Character-level damage to a real spec's text: deletions, insertions and repeats of a slice. */
-const damagedSpecText = fc.record({
-  spec: fc.nat({ max: SPECS.length - 1 }),
-  edits: fc.array(fc.record({ at: fc.nat(), length: fc.nat({ max: 20 }), insert: fc.constantFrom(...YAML_TOKENS) }), { minLength: 1, maxLength: 4 }),
-}).map(({ spec, edits }) => {
-  let text = SPECS[spec]!;
-  for (const e of edits) {
-    const at = e.at % (text.length + 1);
-    text = text.slice(0, at) + e.insert + text.slice(at + e.length);
-  }
-  return text;
-});
+const damagedSpecText = fc
+  .record({
+    spec: fc.nat({ max: SPECS.length - 1 }),
+    edits: fc.array(fc.record({ at: fc.nat(), length: fc.nat({ max: 20 }), insert: fc.constantFrom(...YAML_TOKENS) }), { minLength: 1, maxLength: 4 }),
+  })
+  .map(({ spec, edits }) => {
+    let text = SPECS[spec]!;
+    for (const e of edits) {
+      const at = e.at % (text.length + 1);
+      text = text.slice(0, at) + e.insert + text.slice(at + e.length);
+    }
+    return text;
+  });
 
 // --- Properties --------------------------------------------------------------------------
 
 test('random YAML-ish text never throws and always yields positioned diagnostics', () => {
-  fc.assert(fc.property(yamlishText, (text) => void compileChecked('yaml-ish text', text)), { seed: SEED, numRuns: 1500 });
+  fc.assert(
+    fc.property(yamlishText, (text) => void compileChecked('yaml-ish text', text)),
+    { seed: SEED, numRuns: 1500 },
+  );
 });
 
 test('random JSON values written as YAML never throw', () => {
-  fc.assert(fc.property(jsonAsYaml, (text) => void compileChecked('JSON values as YAML', text)), { seed: SEED, numRuns: 800 });
+  fc.assert(
+    fc.property(jsonAsYaml, (text) => void compileChecked('JSON values as YAML', text)),
+    { seed: SEED, numRuns: 800 },
+  );
 });
 
 test('mutated real specs (numbers, deleted keys, duplicated layers, swapped kinds, junk keys) never throw', () => {
-  fc.assert(fc.property(mutatedSpec, (text) => void compileChecked('mutated specs', text)), { seed: SEED, numRuns: 1500 });
+  fc.assert(
+    fc.property(mutatedSpec, (text) => void compileChecked('mutated specs', text)),
+    { seed: SEED, numRuns: 1500 },
+  );
 });
 
 test('character-level damage to real specs never throws', () => {
-  fc.assert(fc.property(damagedSpecText, (text) => void compileChecked('damaged spec text', text)), { seed: SEED, numRuns: 1000 });
+  fc.assert(
+    fc.property(damagedSpecText, (text) => void compileChecked('damaged spec text', text)),
+    { seed: SEED, numRuns: 1000 },
+  );
 });
 
 test('the unmutated specs compile (the mutations start from valid input)', () => {
@@ -278,7 +372,12 @@ test('the CLI compiling mutated specs writes only generated/<name>.ts, generated
     writeFileSync(join(project, 'specs', `n${i}.yaml`), stringify(doc));
   });
   const before = listing(outer);
-  const run = spawnSync(process.execPath, [CLI, 'compile', '--quiet'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  const run = spawnSync(process.execPath, [CLI, 'compile', '--quiet'], {
+    cwd: project,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 120_000,
+  });
   assert.ok(run.status === 0 || run.status === 1, `exit ${run.status}: ${run.stderr}`);
   assert.doesNotMatch(run.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
   const after = listing(outer);
@@ -287,7 +386,11 @@ test('the CLI compiling mutated specs writes only generated/<name>.ts, generated
   assert.deepEqual(removed, []);
   // compile writes the modules and, unless --no-report, an HTML report folder per spec; nothing else.
   for (const f of changed) {
-    assert.match(f, /^project\/(generated\/[a-z][a-z0-9_-]*\.ts|generated\/(?:keras|pytorch)\/[a-z][a-z0-9_]*\.py|reports\/[a-z][a-z0-9_-]*\/[^/]+)$/, `unexpected write: ${f}`);
+    assert.match(
+      f,
+      /^project\/(generated\/[a-z][a-z0-9_-]*\.ts|generated\/(?:keras|pytorch)\/[a-z][a-z0-9_]*\.py|reports\/[a-z][a-z0-9_-]*\/[^/]+)$/,
+      `unexpected write: ${f}`,
+    );
   }
   assert.ok(changed.includes('project/generated/ok-name.ts'), 'the one valid hostile-list name is written');
   for (const bad of ['escape', 'abs', 'con']) assert.ok(!changed.some((f) => f.includes(bad)), `${bad} was written`);
@@ -330,8 +433,7 @@ function buildChain(root: string, chain: readonly Component[], name?: string): s
       else if (kind === 'link-dir') {
         mkdirSync(`${next}.real`);
         symlinkSync(`${next}.real`, next);
-      }
-      else if (kind === 'link-null') symlinkSync('/dev/null', next);
+      } else if (kind === 'link-null') symlinkSync('/dev/null', next);
       else if (kind === 'dangling') symlinkSync(join(at, 'nowhere'), next);
       else if (kind === 'loop') symlinkSync(next, next);
     }
@@ -396,7 +498,11 @@ test('writing an output through any chain of folders, files, pipes and links suc
           assert.equal(readFileSync(file, 'utf8'), 'generated\n');
         }
         const after = lstatListing(root);
-        assert.deepEqual([...after.keys()].filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+        assert.deepEqual(
+          [...after.keys()].filter((f) => f.endsWith('.tmp')),
+          [],
+          'no temp file left',
+        );
         // Only the chain's own folders and the output may have appeared or changed.
         const chain = new Set<string>();
         for (let p = relative(root, file); p && p !== '.' && !p.startsWith('..'); p = dirname(p)) chain.add(p);
@@ -421,8 +527,7 @@ function makeInput(dir: string, kind: InputKind, text: string, name: string): st
   else if (kind === 'oversized') {
     writeFileSync(path, '');
     truncateSync(path, 5 * 2 ** 30);
-  }
-  else if (kind === 'dir') mkdirSync(path);
+  } else if (kind === 'dir') mkdirSync(path);
   else if (kind === 'fifo') spawnSync('mkfifo', [path]);
   else if (kind === 'zero') symlinkSync('/dev/zero', path);
   else if (kind === 'urandom') symlinkSync('/dev/urandom', path);
@@ -436,10 +541,22 @@ function makeInput(dir: string, kind: InputKind, text: string, name: string): st
 
 /** Each reader of a user-named file, with the error class its refusals must have. */
 const READERS: Record<string, { plain: string; text: string; read: (dir: string, kind: InputKind, text: string) => Promise<unknown> }> = {
-  spec: { plain: 'diagnostics', text: readFileSync(join(ROOT, 'specs', 'mlp.yaml'), 'utf8'), read: async (d, k, t) => compileSpecFile(makeInput(d, k, t, 'spec.yaml')) },
+  spec: {
+    plain: 'diagnostics',
+    text: readFileSync(join(ROOT, 'specs', 'mlp.yaml'), 'utf8'),
+    read: async (d, k, t) => compileSpecFile(makeInput(d, k, t, 'spec.yaml')),
+  },
   'run record': { plain: 'DataError', text: '{"backend": "cpu"}', read: (d, k, t) => readRunResults(dirname(makeInput(d, k, t, 'results.json'))) },
-  'model.json': { plain: 'ModelFileError', text: '{"modelTopology": {}, "weightsManifest": []}', read: (d, k, t) => readModelJson(dirname(makeInput(d, k, t, 'model.json'))) },
-  'IDX file': { plain: 'DataError', text: '\u0000\u0000\u0008\u0001\u0000\u0000\u0000\u0001\u0007', read: (d, k, t) => readIdxFile(makeInput(d, k, t, 'labels-idx1-ubyte')) },
+  'model.json': {
+    plain: 'ModelFileError',
+    text: '{"modelTopology": {}, "weightsManifest": []}',
+    read: (d, k, t) => readModelJson(dirname(makeInput(d, k, t, 'model.json'))),
+  },
+  'IDX file': {
+    plain: 'DataError',
+    text: '\u0000\u0000\u0008\u0001\u0000\u0000\u0000\u0001\u0007',
+    read: (d, k, t) => readIdxFile(makeInput(d, k, t, 'labels-idx1-ubyte')),
+  },
 };
 
 test('every reader of a user-named file refuses devices, pipes, folders and oversized files plainly and at once', async () => {
@@ -494,7 +611,12 @@ test('the CLI with random output folders writes only into them, or fails plainly
     mkdirSync(join(root, 'r'));
     const reportDir = buildChain(join(root, 'r'), report.dirs);
     const before = lstatListing(outer);
-    const run = spawnSync(process.execPath, [CLI, 'compile', spec, '-q', '--out-dir', outDir, '--report-dir', reportDir], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    const run = spawnSync(process.execPath, [CLI, 'compile', spec, '-q', '--out-dir', outDir, '--report-dir', reportDir], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
     assert.ok(run.status === 0 || run.status === 1, `exit ${run.status}: ${run.stderr}`);
     assert.doesNotMatch(run.stderr, /\n\s+at .+:\d+:\d+|internal error/, 'no stack trace, no internal error');
     if (run.status === 1) assert.match(run.stderr, /^error: cannot |: is a |not a regular file/m);
@@ -502,7 +624,10 @@ test('the CLI with random output folders writes only into them, or fails plainly
     for (const [f, stamp] of lstatListing(outer)) {
       if (before.get(f) === stamp) continue;
       const c = canonical(f);
-      assert.ok(named.some((n) => c === n || c.startsWith(`${n}/`) || n.startsWith(`${c}/`)), `stray write: ${f}`);
+      assert.ok(
+        named.some((n) => c === n || c.startsWith(`${n}/`) || n.startsWith(`${c}/`)),
+        `stray write: ${f}`,
+      );
     }
   });
 });

@@ -14,15 +14,47 @@ import { concatRuns, copyGroup, sliceRuns } from '../src/backend/gradients/copie
 import { seededValues } from './kernel-reference.js';
 
 const CASES: [number[], number[], number[]][] = [
-  [[64, 57, 57, 16], [0, 0, 0, 0], [64, 56, 56, 16]], // a 'same' conv's padded gradient, cropped
-  [[2, 9, 10, 5], [0, 1, 0, 0], [2, 6, 10, 5]], // cropping rows only
-  [[2, 9, 10, 5], [0, 1, 3, 0], [2, 6, 4, 5]], // rows and columns
-  [[2, 9, 10, 5], [1, 0, 0, 2], [1, 9, 10, 3]], // channels: runs of 3
-  [[3, 4, 5], [0, 0, 0], [3, 4, 5]], // the whole tensor
+  [
+    [64, 57, 57, 16],
+    [0, 0, 0, 0],
+    [64, 56, 56, 16],
+  ], // a 'same' conv's padded gradient, cropped
+  [
+    [2, 9, 10, 5],
+    [0, 1, 0, 0],
+    [2, 6, 10, 5],
+  ], // cropping rows only
+  [
+    [2, 9, 10, 5],
+    [0, 1, 3, 0],
+    [2, 6, 4, 5],
+  ], // rows and columns
+  [
+    [2, 9, 10, 5],
+    [1, 0, 0, 2],
+    [1, 9, 10, 3],
+  ], // channels: runs of 3
+  [
+    [3, 4, 5],
+    [0, 0, 0],
+    [3, 4, 5],
+  ], // the whole tensor
   [[7], [2], [4]],
-  [[6, 7], [1, 0], [4, 7]],
-  [[2, 3, 4, 5, 6], [0, 1, 1, 0, 2], [2, 2, 3, 5, 3]],
-  [[4, 5], [1, 2], [0, 3]], // empty
+  [
+    [6, 7],
+    [1, 0],
+    [4, 7],
+  ],
+  [
+    [2, 3, 4, 5, 6],
+    [0, 1, 1, 0, 2],
+    [2, 2, 3, 5, 3],
+  ],
+  [
+    [4, 5],
+    [1, 2],
+    [0, 3],
+  ], // empty
 ];
 
 test('wasm Slice equals cpu stock Slice bit for bit', async () => {
@@ -47,23 +79,68 @@ test('wasm Slice equals cpu stock Slice bit for bit', async () => {
 });
 
 const JOINS: [number[][], number][] = [
-  [[[64, 28, 28, 16], [64, 28, 28, 16]], 3], // concatenate on channels: runs of 16
-  [[[2, 5, 6, 3], [2, 5, 6, 7], [2, 5, 6, 1]], 3],
-  [[[2, 5, 6, 3], [2, 4, 6, 3]], 1],
-  [[[2, 5, 6, 3], [3, 5, 6, 3]], 0],
-  [[[4, 70], [4, 90]], 1], // long runs
-  [[[3, 4], [3, 0], [3, 2]], 1], // an empty part
+  [
+    [
+      [64, 28, 28, 16],
+      [64, 28, 28, 16],
+    ],
+    3,
+  ], // concatenate on channels: runs of 16
+  [
+    [
+      [2, 5, 6, 3],
+      [2, 5, 6, 7],
+      [2, 5, 6, 1],
+    ],
+    3,
+  ],
+  [
+    [
+      [2, 5, 6, 3],
+      [2, 4, 6, 3],
+    ],
+    1,
+  ],
+  [
+    [
+      [2, 5, 6, 3],
+      [3, 5, 6, 3],
+    ],
+    0,
+  ],
+  [
+    [
+      [4, 70],
+      [4, 90],
+    ],
+    1,
+  ], // long runs
+  [
+    [
+      [3, 4],
+      [3, 0],
+      [3, 2],
+    ],
+    1,
+  ], // an empty part
   [[[5], [2]], 0],
 ];
 
 test('wasm Concat equals cpu stock Concat bit for bit', async () => {
   for (const [shapes, axis] of JOINS) {
     for (const dtype of ['float32', 'int32', 'bool'] as const) {
-      const run = () => tf.tidy(() => {
-        const parts = shapes.map((s, i) => tf.tensor(Array.from(seededValues(tf.util.sizeFromShape(s), 20 + i), (v) => (dtype === 'float32' ? v : Math.round(v * 100))), s, dtype));
-        const joined = tf.concat(parts, axis);
-        return { shape: joined.shape, values: Array.from(joined.dataSync()) };
-      });
+      const run = () =>
+        tf.tidy(() => {
+          const parts = shapes.map((s, i) =>
+            tf.tensor(
+              Array.from(seededValues(tf.util.sizeFromShape(s), 20 + i), (v) => (dtype === 'float32' ? v : Math.round(v * 100))),
+              s,
+              dtype,
+            ),
+          );
+          const joined = tf.concat(parts, axis);
+          return { shape: joined.shape, values: Array.from(joined.dataSync()) };
+        });
       assert.ok(await tf.setBackend('cpu'));
       const want = run();
       assert.ok(await tf.setBackend('wasm'));
@@ -78,9 +155,19 @@ test('wasm Concat equals cpu stock Concat bit for bit', async () => {
 });
 
 test('wasm SplitV equals cpu stock SplitV bit for bit', async () => {
-  const cases: [number[], number[], number][] = [[[64, 28, 28, 32], [16, 16], 3], [[2, 5, 6, 7], [3, 1, 3], 3], [[2, 9, 4], [2, 7], 1], [[6, 5], [0, 6], 0]];
+  const cases: [number[], number[], number][] = [
+    [[64, 28, 28, 32], [16, 16], 3],
+    [[2, 5, 6, 7], [3, 1, 3], 3],
+    [[2, 9, 4], [2, 7], 1],
+    [[6, 5], [0, 6], 0],
+  ];
   for (const [shape, sizes, axis] of cases) {
-    const run = () => tf.tidy(() => tf.split(tf.tensor(seededValues(tf.util.sizeFromShape(shape), 30), shape), sizes, axis).map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) })));
+    const run = () =>
+      tf.tidy(() =>
+        tf
+          .split(tf.tensor(seededValues(tf.util.sizeFromShape(shape), 30), shape), sizes, axis)
+          .map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) })),
+      );
     assert.ok(await tf.setBackend('cpu'));
     const want = run();
     assert.ok(await tf.setBackend('wasm'));
@@ -90,17 +177,29 @@ test('wasm SplitV equals cpu stock SplitV bit for bit', async () => {
 
 test('zero_padding2d, cropping2d and concatenate gradients on wasm equal cpu', async () => {
   const x = seededValues(2 * 7 * 9 * 5, 4);
-  const grads = () => tf.tidy(() => {
-    const r1 = tf.tensor(seededValues(2 * 10 * 12 * 5, 5), [2, 10, 12, 5]);
-    const r2 = tf.tensor(seededValues(2 * 4 * 5 * 5, 6), [2, 4, 5, 5]);
-    const pad = (t: tf.Tensor) => tf.sum(tf.mul(tf.pad(t, [[0, 0], [1, 2], [0, 3], [0, 0]]), r1));
-    const crop = (t: tf.Tensor) => tf.sum(tf.mul(tf.slice(t, [0, 1, 3, 0], [2, 4, 5, 5]), r2));
-    const r3 = tf.tensor(seededValues(2 * 7 * 9 * 8, 7), [2, 7, 9, 8]);
-    const join = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.concat([a, b], 3), r3));
-    const xt = tf.tensor4d(x, [2, 7, 9, 5]);
-    const other = tf.tensor4d(seededValues(2 * 7 * 9 * 3, 8), [2, 7, 9, 3]);
-    return [tf.grad(pad)(xt), tf.grad(crop)(xt), ...tf.grads(join)([xt, other])].map((g) => Array.from(g.dataSync()));
-  });
+  const grads = () =>
+    tf.tidy(() => {
+      const r1 = tf.tensor(seededValues(2 * 10 * 12 * 5, 5), [2, 10, 12, 5]);
+      const r2 = tf.tensor(seededValues(2 * 4 * 5 * 5, 6), [2, 4, 5, 5]);
+      const pad = (t: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.pad(t, [
+              [0, 0],
+              [1, 2],
+              [0, 3],
+              [0, 0],
+            ]),
+            r1,
+          ),
+        );
+      const crop = (t: tf.Tensor) => tf.sum(tf.mul(tf.slice(t, [0, 1, 3, 0], [2, 4, 5, 5]), r2));
+      const r3 = tf.tensor(seededValues(2 * 7 * 9 * 8, 7), [2, 7, 9, 8]);
+      const join = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.concat([a, b], 3), r3));
+      const xt = tf.tensor4d(x, [2, 7, 9, 5]);
+      const other = tf.tensor4d(seededValues(2 * 7 * 9 * 3, 8), [2, 7, 9, 3]);
+      return [tf.grad(pad)(xt), tf.grad(crop)(xt), ...tf.grads(join)([xt, other])].map((g) => Array.from(g.dataSync()));
+    });
   assert.ok(await tf.setBackend('cpu'));
   const want = grads();
   assert.ok(await tf.setBackend('wasm'));

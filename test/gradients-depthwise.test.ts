@@ -44,13 +44,21 @@ const CASES: Case[] = [
   { x: [2, 6, 6, 16], k: [3, 3], m: 1, pad: 'same' },
   { x: [2, 13, 11, 20], k: [5, 5], m: 1, strides: [2, 2], pad: 'same' },
   { x: [2, 12, 12, 18], k: [3, 3], m: 1, dilations: [3, 3], pad: 'same' },
-  { x: [2, 9, 8, 7], k: [3, 3], m: 1, dilations: [2, 1], pad: [[2, 1], [0, 3]] },
+  {
+    x: [2, 9, 8, 7],
+    k: [3, 3],
+    m: 1,
+    dilations: [2, 1],
+    pad: [
+      [2, 1],
+      [0, 3],
+    ],
+  },
   { x: [3, 5, 6, 1], k: [1, 1], m: 4, pad: 'valid' },
   { x: [2, 4, 5, 3], k: [5, 5], m: 1, pad: 'same' }, // filter larger than the image
 ];
 
-const label = (c: Case) =>
-  `x=${c.x} k=${c.k} m=${c.m} s=${c.strides ?? [1, 1]} d=${c.dilations ?? [1, 1]} pad=${JSON.stringify(c.pad)}`;
+const label = (c: Case) => `x=${c.x} k=${c.k} m=${c.m} s=${c.strides ?? [1, 1]} d=${c.dilations ?? [1, 1]} pad=${JSON.stringify(c.pad)}`;
 
 function inputs(c: Case) {
   const wShape = [c.k[0], c.k[1], c.x[3], c.m];
@@ -124,10 +132,19 @@ test('dimRoundingMode with a numeric pad reaches the kernels unchanged', async (
       const y = f(x, w);
       assert.deepEqual(y.shape, [2, 4, 4, 6]);
       const r = tf.tensor(seededValues(y.size, 6), y.shape);
-      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r)))([x, w]).map((t) => t.dataSync() as Float32Array);
+      return tf
+        .grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r)))([x, w])
+        .map((t) => t.dataSync() as Float32Array);
     });
     // ceil(6 + 2 - 3) / 2 + 1 = 4 rows: the same sums as explicit padding [1, 2] x [1, 1].
-    const g: Geometry = { strides: [2, 2], dilations: [1, 1], pad: [[1, 2], [1, 1]] };
+    const g: Geometry = {
+      strides: [2, 2],
+      dilations: [1, 1],
+      pad: [
+        [1, 2],
+        [1, 1],
+      ],
+    };
     const want = depthwiseReference(seededValues(2 * 6 * 7 * 3, 4), [2, 6, 7, 3], seededValues(54, 5), [3, 3, 3, 2], seededValues(2 * 4 * 4 * 6, 6), g);
     assertClose(dx!, f32(want.dx), `${backend} ceil dx`);
     assertClose(dw!, f32(want.dw), `${backend} ceil dW`);
@@ -138,7 +155,13 @@ test('the threaded wasm build (shared memory) runs the same SIMD gradients and c
   const script = fileURLToPath(new URL('./fixtures/scripts/layer-kernels-threaded.ts', import.meta.url));
   const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
-  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { threads: number; shared: boolean; simd: boolean; maxRelativeError: number; copiesExact: boolean };
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+    threads: number;
+    shared: boolean;
+    simd: boolean;
+    maxRelativeError: number;
+    copiesExact: boolean;
+  };
   assert.equal(result.copiesExact, true, 'concatenation and crop copied exactly');
   assert.equal(result.threads, 2);
   assert.equal(result.shared, true);
@@ -153,10 +176,13 @@ test('the gradients leave their inputs usable and leak no tensor or buffer', asy
     for (const m of [1, 3]) {
       const x = tf.tensor4d(seededValues(2 * 9 * 8 * 5, 9), [2, 9, 8, 5]);
       const w = tf.tensor4d(seededValues(3 * 3 * 5 * m, 10), [3, 3, 5, m]);
-      const step = () => tf.tidy(() => {
-        const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2));
-        return tf.grads(f)([x, w]).map((t) => t.dataSync() as Float32Array);
-      });
+      const step = () =>
+        tf.tidy(() => {
+          const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+          return tf
+            .grads(f)([x, w])
+            .map((t) => t.dataSync() as Float32Array);
+        });
       const first = step();
       const before = tf.memory();
       const second = step(); // the same inputs again: a gradient that freed them would fail here

@@ -26,9 +26,27 @@ const CASES: Case[] = [
   { x: [2, 9, 10, 3], k: [3, 3], cout: 4, dilations: [2, 2], pad: 'same' },
   { x: [2, 11, 9, 5], k: [3, 2], cout: 3, dilations: [2, 3], pad: 'valid' },
   { x: [1, 12, 10, 16], k: [3, 3], cout: 8, dilations: [3, 3], pad: 'same' },
-  { x: [2, 9, 8, 2], k: [3, 3], cout: 3, dilations: [2, 1], pad: [[2, 1], [0, 3]] },
+  {
+    x: [2, 9, 8, 2],
+    k: [3, 3],
+    cout: 3,
+    dilations: [2, 1],
+    pad: [
+      [2, 1],
+      [0, 3],
+    ],
+  },
   { x: [3, 7, 7, 1], k: [2, 2], cout: 1, dilations: [4, 4], pad: 'same' },
-  { x: [1, 6, 6, 2], k: [2, 2], cout: 2, dilations: [2, 2], pad: [[4, 0], [0, 5]] }, // pads wider than the filter
+  {
+    x: [1, 6, 6, 2],
+    k: [2, 2],
+    cout: 2,
+    dilations: [2, 2],
+    pad: [
+      [4, 0],
+      [0, 5],
+    ],
+  }, // pads wider than the filter
 ];
 
 const label = (c: Case) => `x=${c.x} k=${c.k} cout=${c.cout} d=${c.dilations} pad=${JSON.stringify(c.pad)}`;
@@ -45,7 +63,9 @@ function convInputs(c: Case) {
   const g: Geometry = { strides: [1, 1], dilations: c.dilations, pad: c.pad };
   const yShape = outShape(c.x, wShape, c.cout, g);
   return {
-    wShape, g, yShape,
+    wShape,
+    g,
+    yShape,
     x: seededValues(tf.util.sizeFromShape(c.x), 1),
     w: seededValues(tf.util.sizeFromShape(wShape), 2),
     bias: seededValues(c.cout, 3),
@@ -62,8 +82,13 @@ function convGrads(c: Case, variant: Variant): Float32Array[] {
     const forward = (a: tf.Tensor, f: tf.Tensor, b?: tf.Tensor): tf.Tensor => {
       if (variant === 'Conv2D') return tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, tfPad(g.pad), 'NHWC', g.dilations);
       return tf.fused.conv2d({
-        x: a as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: tfPad(g.pad), dilations: g.dilations,
-        activation: variant === 'fused relu + bias' ? 'relu' : 'linear', ...(b ? { bias: b } : {}),
+        x: a as tf.Tensor4D,
+        filter: f as tf.Tensor4D,
+        strides: 1,
+        pad: tfPad(g.pad),
+        dilations: g.dilations,
+        activation: variant === 'fused relu + bias' ? 'relu' : 'linear',
+        ...(b ? { bias: b } : {}),
       });
     };
     const args = [tf.tensor4d(x, c.x), tf.tensor4d(w, wShape as [number, number, number, number]), ...(withBias ? [tf.tensor1d(bias)] : [])];
@@ -120,7 +145,10 @@ test('dilated separable conv2d: all three gradients match the definition on wasm
   const xShape = [2, 11, 10, 3];
   const dShape = [3, 3, 3, 2];
   const pShape = [1, 1, 6, 5];
-  for (const [dilations, pad] of [[[2, 2], 'same'], [[2, 3], 'valid']] as [Pair, 'same' | 'valid'][]) {
+  for (const [dilations, pad] of [
+    [[2, 2], 'same'],
+    [[2, 3], 'valid'],
+  ] as [Pair, 'same' | 'valid'][]) {
     const g: Geometry = { strides: [1, 1], dilations, pad };
     const x = seededValues(tf.util.sizeFromShape(xShape), 5);
     const dw = seededValues(tf.util.sizeFromShape(dShape), 6);
@@ -136,10 +164,11 @@ test('dilated separable conv2d: all three gradients match the definition on wasm
       assert.ok(await tf.setBackend(backend));
       const got = tf.tidy(() => {
         const r = tf.tensor(dy, yShape);
-        const f = (a: tf.Tensor, b: tf.Tensor, p: tf.Tensor) =>
-          tf.separableConv2d(a as tf.Tensor4D, b as tf.Tensor4D, p as tf.Tensor4D, 1, pad, dilations);
+        const f = (a: tf.Tensor, b: tf.Tensor, p: tf.Tensor) => tf.separableConv2d(a as tf.Tensor4D, b as tf.Tensor4D, p as tf.Tensor4D, 1, pad, dilations);
         const args = [tf.tensor4d(x, xShape as never), tf.tensor4d(dw, dShape as never), tf.tensor4d(pw, pShape as never)];
-        return tf.grads((a: tf.Tensor, b: tf.Tensor, p: tf.Tensor) => tf.sum(tf.mul(f(a, b, p), r)))(args).map((t) => t.dataSync() as Float32Array);
+        return tf
+          .grads((a: tf.Tensor, b: tf.Tensor, p: tf.Tensor) => tf.sum(tf.mul(f(a, b, p), r)))(args)
+          .map((t) => t.dataSync() as Float32Array);
       });
       const what = `${backend} separable d=${dilations} ${pad}`;
       assertClose(got[0]!, f32(depth.dx), `${what} dx`);
@@ -154,7 +183,11 @@ test('inference with a dilated linear conv2d keeps the fused kernel', async () =
   const c = CASES[0]!;
   const { wShape, x, w, bias } = convInputs(c);
   const profile = await tf.profile(() =>
-    tf.tidy(() => tf.fused.conv2d({ x: tf.tensor4d(x, c.x), filter: tf.tensor4d(w, wShape as never), strides: 1, pad: 'same', dilations: c.dilations, bias: tf.tensor1d(bias) }).dataSync()),
+    tf.tidy(() =>
+      tf.fused
+        .conv2d({ x: tf.tensor4d(x, c.x), filter: tf.tensor4d(w, wShape as never), strides: 1, pad: 'same', dilations: c.dilations, bias: tf.tensor1d(bias) })
+        .dataSync(),
+    ),
   );
   assert.ok(profile.kernelNames.includes('FusedConv2D'), `kernels: ${profile.kernelNames}`);
 });

@@ -66,20 +66,60 @@ function merge(name: string, layer: () => tf.layers.Layer, serializable = true):
 }
 
 export const LAYER_CASES: LayerCase[] = [
-  chain('conv2d, dilation 2, same, linear (fused)', () => [tf.layers.conv2d({ filters: 5, kernelSize: 3, dilationRate: 2, padding: 'same', kernelInitializer: seeded(11) })]),
-  chain('conv2d, dilation 2x3, valid, relu', () => [tf.layers.conv2d({ filters: 5, kernelSize: [3, 2], dilationRate: [2, 3], activation: 'relu', kernelInitializer: seeded(12) })]),
-  chain('conv2d, dilation 2, tanh', () => [tf.layers.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, activation: 'tanh', kernelInitializer: seeded(13) })]),
-  chain('depthwise_conv2d, multiplier 2, stride 2, same', () => [tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', depthwiseInitializer: seeded(21) })]),
+  chain('conv2d, dilation 2, same, linear (fused)', () => [
+    tf.layers.conv2d({ filters: 5, kernelSize: 3, dilationRate: 2, padding: 'same', kernelInitializer: seeded(11) }),
+  ]),
+  chain('conv2d, dilation 2x3, valid, relu', () => [
+    tf.layers.conv2d({ filters: 5, kernelSize: [3, 2], dilationRate: [2, 3], activation: 'relu', kernelInitializer: seeded(12) }),
+  ]),
+  chain('conv2d, dilation 2, tanh', () => [
+    tf.layers.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, activation: 'tanh', kernelInitializer: seeded(13) }),
+  ]),
+  chain('depthwise_conv2d, multiplier 2, stride 2, same', () => [
+    tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', depthwiseInitializer: seeded(21) }),
+  ]),
   chain('depthwise_conv2d, valid, relu', () => [tf.layers.depthwiseConv2d({ kernelSize: [3, 2], activation: 'relu', depthwiseInitializer: seeded(22) })]),
-  chain('separable_conv2d, multiplier 2, same, relu', () => [tf.layers.separableConv2d({ filters: 5, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu', depthwiseInitializer: seeded(31), pointwiseInitializer: seeded(32) })]),
-  chain('separable_conv2d, dilation 2, valid', () => [tf.layers.separableConv2d({ filters: 3, kernelSize: 3, dilationRate: 2, depthwiseInitializer: seeded(33), pointwiseInitializer: seeded(34) })]),
-  chain('separable_conv2d, stride 2, same', () => [tf.layers.separableConv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', depthwiseInitializer: seeded(35), pointwiseInitializer: seeded(36) })]),
-  chain('conv2d_transpose, stride 2, same', () => [tf.layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: seeded(41) })]),
-  chain('conv2d_transpose, stride 2x1, valid, relu', () => [tf.layers.conv2dTranspose({ filters: 5, kernelSize: [2, 3], strides: [2, 1], activation: 'relu', kernelInitializer: seeded(42) })]),
+  chain('separable_conv2d, multiplier 2, same, relu', () => [
+    tf.layers.separableConv2d({
+      filters: 5,
+      kernelSize: 3,
+      depthMultiplier: 2,
+      padding: 'same',
+      activation: 'relu',
+      depthwiseInitializer: seeded(31),
+      pointwiseInitializer: seeded(32),
+    }),
+  ]),
+  chain('separable_conv2d, dilation 2, valid', () => [
+    tf.layers.separableConv2d({ filters: 3, kernelSize: 3, dilationRate: 2, depthwiseInitializer: seeded(33), pointwiseInitializer: seeded(34) }),
+  ]),
+  chain('separable_conv2d, stride 2, same', () => [
+    tf.layers.separableConv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', depthwiseInitializer: seeded(35), pointwiseInitializer: seeded(36) }),
+  ]),
+  chain('conv2d_transpose, stride 2, same', () => [
+    tf.layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: seeded(41) }),
+  ]),
+  chain('conv2d_transpose, stride 2x1, valid, relu', () => [
+    tf.layers.conv2dTranspose({ filters: 5, kernelSize: [2, 3], strides: [2, 1], activation: 'relu', kernelInitializer: seeded(42) }),
+  ]),
   chain('upsampling2d, nearest, 2x3', () => [tf.layers.upSampling2d({ size: [2, 3] })]),
   chain('upsampling2d, bilinear, 2x2', () => [tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' })]),
-  chain('zero_padding2d', () => [tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 3]] })]),
-  chain('cropping2d', () => [tf.layers.cropping2D({ cropping: [[1, 2], [0, 3]] })]),
+  chain('zero_padding2d', () => [
+    tf.layers.zeroPadding2d({
+      padding: [
+        [1, 2],
+        [0, 3],
+      ],
+    }),
+  ]),
+  chain('cropping2d', () => [
+    tf.layers.cropping2D({
+      cropping: [
+        [1, 2],
+        [0, 3],
+      ],
+    }),
+  ]),
   merge('add', () => tf.layers.add({})),
   merge('subtract (a custom layer: tfjs has none)', () => new Subtract({}), false),
   merge('multiply', () => tf.layers.multiply({})),

@@ -21,7 +21,13 @@ const CLASSES = 3;
 
 function batch(inputShape: number[]) {
   const x = tf.tensor(seededValues(BATCH * tf.util.sizeFromShape(inputShape), 7), [BATCH, ...inputShape]);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % CLASSES), 'int32'), CLASSES);
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: BATCH }, (_, i) => i % CLASSES),
+      'int32',
+    ),
+    CLASSES,
+  );
   return { x, y };
 }
 
@@ -29,10 +35,7 @@ function batch(inputShape: number[]) {
 function lossGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { loss: number; grads: Float32Array[] } {
   return tf.tidy(() => {
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-      variables,
-    );
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);
     return { loss: value.dataSync()[0]!, grads: variables.map((v) => grads[v.name]!.dataSync() as Float32Array) };
   });
 }
@@ -60,7 +63,10 @@ async function checkLayer(c: LayerCase): Promise<void> {
   assert.equal(onWasm.grads.length, model.trainableWeights.length);
   onCpu.grads.forEach((ref, i) => {
     const name = model.trainableWeights[i]!.name;
-    assert.ok(ref.some((v) => v !== 0), `${c.name}: ${name} has a non-zero gradient`);
+    assert.ok(
+      ref.some((v) => v !== 0),
+      `${c.name}: ${name} has a non-zero gradient`,
+    );
     assertClose(onWasm.grads[i]!, ref, `${c.name}: ${name}`);
   });
 

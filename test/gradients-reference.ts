@@ -127,7 +127,13 @@ export function conv2dReference(x: Float32Array, xShape: number[], w: Float32Arr
  * gradients of sum(y * dy) with respect to x and W.
  */
 export function conv2dTransposeReference(
-  x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], dy: Float32Array, yShape: number[], g: Geometry,
+  x: Float32Array,
+  xShape: number[],
+  w: Float32Array,
+  wShape: number[],
+  dy: Float32Array,
+  yShape: number[],
+  g: Geometry,
 ): Grads {
   const [, ho, wo] = xShape as [number, number, number, number];
   const [, h, wd, cout] = yShape as [number, number, number, number];

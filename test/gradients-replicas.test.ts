@@ -28,7 +28,10 @@ function everyKind(): tf.LayersModel {
   const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
   const input = tf.input({ shape: INPUT });
   const h = apply(tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'relu', kernelInitializer: init() }), input);
-  const a = apply(tf.layers.separableConv2d({ filters: 5, kernelSize: 3, dilationRate: 2, padding: 'same', depthwiseInitializer: init(), pointwiseInitializer: init() }), h);
+  const a = apply(
+    tf.layers.separableConv2d({ filters: 5, kernelSize: 3, dilationRate: 2, padding: 'same', depthwiseInitializer: init(), pointwiseInitializer: init() }),
+    h,
+  );
   const b = apply(tf.layers.conv2d({ filters: 5, kernelSize: 3, dilationRate: 2, padding: 'same', kernelInitializer: init() }), h);
   const dw = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', depthwiseInitializer: init() }), h);
   const c = apply(tf.layers.conv2d({ filters: 5, kernelSize: 1, kernelInitializer: init() }), dw);
@@ -41,7 +44,23 @@ function everyKind(): tf.LayersModel {
   const deconv = apply(tf.layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: init() }), merged);
   const near = apply(tf.layers.upSampling2d({ size: [2, 2] }), c);
   const joined = apply(tf.layers.concatenate({}), [up, deconv, near]); // [18, 20, 23]
-  const framed = apply(tf.layers.cropping2D({ cropping: [[3, 1], [2, 4]] }), apply(tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 3]] }), joined));
+  const framed = apply(
+    tf.layers.cropping2D({
+      cropping: [
+        [3, 1],
+        [2, 4],
+      ],
+    }),
+    apply(
+      tf.layers.zeroPadding2d({
+        padding: [
+          [1, 2],
+          [0, 3],
+        ],
+      }),
+      joined,
+    ),
+  );
   const pooled = apply(tf.layers.maxPooling2d({ poolSize: 4 }), framed);
   const flat = apply(tf.layers.flatten(), pooled);
   const out = apply(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init() }), flat);
@@ -91,7 +110,10 @@ test('2 replicas train every new layer kind: one step equals one step in this pr
   reference.getWeights().forEach((w, i) => {
     const want = w.dataSync();
     const name = reference.weights[i]!.name;
-    assert.ok(want.some((v, k) => v !== initial[i]![k]), `${name} moved`);
+    assert.ok(
+      want.some((v, k) => v !== initial[i]![k]),
+      `${name} moved`,
+    );
     for (let k = 0; k < want.length; k++) {
       assert.ok(Math.abs(got[i]![k]! - want[k]!) <= 1e-5 * Math.abs(want[k]!) + 1e-7, `${name}[${k}]: ${got[i]![k]} vs ${want[k]}`);
     }

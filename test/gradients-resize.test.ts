@@ -25,11 +25,26 @@ const SAMPLINGS: Sampling[] = [
   { alignCorners: true, halfPixelCenters: false },
 ];
 const SHAPES: [[number, number, number, number], [number, number]][] = [
-  [[2, 7, 9, 5], [14, 27]], // upsampling by 2 x 3
-  [[3, 6, 5, 4], [12, 10]],
-  [[2, 7, 9, 3], [10, 20]], // fractional scales
-  [[1, 1, 1, 2], [3, 3]],
-  [[2, 4, 6, 1], [4, 6]],
+  [
+    [2, 7, 9, 5],
+    [14, 27],
+  ], // upsampling by 2 x 3
+  [
+    [3, 6, 5, 4],
+    [12, 10],
+  ],
+  [
+    [2, 7, 9, 3],
+    [10, 20],
+  ], // fractional scales
+  [
+    [1, 1, 1, 2],
+    [3, 3],
+  ],
+  [
+    [2, 4, 6, 1],
+    [4, 6],
+  ],
 ];
 
 /**
@@ -49,7 +64,10 @@ function taps(method: Method, inSize: number, outSize: number, s: Sampling, o: n
   const lo = Math.min(Math.floor(src), inSize - 1);
   const hi = Math.min(lo + 1, inSize - 1);
   const f = src - lo;
-  return [[lo, 1 - f], [hi, f]];
+  return [
+    [lo, 1 - f],
+    [hi, f],
+  ];
 }
 
 /** y = resize(x) and dx = the gradient of sum(y * dy), in float64. */
@@ -79,12 +97,18 @@ function reference(method: Method, xShape: number[], size: [number, number], s: 
 
 function onBackend(method: Method, xShape: [number, number, number, number], size: [number, number], s: Sampling, x: Float32Array, dy: Float32Array) {
   return tf.tidy(() => {
-    const f = (t: tf.Tensor) => method === 'nearest'
-      ? tf.image.resizeNearestNeighbor(t as tf.Tensor4D, size, s.alignCorners, s.halfPixelCenters)
-      : tf.image.resizeBilinear(t as tf.Tensor4D, size, s.alignCorners, s.halfPixelCenters);
+    const f = (t: tf.Tensor) =>
+      method === 'nearest'
+        ? tf.image.resizeNearestNeighbor(t as tf.Tensor4D, size, s.alignCorners, s.halfPixelCenters)
+        : tf.image.resizeBilinear(t as tf.Tensor4D, size, s.alignCorners, s.halfPixelCenters);
     const xt = tf.tensor4d(x, xShape);
     const r = tf.tensor(dy, [xShape[0], ...size, xShape[3]]);
-    return { y: f(xt).dataSync() as Float32Array, dx: tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), r)))(xt).dataSync() as Float32Array };
+    return {
+      y: f(xt).dataSync() as Float32Array,
+      dx: tf
+        .grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), r)))(xt)
+        .dataSync() as Float32Array,
+    };
   });
 }
 

@@ -42,8 +42,12 @@ function convGrads(c: ConvCase, withBias: boolean, activation: Activation | null
     const forward = (xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor): tf.Tensor => {
       if (activation == null) return tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.strides, c.pad);
       return tf.fused.conv2d({
-        x: xx as tf.Tensor4D, filter: ff as tf.Tensor4D, strides: c.strides, pad: c.pad,
-        ...(withBias ? { bias: bb } : {}), activation,
+        x: xx as tf.Tensor4D,
+        filter: ff as tf.Tensor4D,
+        strides: c.strides,
+        pad: c.pad,
+        ...(withBias ? { bias: bb } : {}),
+        activation,
       });
     };
     const y = forward(x, f, b);
@@ -65,7 +69,17 @@ test('setup: wasm backend with fast gradients, cpu stock as reference', async ()
   assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined);
   installFastGradients('wasm');
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm')); // cpu deliberately keeps its stock kernels
-  assert.deepEqual([...WRAPPED_KERNELS.wasm!].sort(), ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'FusedConv2D', 'Identity', 'MaxPoolGrad', 'Sum', '_FusedMatMul']);
+  assert.deepEqual([...WRAPPED_KERNELS.wasm!].sort(), [
+    'Add',
+    'BatchMatMul',
+    'Cast',
+    'Conv2D',
+    'FusedConv2D',
+    'Identity',
+    'MaxPoolGrad',
+    'Sum',
+    '_FusedMatMul',
+  ]);
   assert.ok(await tf.setBackend('cpu'));
 });
 
@@ -86,25 +100,34 @@ for (const [variant, withBias, activation] of [
 }
 
 test('conv2dTranspose (Conv2DBackpropInput as a forward op) matches cpu stock', async () => {
-  const run = () => tf.tidy(() => {
-    const dy = tf.tensor4d(values(2 * 4 * 5 * 3, 5), [2, 4, 5, 3]);
-    const f = tf.tensor4d(values(3 * 3 * 6 * 3, 6), [3, 3, 6, 3]);
-    return tf.conv2dTranspose(dy, f, [2, 8, 9, 6], 2, 'same').dataSync() as Float32Array;
-  });
+  const run = () =>
+    tf.tidy(() => {
+      const dy = tf.tensor4d(values(2 * 4 * 5 * 3, 5), [2, 4, 5, 3]);
+      const f = tf.tensor4d(values(3 * 3 * 6 * 3, 6), [3, 3, 6, 3]);
+      return tf.conv2dTranspose(dy, f, [2, 8, 9, 6], 2, 'same').dataSync() as Float32Array;
+    });
   assertClose(await on('wasm', run), await on('cpu', run), 'conv2dTranspose');
 });
 
 test('a tiny conv net trains on wasm and its loss goes down', async () => {
   await tf.setBackend('wasm');
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+  model.add(
+    tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.conv2d({ filters: 6, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })); // linear: fused path
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
   const x = tf.tensor4d(values(16 * 144, 7), [16, 12, 12, 1]);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 3), 'int32'), 3);
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 16 }, (_, i) => i % 3),
+      'int32',
+    ),
+    3,
+  );
   const losses: number[] = [];
   for (let i = 0; i < 15; i++) losses.push((await model.trainOnBatch(x, y)) as number);
   assert.ok(losses.every(Number.isFinite), `losses finite: ${losses}`);
@@ -156,10 +179,12 @@ test('MaxPoolGrad (JS kernel) matches cpu stock, ties to the first maximum', asy
       const ref = await on('cpu', () => maxPoolGrad(c, xv));
       assertClose(await on('wasm', () => maxPoolGrad(c, xv)), ref, label);
       // The same loop serves the cpu backend when installed there.
-      const dy = await on('cpu', () => tf.tidy(() => {
-        const y = tf.maxPool(tf.tensor4d(xv, c.x), c.k, c.s, c.pad);
-        return values(y.size, 12);
-      }));
+      const dy = await on('cpu', () =>
+        tf.tidy(() => {
+          const y = tf.maxPool(tf.tensor4d(xv, c.x), c.k, c.s, c.pad);
+          return values(y.size, 12);
+        }),
+      );
       const dx = new Float32Array(xv.length);
       maxPoolGradInto(xv, dy, dx, poolGeometry(c.x, { filterSize: c.k, strides: c.s, pad: c.pad }));
       assertClose(dx, ref, `${label} (direct)`);
@@ -189,10 +214,11 @@ test('Sum over leading axes (JS kernel) matches cpu stock', async () => {
     [[3, 4, 5], [0, 2], true], // not leading: stock path
   ];
   for (const [shape, axis, keepDims] of cases) {
-    const run = () => tf.tidy(() => {
-      const r = tf.sum(tf.tensor(values(tf.util.sizeFromShape(shape), 13), shape), axis, keepDims);
-      return { shape: r.shape, v: r.dataSync() as Float32Array };
-    });
+    const run = () =>
+      tf.tidy(() => {
+        const r = tf.sum(tf.tensor(values(tf.util.sizeFromShape(shape), 13), shape), axis, keepDims);
+        return { shape: r.shape, v: r.dataSync() as Float32Array };
+      });
     const ref = await on('cpu', run);
     const got = await on('wasm', run);
     assert.deepEqual(got.shape, ref.shape, `sum ${shape} ${axis} shape`);
@@ -202,20 +228,30 @@ test('Sum over leading axes (JS kernel) matches cpu stock', async () => {
 
 test('BatchMatMul with transposes (explicit-transpose kernel) matches cpu stock', async () => {
   const shapes: [number[], number[]][] = [
-    [[7, 5], [5, 3]],
-    [[2, 7, 5], [2, 5, 3]],
-    [[1, 7, 5], [3, 5, 4]], // broadcast batch
+    [
+      [7, 5],
+      [5, 3],
+    ],
+    [
+      [2, 7, 5],
+      [2, 5, 3],
+    ],
+    [
+      [1, 7, 5],
+      [3, 5, 4],
+    ], // broadcast batch
   ];
   for (const [sa, sb] of shapes) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         const shapeA = ta ? [...sa.slice(0, -2), sa.at(-1)!, sa.at(-2)!] : sa;
         const shapeB = tb ? [...sb.slice(0, -2), sb.at(-1)!, sb.at(-2)!] : sb;
-        const run = () => tf.tidy(() => {
-          const a = tf.tensor(values(tf.util.sizeFromShape(shapeA), 14), shapeA);
-          const b = tf.tensor(values(tf.util.sizeFromShape(shapeB), 15), shapeB);
-          return tf.matMul(a, b, ta, tb).dataSync() as Float32Array;
-        });
+        const run = () =>
+          tf.tidy(() => {
+            const a = tf.tensor(values(tf.util.sizeFromShape(shapeA), 14), shapeA);
+            const b = tf.tensor(values(tf.util.sizeFromShape(shapeB), 15), shapeB);
+            return tf.matMul(a, b, ta, tb).dataSync() as Float32Array;
+          });
         assertClose(await on('wasm', run), await on('cpu', run), `matMul ${shapeA} x ${shapeB} tA=${ta} tB=${tb}`);
       }
     }
@@ -239,7 +275,9 @@ function netGrads(): Float32Array[] {
       h = tf.relu(tf.add(tf.matMul(tf.reshape(h, [5, 24]), w3), b3));
       return tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(h, w4), b4));
     };
-    return tf.grads(loss)(params).map((g) => g.dataSync() as Float32Array);
+    return tf
+      .grads(loss)(params)
+      .map((g) => g.dataSync() as Float32Array);
   });
 }
 
@@ -247,7 +285,10 @@ test('a small conv net: all loss gradients on wasm match cpu stock', async () =>
   const ref = await on('cpu', netGrads);
   const got = await on('wasm', netGrads);
   ref.forEach((r, i) => {
-    assert.ok(r.some((v) => v !== 0), `param ${i} has a non-zero gradient`);
+    assert.ok(
+      r.some((v) => v !== 0),
+      `param ${i} has a non-zero gradient`,
+    );
     assertClose(got[i]!, r, `net param ${i}`);
   });
 });

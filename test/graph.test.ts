@@ -23,7 +23,9 @@ tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 
 const GOOD = join(ROOT, 'test', 'fixtures', 'good');
-const good = readdirSync(GOOD).filter((f) => f.endsWith('.yaml')).sort();
+const good = readdirSync(GOOD)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const models = good.map((f) => compileValid(join(GOOD, f)));
 
 const names = (model: InferredModel): Map<string, string> =>
@@ -34,8 +36,21 @@ const wiring = (model: InferredModel): string[] => model.layers.map((l) => `${l.
 
 test('the good corpus has every kind and both merges of branches', () => {
   const kinds = new Set(models.flatMap((m) => m.layers.map((l) => l.node.kind)));
-  for (const kind of ['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concatenate', 'depthwise_conv2d', 'separable_conv2d',
-    'conv2d_transpose', 'upsampling2d', 'zero_padding2d', 'cropping2d']) {
+  for (const kind of [
+    'add',
+    'subtract',
+    'multiply',
+    'average',
+    'maximum',
+    'minimum',
+    'concatenate',
+    'depthwise_conv2d',
+    'separable_conv2d',
+    'conv2d_transpose',
+    'upsampling2d',
+    'zero_padding2d',
+    'cropping2d',
+  ]) {
     assert.ok(kinds.has(kind), kind);
   }
   assert.ok(models.every((m) => m.ir.form === 'functional' || m.layers.every((l) => l.node.inputs.length === 1)));
@@ -78,7 +93,10 @@ test('wiring mistakes are reported together, each at its own line', () => {
   assert.equal(result.ok, false);
   if (result.ok) return;
   const lines = result.diagnostics.map(formatDiagnostic);
-  assert.deepEqual(lines.map((l) => l.split(':').slice(1, 3).join(':')), ['5:47', '6:26', '7:37']);
+  assert.deepEqual(
+    lines.map((l) => l.split(':').slice(1, 3).join(':')),
+    ['5:47', '6:26', '7:37'],
+  );
   assert.match(lines[0]!, /reads 'aa', which is not a layer of this spec; did you mean 'a'\?/);
   assert.match(lines[1]!, /layer name 'a' is already used by layer 1/);
   assert.match(lines[2]!, /an add layer reads at least 2 inputs, but it reads 1/);
@@ -96,7 +114,10 @@ test('shape problems in separate branches are all reported, and layers downstrea
   const result = compileSpecText('two.yaml', text);
   assert.equal(result.ok, false);
   if (result.ok) return;
-  assert.deepEqual(result.diagnostics.map((d) => d.line), [4, 5]);
+  assert.deepEqual(
+    result.diagnostics.map((d) => d.line),
+    [4, 5],
+  );
   assert.ok(result.diagnostics.every((d) => d.stage === 'shape'));
 });
 
@@ -118,10 +139,29 @@ test('the generated TypeScript of every good graph type-checks strictly and buil
     return file;
   });
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [
-    tsc, '--noEmit', '--strict', '--noUncheckedIndexedAccess', '--noUnusedLocals', '--noUnusedParameters', '--exactOptionalPropertyTypes',
-    '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node', ...files,
-  ], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--noUncheckedIndexedAccess',
+      '--noUnusedLocals',
+      '--noUnusedParameters',
+      '--exactOptionalPropertyTypes',
+      '--target',
+      'ES2022',
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      ...files,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stdout + r.stderr);
   for (const [i, model] of models.entries()) {
     const mod = await import(pathToFileURL(files[i]!).href);
@@ -172,8 +212,15 @@ test('the generated Keras of every good graph parses, and its calls wire the sam
     assert.equal(r.status, 0, r.stderr);
     const back = JSON.parse(r.stdout) as { layers: Array<{ call: string; name: string; reads: string[] }>; output: string };
     assert.deepEqual(back.layers[0], { call: 'layers.Input', name: 'input', reads: [] });
-    assert.deepEqual(back.layers.slice(1).map((l) => `${l.name} <- ${l.reads.join(', ')}`), wiring(model), model.ir.name);
-    assert.deepEqual(back.layers.slice(1).map((l) => l.call), model.layers.map((l) => `layers.${l.typeName}`));
+    assert.deepEqual(
+      back.layers.slice(1).map((l) => `${l.name} <- ${l.reads.join(', ')}`),
+      wiring(model),
+      model.ir.name,
+    );
+    assert.deepEqual(
+      back.layers.slice(1).map((l) => l.call),
+      model.layers.map((l) => `layers.${l.typeName}`),
+    );
     assert.equal(back.output, names(model).get(model.ir.output));
   }
 });
@@ -196,7 +243,7 @@ test("a graph's summary is Keras's functional form: the input row first, and a C
   assert.ok(lines.includes('Total params: 4,970 (19.41 KB)'));
 });
 
-test("Subtract, which tfjs lacks, computes the first input minus the second, broadcasting like Keras, and survives saving", async () => {
+test('Subtract, which tfjs lacks, computes the first input minus the second, broadcasting like Keras, and survives saving', async () => {
   const a = tf.input({ shape: [3, 1] });
   const b = tf.input({ shape: [4] });
   const out = new Subtract({ name: 'diff' }).apply([a, b]) as tf.SymbolicTensor;
@@ -204,7 +251,13 @@ test("Subtract, which tfjs lacks, computes the first input minus the second, bro
   const model = tf.model({ inputs: [a, b], outputs: out });
   const [xa, xb] = [tf.tensor3d([[[1], [2], [3]]]), tf.tensor2d([[10, 20, 30, 40]])];
   const y = model.predict([xa, xb]) as tf.Tensor;
-  assert.deepEqual(await y.array(), [[[-9, -19, -29, -39], [-8, -18, -28, -38], [-7, -17, -27, -37]]]);
+  assert.deepEqual(await y.array(), [
+    [
+      [-9, -19, -29, -39],
+      [-8, -18, -28, -38],
+      [-7, -17, -27, -37],
+    ],
+  ]);
   const reloaded = await tf.models.modelFromJSON(model.toJSON(null, false) as never);
   assert.equal(reloaded.layers[2]!.getClassName(), 'Subtract');
   tf.dispose([xa, xb, y]);

@@ -20,7 +20,12 @@ import type { ImageFolderRef } from '../src/data/registry.js';
 import { tempDir } from './helpers.js';
 
 const folder = (dir: string, extra: Partial<ImageFolderRef> = {}): ImageFolderRef => ({
-  kind: 'image_folder', dir, testSplit: 0.2, splitSeed: 42, resize: 'stretch', ...extra,
+  kind: 'image_folder',
+  dir,
+  testSplit: 0.2,
+  splitSeed: 42,
+  resize: 'stretch',
+  ...extra,
 });
 
 /** A PNG chunk: length, type, data, CRC. */
@@ -46,7 +51,10 @@ function pngDeclaring(width: number, height: number): Buffer {
 async function greyPng(width: number, height: number, value: (x: number, y: number) => number): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels[y * width + x] = value(x, y);
-  return sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
 }
 
 /** A folder `root/<class>/<i>.png` of small grey squares, each class its own brightness. */
@@ -76,7 +84,9 @@ test('a folder of 28x28 grey PNGs written from MNIST loads back to the exact MNI
   const mnist = await readIdxFile(resolveDatasetFiles({ kind: 'mnist' }, '.').train.images);
   const first = Float32Array.from(mnist.data.subarray(0, 784), (v) => v / 255);
   const all = [data.train, data.test];
-  const found = all.some((s) => Array.from({ length: s.count }, (_, i) => s.images.subarray(i * 784, (i + 1) * 784)).some((img) => img.every((v, k) => v === first[k])));
+  const found = all.some((s) =>
+    Array.from({ length: s.count }, (_, i) => s.images.subarray(i * 784, (i + 1) * 784)).some((img) => img.every((v, k) => v === first[k])),
+  );
   assert.ok(found, 'the first MNIST digit (a five) is loaded pixel for pixel');
   assert.deepEqual(data.notes, [], 'nothing resized or converted');
 });
@@ -100,19 +110,33 @@ test('resize modes: stretch ignores the aspect ratio, crop cuts the centre, pad 
   for (const row of crop) assert.ok(row.slice(0, 4).every((v) => v > 240) && row.slice(6).every((v) => v < 15), `crop row ${row}`);
   // Padded: the 40x20 picture becomes 10x5 in the middle rows; rows above and below are black.
   const pad = await grid('pad');
-  for (const y of [0, 1, 8, 9]) assert.ok(pad[y]!.every((v) => v === 0), `pad row ${y}: ${pad[y]}`);
+  for (const y of [0, 1, 8, 9])
+    assert.ok(
+      pad[y]!.every((v) => v === 0),
+      `pad row ${y}: ${pad[y]}`,
+    );
   for (const y of [3, 4, 5, 6]) assert.ok(pad[y]!.slice(0, 4).every((v) => v > 240) && pad[y]!.slice(6).every((v) => v < 15), `pad row ${y}: ${pad[y]}`);
 });
 
 test('colour becomes grey by Rec. 601 luma, alpha is dropped, and 16-bit PNGs scale to 8 bits', async () => {
-  const rgb = await sharp(Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), { raw: { width: 4, height: 1, channels: 3 } }).png().toBuffer();
+  const rgb = await sharp(Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), { raw: { width: 4, height: 1, channels: 3 } })
+    .png()
+    .toBuffer();
   const grey = await decodeImage(rgb, 'rgb.png', { height: 1, width: 4, channels: 1, resize: 'stretch' }, 1e6);
   assert.deepEqual([...grey.pixels], [76, 150, 29, Math.round(0.299 * 10 + 0.587 * 20 + 0.114 * 30)]);
   assert.equal(grey.converted, true);
   // The same bytes through the resizing path (sharp) and the same-size path (pngjs) agree.
-  const big = await sharp(Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), { raw: { width: 2, height: 2, channels: 3 } }).resize(4, 4, { kernel: 'nearest' }).png().toBuffer();
+  const big = await sharp(Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), { raw: { width: 2, height: 2, channels: 3 } })
+    .resize(4, 4, { kernel: 'nearest' })
+    .png()
+    .toBuffer();
   const viaSharp = await decodeImage(big, 'big.png', { height: 2, width: 2, channels: 3, resize: 'stretch' }, 1e6);
-  const viaPngjs = await decodeImage(await sharp(big).resize(2, 2, { kernel: 'linear', fit: 'fill' }).png().toBuffer(), 'small.png', { height: 2, width: 2, channels: 3, resize: 'stretch' }, 1e6);
+  const viaPngjs = await decodeImage(
+    await sharp(big).resize(2, 2, { kernel: 'linear', fit: 'fill' }).png().toBuffer(),
+    'small.png',
+    { height: 2, width: 2, channels: 3, resize: 'stretch' },
+    1e6,
+  );
   assert.deepEqual([...viaSharp.pixels], [...viaPngjs.pixels]);
 
   const png = new PNG({ width: 2, height: 1 });
@@ -131,14 +155,28 @@ test('headers are checked before decoding: a decompression bomb, an empty file a
   );
   assert.ok(performance.now() - started < 1000, 'refused without decoding');
   // Over the limit once raised, the same file is decoded and found corrupt (its data is 64 zero bytes).
-  await rejectsWith(decodeImage(pngDeclaring(12000, 12000), 'bomb.png', target, 200_000_000, 'png'), 'bomb.png: not a readable PNG image; the file is truncated or corrupt');
+  await rejectsWith(
+    decodeImage(pngDeclaring(12000, 12000), 'bomb.png', target, 200_000_000, 'png'),
+    'bomb.png: not a readable PNG image; the file is truncated or corrupt',
+  );
   await rejectsWith(decodeImage(Buffer.alloc(0), 'empty.png', target, 1e6, 'png'), 'empty.png: the file is empty (0 bytes); expected a PNG image');
   await rejectsWith(decodeImage(Buffer.alloc(0), 'empty.avif', target, 1e6, 'avif'), 'empty.avif: the file is empty (0 bytes); expected an AVIF image');
   await rejectsWith(decodeImage(Buffer.alloc(0), 'empty', target, 1e6), 'empty: the file is empty (0 bytes); expected an image');
-  await rejectsWith(decodeImage(pngDeclaring(0, 5), 'flat.png', target, 1e6, 'png'), 'flat.png: its PNG header declares 0x5 pixels; an image needs at least one pixel');
-  await rejectsWith(decodeImage(Buffer.from('<html>not a picture</html>'), 'page.jpg', target, 1e6, 'jpeg'), 'page.jpg: is not a PNG, JPEG, GIF, WebP, TIFF or AVIF image (its first bytes match none of them)');
-  const jpeg = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#808080' } }).jpeg().toBuffer();
-  await rejectsWith(decodeImage(jpeg.subarray(0, 20), 'cut.jpg', target, 1e6, 'jpeg'), 'cut.jpg: not a readable JPEG image: the JPEG has no frame header (SOF) before its data; the file is truncated or corrupt');
+  await rejectsWith(
+    decodeImage(pngDeclaring(0, 5), 'flat.png', target, 1e6, 'png'),
+    'flat.png: its PNG header declares 0x5 pixels; an image needs at least one pixel',
+  );
+  await rejectsWith(
+    decodeImage(Buffer.from('<html>not a picture</html>'), 'page.jpg', target, 1e6, 'jpeg'),
+    'page.jpg: is not a PNG, JPEG, GIF, WebP, TIFF or AVIF image (its first bytes match none of them)',
+  );
+  const jpeg = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#808080' } })
+    .jpeg()
+    .toBuffer();
+  await rejectsWith(
+    decodeImage(jpeg.subarray(0, 20), 'cut.jpg', target, 1e6, 'jpeg'),
+    'cut.jpg: not a readable JPEG image: the JPEG has no frame header (SOF) before its data; the file is truncated or corrupt',
+  );
   // A JPEG named .png is decoded as what it holds, as browsers do.
   assert.equal((await decodeImage(jpeg, 'misnamed.png', target, 1e6, 'png')).pixels.length, 784);
 });
@@ -149,7 +187,10 @@ test('bad folders: no class folders, a single class, an empty class, a corrupt i
 
   mkdirSync(join(dir, 'flat'));
   writeFileSync(join(dir, 'flat', 'a.png'), await greyPng(8, 8, () => 1));
-  await rejectsWith(load(folder('flat')), `${join(dir, 'flat')}: has no class folders; expected one subfolder per class holding its images, e.g. ${join(dir, 'flat', 'cat', '001.jpg')}`);
+  await rejectsWith(
+    load(folder('flat')),
+    `${join(dir, 'flat')}: has no class folders; expected one subfolder per class holding its images, e.g. ${join(dir, 'flat', 'cat', '001.jpg')}`,
+  );
 
   await writeSquares(join(dir, 'one'), { cat: 3 });
   await rejectsWith(load(folder('one')), `${join(dir, 'one')}: has a single class folder (cat); a classifier needs at least two classes, one subfolder each`);
@@ -157,7 +198,10 @@ test('bad folders: no class folders, a single class, an empty class, a corrupt i
   await writeSquares(join(dir, 'hollow'), { cat: 3, dog: 3 });
   mkdirSync(join(dir, 'hollow', 'fox'));
   writeFileSync(join(dir, 'hollow', 'fox', 'notes.txt'), 'no pictures yet');
-  await rejectsWith(load(folder('hollow')), `${join(dir, 'hollow')}: class folder 'fox' holds no images (.png, .jpg, .jpeg, .gif, .webp, .tif, .tiff, .avif); add images or remove the folder`);
+  await rejectsWith(
+    load(folder('hollow')),
+    `${join(dir, 'hollow')}: class folder 'fox' holds no images (.png, .jpg, .jpeg, .gif, .webp, .tif, .tiff, .avif); add images or remove the folder`,
+  );
 
   await writeSquares(join(dir, 'broken'), { cat: 3, dog: 3 });
   const good = readFileSync(join(dir, 'broken', 'dog', '1.png'));
@@ -190,7 +234,12 @@ test('non-images are skipped and counted once; mixed sizes and colour modes are 
   writeFileSync(join(dir, 'pets', 'dog', 'notes.txt'), 'dogs');
   writeFileSync(join(dir, 'pets', 'dog', '.DS_Store'), '');
   writeFileSync(join(dir, 'pets', 'list.csv'), 'file,label');
-  writeFileSync(join(dir, 'pets', 'dog', 'big.jpg'), await sharp({ create: { width: 64, height: 48, channels: 3, background: '#ff0000' } }).jpeg().toBuffer());
+  writeFileSync(
+    join(dir, 'pets', 'dog', 'big.jpg'),
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#ff0000' } })
+      .jpeg()
+      .toBuffer(),
+  );
   const data = await loadDataset(folder('pets'), dir, { inputShape: [8, 8, 1], cacheDir: false });
   assert.deepEqual(data.notes, [
     `${join(dir, 'pets')}: skipped 3 files that are not an image (2 .txt, 1 .DS_Store); skipped 1 file directly in the folder, outside any class folder`,
@@ -200,7 +249,10 @@ test('non-images are skipped and counted once; mixed sizes and colour modes are 
   assert.equal(data.train.count + data.test.count, 9);
   // The red JPEG, made grey: luma of pure red is 0.299 (JPEG rounding aside).
   const all = [...data.train.images, ...data.test.images];
-  assert.ok(all.some((v) => Math.abs(v - 0.299) < 0.02), 'a red image becomes grey 0.299');
+  assert.ok(
+    all.some((v) => Math.abs(v - 0.299) < 0.02),
+    'a red image becomes grey 0.299',
+  );
 });
 
 test('the cache: a second load decodes nothing, a changed file alone is decoded again, and the cache file is written whole', async () => {
@@ -274,7 +326,12 @@ test('a folder too large for memory once decoded is refused before decoding', as
   for (let i = 0; i < count; i++) writeFileSync(join(dir, 'big', i % 2 ? 'a' : 'b', `${i}.png`), png);
   await assert.rejects(loadDataset(folder('big', { size: [4096, 4096], channels: 3 }), dir, { inputShape: [10], cacheDir: false }), (e: unknown) => {
     assert.ok(e instanceof DataError);
-    assert.match(e.message, new RegExp(`^${join(dir, 'big').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${count.toLocaleString('en-US')} images of 4096x4096x3 would take [\\d.]+ GiB in memory, more than the [\\d.]+ GiB this machine can spare; use a smaller input size, or fewer images$`));
+    assert.match(
+      e.message,
+      new RegExp(
+        `^${join(dir, 'big').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${count.toLocaleString('en-US')} images of 4096x4096x3 would take [\\d.]+ GiB in memory, more than the [\\d.]+ GiB this machine can spare; use a smaller input size, or fewer images$`,
+      ),
+    );
     return true;
   });
 });

@@ -16,7 +16,9 @@ import { pyNumber, pyString } from '../src/lib/py-literal.js';
 import type { InferredModel } from '../src/types.js';
 import { compileValid, compileValidText, ROOT, runCli, tempDir } from './helpers.js';
 
-const specs = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.yaml')).sort();
+const specs = readdirSync(join(ROOT, 'specs'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function python(script: string, args: string[] = [], input?: string): string {
   const r = spawnSync('python3', ['-c', script, ...args], { encoding: 'utf8', input, maxBuffer: 64 << 20 });
@@ -60,18 +62,65 @@ function readBack(file: string): ReadBack {
  * parameter names in positional order, with the defaults of those netspec can set. Written out
  * here rather than read from netspec's registry, so that a wrong name or value there shows.
  */
-const CONV_TAIL = ['kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'name'];
+const CONV_TAIL = [
+  'kernel_initializer',
+  'bias_initializer',
+  'kernel_regularizer',
+  'bias_regularizer',
+  'activity_regularizer',
+  'kernel_constraint',
+  'bias_constraint',
+  'name',
+];
 const KERAS_SIGNATURES: Record<string, { params: string[]; defaults: Record<string, unknown> }> = {
   Conv2D: {
     params: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias', ...CONV_TAIL],
     defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], activation: null, use_bias: true },
   },
   DepthwiseConv2D: {
-    params: ['kernel_size', 'strides', 'padding', 'depth_multiplier', 'data_format', 'dilation_rate', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint', 'name'],
+    params: [
+      'kernel_size',
+      'strides',
+      'padding',
+      'depth_multiplier',
+      'data_format',
+      'dilation_rate',
+      'activation',
+      'use_bias',
+      'depthwise_initializer',
+      'bias_initializer',
+      'depthwise_regularizer',
+      'bias_regularizer',
+      'activity_regularizer',
+      'depthwise_constraint',
+      'bias_constraint',
+      'name',
+    ],
     defaults: { strides: [1, 1], padding: 'valid', depth_multiplier: 1, dilation_rate: [1, 1], activation: null, use_bias: true },
   },
   SeparableConv2D: {
-    params: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias', 'depthwise_initializer', 'pointwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint', 'name'],
+    params: [
+      'filters',
+      'kernel_size',
+      'strides',
+      'padding',
+      'data_format',
+      'dilation_rate',
+      'depth_multiplier',
+      'activation',
+      'use_bias',
+      'depthwise_initializer',
+      'pointwise_initializer',
+      'bias_initializer',
+      'depthwise_regularizer',
+      'pointwise_regularizer',
+      'bias_regularizer',
+      'activity_regularizer',
+      'depthwise_constraint',
+      'pointwise_constraint',
+      'bias_constraint',
+      'name',
+    ],
     defaults: { strides: [1, 1], padding: 'valid', dilation_rate: [1, 1], depth_multiplier: 1, activation: null, use_bias: true },
   },
   Conv2DTranspose: {
@@ -89,14 +138,33 @@ const KERAS_SIGNATURES: Record<string, { params: string[]; defaults: Record<stri
   Flatten: { params: ['data_format', 'name'], defaults: {} },
   Dropout: { params: ['rate', 'noise_shape', 'seed', 'name'], defaults: {} },
   BatchNormalization: {
-    params: ['axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'name'],
+    params: [
+      'axis',
+      'momentum',
+      'epsilon',
+      'center',
+      'scale',
+      'beta_initializer',
+      'gamma_initializer',
+      'moving_mean_initializer',
+      'moving_variance_initializer',
+      'name',
+    ],
     defaults: { axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true },
   },
   Activation: { params: ['activation', 'name'], defaults: {} },
   Reshape: { params: ['target_shape', 'name'], defaults: {} },
   UpSampling2D: { params: ['size', 'data_format', 'interpolation', 'name'], defaults: { size: [2, 2], interpolation: 'nearest' } },
   ZeroPadding2D: { params: ['padding', 'data_format', 'name'], defaults: { padding: [1, 1] } },
-  Cropping2D: { params: ['cropping', 'data_format', 'name'], defaults: { cropping: [[0, 0], [0, 0]] } },
+  Cropping2D: {
+    params: ['cropping', 'data_format', 'name'],
+    defaults: {
+      cropping: [
+        [0, 0],
+        [0, 0],
+      ],
+    },
+  },
 };
 
 /**
@@ -110,10 +178,21 @@ const act = (v: unknown): unknown => (v === undefined || v === 'linear' ? null :
 /** Keras's reading of a padding or cropping amount: n, (h, w) or ((top, bottom), (left, right)). */
 const borders = (v: unknown): unknown => {
   const both = (x: unknown): unknown => (typeof x === 'number' ? [x, x] : x);
-  return typeof v === 'number' ? [[v, v], [v, v]] : Array.isArray(v) ? v.map(both) : v;
+  return typeof v === 'number'
+    ? [
+        [v, v],
+        [v, v],
+      ]
+    : Array.isArray(v)
+      ? v.map(both)
+      : v;
 };
 const conv = (l: Record<string, unknown>): Record<string, unknown> => ({
-  kernel_size: pair(l.kernel), strides: pair(l.strides ?? 1), padding: l.padding ?? 'valid', activation: act(l.activation), use_bias: l.use_bias ?? true,
+  kernel_size: pair(l.kernel),
+  strides: pair(l.strides ?? 1),
+  padding: l.padding ?? 'valid',
+  activation: act(l.activation),
+  use_bias: l.use_bias ?? true,
 });
 const FROM_SPEC: Record<string, (l: Record<string, unknown>) => { keras: string; values: Record<string, unknown> }> = {
   conv2d: (l) => ({ keras: 'Conv2D', values: { filters: l.filters, ...conv(l), dilation_rate: pair(l.dilation ?? 1) } }),
@@ -124,8 +203,14 @@ const FROM_SPEC: Record<string, (l: Record<string, unknown>) => { keras: string;
   }),
   conv2d_transpose: (l) => ({ keras: 'Conv2DTranspose', values: { filters: l.filters, ...conv(l), output_padding: null, dilation_rate: [1, 1] } }),
   dense: (l) => ({ keras: 'Dense', values: { units: l.units, activation: act(l.activation), use_bias: l.use_bias ?? true } }),
-  max_pool2d: (l) => ({ keras: 'MaxPooling2D', values: { pool_size: pair(l.pool ?? 2), strides: pair(l.strides ?? l.pool ?? 2), padding: l.padding ?? 'valid' } }),
-  avg_pool2d: (l) => ({ keras: 'AveragePooling2D', values: { pool_size: pair(l.pool ?? 2), strides: pair(l.strides ?? l.pool ?? 2), padding: l.padding ?? 'valid' } }),
+  max_pool2d: (l) => ({
+    keras: 'MaxPooling2D',
+    values: { pool_size: pair(l.pool ?? 2), strides: pair(l.strides ?? l.pool ?? 2), padding: l.padding ?? 'valid' },
+  }),
+  avg_pool2d: (l) => ({
+    keras: 'AveragePooling2D',
+    values: { pool_size: pair(l.pool ?? 2), strides: pair(l.strides ?? l.pool ?? 2), padding: l.padding ?? 'valid' },
+  }),
   global_avg_pool2d: () => ({ keras: 'GlobalAveragePooling2D', values: {} }),
   global_max_pool2d: () => ({ keras: 'GlobalMaxPooling2D', values: {} }),
   flatten: () => ({ keras: 'Flatten', values: {} }),
@@ -292,7 +377,16 @@ test('activations Keras lacks or defines differently become TensorFlow functions
   assert.match(readFileSync(file, 'utf8'), /to_categorical\(y_train, NUM_CLASSES\)/);
   assert.deepEqual(
     back.layers.slice(2).map((l) => l.kwargs.activation),
-    [{ code: 'tf.nn.relu6' }, { code: 'hard_sigmoid' }, { code: 'mish' }, { code: 'gelu_new' }, { code: 'tf.nn.log_softmax' }, { code: 'mish' }, 'gelu', 'swish'],
+    [
+      { code: 'tf.nn.relu6' },
+      { code: 'hard_sigmoid' },
+      { code: 'mish' },
+      { code: 'gelu_new' },
+      { code: 'tf.nn.log_softmax' },
+      { code: 'mish' },
+      'gelu',
+      'swish',
+    ],
   );
 });
 
@@ -335,7 +429,10 @@ test('hostile strings in a spec become string constants in the AST, equal to the
   assert.deepEqual(back.top, readBack(join(dir, 'benign.py')).top, 'same statements as a harmless spec');
   assert.deepEqual(back.layers, readBack(join(dir, 'benign.py')).layers);
   // Nothing from the spec reaches a comment: every comment line is one the template wrote.
-  const comments = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter((l) => l.trimStart().startsWith('#'));
+  const comments = (path: string): string[] =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.trimStart().startsWith('#'));
   assert.deepEqual(comments(file), comments(join(dir, 'benign.py')));
 });
 
@@ -358,7 +455,10 @@ for line in sys.stdin.read().split("\n")[:-1]:
     // must reach it escaped, which is what pyString guarantees.
     lines.join('\n') + '\n',
   );
-  const results = out.trimEnd().split('\n').map((l) => JSON.parse(l) as string);
+  const results = out
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as string);
   assert.equal(results.length, lines.length);
   strings.forEach((s, i) => assert.equal(results[i], s, `string ${JSON.stringify(s)}`));
   numbers.forEach((n, i) => assert.equal(Number(results[strings.length + i]), n === 0 ? 0 : n, `number ${n}`));

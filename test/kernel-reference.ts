@@ -66,13 +66,16 @@ export function seededValues(n: number, seed: number): Float32Array {
  * (NaN, -Infinity, +Infinity and -0 sprinkled over coarse values).
  */
 export function poolInput(shape: number[], kind: 'random' | 'relu' | 'coarse' | 'special'): Float32Array {
-  const v = seededValues(shape.reduce((a, b) => a * b, 1), 11);
+  const v = seededValues(
+    shape.reduce((a, b) => a * b, 1),
+    11,
+  );
   if (kind === 'random') return v;
   if (kind === 'relu') return v.map((a) => Math.max(a, 0));
   const coarse = v.map((a) => Math.round(a * 4) / 4);
   if (kind === 'coarse') return coarse;
   const specials = [Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -0];
-  return coarse.map((a, i) => (i % 7 === 3 ? specials[(i / 7) % 4 | 0]! : a));
+  return coarse.map((a, i) => (i % 7 === 3 ? specials[((i / 7) % 4) | 0]! : a));
 }
 
 /**

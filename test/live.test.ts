@@ -37,9 +37,15 @@ test('inference and the live model agree on every real spec', () => {
 test('a disagreement names the layer, what the compiler inferred and what tfjs built', () => {
   const model = compileValid(join(ROOT, 'specs', 'mnist-cnn.yaml'));
   const live = buildModel(model);
-  const tampered = { ...model, layers: model.layers.map((l, i) => (i === 2 ? { ...l, outputShape: [12, 12, 64], params: { trainable: 1, nonTrainable: 0 } } : l)) };
+  const tampered = {
+    ...model,
+    layers: model.layers.map((l, i) => (i === 2 ? { ...l, outputShape: [12, 12, 64], params: { trainable: 1, nonTrainable: 0 } } : l)),
+  };
   const problems = crossCheck(tampered, live);
-  assert.deepEqual(problems.map((p) => p.layer), [2, 2]);
+  assert.deepEqual(
+    problems.map((p) => p.layer),
+    [2, 2],
+  );
   assert.match(problems[0]!.message, /layer 3 'conv2d_1' \(conv2d\): the compiler infers \(12, 12, 64\) but tfjs outputs \(11, 11, 64\)/);
   assert.match(problems[1]!.message, /counts 1 trainable \+ 0 non-trainable parameters but tfjs has 18496 \+ 0/);
   live.dispose();

@@ -48,7 +48,8 @@ function at(text: string, line: number, needle: string, occurrence = 0): { line:
 test('locate returns the position of each value', () => {
   const { positions, doc } = loaded(loadSpecText('tiny.yaml', SMALL));
   assert.deepEqual(doc, {
-    name: 'tiny', input: [28, 28, 1],
+    name: 'tiny',
+    input: [28, 28, 1],
     layers: [{ kind: 'conv2d', filters: 8, kernel: [3, 3] }, { kind: 'flatten' }, { kind: 'dense', units: 10 }],
   });
   assert.deepEqual(positions.locate(''), { line: 1, col: 1 });
@@ -121,7 +122,14 @@ test('tabs in indentation are refused with a plain message', () => {
 
 test('YAML tags beyond plain JSON types are refused', () => {
   const diagnostics = failed(loadSpecText('x.yaml', 'a: !!binary aGVsbG8=\nb: !custom x\nc: !!set {x}\n'));
-  assert.deepEqual(diagnostics.map((d) => [d.line, d.col]), [[1, 4], [2, 4], [3, 4]]);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.line, d.col]),
+    [
+      [1, 4],
+      [2, 4],
+      [3, 4],
+    ],
+  );
   assert.match(diagnostics[0]?.message ?? '', /the YAML tag '!!binary' is not allowed/);
   assert.match(diagnostics[1]?.message ?? '', /'!custom'/);
 });
@@ -139,7 +147,12 @@ test('YAML 1.1 directives, infinities and complex keys are refused', () => {
 test('aliases expand, with nodes inside located at the anchor', () => {
   const text = 'layers:\n  - &d {kind: dense, units: 3}\n  - *d\n';
   const { doc, positions } = loaded(loadSpecText('x.yaml', text));
-  assert.deepEqual(doc, { layers: [{ kind: 'dense', units: 3 }, { kind: 'dense', units: 3 }] });
+  assert.deepEqual(doc, {
+    layers: [
+      { kind: 'dense', units: 3 },
+      { kind: 'dense', units: 3 },
+    ],
+  });
   assert.deepEqual(positions.locate('/layers/1'), at(text, 3, '*d'));
   assert.deepEqual(positions.locate('/layers/1/units'), at(text, 2, '3'));
 });
@@ -222,7 +235,10 @@ test('the seed spec loads', () => {
 });
 
 test('10,000 nested flow lists or mappings give a clear diagnostic, not a RangeError', () => {
-  for (const [open, close] of [['[', ']'], ['{a: ', '}']] as const) {
+  for (const [open, close] of [
+    ['[', ']'],
+    ['{a: ', '}'],
+  ] as const) {
     const text = `name: x\ninput: ${open.repeat(10_000)}1${close.repeat(10_000)}\n`;
     const { value: diagnostics, cpuMs } = withCpuTime(() => failed(loadSpecText('deep.yaml', text)));
     assert.ok(cpuMs < 2000, `deep nesting must be refused quickly (${cpuMs} ms of CPU time)`);
@@ -250,7 +266,12 @@ test('merge keys (<<) are refused by name, in a layer and at the top level', () 
 
 test('an alias bomb built from merge keys is refused as well', () => {
   const lines = ['a: &a {x: 1, y: 2}'];
-  for (let i = 1; i < 8; i++) lines.push(`l${i}: &l${i}\n  <<: [${Array(8).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < 8; i++)
+    lines.push(
+      `l${i}: &l${i}\n  <<: [${Array(8)
+        .fill(i === 1 ? '*a' : `*l${i - 1}`)
+        .join(', ')}]`,
+    );
   const { value: diagnostics, cpuMs } = withCpuTime(() => failed(loadSpecText('bomb.yaml', `${lines.join('\n')}\n`)));
   assert.ok(cpuMs < 1000, `${cpuMs} ms of CPU time`);
   assert.ok(diagnostics.some((d) => /merge keys|too many alias expansions/.test(d.message)));
@@ -259,9 +280,14 @@ test('an alias bomb built from merge keys is refused as well', () => {
 test('__proto__, constructor and prototype keys through the whole compile pollute nothing', async () => {
   const { compileSpecText } = await import('../src/compile/index.js');
   const text = [
-    'name: x', 'input: [784]', '__proto__: {polluted: 1}', 'constructor: {prototype: {polluted: 1}}',
-    'layers:', '  - {kind: dense, units: 10, __proto__: {polluted: 1}, prototype: {polluted: 1}}',
-    'training: {optimizer: {name: adam, __proto__: {polluted: 1}}}', '',
+    'name: x',
+    'input: [784]',
+    '__proto__: {polluted: 1}',
+    'constructor: {prototype: {polluted: 1}}',
+    'layers:',
+    '  - {kind: dense, units: 10, __proto__: {polluted: 1}, prototype: {polluted: 1}}',
+    'training: {optimizer: {name: adam, __proto__: {polluted: 1}}}',
+    '',
   ].join('\n');
   const result = compileSpecText('x.yaml', text);
   assert.equal(result.ok, false);

@@ -100,16 +100,61 @@ interface Case {
 
 const CASES: Case[] = [
   { label: 'sgd', config: { name: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false }, rule: sgdRule(0.1, 0, false), without: sgdRule(0.01, 0, false) },
-  { label: 'sgd momentum 0.8', config: { name: 'sgd', learningRate: 0.1, momentum: 0.8, nesterov: false }, rule: sgdRule(0.1, 0.8, false), without: sgdRule(0.1, 0, false) },
+  {
+    label: 'sgd momentum 0.8',
+    config: { name: 'sgd', learningRate: 0.1, momentum: 0.8, nesterov: false },
+    rule: sgdRule(0.1, 0.8, false),
+    without: sgdRule(0.1, 0, false),
+  },
   // A small momentum too: a threshold on the way to tfjs (plain SGD below some value) must show.
-  { label: 'sgd momentum 0.2', config: { name: 'sgd', learningRate: 0.1, momentum: 0.2, nesterov: false }, rule: sgdRule(0.1, 0.2, false), without: sgdRule(0.1, 0, false) },
-  { label: 'sgd momentum 0.8, nesterov', config: { name: 'sgd', learningRate: 0.1, momentum: 0.8, nesterov: true }, rule: sgdRule(0.1, 0.8, true), without: sgdRule(0.1, 0.8, false) },
-  { label: 'rmsprop rho 0.5', config: { name: 'rmsprop', learningRate: 0.05, rho: 0.5, momentum: 0, epsilon: 1e-7 }, rule: rmspropRule(0.05, 0.5, 0, 1e-7), without: rmspropRule(0.05, 0.9, 0, 1e-7) },
-  { label: 'rmsprop rho 0.5, momentum 0.7', config: { name: 'rmsprop', learningRate: 0.05, rho: 0.5, momentum: 0.7, epsilon: 1e-7 }, rule: rmspropRule(0.05, 0.5, 0.7, 1e-7), without: rmspropRule(0.05, 0.5, 0, 1e-7) },
-  { label: 'rmsprop epsilon 0.5', config: { name: 'rmsprop', learningRate: 0.05, rho: 0.9, momentum: 0, epsilon: 0.5 }, rule: rmspropRule(0.05, 0.9, 0, 0.5), without: rmspropRule(0.05, 0.9, 0, 1e-7) },
-  { label: 'adam beta1 0.5', config: { name: 'adam', learningRate: 0.05, beta1: 0.5, beta2: 0.999, epsilon: 1e-7 }, rule: adamRule(0.05, 0.5, 0.999, 1e-7), without: adamRule(0.05, 0.9, 0.999, 1e-7) },
-  { label: 'adam beta2 0.6', config: { name: 'adam', learningRate: 0.05, beta1: 0.9, beta2: 0.6, epsilon: 1e-7 }, rule: adamRule(0.05, 0.9, 0.6, 1e-7), without: adamRule(0.05, 0.9, 0.999, 1e-7) },
-  { label: 'adam epsilon 0.3', config: { name: 'adam', learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 0.3 }, rule: adamRule(0.05, 0.9, 0.999, 0.3), without: adamRule(0.05, 0.9, 0.999, 1e-7) },
+  {
+    label: 'sgd momentum 0.2',
+    config: { name: 'sgd', learningRate: 0.1, momentum: 0.2, nesterov: false },
+    rule: sgdRule(0.1, 0.2, false),
+    without: sgdRule(0.1, 0, false),
+  },
+  {
+    label: 'sgd momentum 0.8, nesterov',
+    config: { name: 'sgd', learningRate: 0.1, momentum: 0.8, nesterov: true },
+    rule: sgdRule(0.1, 0.8, true),
+    without: sgdRule(0.1, 0.8, false),
+  },
+  {
+    label: 'rmsprop rho 0.5',
+    config: { name: 'rmsprop', learningRate: 0.05, rho: 0.5, momentum: 0, epsilon: 1e-7 },
+    rule: rmspropRule(0.05, 0.5, 0, 1e-7),
+    without: rmspropRule(0.05, 0.9, 0, 1e-7),
+  },
+  {
+    label: 'rmsprop rho 0.5, momentum 0.7',
+    config: { name: 'rmsprop', learningRate: 0.05, rho: 0.5, momentum: 0.7, epsilon: 1e-7 },
+    rule: rmspropRule(0.05, 0.5, 0.7, 1e-7),
+    without: rmspropRule(0.05, 0.5, 0, 1e-7),
+  },
+  {
+    label: 'rmsprop epsilon 0.5',
+    config: { name: 'rmsprop', learningRate: 0.05, rho: 0.9, momentum: 0, epsilon: 0.5 },
+    rule: rmspropRule(0.05, 0.9, 0, 0.5),
+    without: rmspropRule(0.05, 0.9, 0, 1e-7),
+  },
+  {
+    label: 'adam beta1 0.5',
+    config: { name: 'adam', learningRate: 0.05, beta1: 0.5, beta2: 0.999, epsilon: 1e-7 },
+    rule: adamRule(0.05, 0.5, 0.999, 1e-7),
+    without: adamRule(0.05, 0.9, 0.999, 1e-7),
+  },
+  {
+    label: 'adam beta2 0.6',
+    config: { name: 'adam', learningRate: 0.05, beta1: 0.9, beta2: 0.6, epsilon: 1e-7 },
+    rule: adamRule(0.05, 0.9, 0.6, 1e-7),
+    without: adamRule(0.05, 0.9, 0.999, 1e-7),
+  },
+  {
+    label: 'adam epsilon 0.3',
+    config: { name: 'adam', learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 0.3 },
+    rule: adamRule(0.05, 0.9, 0.999, 0.3),
+    without: adamRule(0.05, 0.9, 0.999, 1e-7),
+  },
 ];
 
 test('the formulas tell each setting apart by far more than the tolerance', () => {

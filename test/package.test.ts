@@ -28,7 +28,12 @@ interface Run {
 }
 
 function npx(args: string[], cwd = app): Run {
-  const r = spawnSync(NPM, ['exec', '--no', '--', 'netspec', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 10 * MINUTES });
+  const r = spawnSync(NPM, ['exec', '--no', '--', 'netspec', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 10 * MINUTES,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,12 +59,22 @@ before(() => {
   for (const entry of PROJECT_FILES) cpSync(join(ROOT, entry), join(project, entry), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
   // Runs prepack (the page) and prepare (dist/), as publishing would.
-  const json = execFileSync(NPM, ['pack', '--json', '--pack-destination', work], { cwd: project, encoding: 'utf8', timeout: 15 * MINUTES, stdio: ['ignore', 'pipe', 'pipe'] });
+  const json = execFileSync(NPM, ['pack', '--json', '--pack-destination', work], {
+    cwd: project,
+    encoding: 'utf8',
+    timeout: 15 * MINUTES,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const [info] = JSON.parse(json.slice(json.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packed = info!.files.map((f) => f.path);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'netspec-user', private: true, type: 'module' }, null, 2)}\n`);
-  execFileSync(NPM, ['install', join(work, info!.filename), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, encoding: 'utf8', timeout: 15 * MINUTES, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(NPM, ['install', join(work, info!.filename), '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 15 * MINUTES,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 });
 
 test('the tarball holds the built code, its declarations, the files it reads at run time and the page, and no sources', () => {
@@ -83,7 +98,7 @@ test('the tarball holds the built code, its declarations, the files it reads at 
   ]) {
     assert.ok(packed.includes(file), `${file} is missing from the package`);
   }
-  const strays = packed.filter((f) => /^(src|test|scripts|specs|generated)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const strays = packed.filter((f) => /^(src|test|scripts|specs|generated)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
   assert.deepEqual(strays, []);
   // The validator is precompiled: the built one does not compile the schema with ajv at start.
   const validator = readFileSync(join(app, 'node_modules', 'netspec', 'dist', 'compile', 'spec-validator.js'), 'utf8');
@@ -148,10 +163,17 @@ test('the library imports as ESM and type-checks from a TypeScript file', () => 
   writeFileSync(join(app, 'use-api.ts'), source);
   // A misuse the declarations must catch: with types missing it would pass as any.
   writeFileSync(join(app, 'misuse.ts'), "import { compileSpecFile } from 'netspec';\nconst n: number = compileSpecFile('x.yaml');\nconsole.log(n);\n");
-  const tsconfig = (file: string) => ({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [] }, files: [file] });
+  const tsconfig = (file: string) => ({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [] },
+    files: [file],
+  });
   const tsc = (file: string): string[] => {
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig(file)));
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, encoding: 'utf8', timeout: 5 * MINUTES });
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 5 * MINUTES,
+    });
     // tfjs's own declarations do not check under strict settings (projects using tfjs set
     // skipLibCheck); every other error counts: in the file and in netspec's declarations.
     return r.stdout.split('\n').filter((line) => /\): error TS/.test(line) && !line.startsWith('node_modules/@tensorflow/'));

@@ -75,7 +75,10 @@ function reference(model: tf.LayersModel): number[] {
           const ys = tf.tensor1d(y.subarray(offset, offset + n), 'int32');
           return tf.variableGrads(() => loss(ys, model.apply(xs, { training: true }) as tf.Tensor2D), variables);
         });
-        if (kept) model.nonTrainableWeights.forEach((w, k) => { w.write(kept[k]!); });
+        if (kept)
+          model.nonTrainableWeights.forEach((w, k) => {
+            w.write(kept[k]!);
+          });
         stepLoss += (n / BATCH) * value.dataSync()[0]!;
         scaled.push(variables.map((v) => tf.mul(grads[v.name]!, n / BATCH)));
         tf.dispose([value, ...Object.values(grads), ...(kept ?? [])]);
@@ -133,7 +136,10 @@ test('replicas with batch norm and dropout: each shard as one process would comp
   // Every weight, batch norm's moving statistics included (the mirror holds replica 0's).
   const names = mirror.weights.map((w) => w.originalName);
   mirror.getWeights().forEach((w, i) => assertClose(w.dataSync(), ref.getWeights()[i]!.dataSync(), names[i]!));
-  assert.ok(names.some((n) => /moving_mean/.test(n)), 'the model has moving statistics');
+  assert.ok(
+    names.some((n) => /moving_mean/.test(n)),
+    'the model has moving statistics',
+  );
 
   // Replica 1 applied the same updates but kept moving statistics of its own shards.
   const [zero, one] = await Promise.all([pool.read(0), pool.read(1)]);
@@ -156,7 +162,13 @@ test('the seed makes a replica run reproducible, and another seed draws other dr
   const other = await parallelRun(SEED + 1);
   pools.push(first.pool, again.pool, other.pool);
   assert.deepEqual(again.losses, first.losses, 'same seed, same run, bit for bit');
-  assert.deepEqual(again.mirror.getWeights().map((w) => Array.from(w.dataSync())), first.mirror.getWeights().map((w) => Array.from(w.dataSync())));
-  assert.ok(other.losses.some((l, i) => Math.abs(l - first.losses[i]!) > 1e-4), `another seed, other masks: ${other.losses} vs ${first.losses}`);
+  assert.deepEqual(
+    again.mirror.getWeights().map((w) => Array.from(w.dataSync())),
+    first.mirror.getWeights().map((w) => Array.from(w.dataSync())),
+  );
+  assert.ok(
+    other.losses.some((l, i) => Math.abs(l - first.losses[i]!) > 1e-4),
+    `another seed, other masks: ${other.losses} vs ${first.losses}`,
+  );
   for (const run of [first, again, other]) run.mirror.dispose();
 });

@@ -107,7 +107,10 @@ for (const c of EQUALITY_CASES) {
     await pool.push(parallel, parOptimizer, c.optimizer);
     const result = await pool.step(x, y);
     // The main thread's model is untouched until it pulls the replicas' state.
-    assert.deepEqual(parallel.getWeights().map((w) => Array.from(w.dataSync())), initial.map((w) => Array.from(w)));
+    assert.deepEqual(
+      parallel.getWeights().map((w) => Array.from(w.dataSync())),
+      initial.map((w) => Array.from(w)),
+    );
     await pool.pull(parallel, parOptimizer);
     await pool.close();
     pool = undefined;
@@ -181,10 +184,25 @@ test('trainModel with 2 replicas matches in-process training, the epoch-end mode
   const images = new Float32Array(samples * size);
   images.set(x);
   const split = { images, labels: Uint8Array.from(y), count: samples };
-  const data = { train: split, test: split, imageShape: INPUT as [number, number, number], numClasses: 3, classNames: ['0', '1', '2'], exactClassCount: false, sampleShape: INPUT, source: 'test batch' } as unknown as Dataset;
+  const data = {
+    train: split,
+    test: split,
+    imageShape: INPUT as [number, number, number],
+    numClasses: 3,
+    classNames: ['0', '1', '2'],
+    exactClassCount: false,
+    sampleShape: INPUT,
+    source: 'test batch',
+  } as unknown as Dataset;
   const cfg: TrainingConfig = {
-    dataset: { kind: 'mnist' }, optimizer: ADAM, loss: LOSS, metrics: ['accuracy'],
-    batchSize: 20, epochs: 2, validationSplit: 0.25, seed: 3,
+    dataset: { kind: 'mnist' },
+    optimizer: ADAM,
+    loss: LOSS,
+    metrics: ['accuracy'],
+    batchSize: 20,
+    epochs: 2,
+    validationSplit: 0.25,
+    seed: 3,
   };
   const local = smallConvNet();
   const parallel = smallConvNet();

@@ -28,7 +28,8 @@ function drawSeven(width: number, height: number, box: { x: number; y: number; w
   const out = new Float32Array(width * height);
   const t = Math.max(box.w, box.h) * 0.14;
   const inside = (px: number, py: number): boolean => {
-    const u = px - box.x, v = py - box.y;
+    const u = px - box.x,
+      v = py - box.y;
     if (u < 0 || v < 0 || u > box.w || v > box.h) return false;
     if (v < t) return true;
     // Distance to the diagonal from the bar's right end down to the bottom left third.
@@ -84,7 +85,9 @@ function encodePalette(grey: Float32Array, width: number, height: number): Buffe
 const invert = (a: Float32Array): Float32Array => a.map((v) => 1 - v);
 
 function centreOfMass(frame: Float32Array): [number, number] {
-  let m = 0, cx = 0, cy = 0;
+  let m = 0,
+    cx = 0,
+    cy = 0;
   frame.forEach((v, i) => {
     m += v;
     cx += v * ((i % FRAME) + 0.5);
@@ -94,10 +97,14 @@ function centreOfMass(frame: Float32Array): [number, number] {
 }
 
 function inkBox(frame: Float32Array): { w: number; h: number } {
-  let x0 = FRAME, x1 = -1, y0 = FRAME, y1 = -1;
+  let x0 = FRAME,
+    x1 = -1,
+    y0 = FRAME,
+    y1 = -1;
   frame.forEach((v, i) => {
     if (v <= 0.1) return;
-    const x = i % FRAME, y = Math.floor(i / FRAME);
+    const x = i % FRAME,
+      y = Math.floor(i / FRAME);
     [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
   });
   return { w: x1 - x0 + 1, h: y1 - y0 + 1 };
@@ -152,15 +159,17 @@ test('tiny and huge pictures both fit a 20-pixel box with their centre of mass a
     ['huge, off-centre', 1600, 1200, { x: 1100, y: 150, w: 260, h: 380 }],
     ['wide', 300, 60, { x: 20, y: 10, w: 240, h: 40 }],
   ];
-  const frames = await Promise.all(cases.map(async ([what, w, h, box]) => {
-    const frame = toMnistFrame(await decodePng(encode(invert(drawSeven(w, h, box)), w, h, 0), what));
-    const [cx, cy] = centreOfMass(frame);
-    // Where MNIST puts it: within pixel 14 (continuous coordinates 14 to 15).
-    assert.ok(cx >= 14 && cx <= 15 && cy >= 14 && cy <= 15, `${what}: centre of mass at ${cx}, ${cy}`);
-    const { w: bw, h: bh } = inkBox(frame);
-    assert.ok(Math.abs(Math.max(bw, bh) - 20) <= 1, `${what}: longer side ${Math.max(bw, bh)}`);
-    return frame;
-  }));
+  const frames = await Promise.all(
+    cases.map(async ([what, w, h, box]) => {
+      const frame = toMnistFrame(await decodePng(encode(invert(drawSeven(w, h, box)), w, h, 0), what));
+      const [cx, cy] = centreOfMass(frame);
+      // Where MNIST puts it: within pixel 14 (continuous coordinates 14 to 15).
+      assert.ok(cx >= 14 && cx <= 15 && cy >= 14 && cy <= 15, `${what}: centre of mass at ${cx}, ${cy}`);
+      const { w: bw, h: bh } = inkBox(frame);
+      assert.ok(Math.abs(Math.max(bw, bh) - 20) <= 1, `${what}: longer side ${Math.max(bw, bh)}`);
+      return frame;
+    }),
+  );
   // Aspect ratio is kept: the wide glyph stays wide and short.
   const wide = inkBox(frames[2]!);
   assert.ok(wide.h <= 5, `wide glyph is ${wide.w}x${wide.h}`);
@@ -181,7 +190,8 @@ function shifted(frame: Float32Array, dx: number, dy: number): Float32Array {
   return out;
 }
 
-const meanDiff = (a: Float32Array, b: Float32Array): number => (a.length === b.length ? a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length : Infinity);
+const meanDiff = (a: Float32Array, b: Float32Array): number =>
+  a.length === b.length ? a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length : Infinity;
 /** A frame "comes back unchanged" below this mean difference per pixel (values in [0, 1]). */
 const UNCHANGED = 0.005;
 
@@ -200,7 +210,12 @@ test('MNIST test digits written as PNGs come back nearly unchanged, and a one-pi
     const png = (frame: Float32Array): Buffer => encode(frame, FRAME, FRAME, 0);
     const back = toMnistFrame(await decodePng(png(digit), `mnist-${k}.png`));
     assert.ok(meanDiff(back, digit) < UNCHANGED, `digit ${k}: mean difference ${meanDiff(back, digit)}`);
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
+    for (const [dx, dy] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ] as const) {
       // Closer to the digit than to the digit one pixel off: a frame shifted by a pixel shows.
       const off = meanDiff(back, shifted(digit, dx, dy));
       assert.ok(off > 2 * meanDiff(back, digit), `digit ${k}: as close to its shift by (${dx}, ${dy}) (${off}) as to itself`);
@@ -219,7 +234,11 @@ test('blank pictures give an empty frame; bytes that are not an image raise an e
   const gifHeader = Buffer.from([...Buffer.from('GIF89a'), 2, 0, 2, 0]);
   await refused(Buffer.concat([gifHeader, Buffer.from('garbage')]), 'cat.gif', 'cat.gif: not a readable GIF image; the file is truncated or corrupt');
   // Text after a GIF signature reads as a 28192x29807 picture: refused before any decoding.
-  await refused(Buffer.from('GIF89a not a gif'), 'bomb.gif', 'bomb.gif: declares 28192x29807 = 840,318,944 pixels, over the limit of 100,000,000 pixels (it would take about 3,206 MiB to decode, and may be a decompression bomb); shrink the image, or raise the limit with --max-pixels 840318944');
+  await refused(
+    Buffer.from('GIF89a not a gif'),
+    'bomb.gif',
+    'bomb.gif: declares 28192x29807 = 840,318,944 pixels, over the limit of 100,000,000 pixels (it would take about 3,206 MiB to decode, and may be a decompression bomb); shrink the image, or raise the limit with --max-pixels 840318944',
+  );
   await refused(Buffer.from('hello'), 'notes.png', 'notes.png: is not a PNG, JPEG, GIF, WebP, TIFF or AVIF image (its first bytes match none of them)');
   await refused(Buffer.alloc(0), 'empty.png', 'empty.png: the file is empty (0 bytes); expected a PNG image');
   assert.deepEqual(frameShapeFor([null, 28, 28, 1].slice(1)), [28, 28, 1]);
@@ -269,7 +288,10 @@ test('end to end: enlarged, inverted MNIST test digits are recognised by a model
   const cli = runCli(['predict', run, ...files.slice(0, 3), '--json', '--backend', 'cpu']);
   assert.equal(cli.status, 0, cli.stderr);
   const json = JSON.parse(cli.stdout) as { predictions: Array<{ file: string; top: Array<{ class: number; probability: number }> }> };
-  assert.deepEqual(json.predictions.map((p) => [p.file, p.top[0]!.class]), predictions.slice(0, 3).map((p) => [p.file, p.top[0]!.class]));
+  assert.deepEqual(
+    json.predictions.map((p) => [p.file, p.top[0]!.class]),
+    predictions.slice(0, 3).map((p) => [p.file, p.top[0]!.class]),
+  );
   const text = runCli(['predict', run, files[0]!, '--backend', 'cpu']);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`digit-0\\.png: ${predictions[0]!.top[0]!.class} \\(\\d+\\.\\d%\\)`));

@@ -41,11 +41,15 @@ test('a spec without a training section trains with the documented defaults, fro
 
 test('prepareRun compiles, applies overrides, picks backend and mode, then builds the seeded model, in that order', async () => {
   const events: string[] = [];
-  const prepared = await prepareRun(spec, { epochs: 1, seed: 9, backend: 'cpu' }, {
-    onBackend: (b) => events.push(`backend ${b.name}`),
-    onMode: (reason) => events.push(`mode ${reason}`),
-    onModel: (m) => events.push(`model ${m.ir.name}`),
-  });
+  const prepared = await prepareRun(
+    spec,
+    { epochs: 1, seed: 9, backend: 'cpu' },
+    {
+      onBackend: (b) => events.push(`backend ${b.name}`),
+      onMode: (reason) => events.push(`mode ${reason}`),
+      onModel: (m) => events.push(`model ${m.ir.name}`),
+    },
+  );
   assert.ok(prepared.ok);
   const { run } = prepared;
   assert.deepEqual(events, ['backend cpu', 'mode in one process (--backend cpu)', 'model quarters']);

@@ -26,7 +26,19 @@ const py = pillowForTests();
 /** The data section alone, as a module of its own, for a dataset of a spec at `specFile` (absolute). */
 function dataModule(dir: string, ref: DatasetRef, specFile: string): string {
   const file = join(dir, `data_${Math.random().toString(36).slice(2)}.py`);
-  const header = ['import csv', 'import gzip', 'import io', 'import math', 'import os', 'import re', 'import struct', 'import sys', '', 'import numpy as np', ''];
+  const header = [
+    'import csv',
+    'import gzip',
+    'import io',
+    'import math',
+    'import os',
+    'import re',
+    'import struct',
+    'import sys',
+    '',
+    'import numpy as np',
+    '',
+  ];
   const mapping = ['DATASET = {', ...datasetEntries(ref, specFile).map((e) => `    ${e},`), '}'];
   writeFileSync(file, [...header, ...mapping, pythonDataSection()].join('\n'));
   return file;
@@ -100,7 +112,11 @@ test('mulberry32, the seeded shuffle and the stratified split match netspec, bit
   const out = JSON.parse(runPython(module, script)) as { floats: number[][]; orders: number[][]; splits: [number[], number[]][][] };
   seeds.forEach((seed, s) => {
     const rng = mulberry32(seed >>> 0);
-    assert.deepEqual(out.floats[s], Array.from({ length: 1000 }, () => rng()), `mulberry32(${seed})`);
+    assert.deepEqual(
+      out.floats[s],
+      Array.from({ length: 1000 }, () => rng()),
+      `mulberry32(${seed})`,
+    );
     assert.deepEqual(out.orders[s], shuffledOrder(300, seed), `shuffled order, seed ${seed}`);
     const expected = labelSets.flatMap((labels) => fractions.map((f) => stratifiedSplit(labels, f, seed))).map((x) => [x.train, x.test]);
     assert.deepEqual(out.splits[s], expected, `stratified splits, seed ${seed}`);
@@ -123,7 +139,12 @@ function writeExactFolder(root: string): void {
     mkdirSync(join(root, name, 'nested'), { recursive: true });
     for (let k = 0; k < 7; k++) {
       const seed = (c * 31 + k * 17) % 251;
-      const pixel = (x: number, y: number): [number, number, number, number] => [(x * 23 + seed) % 256, (y * 41 + seed * 3) % 256, (x * y + seed * 7) % 256, (x * 50 + y) % 256];
+      const pixel = (x: number, y: number): [number, number, number, number] => [
+        (x * 23 + seed) % 256,
+        (y * 41 + seed * 3) % 256,
+        (x * y + seed * 7) % 256,
+        (x * 50 + y) % 256,
+      ];
       const folder = k === 6 ? join(root, name, 'nested') : join(root, name);
       writePng(join(folder, `img-${k}.png`), 12, 10, pixel, k % 3 === 0 ? 6 : k % 3 === 1 ? 2 : 0);
     }
@@ -132,40 +153,56 @@ function writeExactFolder(root: string): void {
   });
 }
 
-test('an image folder at the input size: the same files, split, classes and pixels, exactly, in grey and RGB', { skip: py.skip, timeout: 120_000 }, async () => {
-  const dir = tempDir();
-  writeExactFolder(join(dir, 'pics'));
-  const spec = join(dir, 'spec.yaml');
-  for (const channels of [1, 3]) {
-    for (const raw of [{ kind: 'image_folder', dir: 'pics', test_split: 0.3, split_seed: 7 }, { kind: 'image_folder', dir: 'pics', test_dir: 'pics', split_seed: 3 }]) {
-      const ref = lower(raw);
-      const shape = [10, 12, channels];
-      const ours = await loadDataset(ref, dir, { inputShape: shape, cacheDir: false });
-      const theirs = pythonLoad(ref, spec, shape);
-      assert.deepEqual(theirs.prepared, ours.prepared, 'classes, sample shape and resize mode');
-      assert.deepEqual(ours.classNames, ['2', '9.5', '10']);
-      assert.deepEqual(theirs.train.y, [...ours.train.labels]);
-      assert.deepEqual(theirs.test.y, [...ours.test.labels]);
-      assert.deepEqual(theirs.train.x, ours.train.images, `training pixels, ${channels} channel(s)`);
-      assert.deepEqual(theirs.test.x, ours.test.images, `test pixels, ${channels} channel(s)`);
+test(
+  'an image folder at the input size: the same files, split, classes and pixels, exactly, in grey and RGB',
+  { skip: py.skip, timeout: 120_000 },
+  async () => {
+    const dir = tempDir();
+    writeExactFolder(join(dir, 'pics'));
+    const spec = join(dir, 'spec.yaml');
+    for (const channels of [1, 3]) {
+      for (const raw of [
+        { kind: 'image_folder', dir: 'pics', test_split: 0.3, split_seed: 7 },
+        { kind: 'image_folder', dir: 'pics', test_dir: 'pics', split_seed: 3 },
+      ]) {
+        const ref = lower(raw);
+        const shape = [10, 12, channels];
+        const ours = await loadDataset(ref, dir, { inputShape: shape, cacheDir: false });
+        const theirs = pythonLoad(ref, spec, shape);
+        assert.deepEqual(theirs.prepared, ours.prepared, 'classes, sample shape and resize mode');
+        assert.deepEqual(ours.classNames, ['2', '9.5', '10']);
+        assert.deepEqual(theirs.train.y, [...ours.train.labels]);
+        assert.deepEqual(theirs.test.y, [...ours.test.labels]);
+        assert.deepEqual(theirs.train.x, ours.train.images, `training pixels, ${channels} channel(s)`);
+        assert.deepEqual(theirs.test.x, ours.test.images, `test pixels, ${channels} channel(s)`);
+      }
     }
-  }
-  // The held-out files by name: the listing and the split, as netspec makes them.
-  const listing = await listImageFolder(join(dir, 'pics'));
-  const ref = lower({ kind: 'image_folder', dir: 'pics', test_split: 0.3, split_seed: 7 });
-  const ordered = sortClassNames(listing.classes);
-  const split = stratifiedSplit(Uint8Array.from(listing.files, (f) => ordered.indexOf(listing.classes[f.classIndex]!)), 0.3, 7);
-  const names = (indices: number[]): string[] => indices.map((i) => listing.files[i]!.path);
-  const module = dataModule(dir, ref, spec);
-  const out = JSON.parse(runPython(module, [
-    `names, files = d.list_image_folder(${JSON.stringify(join(dir, 'pics'))})`,
-    'classes = d.order_classes(names, "pics")',
-    'train, test = d.stratified_split([classes.index(names[c]) for _, c in files], 0.3, 7)',
-    'print(json.dumps({"train": [files[i][0] for i in train], "test": [files[i][0] for i in test]}))',
-  ].join('\n'))) as { train: string[]; test: string[] };
-  assert.deepEqual(out.test, names(split.test), 'the same test files');
-  assert.deepEqual(out.train, names(split.train), 'the same training files, in the same order');
-});
+    // The held-out files by name: the listing and the split, as netspec makes them.
+    const listing = await listImageFolder(join(dir, 'pics'));
+    const ref = lower({ kind: 'image_folder', dir: 'pics', test_split: 0.3, split_seed: 7 });
+    const ordered = sortClassNames(listing.classes);
+    const split = stratifiedSplit(
+      Uint8Array.from(listing.files, (f) => ordered.indexOf(listing.classes[f.classIndex]!)),
+      0.3,
+      7,
+    );
+    const names = (indices: number[]): string[] => indices.map((i) => listing.files[i]!.path);
+    const module = dataModule(dir, ref, spec);
+    const out = JSON.parse(
+      runPython(
+        module,
+        [
+          `names, files = d.list_image_folder(${JSON.stringify(join(dir, 'pics'))})`,
+          'classes = d.order_classes(names, "pics")',
+          'train, test = d.stratified_split([classes.index(names[c]) for _, c in files], 0.3, 7)',
+          'print(json.dumps({"train": [files[i][0] for i in train], "test": [files[i][0] for i in test]}))',
+        ].join('\n'),
+      ),
+    ) as { train: string[]; test: string[] };
+    assert.deepEqual(out.test, names(split.test), 'the same test files');
+    assert.deepEqual(out.train, names(split.train), 'the same training files, in the same order');
+  },
+);
 
 // The generated programs resample as libvips does (edges extended, the same sample positions),
 // but Pillow's filter weights and rounding, and its JPEG decoder, are not libvips's. Measured on
@@ -173,29 +210,42 @@ test('an image folder at the input size: the same files, split, classes and pixe
 // values equal, mean differences 0.6-1.8 levels of 255, the largest 124, on a digit's edge.
 const RESIZE_TOLERANCE = { max: 128, mean: 2.5 };
 
-test('a folder of mixed sizes and formats: the same classes, split and labels; pixels within the stated tolerance for each resize mode', { skip: py.skip, timeout: 300_000 }, async () => {
-  const dir = tempDir();
-  await writeDigitFolder(join(dir, 'digits'), { perClass: 5 });
-  const spec = join(dir, 'spec.yaml');
-  for (const resize of ['stretch', 'crop', 'pad']) {
-    for (const shape of [[28, 28, 1], [24, 32, 3]]) {
-      const ref = lower({ kind: 'image_folder', dir: 'digits', resize, split_seed: 5 });
-      const ours = await loadDataset(ref, dir, { inputShape: shape, cacheDir: false });
-      const theirs = pythonLoad(ref, spec, shape);
-      assert.deepEqual(theirs.prepared, ours.prepared);
-      assert.deepEqual(theirs.train.y, [...ours.train.labels]);
-      assert.deepEqual(theirs.test.y, [...ours.test.labels]);
-      const diff = levels(theirs.train.x, ours.train.images);
-      assert.ok(diff.max <= RESIZE_TOLERANCE.max && diff.mean <= RESIZE_TOLERANCE.mean, `${resize} ${shape.join('x')}: ${JSON.stringify(diff)}`);
+test(
+  'a folder of mixed sizes and formats: the same classes, split and labels; pixels within the stated tolerance for each resize mode',
+  { skip: py.skip, timeout: 300_000 },
+  async () => {
+    const dir = tempDir();
+    await writeDigitFolder(join(dir, 'digits'), { perClass: 5 });
+    const spec = join(dir, 'spec.yaml');
+    for (const resize of ['stretch', 'crop', 'pad']) {
+      for (const shape of [
+        [28, 28, 1],
+        [24, 32, 3],
+      ]) {
+        const ref = lower({ kind: 'image_folder', dir: 'digits', resize, split_seed: 5 });
+        const ours = await loadDataset(ref, dir, { inputShape: shape, cacheDir: false });
+        const theirs = pythonLoad(ref, spec, shape);
+        assert.deepEqual(theirs.prepared, ours.prepared);
+        assert.deepEqual(theirs.train.y, [...ours.train.labels]);
+        assert.deepEqual(theirs.test.y, [...ours.test.labels]);
+        const diff = levels(theirs.train.x, ours.train.images);
+        assert.ok(diff.max <= RESIZE_TOLERANCE.max && diff.mean <= RESIZE_TOLERANCE.mean, `${resize} ${shape.join('x')}: ${JSON.stringify(diff)}`);
+      }
     }
-  }
-});
+  },
+);
 
 test('CSV tables: the same columns, classes, split, statistics and standardised values, exactly', { skip: py.skip, timeout: 120_000 }, async () => {
   const dir = tempDir();
   await writeDigitCsv(join(dir, 'digits.csv'), 300);
   // Quoted cells, padding, a numeric label column and a separate test file with its own order.
-  const rows = Array.from({ length: 40 }, (_, i) => [`"${(i * 0.37).toFixed(3)}"`, ` ${(i % 7) * 1e3 - 2.5} `, String((i * i) % 13), i % 3 === 0 ? '10' : i % 3 === 1 ? '2' : '9.5', `"note, ${i}"`]);
+  const rows = Array.from({ length: 40 }, (_, i) => [
+    `"${(i * 0.37).toFixed(3)}"`,
+    ` ${(i % 7) * 1e3 - 2.5} `,
+    String((i * i) % 13),
+    i % 3 === 0 ? '10' : i % 3 === 1 ? '2' : '9.5',
+    `"note, ${i}"`,
+  ]);
   const table = (r: string[][]): string => ['a,b,c,grade,comment', ...r.map((row) => row.join(','))].join('\r\n') + '\r\n';
   writeFileSync(join(dir, 'grades.csv'), table(rows));
   writeFileSync(join(dir, 'grades-test.csv'), table(rows.slice(0, 9).reverse()));
@@ -228,7 +278,10 @@ test('both programs embed the same data section, and every spec string in DATASE
   assert.ok(emitPytorch(model, 'specs/mlp.yaml').includes(section));
   assert.ok(emitKeras(model, 'specs/mlp.yaml').includes(section));
   const hostile = '"); import os; os.system("x") #\n{{data}}\u2028';
-  const entries = datasetEntries(lower({ kind: 'csv', file: hostile, label_column: hostile, feature_columns: [hostile], classes: [hostile, 'b'] }), 'specs/x.yaml');
+  const entries = datasetEntries(
+    lower({ kind: 'csv', file: hostile, label_column: hostile, feature_columns: [hostile], classes: [hostile, 'b'] }),
+    'specs/x.yaml',
+  );
   if (py.skip) return;
   const script = 'import ast, json, sys\nprint(json.dumps(ast.literal_eval("{" + sys.stdin.read() + "}")))';
   const r = spawnSync(py.python!, ['-c', script], { input: entries.join(',\n'), encoding: 'utf8' });

@@ -30,7 +30,10 @@ function project(name: string, spec: string): { root: string; specFile: string; 
 }
 
 /** Trains with the program (run from elsewhere than the project), imports the checkpoint, evaluates the run. */
-function trainImportEvaluate(p: { root: string; specFile: string; program: string }, flags: string[]): { checkpointRecord: Record<string, unknown>; dataset: Record<string, unknown>; trained: string } {
+function trainImportEvaluate(
+  p: { root: string; specFile: string; program: string },
+  flags: string[],
+): { checkpointRecord: Record<string, unknown>; dataset: Record<string, unknown>; trained: string } {
   const out = join(p.root, 'torch-run');
   const trained = spawnSync(torch.python!, [p.program, '--epochs', '1', '--out', out, ...flags], { encoding: 'utf8', cwd: tempDir(), timeout: 300_000 });
   assert.equal(trained.status, 0, trained.stderr);
@@ -46,27 +49,36 @@ function trainImportEvaluate(p: { root: string; specFile: string; program: strin
   const evaluated = runCli(['evaluate', dir]);
   assert.equal(evaluated.status, 0, evaluated.stderr + evaluated.stdout);
   assert.doesNotMatch(evaluated.stdout + evaluated.stderr, /differ/i, 'evaluate reproduces the imported results');
-  return { checkpointRecord: record.meta.dataset, dataset: JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8')) as Record<string, unknown>, trained: trained.stdout };
+  return {
+    checkpointRecord: record.meta.dataset,
+    dataset: JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8')) as Record<string, unknown>,
+    trained: trained.stdout,
+  };
 }
 
 /** The program's training (with validation) and test counts are those netspec loads. */
 async function assertSameCounts(specFile: string, trained: string, options: LoadOptions): Promise<void> {
   const model = compileValid(specFile);
   const ours = await loadDataset(model.ir.training!.dataset, dirname(specFile), { ...options, inputShape: model.ir.inputShape, cacheDir: false });
-  const [, train, validation, testCount] = /^data: ([\d,]+) training, ([\d,]+) validation and ([\d,]+) test samples/m.exec(trained)!.map((t) => Number(t.replace(/,/g, '')));
+  const [, train, validation, testCount] = /^data: ([\d,]+) training, ([\d,]+) validation and ([\d,]+) test samples/m
+    .exec(trained)!
+    .map((t) => Number(t.replace(/,/g, '')));
   assert.equal(train! + validation!, ours.train.count);
   assert.equal(testCount, ours.test.count);
 }
 
 test('a CSV table: the program standardises as netspec does, and the imported run keeps its statistics', { skip, timeout: 600_000 }, async () => {
-  const p = project('digit-rows', [
-    'name: digit-rows',
-    'input: [64]',
-    'layers:',
-    '  - { kind: dense, units: 16, activation: relu }',
-    '  - { kind: dense, units: 10, activation: softmax }',
-    'training: { epochs: 1, batch_size: 32, dataset: { kind: csv, file: ../data/digits.csv, label_column: digit, test_split: 0.25 } }',
-  ].join('\n'));
+  const p = project(
+    'digit-rows',
+    [
+      'name: digit-rows',
+      'input: [64]',
+      'layers:',
+      '  - { kind: dense, units: 16, activation: relu }',
+      '  - { kind: dense, units: 10, activation: softmax }',
+      'training: { epochs: 1, batch_size: 32, dataset: { kind: csv, file: ../data/digits.csv, label_column: digit, test_split: 0.25 } }',
+    ].join('\n'),
+  );
   await writeDigitCsv(join(p.root, 'data', 'digits.csv'), 400);
   const { checkpointRecord, dataset, trained } = trainImportEvaluate(p, ['--limit', '200']);
   await assertSameCounts(p.specFile, trained, { limit: 200, testLimit: Number.MAX_SAFE_INTEGER });
@@ -78,17 +90,24 @@ test('a CSV table: the program standardises as netspec does, and the imported ru
 });
 
 test('an image folder: the program resizes and splits as netspec does, and the imported run keeps its classes', { skip, timeout: 600_000 }, async () => {
-  const p = project('digit-pictures', [
-    'name: digit-pictures',
-    'input: [16, 16, 3]',
-    'layers:',
-    '  - { kind: flatten }',
-    '  - { kind: dense, units: 10, activation: softmax }',
-    'training: { epochs: 1, batch_size: 16, dataset: { kind: image_folder, dir: ../data/digits, resize: crop, split_seed: 3 } }',
-  ].join('\n'));
+  const p = project(
+    'digit-pictures',
+    [
+      'name: digit-pictures',
+      'input: [16, 16, 3]',
+      'layers:',
+      '  - { kind: flatten }',
+      '  - { kind: dense, units: 10, activation: softmax }',
+      'training: { epochs: 1, batch_size: 16, dataset: { kind: image_folder, dir: ../data/digits, resize: crop, split_seed: 3 } }',
+    ].join('\n'),
+  );
   await writeDigitFolder(join(p.root, 'data', 'digits'), { perClass: 6 });
   const { checkpointRecord, dataset, trained } = trainImportEvaluate(p, []);
   await assertSameCounts(p.specFile, trained, {});
   assert.deepEqual(dataset.prepared, checkpointRecord);
-  assert.deepEqual(checkpointRecord, { classes: ['eight', 'five', 'four', 'nine', 'one', 'seven', 'six', 'three', 'two', 'zero'], sampleShape: [16, 16, 3], resize: 'crop' });
+  assert.deepEqual(checkpointRecord, {
+    classes: ['eight', 'five', 'four', 'nine', 'one', 'seven', 'six', 'three', 'two', 'zero'],
+    sampleShape: [16, 16, 3],
+    resize: 'crop',
+  });
 });

@@ -64,56 +64,77 @@ function digestOf(tensors: Awaited<ReturnType<typeof readCheckpointTensors>>['te
   return hash.digest('hex');
 }
 
-test('torchrun with 2 processes: identical weights on both, and netspec evaluates the imported checkpoint to the accuracy PyTorch printed', { skip: torch.skip, timeout: 600_000 }, async () => {
-  const out = join(tempDir(), 'torch-run');
-  const runs = tempDir();
-  const port = await freePort();
-  // torchrun itself, as `python -m torch.distributed.run` so that it is the Python that has torch.
-  // --redirects/--tee name a rank that does not exist, meaning "no redirection": Debian's torchrun
-  // (PyTorch 1.13 on Python 3.11) cannot parse its own default "0".
-  const torchrun = spawn(torch.python!, [
-    '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_addr=127.0.0.1', `--master_port=${port}`, '--redirects=2:0', '--tee=2:0',
-    PROGRAM, '--epochs', '1', '--limit', '4096', '--out', out,
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run = await finished(torchrun);
-  assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /2 process\(es\) \(gloo, cpu/);
+test(
+  'torchrun with 2 processes: identical weights on both, and netspec evaluates the imported checkpoint to the accuracy PyTorch printed',
+  { skip: torch.skip, timeout: 600_000 },
+  async () => {
+    const out = join(tempDir(), 'torch-run');
+    const runs = tempDir();
+    const port = await freePort();
+    // torchrun itself, as `python -m torch.distributed.run` so that it is the Python that has torch.
+    // --redirects/--tee name a rank that does not exist, meaning "no redirection": Debian's torchrun
+    // (PyTorch 1.13 on Python 3.11) cannot parse its own default "0".
+    const torchrun = spawn(
+      torch.python!,
+      [
+        '-m',
+        'torch.distributed.run',
+        '--nproc_per_node=2',
+        '--master_addr=127.0.0.1',
+        `--master_port=${port}`,
+        '--redirects=2:0',
+        '--tee=2:0',
+        PROGRAM,
+        '--epochs',
+        '1',
+        '--limit',
+        '4096',
+        '--out',
+        out,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const run = await finished(torchrun);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /2 process\(es\) \(gloo, cpu/);
 
-  const digests = [...run.stdout.matchAll(/^rank (\d) of 2: weights sha256 ([0-9a-f]{64})$/gm)].map((m) => [m[1], m[2]]);
-  assert.deepEqual(digests.map(([rank]) => rank).sort(), ['0', '1'], run.stdout);
-  assert.equal(digests[0]![1], digests[1]![1], 'the two processes end with different weights');
-  const checkpoint = join(out, 'checkpoint.pt');
-  const read = await readCheckpointTensors(checkpoint, torch.python);
-  assert.equal(digestOf(read.tensors), digests[0]![1], 'the checkpoint does not hold the weights the processes ended with');
-  assert.equal((read.meta as { training: { processes: number } }).training.processes, 2);
-  assert.deepEqual(readdirSync(out), ['checkpoint.pt'], 'a temporary file was left behind');
+    const digests = [...run.stdout.matchAll(/^rank (\d) of 2: weights sha256 ([0-9a-f]{64})$/gm)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(digests.map(([rank]) => rank).sort(), ['0', '1'], run.stdout);
+    assert.equal(digests[0]![1], digests[1]![1], 'the two processes end with different weights');
+    const checkpoint = join(out, 'checkpoint.pt');
+    const read = await readCheckpointTensors(checkpoint, torch.python);
+    assert.equal(digestOf(read.tensors), digests[0]![1], 'the checkpoint does not hold the weights the processes ended with');
+    assert.equal((read.meta as { training: { processes: number } }).training.processes, 2);
+    assert.deepEqual(readdirSync(out), ['checkpoint.pt'], 'a temporary file was left behind');
 
-  const printed = /^Test: loss (\d+\.\d{4}) {2}accuracy (\d+\.\d{2})% on 10,000 samples$/m.exec(run.stdout);
-  assert.ok(printed, run.stdout);
-  const imported = runCli(['import-torch', 'specs/mnist-cnn.yaml', checkpoint, '--out', runs]);
-  assert.equal(imported.status, 0, imported.stderr);
-  assert.match(imported.stdout, /PyTorch reported: loss \d+\.\d{4} {2}accuracy [\d.]+% \(the same accuracy\)/);
-  const dir = /^run folder: (.+)$/m.exec(imported.stdout)![1]!;
-  for (const file of ['model.json', 'resolved-spec.json', 'dataset.json', 'results.json', 'metrics.json', 'report.html']) {
-    assert.ok(existsSync(join(dir, file)), `${file} is missing from the imported run`);
-  }
-  const evaluated = runCli(['evaluate', dir]);
-  assert.equal(evaluated.status, 0, evaluated.stderr);
-  const accuracy = /accuracy (\d+\.\d{2})% on 10,000 samples/.exec(evaluated.stdout)?.[1];
-  assert.equal(accuracy, printed[2], `PyTorch printed ${printed[2]}%, netspec evaluate ${accuracy}%`);
-  assert.match(evaluated.stdout, /reproduced: loss, accuracy and confusion matrix equal the saved results exactly/);
-  const loss = Number(/Test: loss (\d+\.\d+)/.exec(evaluated.stdout)![1]);
-  assert.ok(Math.abs(loss - Number(printed[1])) <= 2e-4, `PyTorch's loss ${printed[1]} and netspec's ${loss} differ`);
-  const report = runCli(['report', dir]);
-  assert.equal(report.status, 0, report.stderr);
-});
+    const printed = /^Test: loss (\d+\.\d{4}) {2}accuracy (\d+\.\d{2})% on 10,000 samples$/m.exec(run.stdout);
+    assert.ok(printed, run.stdout);
+    const imported = runCli(['import-torch', 'specs/mnist-cnn.yaml', checkpoint, '--out', runs]);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.match(imported.stdout, /PyTorch reported: loss \d+\.\d{4} {2}accuracy [\d.]+% \(the same accuracy\)/);
+    const dir = /^run folder: (.+)$/m.exec(imported.stdout)![1]!;
+    for (const file of ['model.json', 'resolved-spec.json', 'dataset.json', 'results.json', 'metrics.json', 'report.html']) {
+      assert.ok(existsSync(join(dir, file)), `${file} is missing from the imported run`);
+    }
+    const evaluated = runCli(['evaluate', dir]);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    const accuracy = /accuracy (\d+\.\d{2})% on 10,000 samples/.exec(evaluated.stdout)?.[1];
+    assert.equal(accuracy, printed[2], `PyTorch printed ${printed[2]}%, netspec evaluate ${accuracy}%`);
+    assert.match(evaluated.stdout, /reproduced: loss, accuracy and confusion matrix equal the saved results exactly/);
+    const loss = Number(/Test: loss (\d+\.\d+)/.exec(evaluated.stdout)![1]);
+    assert.ok(Math.abs(loss - Number(printed[1])) <= 2e-4, `PyTorch's loss ${printed[1]} and netspec's ${loss} differ`);
+    const report = runCli(['report', dir]);
+    assert.equal(report.status, 0, report.stderr);
+  },
+);
 
 test('a rank that dies: its exit code is passed on, the other is stopped, the last checkpoint is whole', { skip: torch.skip, timeout: 600_000 }, async () => {
   const out = join(tempDir(), 'dies');
   const port = await freePort();
-  const launcher = spawn(torch.python!, [
-    PROGRAM, '--nproc-per-node', '2', '--master-port', String(port), '--epochs', '5', '--limit', '8000', '--out', out,
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const launcher = spawn(torch.python!, [PROGRAM, '--nproc-per-node', '2', '--master-port', String(port), '--epochs', '5', '--limit', '8000', '--out', out], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const ended = finished(launcher);
   const checkpoint = join(out, 'checkpoint.pt');
   const deadline = Date.now() + 300_000;
@@ -141,11 +162,15 @@ test('a port already in use is said plainly, before anything starts', { skip: to
   const out = join(tempDir(), 'busy');
   try {
     const launcher = spawn(torch.python!, [PROGRAM, '--nproc-per-node', '2', '--master-port', String(port), '--epochs', '1', '--out', out], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const run = await finished(launcher);
     assert.equal(run.code, 1, run.stderr);
-    assert.equal(run.stderr.trim(), `error: port ${port} on 127.0.0.1 is already in use (another training run or program holds it); choose a free one with --master-port`);
+    assert.equal(
+      run.stderr.trim(),
+      `error: port ${port} on 127.0.0.1 is already in use (another training run or program holds it); choose a free one with --master-port`,
+    );
     assert.ok(!existsSync(out), 'a run folder was made');
   } finally {
     await new Promise((resolve) => server.close(resolve));
@@ -156,13 +181,19 @@ test('without torch: the program and netspec name the package to install', { ski
   // -S leaves out site-packages, where Debian's torch lives: a Python without torch.
   const program = spawnSync(torch.python!, ['-S', PROGRAM, '--epochs', '1'], { encoding: 'utf8' });
   assert.equal(program.status, 1);
-  assert.match(program.stderr, /^error: this program needs PyTorch, which .* cannot import \(No module named 'torch'\); on Debian or Ubuntu: apt-get install python3-torch/);
+  assert.match(
+    program.stderr,
+    /^error: this program needs PyTorch, which .* cannot import \(No module named 'torch'\); on Debian or Ubuntu: apt-get install python3-torch/,
+  );
   const bare = join(tempDir(), 'python-without-torch');
   writeFileSync(bare, `#!/bin/sh\nexec ${torch.python} -S "$@"\n`);
   chmodSync(bare, 0o755);
   const cli = runCli(['import-torch', 'specs/mnist-cnn.yaml', PROGRAM, '--python', bare]);
   assert.equal(cli.status, 1);
-  assert.match(cli.stderr, /^error: reading and writing PyTorch files needs PyTorch: no Python here can import torch \(.*No module named 'torch'\); install PyTorch for it \(on Debian or Ubuntu: apt-get install python3-torch\)/);
+  assert.match(
+    cli.stderr,
+    /^error: reading and writing PyTorch files needs PyTorch: no Python here can import torch \(.*No module named 'torch'\); install PyTorch for it \(on Debian or Ubuntu: apt-get install python3-torch\)/,
+  );
   assert.doesNotMatch(cli.stderr, /\n\s+at /);
 });
 

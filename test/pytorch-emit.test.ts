@@ -13,7 +13,10 @@ import { torchForTests } from './torch-helpers.js';
 
 const torch = torchForTests();
 const files = ['specs', 'test/fixtures/good', 'test/fixtures/equivalence'].flatMap((f) =>
-  readdirSync(join(ROOT, f)).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(ROOT, f, n)),
+  readdirSync(join(ROOT, f))
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()
+    .map((n) => join(ROOT, f, n)),
 );
 
 /** Layer names that would each break a naive emitter: nn.Module's methods, the file's own names, Python's words. */
@@ -69,26 +72,34 @@ function writeModules(models: InferredModel[]): string[] {
   });
 }
 
-test('every module has the spec\'s parameter counts, output shape and exactly the state_dict the conversion expects', { skip: torch.skip, timeout: 300_000 }, () => {
-  const models = [...files.map((f) => compileValid(f)), compileValidText('hostile.yaml', HOSTILE)];
-  const facts = torchFacts(writeModules(models));
-  models.forEach((model, i) => {
-    const f = facts[i]!;
-    const name = model.ir.name;
-    assert.equal(f.trainable, model.totals.trainable, `${name}: trainable parameters`);
-    assert.equal(f.buffers, model.totals.nonTrainable, `${name}: non-trainable parameters`);
-    assert.deepEqual(f.output, [2, ...model.outputShape], `${name}: output shape`);
-    const plan = pytorchPlan(model);
-    const expected = Object.fromEntries([
-      ...plan.state.map((w) => [w.key, [...w.torchShape]]),
-      ...plan.layers.flatMap((l) => l.extraState.map((k) => [k, []])),
-    ]);
-    assert.deepEqual(f.state, expected, `${name}: state_dict`);
-    // The order of the weights (buffers such as num_batches_tracked sit inside their layer's).
-    const extras = new Set(plan.layers.flatMap((l) => l.extraState));
-    assert.deepEqual(Object.keys(f.state).filter((k) => !extras.has(k)), plan.state.map((w) => w.key), `${name}: state_dict order`);
-  });
-});
+test(
+  "every module has the spec's parameter counts, output shape and exactly the state_dict the conversion expects",
+  { skip: torch.skip, timeout: 300_000 },
+  () => {
+    const models = [...files.map((f) => compileValid(f)), compileValidText('hostile.yaml', HOSTILE)];
+    const facts = torchFacts(writeModules(models));
+    models.forEach((model, i) => {
+      const f = facts[i]!;
+      const name = model.ir.name;
+      assert.equal(f.trainable, model.totals.trainable, `${name}: trainable parameters`);
+      assert.equal(f.buffers, model.totals.nonTrainable, `${name}: non-trainable parameters`);
+      assert.deepEqual(f.output, [2, ...model.outputShape], `${name}: output shape`);
+      const plan = pytorchPlan(model);
+      const expected = Object.fromEntries([
+        ...plan.state.map((w) => [w.key, [...w.torchShape]]),
+        ...plan.layers.flatMap((l) => l.extraState.map((k) => [k, []])),
+      ]);
+      assert.deepEqual(f.state, expected, `${name}: state_dict`);
+      // The order of the weights (buffers such as num_batches_tracked sit inside their layer's).
+      const extras = new Set(plan.layers.flatMap((l) => l.extraState));
+      assert.deepEqual(
+        Object.keys(f.state).filter((k) => !extras.has(k)),
+        plan.state.map((w) => w.key),
+        `${name}: state_dict order`,
+      );
+    });
+  },
+);
 
 test('names Python, nn.Module or the generated file already use become other attributes', () => {
   const model = compileValidText('hostile.yaml', HOSTILE);
@@ -103,7 +114,9 @@ test('names Python, nn.Module or the generated file already use become other att
 
 test('the generated program parses and compiles as Python', () => {
   const modules = writeModules([...files.map((f) => compileValid(f)), compileValidText('hostile.yaml', HOSTILE)]);
-  const r = spawnSync('python3', ['-c', 'import sys\nfor p in sys.argv[1:]: compile(open(p, encoding="utf-8").read(), p, "exec")', ...modules], { encoding: 'utf8' });
+  const r = spawnSync('python3', ['-c', 'import sys\nfor p in sys.argv[1:]: compile(open(p, encoding="utf-8").read(), p, "exec")', ...modules], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
 });
 

@@ -29,7 +29,12 @@ const TOLERANCE = 1e-4;
 const SAMPLES = 64;
 
 const folders = ['specs', 'test/fixtures/good', 'test/fixtures/equivalence'];
-const specFiles = folders.flatMap((f) => readdirSync(join(ROOT, f)).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(ROOT, f, n)));
+const specFiles = folders.flatMap((f) =>
+  readdirSync(join(ROOT, f))
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()
+    .map((n) => join(ROOT, f, n)),
+);
 
 /** Weights far from their initial values, so a transposed kernel or a swapped bias shows: biases, batch norm's statistics and all. */
 function randomizeWeights(live: tf.LayersModel, seed: number): void {
@@ -73,7 +78,9 @@ const torch = torchForTests();
 
 test('every layer kind appears in the equivalence corpus', () => {
   const used = new Set(specFiles.flatMap((f) => compileValid(f).layers.map((l) => l.node.kind)));
-  const missing = allLayerKinds().map((k) => k.kind).filter((k) => !used.has(k));
+  const missing = allLayerKinds()
+    .map((k) => k.kind)
+    .filter((k) => !used.has(k));
   assert.deepEqual(missing, [], `kinds no equivalence spec uses: ${missing.join(', ')}`);
 });
 

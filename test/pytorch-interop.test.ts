@@ -31,26 +31,30 @@ function python(script: string, ...args: string[]): string {
 
 const runFolder = (stdout: string): string => /^run folder: (.+)$/m.exec(stdout)![1]!;
 
-test('a state_dict saved from DistributedDataParallel imports; evaluate reproduces it, predict and report take it', { skip: torch.skip, timeout: 300_000 }, () => {
-  const dir = tempDir();
-  const file = join(dir, 'ddp-state.pt');
-  python('torch.manual_seed(3)\nstate = m.build_model().state_dict()\ntorch.save({"module." + k: v for k, v in state.items()}, sys.argv[1])', file);
-  const imported = runCli(['import-torch', 'specs/mnist-cnn.yaml', file, '--out', dir]);
-  assert.equal(imported.status, 0, imported.stderr);
-  assert.match(imported.stdout, /note: .*ddp-state\.pt is a plain state_dict: its weights are imported, but there is no training history/);
-  const run = runFolder(imported.stdout);
-  const evaluated = runCli(['evaluate', run]);
-  assert.equal(evaluated.status, 0, evaluated.stderr);
-  assert.match(evaluated.stdout, /^reproduced: /m);
+test(
+  'a state_dict saved from DistributedDataParallel imports; evaluate reproduces it, predict and report take it',
+  { skip: torch.skip, timeout: 300_000 },
+  () => {
+    const dir = tempDir();
+    const file = join(dir, 'ddp-state.pt');
+    python('torch.manual_seed(3)\nstate = m.build_model().state_dict()\ntorch.save({"module." + k: v for k, v in state.items()}, sys.argv[1])', file);
+    const imported = runCli(['import-torch', 'specs/mnist-cnn.yaml', file, '--out', dir]);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.match(imported.stdout, /note: .*ddp-state\.pt is a plain state_dict: its weights are imported, but there is no training history/);
+    const run = runFolder(imported.stdout);
+    const evaluated = runCli(['evaluate', run]);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.match(evaluated.stdout, /^reproduced: /m);
 
-  const png = new PNG({ width: 28, height: 28 });
-  for (let i = 0; i < 28 * 28; i++) png.data.set([i % 28 === 14 ? 0 : 255, i % 28 === 14 ? 0 : 255, i % 28 === 14 ? 0 : 255, 255], i * 4);
-  writeFileSync(join(dir, 'one.png'), PNG.sync.write(png));
-  const predicted = runCli(['predict', run, join(dir, 'one.png'), '--json']);
-  assert.equal(predicted.status, 0, predicted.stderr);
-  assert.equal((JSON.parse(predicted.stdout) as { predictions: unknown[] }).predictions.length, 1);
-  assert.equal(runCli(['report', run]).status, 0);
-});
+    const png = new PNG({ width: 28, height: 28 });
+    for (let i = 0; i < 28 * 28; i++) png.data.set([i % 28 === 14 ? 0 : 255, i % 28 === 14 ? 0 : 255, i % 28 === 14 ? 0 : 255, 255], i * 4);
+    writeFileSync(join(dir, 'one.png'), PNG.sync.write(png));
+    const predicted = runCli(['predict', run, join(dir, 'one.png'), '--json']);
+    assert.equal(predicted.status, 0, predicted.stderr);
+    assert.equal((JSON.parse(predicted.stdout) as { predictions: unknown[] }).predictions.length, 1);
+    assert.equal(runCli(['report', run]).status, 0);
+  },
+);
 
 test('export-torch writes a state_dict from which the generated module computes what tfjs computes', { skip: torch.skip, timeout: 300_000 }, async () => {
   const dir = tempDir();
@@ -66,7 +70,8 @@ test('export-torch writes a state_dict from which the generated module computes 
   // The round trip through netspec's tfjs model changes no bit.
   const same = python(
     'a, b = torch.load(sys.argv[1]), torch.load(sys.argv[2])\nprint(list(a) == list(b) and all(torch.equal(a[k], b[k]) for k in a))',
-    source, join(dir, 'exported.pt'),
+    source,
+    join(dir, 'exported.pt'),
   );
   assert.equal(same.trim(), 'True');
 
@@ -76,7 +81,9 @@ test('export-torch writes a state_dict from which the generated module computes 
     'import numpy as np\nnet = m.build_model().eval(); net.load_state_dict(torch.load(sys.argv[1]))\n' +
       'x = torch.from_numpy(np.fromfile(sys.argv[2], dtype="<f4").reshape(-1, 28, 28, 1).copy())\n' +
       'net(x).detach().numpy().astype("<f4").tofile(sys.argv[3])',
-    join(dir, 'exported.pt'), join(dir, 'x.bin'), join(dir, 'y.bin'),
+    join(dir, 'exported.pt'),
+    join(dir, 'x.bin'),
+    join(dir, 'y.bin'),
   );
   await tf.setBackend('cpu');
   const live = await loadModelFromDir(run);
@@ -94,23 +101,32 @@ test('a checkpoint of another spec is refused, naming the first tensor that does
   python('torch.save(m.build_model().state_dict(), sys.argv[1])', file);
   // mnist-cnn's layers with 16 filters in the first convolution instead of 32.
   const narrow = join(dir, 'narrow.yaml');
-  writeFileSync(narrow, [
-    'name: mnist-cnn',
-    'input: [28, 28, 1]',
-    'layers:',
-    '  - { kind: conv2d, filters: 16, kernel: 3, activation: relu }',
-    '  - { kind: max_pool2d, pool: 2 }',
-    '  - { kind: conv2d, filters: 64, kernel: 3, activation: relu }',
-    '  - { kind: max_pool2d, pool: 2 }',
-    '  - { kind: conv2d, filters: 64, kernel: 3, activation: relu }',
-    '  - { kind: flatten }',
-    '  - { kind: dense, units: 64, activation: relu }',
-    '  - { kind: dense, units: 10, activation: softmax }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    narrow,
+    [
+      'name: mnist-cnn',
+      'input: [28, 28, 1]',
+      'layers:',
+      '  - { kind: conv2d, filters: 16, kernel: 3, activation: relu }',
+      '  - { kind: max_pool2d, pool: 2 }',
+      '  - { kind: conv2d, filters: 64, kernel: 3, activation: relu }',
+      '  - { kind: max_pool2d, pool: 2 }',
+      '  - { kind: conv2d, filters: 64, kernel: 3, activation: relu }',
+      '  - { kind: flatten }',
+      '  - { kind: dense, units: 64, activation: relu }',
+      '  - { kind: dense, units: 10, activation: softmax }',
+      '',
+    ].join('\n'),
+  );
   const cases: Array<[string, RegExp]> = [
-    [narrow, /^error: tensor 'conv2d\.weight' of .*state\.pt has shape \(32, 1, 3, 3\), but .*narrow\.yaml needs \(16, 1, 3, 3\); .*state\.pt is not a checkpoint of .*narrow\.yaml$/],
-    ['specs/lenet5.yaml', /^error: .*state\.pt has no tensor 'c1\.weight', which specs\/lenet5\.yaml needs with shape \(6, 1, 5, 5\); .* is not a checkpoint of specs\/lenet5\.yaml$/],
+    [
+      narrow,
+      /^error: tensor 'conv2d\.weight' of .*state\.pt has shape \(32, 1, 3, 3\), but .*narrow\.yaml needs \(16, 1, 3, 3\); .*state\.pt is not a checkpoint of .*narrow\.yaml$/,
+    ],
+    [
+      'specs/lenet5.yaml',
+      /^error: .*state\.pt has no tensor 'c1\.weight', which specs\/lenet5\.yaml needs with shape \(6, 1, 5, 5\); .* is not a checkpoint of specs\/lenet5\.yaml$/,
+    ],
   ];
   for (const [spec, message] of cases) {
     const r = runCli(['import-torch', spec, file, '--out', join(dir, 'runs')]);
@@ -130,10 +146,16 @@ test('a file whose unpickling would run code is refused, and the code does not r
   const file = join(dir, 'hostile.pt');
   const marker = join(dir, 'ran');
   // A float first: PyTorch 1.13's own safe loader stops at floats, so netspec's restricted one is reached too.
-  python(`import os\nclass Hostile:\n    def __reduce__(self):\n        return (os.system, ("touch ${marker}",))\ntorch.save({"lr": 0.5, "model": Hostile()}, sys.argv[1])`, file);
+  python(
+    `import os\nclass Hostile:\n    def __reduce__(self):\n        return (os.system, ("touch ${marker}",))\ntorch.save({"lr": 0.5, "model": Hostile()}, sys.argv[1])`,
+    file,
+  );
   const r = runCli(['import-torch', 'specs/mnist-cnn.yaml', file, '--out', join(dir, 'runs')]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr.trim(), /^error: .*hostile\.pt: holds Python objects besides tensors \((posix|os)\.system\), which netspec does not load \(unpickling them could run code\)$/);
+  assert.match(
+    r.stderr.trim(),
+    /^error: .*hostile\.pt: holds Python objects besides tensors \((posix|os)\.system\), which netspec does not load \(unpickling them could run code\)$/,
+  );
   assert.ok(!existsSync(marker), 'unpickling ran code');
   const resumed = spawnSync(torch.python!, [MODULE, '--resume', file], { encoding: 'utf8', cwd: ROOT });
   assert.equal(resumed.status, 1);

@@ -75,7 +75,14 @@ test('a few steps of every optimizer and loss give the same weights in tfjs and 
     // Batch norm's statistics away from 0 and 1, so that their layout matters too.
     const rng = mulberry32(i);
     for (const layer of live.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
-      layer.setWeights(layer.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => 0.5 + rng()), w.shape)));
+      layer.setWeights(
+        layer.getWeights().map((w) =>
+          tf.tensor(
+            Float32Array.from({ length: w.size }, () => 0.5 + rng()),
+            w.shape,
+          ),
+        ),
+      );
     }
     const dir = tempDir();
     const plan = pytorchPlan(model);
@@ -95,7 +102,9 @@ test('a few steps of every optimizer and loss give the same weights in tfjs and 
     }
     const expected = await torchStateOf(plan, live);
 
-    const r = spawnSync(torch.python!, ['-c', TORCH_STEPS, join(dir, 'model.py'), dir, join(dir, 'x.bin'), join(dir, 'y.bin'), join(ROOT, 'src', 'interop')], { encoding: 'utf8' });
+    const r = spawnSync(torch.python!, ['-c', TORCH_STEPS, join(dir, 'model.py'), dir, join(dir, 'x.bin'), join(dir, 'y.bin'), join(ROOT, 'src', 'interop')], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     const raw = readFileSync(join(dir, 'after.bin'));
     const after = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
@@ -108,7 +117,10 @@ test('a few steps of every optimizer and loss give the same weights in tfjs and 
       for (let k = 0; k < e.data.length; k++) {
         const diff = Math.abs(after[offset + k]! - e.data[k]!);
         largest = Math.max(largest, diff);
-        assert.ok(diff <= 2e-4 * Math.max(1, Math.abs(e.data[k]!)), `${optimizer}, ${loss}: ${e.key}[${k}] is ${after[offset + k]} in PyTorch, ${e.data[k]} in tfjs`);
+        assert.ok(
+          diff <= 2e-4 * Math.max(1, Math.abs(e.data[k]!)),
+          `${optimizer}, ${loss}: ${e.key}[${k}] is ${after[offset + k]} in PyTorch, ${e.data[k]} in tfjs`,
+        );
       }
       offset += e.data.length;
     }

@@ -25,7 +25,10 @@ test('compile writes reports/<name>/ by default, never with --check or --no-repo
   const r = runCli(['compile', '-q'], dir);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /wrote reports[/\\]mnist-cnn[/\\]index\.html/);
-  const specNames = readdirSync(join(dir, 'specs')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+  const specNames = readdirSync(join(dir, 'specs'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.replace(/\.yaml$/, ''))
+    .sort();
   assert.deepEqual(readdirSync(join(dir, 'reports')).sort(), specNames);
   assert.deepEqual(readdirSync(join(dir, 'reports', 'mnist-cnn')).sort(), ['architecture.svg', 'index.html']);
   assert.match(readFileSync(join(dir, 'reports', 'mnist-cnn', 'index.html'), 'utf8'), /93,322/);

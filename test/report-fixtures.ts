@@ -24,7 +24,7 @@ export const RESULTS: RunResults = {
   training: { epochs_completed: 3, interrupted: false, train_samples: 900, validation_samples: 100, seconds: 36.6, samples_per_sec: 4428 },
   test: {
     loss: 0.0917,
-    accuracy: 0.9550,
+    accuracy: 0.955,
     samples: 1000,
     batch_size: 64,
     loss_function: 'sparse_categorical_crossentropy',
@@ -37,7 +37,14 @@ export const RESULTS: RunResults = {
 /** Fills `dir` like `netspec train specs/mnist-cnn.yaml` would, minus the model weights. */
 export async function writeSyntheticRun(dir: string, model: InferredModel, options: { withTest?: boolean; replicas?: number } = {}): Promise<void> {
   const training = model.ir.training!;
-  await writeResolvedSpec(dir, { spec: 'specs/mnist-cnn.yaml', name: model.ir.name, sha256: model.ir.source.sha256, inputShape: model.ir.inputShape, training, flags: {} });
+  await writeResolvedSpec(dir, {
+    spec: 'specs/mnist-cnn.yaml',
+    name: model.ir.name,
+    sha256: model.ir.source.sha256,
+    inputShape: model.ir.inputShape,
+    training,
+    flags: {},
+  });
   await writeDatasetRecord(dir, { ref: { kind: 'mnist' }, specDir: join(ROOT, 'specs'), options: {}, source: 'synthetic' });
   await writeMetrics(dir, EPOCHS);
   const results = options.replicas === undefined ? RESULTS : { ...RESULTS, training: { ...RESULTS.training, replicas: options.replicas } };

@@ -56,8 +56,12 @@ test('the summary table has the same rows and totals as the terminal summary', (
   assert.deepEqual(tableRows, terminalRows);
   const foot = text(page.slice(page.indexOf('<tfoot>'), page.indexOf('</tfoot>')));
   // The terminal footer: every line after the table's closing rule, rules left out.
-  const terminalFoot = summary.slice(summary.lastIndexOf(summary.find((l) => l.startsWith('='))!) + 1)
-    .filter((l) => !/^_+$/.test(l)).map((l) => l.replace(/:( |$)/, '$1')).join(' ').trim();
+  const terminalFoot = summary
+    .slice(summary.lastIndexOf(summary.find((l) => l.startsWith('='))!) + 1)
+    .filter((l) => !/^_+$/.test(l))
+    .map((l) => l.replace(/:( |$)/, '$1'))
+    .join(' ')
+    .trim();
   assert.equal(foot, terminalFoot);
   assert.match(foot, /^Total params 93,322 \(364\.54 KB\) Trainable params 93,322 .* Total mult-adds \(M\) 2\.79 /);
 });
@@ -67,7 +71,10 @@ test('the diagram has an input box and one box per layer, each with its shape an
   const svg = renderArchitectureSvg(model);
   // Box contents without the hover tooltip, which repeats them.
   const boxes = [...svg.replace(/<title>[^<]*<\/title>/g, '').matchAll(/<g class="(input|layer)"[\s\S]*?<\/g>/g)];
-  assert.deepEqual(boxes.map((b) => b[1]), ['input', ...model.layers.map(() => 'layer')]);
+  assert.deepEqual(
+    boxes.map((b) => b[1]),
+    ['input', ...model.layers.map(() => 'layer')],
+  );
   assert.match(text(boxes[0]![0]), /input InputLayer .*\(None, 28, 28, 1\)/);
   model.layers.forEach((layer, i) => {
     const box = text(boxes[i + 1]![0]);
@@ -110,7 +117,10 @@ test('a report is self-contained: no scripts, no external resources, and a CSP t
     assert.match(page, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;/);
     // The only absolute URLs are XML namespace names, which are identifiers and never fetched.
     const urls = page.match(/https?:\/\/[^\s"']+/g) ?? [];
-    assert.ok(urls.every((u) => /^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)$/.test(u)), urls.join(' '));
+    assert.ok(
+      urls.every((u) => /^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)$/.test(u)),
+      urls.join(' '),
+    );
   }
 });
 
@@ -118,7 +128,12 @@ test('a run report shows the results, learning curves and confusion matrix from 
   const dir = tempDir();
   await writeSyntheticRun(dir, compileValid(SEED));
   const first = await writeRunReport(dir);
-  assert.deepEqual(readdirSync(dir).filter((f) => /\.(svg|html)$/.test(f)).sort(), ['architecture.svg', 'confusion.svg', 'curves.svg', 'report.html']);
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((f) => /\.(svg|html)$/.test(f))
+      .sort(),
+    ['architecture.svg', 'confusion.svg', 'curves.svg', 'report.html'],
+  );
   assert.equal(first.written.length, 4);
   const page = readFileSync(join(dir, 'report.html'), 'utf8');
   const header = text(page.slice(page.indexOf('<dl class="facts">'), page.indexOf('</dl>')));
@@ -170,7 +185,10 @@ test('a stopped run without test results, or with its spec gone, still gets a re
 
 test('curve rows skip missing validation values; namespaceIds renumbers ids and their references', () => {
   const rows = curveRows([{ ...EPOCHS[0]!, val_loss: null, val_accuracy: null }]);
-  assert.deepEqual(rows.map((r) => `${r.metric}/${r.split}`), ['loss/training', 'accuracy/training']);
+  assert.deepEqual(
+    rows.map((r) => `${r.metric}/${r.split}`),
+    ['loss/training', 'accuracy/training'],
+  );
   assert.equal(
     namespaceIds('<clipPath id="clip1"/><g clip-path="url(#clip1)"/><use href="#clip1"/>', 'c'),
     '<clipPath id="c-1"/><g clip-path="url(#c-1)"/><use href="#c-1"/>',

@@ -107,10 +107,13 @@ test('ensureDir refuses a file in the way, naming it, and never loops on /proc',
   ];
   for (const [path, message] of cases) {
     const started = performance.now();
-    assert.throws(() => ensureDir(path), (error: unknown) => {
-      assert.match(describeFsError(error) ?? String(error), message);
-      return true;
-    });
+    assert.throws(
+      () => ensureDir(path),
+      (error: unknown) => {
+        assert.match(describeFsError(error) ?? String(error), message);
+        return true;
+      },
+    );
     assert.ok(performance.now() - started < 1000, `${path} took too long`);
   }
 });

@@ -57,7 +57,12 @@ async function trainRun(): Promise<void> {
   await saveModelToDir(model, runDir);
   model.dispose();
   await writeResolvedSpec(runDir, { spec: 'specs/digits.yaml', name: 'digits' });
-  await writeDatasetRecord(runDir, { ref: { kind: 'mnist' }, specDir: join(project, 'specs'), options: { limit: 5000, testLimit: TEST_LIMIT }, source: 'mnist' });
+  await writeDatasetRecord(runDir, {
+    ref: { kind: 'mnist' },
+    specDir: join(project, 'specs'),
+    options: { limit: 5000, testLimit: TEST_LIMIT },
+    source: 'mnist',
+  });
 }
 
 /** Starts `netspec serve` in the project copy and waits for the address it prints. */
@@ -79,13 +84,16 @@ function startServe(): Promise<string> {
   });
 }
 
-before(async () => {
-  if (skip) return;
-  for (const folder of ['specs', 'generated']) cpSync(join(ROOT, folder), join(project, folder), { recursive: true });
-  await trainRun();
-  origin = await startServe();
-  browser = await launchChromium();
-}, { timeout: 480_000 });
+before(
+  async () => {
+    if (skip) return;
+    for (const folder of ['specs', 'generated']) cpSync(join(ROOT, folder), join(project, folder), { recursive: true });
+    await trainRun();
+    origin = await startServe();
+    browser = await launchChromium();
+  },
+  { timeout: 480_000 },
+);
 
 after(async () => {
   await browser?.close();
@@ -138,58 +146,71 @@ async function paste(page: Page, text: string): Promise<void> {
 
 /** Puts the cursor at the end of a line of the editor (1-based). */
 async function endOfLine(page: Page, line: number): Promise<void> {
-  await page.locator('.cm-content .cm-line').nth(line - 1).click();
+  await page
+    .locator('.cm-content .cm-line')
+    .nth(line - 1)
+    .click();
   // End stops at each point where a long line wraps; a few presses reach the line's real end.
   for (let i = 0; i < 4; i++) await page.keyboard.press('End');
 }
 
-test('a mistake typed into the spec gets a marker on its line with the command line\'s message; fixing it brings back 93,322', { skip, timeout: 120_000 }, async () => {
-  const { page, problems } = await open('#spec=mnist-cnn.yaml');
-  try {
-    assert.match(await page.locator('#verdict').innerText(), /mnist-cnn: 8 layers, 93,322 parameters/);
-    const original = readFileSync(SPEC, 'utf8');
-    const line = original.split('\n').findIndex((l) => l.trim() === 'kernel: 3') + 1;
-    assert.ok(line > 0);
-    await endOfLine(page, line);
-    await page.keyboard.press('Backspace');
-    await page.keyboard.type('-3');
+test(
+  "a mistake typed into the spec gets a marker on its line with the command line's message; fixing it brings back 93,322",
+  { skip, timeout: 120_000 },
+  async () => {
+    const { page, problems } = await open('#spec=mnist-cnn.yaml');
+    try {
+      assert.match(await page.locator('#verdict').innerText(), /mnist-cnn: 8 layers, 93,322 parameters/);
+      const original = readFileSync(SPEC, 'utf8');
+      const line = original.split('\n').findIndex((l) => l.trim() === 'kernel: 3') + 1;
+      assert.ok(line > 0);
+      await endOfLine(page, line);
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type('-3');
 
-    // What the command line prints for the same text (test/serve.test.ts checks the printed lines are these).
-    const mistaken = original.split('\n').map((l, i) => (i === line - 1 ? l.replace('kernel: 3', 'kernel: -3') : l)).join('\n');
-    const expected = compileSpecText('specs/mnist-cnn.yaml', mistaken);
-    assert.ok(!expected.ok && expected.diagnostics.length === 1);
-    const cliLines = expected.diagnostics.map(formatDiagnostic);
-    const { line: reported, message } = expected.diagnostics[0]!;
-    assert.equal(reported, line);
+      // What the command line prints for the same text (test/serve.test.ts checks the printed lines are these).
+      const mistaken = original
+        .split('\n')
+        .map((l, i) => (i === line - 1 ? l.replace('kernel: 3', 'kernel: -3') : l))
+        .join('\n');
+      const expected = compileSpecText('specs/mnist-cnn.yaml', mistaken);
+      assert.ok(!expected.ok && expected.diagnostics.length === 1);
+      const cliLines = expected.diagnostics.map(formatDiagnostic);
+      const { line: reported, message } = expected.diagnostics[0]!;
+      assert.equal(reported, line);
 
-    await page.waitForSelector('#verdict.bad');
-    assert.deepEqual(await page.locator('#diagnostics li').allInnerTexts(), cliLines);
-    assert.deepEqual(await markedLines(page), [line]);
-    assert.equal(await page.locator('.cm-lintRange-error').innerText(), '-3');
-    await page.locator('.cm-lint-marker-error').hover();
-    assert.equal(await page.locator('.cm-tooltip-lint .cm-diagnostic').innerText(), message);
-    assert.equal(await page.locator('#summary.stale').count(), 1, 'the last good summary stays, dimmed');
+      await page.waitForSelector('#verdict.bad');
+      assert.deepEqual(await page.locator('#diagnostics li').allInnerTexts(), cliLines);
+      assert.deepEqual(await markedLines(page), [line]);
+      assert.equal(await page.locator('.cm-lintRange-error').innerText(), '-3');
+      await page.locator('.cm-lint-marker-error').hover();
+      assert.equal(await page.locator('.cm-tooltip-lint .cm-diagnostic').innerText(), message);
+      assert.equal(await page.locator('#summary.stale').count(), 1, 'the last good summary stays, dimmed');
 
-    await endOfLine(page, line);
-    await page.keyboard.press('Backspace');
-    await page.keyboard.press('Backspace');
-    await page.keyboard.type('3');
-    await page.waitForSelector('#verdict.good');
-    assert.match(await page.locator('#summary:not(.stale)').innerText(), /Total params: 93,322 \(/);
-    assert.equal(await page.locator('#diagnostics li').count(), 0);
-    assert.deepEqual(await markedLines(page), []);
-    assert.equal(await page.locator('#diagram svg g.layer').count(), 8);
-    assert.equal(await page.locator('#save').isDisabled(), true, 'back to the text on disk: nothing to save');
-    assert.deepEqual(problems, []);
-  } finally {
-    await page.close();
-  }
-});
+      await endOfLine(page, line);
+      await page.keyboard.press('Backspace');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type('3');
+      await page.waitForSelector('#verdict.good');
+      assert.match(await page.locator('#summary:not(.stale)').innerText(), /Total params: 93,322 \(/);
+      assert.equal(await page.locator('#diagnostics li').count(), 0);
+      assert.deepEqual(await markedLines(page), []);
+      assert.equal(await page.locator('#diagram svg g.layer').count(), 8);
+      assert.equal(await page.locator('#save').isDisabled(), true, 'back to the text on disk: nothing to save');
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+    }
+  },
+);
 
 test('Save writes the edited spec and its generated files through the server', { skip, timeout: 120_000 }, async () => {
   const { page, problems } = await open('#spec=mnist-cnn.yaml');
   try {
-    const line = readFileSync(SPEC, 'utf8').split('\n').findIndex((l) => l.startsWith('description:')) + 1;
+    const line =
+      readFileSync(SPEC, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.startsWith('description:')) + 1;
     await endOfLine(page, line);
     await page.keyboard.type(' Edited in the playground.');
     await page.locator('#save').click();
@@ -272,7 +293,11 @@ function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: s
 }
 
 const topClasses = (page: Page): Promise<Array<{ class: number; probability: number }>> =>
-  page.locator('#top3 li').evaluateAll((items) => items.map((li) => ({ class: Number((li as HTMLElement).dataset.class), probability: Number((li as HTMLElement).dataset.probability) })));
+  page
+    .locator('#top3 li')
+    .evaluateAll((items) =>
+      items.map((li) => ({ class: Number((li as HTMLElement).dataset.class), probability: Number((li as HTMLElement).dataset.probability) })),
+    );
 
 test('a 7 drawn with mouse strokes is ranked 7 first; a picture opened gives the probabilities predict gives', { skip, timeout: 120_000 }, async () => {
   const { page, problems } = await open();
@@ -284,7 +309,15 @@ test('a 7 drawn with mouse strokes is ranked 7 first; a picture opened gives the
     const viaCli = runCliAsync(['predict', runDir, file, '--json', '--backend', 'wasm']);
     assert.match(await page.locator('#run-info').innerText(), /digits from .*trained.*, trained from specs\/digits\.yaml/);
     // A bar across the top, then a slanted stroke down to the bottom left.
-    await draw(page, [[[70, 60], [205, 60], [200, 75], [150, 160], [115, 235]]]);
+    await draw(page, [
+      [
+        [70, 60],
+        [205, 60],
+        [200, 75],
+        [150, 160],
+        [115, 235],
+      ],
+    ]);
     await page.waitForFunction(() => document.querySelectorAll('#top3 li').length === 3);
     const seven = await topClasses(page);
     assert.equal(seven[0]!.class, 7, JSON.stringify(seven));
@@ -300,7 +333,10 @@ test('a 7 drawn with mouse strokes is ranked 7 first; a picture opened gives the
     const cli = await viaCli;
     assert.equal(cli.status, 0, cli.stderr);
     const viaPredict = (JSON.parse(cli.stdout) as { predictions: Array<{ top: Array<{ class: number; probability: number }> }> }).predictions[0]!.top;
-    assert.deepEqual(inPage.map((t) => t.class), viaPredict.map((t) => t.class));
+    assert.deepEqual(
+      inPage.map((t) => t.class),
+      viaPredict.map((t) => t.class),
+    );
     inPage.forEach((t, i) => assert.ok(Math.abs(t.probability - viaPredict[i]!.probability) < 1e-4, `${t.probability} vs ${viaPredict[i]!.probability}`));
     assert.equal(inPage[0]!.class, split.labels[0]);
     assert.deepEqual(problems, []);
@@ -327,7 +363,10 @@ test('the test images shown as wrong are the ones the model gets wrong', { skip,
     model.dispose();
 
     assert.ok(wrong.length > 0, 'a small model gets some test images wrong');
-    assert.equal(info, `${wrong.length} of 1,000 test images (evenly spread over all 2,000) are misclassified (${((100 * wrong.length) / 1000).toFixed(1)}%)${wrong.length > 24 ? '; the first 24' : ''}:`);
+    assert.equal(
+      info,
+      `${wrong.length} of 1,000 test images (evenly spread over all 2,000) are misclassified (${((100 * wrong.length) / 1000).toFixed(1)}%)${wrong.length > 24 ? '; the first 24' : ''}:`,
+    );
     assert.deepEqual(shown, wrong.slice(0, 24));
     const caption = await page.locator('#mistakes figcaption').first().innerText();
     assert.match(caption, new RegExp(`^#${wrong[0]}: a ${split.labels[wrong[0]!]}, seen as \\d \\(\\d+%\\)$`));
@@ -351,7 +390,12 @@ function rawStatus(path: string): Promise<{ status: number; body: string }> {
 }
 
 test('path traversal against the running server is refused, and Ctrl-C stops it cleanly', { skip, timeout: 60_000 }, async () => {
-  for (const path of ['/run/../../../../etc/passwd', '/run/..%2f..%2f..%2f..%2fetc%2fpasswd', '/api/specs/..%2f..%2fpackage.json', '/assets/../../package.json']) {
+  for (const path of [
+    '/run/../../../../etc/passwd',
+    '/run/..%2f..%2f..%2f..%2fetc%2fpasswd',
+    '/api/specs/..%2f..%2fpackage.json',
+    '/assets/../../package.json',
+  ]) {
     const reply = await rawStatus(path);
     assert.ok([403, 404].includes(reply.status), `${path}: ${reply.status}`);
     assert.ok(!reply.body.includes('root:') && !reply.body.includes('"dependencies"'), path);

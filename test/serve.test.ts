@@ -33,9 +33,16 @@ before(async () => {
   symlinkSync(join(project, 'nowhere.yaml'), join(specsDir, 'dangling.yaml'));
   mkdirSync(runDir, { recursive: true });
   writeFileSync(join(runDir, 'model.json'), '{"modelTopology":{}}');
-  writeFileSync(join(runDir, 'dataset.json'), JSON.stringify({
-    ref: { kind: 'mnist' }, specDir: specsDir, options: { limit: 100, testLimit: 50 }, source: 'mnist', prepared: { classes: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'], sampleShape: [28, 28, 1] },
-  }));
+  writeFileSync(
+    join(runDir, 'dataset.json'),
+    JSON.stringify({
+      ref: { kind: 'mnist' },
+      specDir: specsDir,
+      options: { limit: 100, testLimit: 50 },
+      source: 'mnist',
+      prepared: { classes: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'], sampleShape: [28, 28, 1] },
+    }),
+  );
   symlinkSync(join(project, 'secret.txt'), join(runDir, 'escape.bin'));
   mkdirSync(join(webDir, 'wasm'), { recursive: true });
   writeFileSync(join(webDir, 'index.html'), '<meta name="csp-nonce" content="{{csp-nonce}}"><p>page</p>');
@@ -60,7 +67,11 @@ interface Reply {
 }
 
 /** A raw HTTP request: the path goes out exactly as written (no normalising of . or ..). */
-function fetchRaw(server: RunningServer, path: string, init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string } = {}): Promise<Reply> {
+function fetchRaw(
+  server: RunningServer,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     // agent: false: a fresh connection each time, as the server shares this process and spawnSync stalls it.
     const req = request({ host: '127.0.0.1', port: server.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
@@ -108,12 +119,31 @@ test('specs are listed and read as they are on disk; links leading out are not l
 
 test('paths out of the served folders are refused however they are written, and nothing outside is read', async () => {
   const attempts = [
-    '/api/specs/../secret.txt', '/api/specs/..%2fsecret.txt', '/api/specs/%2e%2e%2fsecret.txt', '/api/specs/%2E%2E/secret.txt',
-    '/api/specs/..%5csecret.txt', '/api/specs/%2fetc%2fpasswd', '/api/specs/escape.yaml', '/api/specs/dangling.yaml',
-    '/api/specs/.hidden.yaml', '/api/specs/x%00.yaml', '/api/specs/secret.txt', '/api/specs/..', '/api/specs/%',
-    '/run/../../../secret.txt', '/run/..%2f..%2f..%2fsecret.txt', '/run/escape.bin', '/run//etc/passwd', '/run/%2fetc%2fpasswd',
-    '/assets/../../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/assets/index.html/..', '//etc/passwd', '/../secret.txt',
-    '/api/specs/mnist-cnn.yaml/../../secret.txt', 'http://127.0.0.1/../secret.txt',
+    '/api/specs/../secret.txt',
+    '/api/specs/..%2fsecret.txt',
+    '/api/specs/%2e%2e%2fsecret.txt',
+    '/api/specs/%2E%2E/secret.txt',
+    '/api/specs/..%5csecret.txt',
+    '/api/specs/%2fetc%2fpasswd',
+    '/api/specs/escape.yaml',
+    '/api/specs/dangling.yaml',
+    '/api/specs/.hidden.yaml',
+    '/api/specs/x%00.yaml',
+    '/api/specs/secret.txt',
+    '/api/specs/..',
+    '/api/specs/%',
+    '/run/../../../secret.txt',
+    '/run/..%2f..%2f..%2fsecret.txt',
+    '/run/escape.bin',
+    '/run//etc/passwd',
+    '/run/%2fetc%2fpasswd',
+    '/assets/../../secret.txt',
+    '/assets/%2e%2e/%2e%2e/secret.txt',
+    '/assets/index.html/..',
+    '//etc/passwd',
+    '/../secret.txt',
+    '/api/specs/mnist-cnn.yaml/../../secret.txt',
+    'http://127.0.0.1/../secret.txt',
   ];
   for (const path of attempts) {
     const reply = await fetchRaw(withRun, path);
@@ -163,15 +193,24 @@ test('a spec with errors is not saved: the page gets the messages compile prints
   assert.equal(cli.status, 1);
   assert.deepEqual(cli.stderr.trim().split('\n'), result.diagnostics);
   assert.equal(readFileSync(file, 'utf8'), before);
-  assert.deepEqual(readdirSync(specsDir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(specsDir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 
   const tooBig = await put('/api/specs/mnist-cnn.yaml', new Uint8Array(1024 * 1024 + 1).fill(35));
   assert.equal(tooBig.status, 413);
-  const notUtf8 = JSON.parse((await put('/api/specs/mnist-cnn.yaml', new Uint8Array([110, 97, 109, 101, 58, 32, 0xff]))).body) as { saved: boolean; diagnostics: string[] };
+  const notUtf8 = JSON.parse((await put('/api/specs/mnist-cnn.yaml', new Uint8Array([110, 97, 109, 101, 58, 32, 0xff]))).body) as {
+    saved: boolean;
+    diagnostics: string[];
+  };
   assert.equal(notUtf8.saved, false);
   assert.match(notUtf8.diagnostics[0]!, /^specs\/mnist-cnn\.yaml:1:1: the spec is not valid UTF-8/);
   const clash = JSON.parse((await put('/api/specs/copy.yaml', before)).body) as { saved: boolean; diagnostics: string[] };
-  assert.deepEqual(clash, { saved: false, diagnostics: ["specs/copy.yaml:1:1: name 'mnist-cnn' is also used by specs/mnist-cnn.yaml; each spec needs its own name"] });
+  assert.deepEqual(clash, {
+    saved: false,
+    diagnostics: ["specs/copy.yaml:1:1: name 'mnist-cnn' is also used by specs/mnist-cnn.yaml; each spec needs its own name"],
+  });
   assert.equal(existsSync(join(specsDir, 'copy.yaml')), false);
   assert.equal(readFileSync(file, 'utf8'), before);
 });
@@ -179,10 +218,17 @@ test('a spec with errors is not saved: the page gets the messages compile prints
 test('saving a good spec writes it and its generated files, so compile --check agrees with the folder', async () => {
   const file = join(specsDir, 'mnist-cnn.yaml');
   // A dense layer of 32 units instead of 64: 576 * 32 + 32 and 32 * 10 + 10 parameters.
-  const changed = readFileSync(file, 'utf8').replace('units: 64', 'units: 32').replace('shape: [64], params: 36928', 'shape: [32], params: 18464')
-    .replace('params: 650', 'params: 330').replace('params: 93322', 'params: 74538');
+  const changed = readFileSync(file, 'utf8')
+    .replace('units: 64', 'units: 32')
+    .replace('shape: [64], params: 36928', 'shape: [32], params: 18464')
+    .replace('params: 650', 'params: 330')
+    .replace('params: 93322', 'params: 74538');
   const reply = JSON.parse((await put('/api/specs/mnist-cnn.yaml', changed)).body) as { saved: boolean; wrote: string[] };
-  assert.deepEqual(reply, { saved: true, file: 'specs/mnist-cnn.yaml', wrote: ['generated/mnist-cnn.ts', 'generated/keras/mnist_cnn.py', 'generated/pytorch/mnist_cnn.py'] });
+  assert.deepEqual(reply, {
+    saved: true,
+    file: 'specs/mnist-cnn.yaml',
+    wrote: ['generated/mnist-cnn.ts', 'generated/keras/mnist_cnn.py', 'generated/pytorch/mnist_cnn.py'],
+  });
   assert.equal(readFileSync(file, 'utf8'), changed);
   assert.match(readFileSync(join(project, 'generated', 'mnist-cnn.ts'), 'utf8'), /units: 32/);
   const check = runCli(['compile', '--check'], project);
@@ -206,15 +252,28 @@ test('the run folder: its description with class names, its files read-only, and
   assert.equal(run.classes[7], 'seven');
   assert.equal((await fetchRaw(withRun, '/run/model.json')).body, '{"modelTopology":{}}');
 
-  const sample = JSON.parse((await fetchRaw(withRun, '/api/run/test-sample')).body) as { shape: number[]; count: number; total: number; indices: number[]; labels: number[]; pixels: string };
+  const sample = JSON.parse((await fetchRaw(withRun, '/api/run/test-sample')).body) as {
+    shape: number[];
+    count: number;
+    total: number;
+    indices: number[];
+    labels: number[];
+    pixels: string;
+  };
   const { split } = await loadSplit({ kind: 'mnist' }, specsDir, 'test', 50);
   assert.deepEqual([sample.shape, sample.count, sample.total], [[28, 28, 1], 50, 50]);
-  assert.deepEqual(sample.labels, sample.indices.map((i) => split.labels[i]));
+  assert.deepEqual(
+    sample.labels,
+    sample.indices.map((i) => split.labels[i]),
+  );
   const bytes = Buffer.from(sample.pixels, 'base64');
   assert.equal(bytes.length, 50 * 784);
   const k = 17;
   const index = sample.indices[k]!;
-  assert.deepEqual([...bytes.subarray(k * 784, (k + 1) * 784)], Array.from(split.images.subarray(index * 784, (index + 1) * 784), (v) => Math.round(v * 255)));
+  assert.deepEqual(
+    [...bytes.subarray(k * 784, (k + 1) * 784)],
+    Array.from(split.images.subarray(index * 784, (index + 1) * 784), (v) => Math.round(v * 255)),
+  );
 });
 
 test('serve refuses a folder that is not a run, and a port out of range, as usage errors', () => {

@@ -63,19 +63,22 @@ test('MaxPoolGrad 2x2: SIMD equals cpu stock bit for bit, including ties, NaN, -
   for (const shape of poolShapes) {
     for (const kind of ['random', 'relu', 'coarse', 'special'] as const) {
       const xv = poolInput(shape, kind);
-      const grad = () => tf.tidy(() => {
-        const f = (t: tf.Tensor) => {
-          const y = tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid');
-          return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, 12), y.shape)));
-        };
-        return tf.grad(f)(tf.tensor4d(xv, shape)).dataSync() as Float32Array;
-      });
+      const grad = () =>
+        tf.tidy(() => {
+          const f = (t: tf.Tensor) => {
+            const y = tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid');
+            return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, 12), y.shape)));
+          };
+          return tf.grad(f)(tf.tensor4d(xv, shape)).dataSync() as Float32Array;
+        });
       const ref = await on('cpu', grad);
-      const direct = await on('wasm', () => tf.tidy(() => {
-        const yShape: [number, number, number, number] = [shape[0], shape[1] >> 1, shape[2] >> 1, shape[3]];
-        const dy = tf.tensor4d(seededValues(tf.util.sizeFromShape(yShape), 12), yShape);
-        return runSimd((b) => maxPoolGrad2x2Simd(b, tf.tensor4d(xv, shape), dy));
-      }));
+      const direct = await on('wasm', () =>
+        tf.tidy(() => {
+          const yShape: [number, number, number, number] = [shape[0], shape[1] >> 1, shape[2] >> 1, shape[3]];
+          const dy = tf.tensor4d(seededValues(tf.util.sizeFromShape(yShape), 12), yShape);
+          return runSimd((b) => maxPoolGrad2x2Simd(b, tf.tensor4d(xv, shape), dy));
+        }),
+      );
       const label = `${shape} ${kind}`;
       assert.deepEqual(Array.from(direct), Array.from(ref), `${label}: direct`);
       assert.deepEqual(Array.from(await on('wasm', grad)), Array.from(ref), `${label}: through tf.grad`);
@@ -108,20 +111,28 @@ test('conv filter gradient: SIMD matches the definition and cpu stock', async ()
     const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
     const dyv = seededValues(tf.util.sizeFromShape(dyShape), 2);
     // d/dW of sum(conv2d(x, W) * dy) is the filter gradient for output gradient dy.
-    const viaGrad = () => tf.tidy(() => {
-      const x = tf.tensor4d(xv, c.x);
-      const dy = tf.tensor4d(dyv, dyShape);
-      const f = (w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy));
-      return tf.grad(f)(tf.zeros(fShape)).dataSync() as Float32Array;
-    });
+    const viaGrad = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, c.x);
+        const dy = tf.tensor4d(dyv, dyShape);
+        const f = (w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy));
+        return tf.grad(f)(tf.zeros(fShape)).dataSync() as Float32Array;
+      });
     const stock = await on('cpu', viaGrad);
     const byDefinition = filterGradByDefinition(xv, c.x, dyv, dyShape, fShape, info);
     assertClose(stock, byDefinition, `${label}: cpu stock vs definition`);
-    const simd = await on('wasm', () => tf.tidy(() => {
-      const { top, bottom, left, right } = info.padInfo;
-      const xp = tf.pad(tf.tensor4d(xv, c.x), [[0, 0], [top, bottom], [left, right], [0, 0]]);
-      return runSimd((b) => filterGradSimd(b, xp, tf.tensor4d(dyv, dyShape), fShape, c.strides));
-    }));
+    const simd = await on('wasm', () =>
+      tf.tidy(() => {
+        const { top, bottom, left, right } = info.padInfo;
+        const xp = tf.pad(tf.tensor4d(xv, c.x), [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ]);
+        return runSimd((b) => filterGradSimd(b, xp, tf.tensor4d(dyv, dyShape), fShape, c.strides));
+      }),
+    );
     assertClose(simd, byDefinition, `${label}: SIMD`);
     assertClose(await on('wasm', viaGrad), byDefinition, `${label}: Conv2DBackpropFilter kernel on wasm`);
   }
@@ -143,18 +154,29 @@ test('conv filter gradient by register tiles matches the definition; the wasm ke
     const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
     const dyv = seededValues(tf.util.sizeFromShape(dyShape), 4);
     const byDefinition = filterGradByDefinition(xv, c.x, dyv, dyShape, fShape, info);
-    const tiles = await on('wasm', () => tf.tidy(() => {
-      const { top, bottom, left, right } = info.padInfo;
-      const xp = tf.pad(tf.tensor4d(xv, c.x), [[0, 0], [top, bottom], [left, right], [0, 0]]);
-      return runSimd((b) => filterGradTilesSimd(b, xp, tf.tensor4d(dyv, dyShape), fShape, c.strides));
-    }));
+    const tiles = await on('wasm', () =>
+      tf.tidy(() => {
+        const { top, bottom, left, right } = info.padInfo;
+        const xp = tf.pad(tf.tensor4d(xv, c.x), [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ]);
+        return runSimd((b) => filterGradTilesSimd(b, xp, tf.tensor4d(dyv, dyShape), fShape, c.strides));
+      }),
+    );
     assertClose(tiles, byDefinition, `${label}: tiles`);
     // This test's backend is the single-threaded build: no helper, so the gradient takes the tiles.
-    const viaKernel = await on('wasm', () => tf.tidy(() => {
-      const x = tf.tensor4d(xv, c.x);
-      const dy = tf.tensor4d(dyv, dyShape);
-      return tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy)))(tf.zeros(fShape)).dataSync() as Float32Array;
-    }));
+    const viaKernel = await on('wasm', () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, c.x);
+        const dy = tf.tensor4d(dyv, dyShape);
+        return tf
+          .grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy)))(tf.zeros(fShape))
+          .dataSync() as Float32Array;
+      }),
+    );
     assert.deepEqual(viaKernel, tiles, `${label}: Conv2DBackpropFilter on wasm is the tiles kernel`);
   }
 });
@@ -198,11 +220,14 @@ test('conv filter gradient through the conv path (SIMD transposes) matches cpu s
     const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
     const xv = seededValues(tf.util.sizeFromShape(c.x), 22);
     const dyv = seededValues(tf.util.sizeFromShape(dyShape), 23);
-    const viaGrad = () => tf.tidy(() => {
-      const x = tf.tensor4d(xv, c.x);
-      const dy = tf.tensor4d(dyv, dyShape);
-      return tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy)))(tf.zeros(fShape)).dataSync() as Float32Array;
-    });
+    const viaGrad = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, c.x);
+        const dy = tf.tensor4d(dyv, dyShape);
+        return tf
+          .grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, c.strides, c.pad), dy)))(tf.zeros(fShape))
+          .dataSync() as Float32Array;
+      });
     const ref = await on('cpu', viaGrad);
     await tf.setBackend('wasm');
     const profile = await tf.profile(viaGrad);
@@ -211,14 +236,16 @@ test('conv filter gradient through the conv path (SIMD transposes) matches cpu s
   }
 });
 
-
 test('bias add: SIMD equals cpu stock bit for bit, either operand order; small or unaligned ones use the stock kernel', async () => {
   const big = seededValues(4 * 13 * 13 * 32, 5);
   const bias = seededValues(32, 6);
   const shapes: [number[], number[]][] = [
     [[4, 13, 13, 32], [32]],
     [[32], [4, 13, 13, 32]],
-    [[4, 13, 13, 32], [1, 1, 1, 32]],
+    [
+      [4, 13, 13, 32],
+      [1, 1, 1, 32],
+    ],
   ];
   for (const [sa, sb] of shapes) {
     const [va, vb] = sa.length === 1 ? [bias, big] : [big, bias];
@@ -244,7 +271,11 @@ test('bias add: SIMD equals cpu stock bit for bit, either operand order; small o
 test('sum over rows (conv bias gradient): SIMD is within a 64-term float32 sum of the exact value', async () => {
   await tf.setBackend('wasm');
   // 64*26*26 rows: many 64-row blocks; 130 rows: a partial last block.
-  for (const [rows, cols] of [[64 * 26 * 26, 32], [130, 8], [3, 4]] as const) {
+  for (const [rows, cols] of [
+    [64 * 26 * 26, 32],
+    [130, 8],
+    [3, 4],
+  ] as const) {
     const xv = seededValues(rows * cols, 9).map((v, i) => v + (i % cols) * 0.01); // per-column offsets
     const got = tf.tidy(() => runSimd((b) => sumRowsSimd(b, tf.tensor2d(xv, [rows, cols]), rows, cols, [cols])));
     for (let j = 0; j < cols; j++) {
@@ -283,11 +314,12 @@ test('conv input gradient: tiles (cin % 16 == 0) or columns (1x1 conv + SIMD col
     const dyShape: [number, number, number, number] = [c.x[0], info.outHeight, info.outWidth, c.cout];
     const dyv = seededValues(tf.util.sizeFromShape(dyShape), 4);
     // d/dx of sum(conv2d(x, W) * dy) is the input gradient for output gradient dy.
-    const viaGrad = () => tf.tidy(() => {
-      const dy = tf.tensor4d(dyv, dyShape);
-      const f = (x: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, tf.tensor4d(fv, fShape), c.strides, c.pad), dy));
-      return tf.grad(f)(tf.zeros(c.x)).dataSync() as Float32Array;
-    });
+    const viaGrad = () =>
+      tf.tidy(() => {
+        const dy = tf.tensor4d(dyv, dyShape);
+        const f = (x: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, tf.tensor4d(fv, fShape), c.strides, c.pad), dy));
+        return tf.grad(f)(tf.zeros(c.x)).dataSync() as Float32Array;
+      });
     const ref = await on('cpu', viaGrad);
     await tf.setBackend('wasm');
     const profile = await tf.profile(viaGrad);
@@ -296,7 +328,8 @@ test('conv input gradient: tiles (cin % 16 == 0) or columns (1x1 conv + SIMD col
     assert.equal(columnConv, !tiles, `${label}: the ${tiles ? 'tiles' : 'column'} path ran`);
     assertClose(await on('wasm', viaGrad), ref, label);
     // The same kernel serves tf.conv2dTranspose as a forward op.
-    const transposed = () => tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(dyv, dyShape), tf.tensor4d(fv, fShape), c.x, c.strides, c.pad).dataSync() as Float32Array);
+    const transposed = () =>
+      tf.tidy(() => tf.conv2dTranspose(tf.tensor4d(dyv, dyShape), tf.tensor4d(fv, fShape), c.x, c.strides, c.pad).dataSync() as Float32Array);
     assertClose(await on('wasm', transposed), await on('cpu', transposed), `${label}: conv2dTranspose`);
   }
 });
@@ -304,11 +337,14 @@ test('conv input gradient: tiles (cin % 16 == 0) or columns (1x1 conv + SIMD col
 test('relu gradient: one SIMD kernel equals stock mul(dy, step(x)) bit for bit, -0 and NaN included', async () => {
   const n = 4 * 26 * 26 * 32 + 3; // a scalar tail too
   const xv = poolInput([n], 'special');
-  const dyv = seededValues(n, 8).map((v, i) => (i % 11 === 5 ? [Infinity, -Infinity, Number.NaN, -0][(i / 11) % 4 | 0]! : v));
-  const grad = () => tf.tidy(() => {
-    const dy = tf.tensor1d(dyv);
-    return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.relu(x), dy)))(tf.tensor1d(xv)).dataSync() as Float32Array;
-  });
+  const dyv = seededValues(n, 8).map((v, i) => (i % 11 === 5 ? [Infinity, -Infinity, Number.NaN, -0][((i / 11) % 4) | 0]! : v));
+  const grad = () =>
+    tf.tidy(() => {
+      const dy = tf.tensor1d(dyv);
+      return tf
+        .grad((x: tf.Tensor) => tf.sum(tf.mul(tf.relu(x), dy)))(tf.tensor1d(xv))
+        .dataSync() as Float32Array;
+    });
   const ref = await on('cpu', grad);
   const direct = await on('wasm', () => tf.tidy(() => runSimd((b) => reluGradSimd(b, tf.tensor1d(dyv), tf.tensor1d(xv)))));
   // Bits, so -0 counts; every NaN as one value (wasm leaves NaN payloads to the hardware).
@@ -318,7 +354,10 @@ test('relu gradient: one SIMD kernel equals stock mul(dy, step(x)) bit for bit, 
   assert.deepEqual(bitsOf(direct), want, 'SIMD kernel');
   await tf.setBackend('wasm');
   const profile = await tf.profile(grad);
-  assert.ok(profile.kernels.some((k) => k.name === 'NetspecReluGrad'), 'the fused kernel ran');
+  assert.ok(
+    profile.kernels.some((k) => k.name === 'NetspecReluGrad'),
+    'the fused kernel ran',
+  );
   assert.deepEqual(bitsOf(grad()), want, 'through tf.grad on wasm');
 });
 
@@ -344,7 +383,11 @@ test('Identity and same-dtype Cast share data on wasm; each tensor still lives a
 test('the error measure the child reports refuses NaN, Infinity and short outputs, also after JSON', () => {
   const ref = new Float32Array([1, -2, 4]);
   assert.ok(Math.abs(relativeError([1, -2, 4.0004], [1, -2, 4]) - 1e-4) < 1e-12);
-  for (const bad of [[1, Number.NaN, 4], [1, -2, Infinity], [1, -2]]) {
+  for (const bad of [
+    [1, Number.NaN, 4],
+    [1, -2, Infinity],
+    [1, -2],
+  ]) {
     const error = relativeError(new Float32Array(bad), ref);
     assert.equal(error, Infinity, JSON.stringify(bad));
     const reported = (JSON.parse(JSON.stringify({ error })) as { error: unknown }).error;

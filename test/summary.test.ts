@@ -117,7 +117,10 @@ const EXPECTED: Record<string, { rows: Row[]; total: number; trainable: number }
 EXPECTED['mnist-cnn-augmented'] = EXPECTED['mnist-cnn']!;
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
-const specs = readdirSync(join(ROOT, 'specs')).filter((f) => f.endsWith('.yaml')).map((f) => basename(f, '.yaml')).sort();
+const specs = readdirSync(join(ROOT, 'specs'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => basename(f, '.yaml'))
+  .sort();
 
 test('every spec has independent expectations and a golden summary', () => {
   assert.deepEqual(specs, Object.keys(EXPECTED).sort());
@@ -136,7 +139,15 @@ for (const name of specs) {
       // Then the Mult-Adds column, checked against hand formulas in costs.test.ts.
       assert.match(line, new RegExp(`^ ${layer} \\(${type}\\)\\s+${shape.replace(/[()]/g, '\\$&')}\\s+${fmt(params)}\\s+[\\d,]+${reads}$`));
     });
-    assert.equal(expected.rows.reduce((a, r) => a + r[3], 0), expected.total);
-    assert.match(text, new RegExp(`Total params: ${fmt(expected.total)} \\(.*\\)\\nTrainable params: ${fmt(expected.trainable)} \\(.*\\)\\nNon-trainable params: ${fmt(expected.total - expected.trainable)} \\(`));
+    assert.equal(
+      expected.rows.reduce((a, r) => a + r[3], 0),
+      expected.total,
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `Total params: ${fmt(expected.total)} \\(.*\\)\\nTrainable params: ${fmt(expected.trainable)} \\(.*\\)\\nNon-trainable params: ${fmt(expected.total - expected.trainable)} \\(`,
+      ),
+    );
   });
 }

@@ -63,8 +63,19 @@ print(json.dumps({"modules": ran, "total": sum(p.numel() for p in model.paramete
 
 /** Keras activation -> the PyTorch module that computes the same function. */
 const ACTIVATIONS: Record<string, string> = {
-  relu: 'ReLU', tanh: 'Tanh', sigmoid: 'Sigmoid', softmax: 'Softmax', elu: 'ELU', selu: 'SELU', relu6: 'ReLU6',
-  softplus: 'Softplus', softsign: 'Softsign', swish: 'SiLU', mish: 'Mish', gelu: 'GELU', log_softmax: 'LogSoftmax',
+  relu: 'ReLU',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  softmax: 'Softmax',
+  elu: 'ELU',
+  selu: 'SELU',
+  relu6: 'ReLU6',
+  softplus: 'Softplus',
+  softsign: 'Softsign',
+  swish: 'SiLU',
+  mish: 'Mish',
+  gelu: 'GELU',
+  log_softmax: 'LogSoftmax',
 };
 
 /** channels-last [h, w, c] -> PyTorch's [c, h, w]; flat shapes stay. */
@@ -87,9 +98,18 @@ function expectedModules(model: InferredModel): Module[] {
     switch (layer.node.kind) {
       case 'conv2d':
         out.push({
-          module: 'Conv2d', params, shape, in: inChannels, out: p.filters, kernel: p.kernel, stride: p.strides,
+          module: 'Conv2d',
+          params,
+          shape,
+          in: inChannels,
+          out: p.filters,
+          kernel: p.kernel,
+          stride: p.strides,
           // 'same' at stride 1 with an odd kernel pads (k - 1) / 2 on each side, however it is written.
-          padding: p.padding === 'same' ? (p.kernel as number[]).map((k) => (k - 1) / 2) : [0, 0], bias: p.use_bias, dilation: [1, 1], groups: 1,
+          padding: p.padding === 'same' ? (p.kernel as number[]).map((k) => (k - 1) / 2) : [0, 0],
+          bias: p.use_bias,
+          dilation: [1, 1],
+          groups: 1,
         });
         activation(p.activation, shape);
         break;
@@ -134,7 +154,11 @@ for (const file of PEER_SPECS) {
     peer.modules = peer.modules
       .filter((m) => !functional.has(m.module))
       .map((m) => (m.padding === 'same' ? { ...m, padding: (m.kernel as number[]).map((k) => (k - 1) / 2) } : m));
-    assert.deepEqual(peer.modules.map((m) => m.module), want.map((m) => m.module), 'the modules, in the order they run');
+    assert.deepEqual(
+      peer.modules.map((m) => m.module),
+      want.map((m) => m.module),
+      'the modules, in the order they run',
+    );
     want.forEach((w, i) => assert.deepEqual(peer.modules[i], w, `module ${i} (${w.module})`));
     assert.equal(peer.total, model.totals.trainable + model.totals.nonTrainable, 'parameter count');
   });

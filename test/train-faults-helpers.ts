@@ -100,8 +100,7 @@ export function runDirOf(stdout: string): string {
   return dir;
 }
 
-export const metrics = (dir: string): { epochs: { epoch: number }[]; interrupted: boolean } =>
-  JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+export const metrics = (dir: string): { epochs: { epoch: number }[]; interrupted: boolean } => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
 export const results = (dir: string): { test: { accuracy: number; loss: number } | null; training: { interrupted: boolean; replicas: number } } =>
   JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
 
@@ -172,7 +171,8 @@ export function epochFigures(dir: string): number[][] {
       const v = e[k];
       assert.ok(typeof v === 'number' && Number.isFinite(v), `epoch ${e.epoch} ${k} is ${JSON.stringify(v)}`);
       return v;
-    }));
+    }),
+  );
 }
 
 /** Test loss and accuracy of a finished run, as finite numbers. */

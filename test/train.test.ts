@@ -80,7 +80,10 @@ test('mulberry32 is repeatable and shuffles are permutations', () => {
   assert.deepEqual(seqA, Array.from({ length: 5 }, b));
   assert.ok(seqA.every((v) => v >= 0 && v < 1));
   const order = shuffledIndices(1000, mulberry32(1));
-  assert.deepEqual([...order].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    [...order].sort((x, y) => x - y),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.notDeepEqual([...order], [...shuffledIndices(1000, mulberry32(2))]);
 });
 
@@ -184,7 +187,16 @@ test('a recorded run holds every artifact and evaluateRun reproduces results.jso
     const files = (await readdir(run.dir)).sort();
     // weights-<hash>.bin and optimizer-<hash>.bin: the checkpoint's content-addressed files.
     const plain = files.map((f) => f.replace(/-[0-9a-f]{16}\.bin$/, '-<hash>.bin'));
-    assert.deepEqual(plain, ['dataset.json', 'metrics.csv', 'metrics.json', 'model.json', 'optimizer-<hash>.bin', 'resolved-spec.json', 'results.json', 'weights-<hash>.bin']);
+    assert.deepEqual(plain, [
+      'dataset.json',
+      'metrics.csv',
+      'metrics.json',
+      'model.json',
+      'optimizer-<hash>.bin',
+      'resolved-spec.json',
+      'results.json',
+      'weights-<hash>.bin',
+    ]);
     assert.equal(lines.length, 1, 'one plain line per epoch when not a TTY');
     assert.match(lines[0]!, /^Epoch 1\/1 {2}loss \d\.\d{4} {2}accuracy \d\.\d{4} {2}val_loss .* samples\/s\n$/);
 
@@ -288,9 +300,15 @@ test('a NaN loss stops with a clear error and the last good weights restored', a
         return true;
       },
     );
-    assert.deepEqual(model.getWeights().map((w) => w.dataSync()), afterEpoch1);
+    assert.deepEqual(
+      model.getWeights().map((w) => w.dataSync()),
+      afterEpoch1,
+    );
     const saved = await loadModelFromDir(out);
-    assert.deepEqual(saved.getWeights().map((w) => w.dataSync()), afterEpoch1);
+    assert.deepEqual(
+      saved.getWeights().map((w) => w.dataSync()),
+      afterEpoch1,
+    );
     model.dispose();
     saved.dispose();
   } finally {
@@ -359,7 +377,14 @@ test('a tiny conv net trains on the cpu backend and repeats exactly with the sam
     const run = async (): Promise<unknown[]> => {
       const model = tf.sequential({
         layers: [
-          tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+          tf.layers.conv2d({
+            inputShape: [28, 28, 1],
+            filters: 4,
+            kernelSize: 3,
+            strides: 2,
+            activation: 'relu',
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+          }),
           tf.layers.maxPooling2d({ poolSize: 2 }),
           tf.layers.flatten(),
           tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),

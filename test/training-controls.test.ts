@@ -14,8 +14,15 @@ import type { AugmentationConfig, EarlyStoppingConfig, LearningRateSchedule } fr
 import type { EpochMetrics } from '../src/train/metrics.js';
 
 const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
-const epoch = (n: number, val_loss: number | null, val_accuracy: number | null = null): EpochMetrics =>
-  ({ epoch: n, loss: 1, accuracy: 0.5, val_loss, val_accuracy, seconds: 1, samples_per_sec: 1 });
+const epoch = (n: number, val_loss: number | null, val_accuracy: number | null = null): EpochMetrics => ({
+  epoch: n,
+  loss: 1,
+  accuracy: 0.5,
+  val_loss,
+  val_accuracy,
+  seconds: 1,
+  samples_per_sec: 1,
+});
 
 test('step: lr * factor ^ floor(epoch / every)', () => {
   const s: LearningRateSchedule = { kind: 'step', every: 3, factor: 0.5 };
@@ -51,7 +58,16 @@ test('cosine: CosineDecay without and with warmup, alpha, and the default decay 
 });
 
 test('reduce_on_plateau: ReduceLROnPlateau, with patience, factor, min_lr and cooldown', () => {
-  const s: LearningRateSchedule = { kind: 'reduce_on_plateau', monitor: 'val_loss', mode: 'auto', factor: 0.5, patience: 2, minDelta: 0.01, cooldown: 1, minLr: 0.02 };
+  const s: LearningRateSchedule = {
+    kind: 'reduce_on_plateau',
+    monitor: 'val_loss',
+    mode: 'auto',
+    factor: 0.5,
+    patience: 2,
+    minDelta: 0.01,
+    cooldown: 1,
+    minLr: 0.02,
+  };
   let state = initialScheduleState(s, 0.1);
   const losses = [1.0, 0.995, 0.99, 0.98, 0.98, 0.98, 0.98, 0.98, 0.98, 0.98];
   const rates: number[] = [];
@@ -68,15 +84,30 @@ test('reduce_on_plateau: ReduceLROnPlateau, with patience, factor, min_lr and co
 });
 
 test('reduce_on_plateau never goes below min_lr and stops reducing there', () => {
-  const s: LearningRateSchedule = { kind: 'reduce_on_plateau', monitor: 'val_accuracy', mode: 'auto', factor: 0.1, patience: 0, minDelta: 0, cooldown: 0, minLr: 0.003 };
+  const s: LearningRateSchedule = {
+    kind: 'reduce_on_plateau',
+    monitor: 'val_accuracy',
+    mode: 'auto',
+    factor: 0.1,
+    patience: 0,
+    minDelta: 0,
+    cooldown: 0,
+    minLr: 0.003,
+  };
   let state = initialScheduleState(s, 0.1);
   for (let i = 1; i <= 5; i++) state = afterEpoch(s, state, epoch(i, 1, 0.5));
   // Epoch 1 sets the best; 2 reduces to 0.01; 3 to max(0.001, 0.003); then it stays.
   assert.equal(state.lr, 0.003);
 });
 
-const es = (patience: number, extra: Partial<EarlyStoppingConfig> = {}): EarlyStoppingConfig =>
-  ({ monitor: 'val_loss', mode: 'auto', patience, minDelta: 0, restoreBestWeights: true, ...extra });
+const es = (patience: number, extra: Partial<EarlyStoppingConfig> = {}): EarlyStoppingConfig => ({
+  monitor: 'val_loss',
+  mode: 'auto',
+  patience,
+  minDelta: 0,
+  restoreBestWeights: true,
+  ...extra,
+});
 
 function runStopper(cfg: EarlyStoppingConfig, values: number[]): { stoppedAt: number | null; best: number } {
   let state = INITIAL_EARLY_STOPPING;
@@ -126,7 +157,10 @@ test('a flip mirrors, a quarter turn rotates, and half-pixel shifts interpolate'
   const turned = new Float32Array(9);
   transformImage(square, turned, 3, 3, 1, { angle: Math.PI / 2, scale: 1, shiftX: 0, shiftY: 0, flipX: false, flipY: false }, 'constant');
   // A quarter turn about the centre (y down): each value lands on a rotated position; the centre stays.
-  assert.deepEqual([...turned].map((v) => Math.round(v * 1e6) / 1e6), [7, 4, 1, 8, 5, 2, 9, 6, 3]);
+  assert.deepEqual(
+    [...turned].map((v) => Math.round(v * 1e6) / 1e6),
+    [7, 4, 1, 8, 5, 2, 9, 6, 3],
+  );
   const half = new Float32Array(6);
   transformImage(src, half, 2, 3, 1, { angle: 0, scale: 1, shiftX: 0.5, shiftY: 0, flipX: false, flipY: false }, 'constant');
   assert.deepEqual([...half], [0.5, 1.5, 2.5, 2, 4.5, 5.5]);
@@ -147,7 +181,12 @@ test('augmentation is reproducible with the seed and differs between batches and
 
 test('class weights: the loss is the mean over samples of weight[label] * -log p[label]', async () => {
   await tf.setBackend('cpu');
-  const probs = tf.tensor2d([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.25, 0.25, 0.5], [0.3, 0.3, 0.4]]);
+  const probs = tf.tensor2d([
+    [0.7, 0.2, 0.1],
+    [0.1, 0.6, 0.3],
+    [0.25, 0.25, 0.5],
+    [0.3, 0.3, 0.4],
+  ]);
   const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
   const weights = Float32Array.from([2, 1, 0.5]);
   const expected = (2 * -Math.log(0.7) + 1 * -Math.log(0.6) + 0.5 * -Math.log(0.5) + 2 * -Math.log(0.3)) / 4;

@@ -41,47 +41,55 @@ test('the seed spec validates clean', () => {
 });
 
 test('a value out of range names the key, the rule and the value', () => {
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: -3')),
-    [6, 13, 'kernel must be a positive integer or a pair of them; got -3']);
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: 2000')),
-    [6, 13, 'kernel must be a positive integer up to 1024 or a pair of them; got 2000']);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: -3')), [6, 13, 'kernel must be a positive integer or a pair of them; got -3']);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: 2000')), [
+    6,
+    13,
+    'kernel must be a positive integer up to 1024 or a pair of them; got 2000',
+  ]);
 });
 
 test('a bad entry in a pair is reported at the entry', () => {
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: [3, 0]')),
-    [6, 17, 'kernel[1] must be a positive integer; got 0']);
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: [3, 3, 3]')),
-    [6, 13, 'kernel must be a positive integer or a pair of them; got [3, 3, 3]']);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: [3, 0]')), [6, 17, 'kernel[1] must be a positive integer; got 0']);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: [3, 3, 3]')), [
+    6,
+    13,
+    'kernel must be a positive integer or a pair of them; got [3, 3, 3]',
+  ]);
 });
 
 test('an unknown layer kind suggests the closest one', () => {
-  assert.deepEqual(only(withLayer('kind: conv2D', 'filters: 8', 'kernel: 3')),
-    [4, 11, "unknown layer kind 'conv2D'; did you mean 'conv2d'?"]);
+  assert.deepEqual(only(withLayer('kind: conv2D', 'filters: 8', 'kernel: 3')), [4, 11, "unknown layer kind 'conv2D'; did you mean 'conv2d'?"]);
   assert.match(only(withLayer('kind: lstm'))[2], /^unknown layer kind 'lstm'; expected one of conv2d, depthwise_conv2d, .*reshape, .*concatenate$/);
 });
 
 test('a misspelled required key is reported once, as the misspelling', () => {
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filter: 8', 'kernel: 3')),
-    [5, 5, "unknown key 'filter' in a conv2d layer; did you mean 'filters'?"]);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filter: 8', 'kernel: 3')), [5, 5, "unknown key 'filter' in a conv2d layer; did you mean 'filters'?"]);
 });
 
 test('an unknown key is reported at the key, with a suggestion', () => {
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: 3', 'stride: 2')),
-    [7, 5, "unknown key 'stride' in a conv2d layer; did you mean 'strides'?"]);
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: 3', 'units: 2')),
-    [7, 5, "unknown key 'units' in a conv2d layer; 'units' belongs in dense layers"]);
-  assert.deepEqual(only('name: t\ninput: [1]\nlayers: [{kind: flatten}]\ncolor: red\n'),
-    [4, 1, "unknown key 'color' at the top level of the spec; the keys allowed here are name, description, input, layers, output, expect, training"]);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: 3', 'stride: 2')), [
+    7,
+    5,
+    "unknown key 'stride' in a conv2d layer; did you mean 'strides'?",
+  ]);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: 3', 'units: 2')), [
+    7,
+    5,
+    "unknown key 'units' in a conv2d layer; 'units' belongs in dense layers",
+  ]);
+  assert.deepEqual(only('name: t\ninput: [1]\nlayers: [{kind: flatten}]\ncolor: red\n'), [
+    4,
+    1,
+    "unknown key 'color' at the top level of the spec; the keys allowed here are name, description, input, layers, output, expect, training",
+  ]);
 });
 
 test('a missing required key explains what it is, at the layer', () => {
-  assert.deepEqual(only(withLayer('kind: conv2d', 'kernel: 3')),
-    [4, 5, "conv2d layer is missing 'filters' (the number of output channels, e.g. 32)"]);
-  assert.deepEqual(only(withLayer('kind: activation')),
-    [4, 5, "activation layer is missing 'activation' (the activation function, e.g. relu)"]);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'kernel: 3')), [4, 5, "conv2d layer is missing 'filters' (the number of output channels, e.g. 32)"]);
+  assert.deepEqual(only(withLayer('kind: activation')), [4, 5, "activation layer is missing 'activation' (the activation function, e.g. relu)"]);
   assert.match(only(withLayer('units: 3'))[2], /^layer is missing 'kind' \(the layer kind: one of conv2d, /);
-  assert.deepEqual(only('name: t\nlayers: [{kind: flatten}]\n'),
-    [1, 1, "the spec is missing 'input' (the input shape, e.g. [28, 28, 1])"]);
+  assert.deepEqual(only('name: t\nlayers: [{kind: flatten}]\n'), [1, 1, "the spec is missing 'input' (the input shape, e.g. [28, 28, 1])"]);
 });
 
 test('a misspelled enum value lists the choices and suggests one', () => {
@@ -92,16 +100,23 @@ test('a misspelled enum value lists the choices and suggests one', () => {
 });
 
 test('wrong types get a hint for the usual YAML slips', () => {
-  assert.deepEqual(only(withLayer('kind: dense', 'units: 3', 'use_bias: yes')),
-    [6, 15, "use_bias must be true or false; got 'yes' (write true or false without quotes; YAML 1.2 reads yes/no/on/off as text)"]);
-  assert.deepEqual(only(withLayer('kind: dropout', 'rate: "0.5"')),
-    [5, 11, "rate must be a number that is at least 0 and less than 1; got '0.5' (remove the quotes to make it a number)"]);
-  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: "3"')),
-    [6, 13, "kernel must be a positive integer or a pair of them; got '3' (remove the quotes to make it a number)"]);
-  assert.deepEqual(only('name: t\ninput: 784\nlayers: [{kind: flatten}]\n'),
-    [2, 8, 'input must be a list of 1 to 3 positive integers; got 784']);
-  assert.deepEqual(only('name: t\ninput: [1]\nlayers: [conv2d]\n'),
-    [3, 10, "layers[0] must be a mapping with 'kind'; got 'conv2d'"]);
+  assert.deepEqual(only(withLayer('kind: dense', 'units: 3', 'use_bias: yes')), [
+    6,
+    15,
+    "use_bias must be true or false; got 'yes' (write true or false without quotes; YAML 1.2 reads yes/no/on/off as text)",
+  ]);
+  assert.deepEqual(only(withLayer('kind: dropout', 'rate: "0.5"')), [
+    5,
+    11,
+    "rate must be a number that is at least 0 and less than 1; got '0.5' (remove the quotes to make it a number)",
+  ]);
+  assert.deepEqual(only(withLayer('kind: conv2d', 'filters: 8', 'kernel: "3"')), [
+    6,
+    13,
+    "kernel must be a positive integer or a pair of them; got '3' (remove the quotes to make it a number)",
+  ]);
+  assert.deepEqual(only('name: t\ninput: 784\nlayers: [{kind: flatten}]\n'), [2, 8, 'input must be a list of 1 to 3 positive integers; got 784']);
+  assert.deepEqual(only('name: t\ninput: [1]\nlayers: [conv2d]\n'), [3, 10, "layers[0] must be a mapping with 'kind'; got 'conv2d'"]);
 });
 
 test('the model name must be a slug', () => {
@@ -110,17 +125,23 @@ test('the model name must be a slug', () => {
 });
 
 test('reshape allows -1 once', () => {
-  assert.deepEqual(only(withLayer('kind: reshape', 'target_shape: [-1, 4, -1]')),
-    [5, 27, 'target_shape may contain -1 only once (it stands for the one size worked out from the others); got [-1, 4, -1]']);
-  assert.deepEqual(only(withLayer('kind: reshape', 'target_shape: [0]')),
-    [5, 20, 'target_shape[0] must be a positive integer or -1; got 0']);
+  assert.deepEqual(only(withLayer('kind: reshape', 'target_shape: [-1, 4, -1]')), [
+    5,
+    27,
+    'target_shape may contain -1 only once (it stands for the one size worked out from the others); got [-1, 4, -1]',
+  ]);
+  assert.deepEqual(only(withLayer('kind: reshape', 'target_shape: [0]')), [5, 20, 'target_shape[0] must be a positive integer or -1; got 0']);
 });
 
 test('training settings are checked with the same care', () => {
   const spec = (training: string): string => `name: t\ninput: [1]\nlayers: [{kind: flatten}]\ntraining:\n${training}\n`;
   assert.deepEqual(only(spec('  optimizer: {name: adamw, learning_rate: 0.1}')), [5, 21, "unknown optimizer name 'adamw'; did you mean 'adam'?"]);
   assert.deepEqual(only(spec('  optimizer: {name: sgd}')), [5, 14, "the sgd optimizer is missing 'learning_rate' (the step size, e.g. 0.01)"]);
-  assert.deepEqual(only(spec('  optimizer: {name: sgd, learning_rate: 0.1, beta1: 0.9}')), [5, 46, "unknown key 'beta1' in the sgd optimizer; the keys allowed here are name, learning_rate, momentum, nesterov"]);
+  assert.deepEqual(only(spec('  optimizer: {name: sgd, learning_rate: 0.1, beta1: 0.9}')), [
+    5,
+    46,
+    "unknown key 'beta1' in the sgd optimizer; the keys allowed here are name, learning_rate, momentum, nesterov",
+  ]);
   assert.deepEqual(only(spec('  dataset: cifar10')), [5, 12, "dataset must be 'mnist', a mapping with 'kind' or a mapping with 'idx_dir'; got 'cifar10'"]);
   assert.deepEqual(only(spec('  dataset: {idx_dir: data, train_image: x}')), [5, 28, "unknown key 'train_image' in dataset; did you mean 'train_images'?"]);
   assert.deepEqual(only(spec('  epoch: 3')), [5, 3, "unknown key 'epoch' in training; did you mean 'epochs'?"]);
@@ -140,14 +161,20 @@ layers:
   - kind: dense
     units: 0
 `);
-  assert.deepEqual(diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`), [
-    "5:5 unknown key 'filter' in a conv2d layer; did you mean 'filters'?",
-    '6:17 kernel[1] must be a positive integer; got -1',
-    "7:14 padding must be one of valid, same; got 'full'",
-    "8:11 unknown layer kind 'maxpool2d'; did you mean 'max_pool2d'?",
-    '10:12 units must be a positive integer; got 0',
-  ]);
-  assert.deepEqual(diagnostics.map((d) => d.path), ['/layers/0/filter', '/layers/0/kernel/1', '/layers/0/padding', '/layers/1/kind', '/layers/2/units']);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`),
+    [
+      "5:5 unknown key 'filter' in a conv2d layer; did you mean 'filters'?",
+      '6:17 kernel[1] must be a positive integer; got -1',
+      "7:14 padding must be one of valid, same; got 'full'",
+      "8:11 unknown layer kind 'maxpool2d'; did you mean 'max_pool2d'?",
+      '10:12 units must be a positive integer; got 0',
+    ],
+  );
+  assert.deepEqual(
+    diagnostics.map((d) => d.path),
+    ['/layers/0/filter', '/layers/0/kernel/1', '/layers/0/padding', '/layers/1/kind', '/layers/2/units'],
+  );
 });
 
 test('an empty spec and a non-mapping spec say what is needed', () => {
@@ -156,8 +183,11 @@ test('an empty spec and a non-mapping spec say what is needed', () => {
 });
 
 test('a __proto__ key is just an unknown key', () => {
-  assert.deepEqual(only('name: t\ninput: [1]\nlayers: [{kind: flatten}]\n__proto__: {x: 1}\n'),
-    [4, 1, "unknown key '__proto__' at the top level of the spec; the keys allowed here are name, description, input, layers, output, expect, training"]);
+  assert.deepEqual(only('name: t\ninput: [1]\nlayers: [{kind: flatten}]\n__proto__: {x: 1}\n'), [
+    4,
+    1,
+    "unknown key '__proto__' at the top level of the spec; the keys allowed here are name, description, input, layers, output, expect, training",
+  ]);
 });
 
 test('formatDiagnostic and didYouMean', () => {

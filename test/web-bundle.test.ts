@@ -38,7 +38,14 @@ test('the bundle builds into a folder of its own with the page, its script and t
   const dir = join(tempDir(), 'web');
   assert.equal(bundleState(dir), 'missing');
   const report = await buildWebBundle(dir);
-  assert.deepEqual(Object.keys(report.files).sort(), ['app.js', 'favicon.svg', 'index.html', 'style.css', 'wasm/tfjs-backend-wasm-simd.wasm', 'wasm/tfjs-backend-wasm.wasm']);
+  assert.deepEqual(Object.keys(report.files).sort(), [
+    'app.js',
+    'favicon.svg',
+    'index.html',
+    'style.css',
+    'wasm/tfjs-backend-wasm-simd.wasm',
+    'wasm/tfjs-backend-wasm.wasm',
+  ]);
   for (const [file, size] of Object.entries(report.files)) assert.equal(statSync(join(dir, file)).size, size);
   assert.equal(bundleState(dir), 'fresh');
   const script = readFileSync(join(dir, 'app.js'), 'utf8');
@@ -50,7 +57,10 @@ test('the bundle builds into a folder of its own with the page, its script and t
 });
 
 function specFiles(): string[] {
-  const inDir = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f));
+  const inDir = (dir: string): string[] =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(dir, f));
   return [...inDir(join(ROOT, 'specs')), ...inDir(join(ROOT, 'test', 'fixtures', 'good')), ...inDir(join(ROOT, 'test', 'fixtures', 'bad'))];
 }
 
@@ -83,7 +93,9 @@ test('the page agrees with the command line on every spec with one line removed 
     for (let i = 0; i < lines.length; i++) {
       const variants = [
         [...lines.slice(0, i), ...lines.slice(i + 1)],
-        lines.map((line, k) => (k === i ? line.replace(/[0-9a-z]/, (c) => (c === '9' ? 'x' : c === 'z' ? '-' : String.fromCharCode(c.charCodeAt(0) + 1))) : line)),
+        lines.map((line, k) =>
+          k === i ? line.replace(/[0-9a-z]/, (c) => (c === '9' ? 'x' : c === 'z' ? '-' : String.fromCharCode(c.charCodeAt(0) + 1))) : line,
+        ),
         lines.map((line, k) => (k === i ? `${line} <script>alert(1)</script> ünïcödé` : line)),
       ];
       for (const variant of variants) {

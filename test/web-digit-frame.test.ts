@@ -39,7 +39,8 @@ function strokes(seed: number, width: number, height: number, ink: number[], pap
   for (let s = 0; s < 3 + Math.floor(next() * 4); s++) {
     const [nx, ny] = [next() * width, next() * height];
     for (let t = 0; t <= 1; t += 0.01) {
-      const cx = x + (nx - x) * t, cy = y + (ny - y) * t;
+      const cx = x + (nx - x) * t,
+        cy = y + (ny - y) * t;
       for (let py = Math.max(0, Math.floor(cy - radius)); py < Math.min(height, cy + radius); py++) {
         for (let px = Math.max(0, Math.floor(cx - radius)); px < Math.min(width, cx + radius); px++) {
           if (Math.hypot(px + 0.5 - cx, py + 0.5 - cy) < radius) rgba.set(ink, 4 * (py * width + px));
@@ -90,7 +91,15 @@ test('drawn strokes of every size, colour and background give the same frame as 
     ['light strokes on transparency', [250, 250, 250, 255], [255, 255, 255, 0]],
     ['half-transparent ink', [0, 0, 0, 128], [255, 255, 255, 255]],
   ];
-  const sizes: Array<[number, number]> = [[280, 280], [28, 28], [9, 13], [560, 300], [640, 200], [120, 700], [1500, 1100]];
+  const sizes: Array<[number, number]> = [
+    [280, 280],
+    [28, 28],
+    [9, 13],
+    [560, 300],
+    [640, 200],
+    [120, 700],
+    [1500, 1100],
+  ];
   let seed = 1;
   for (const [name, ink, paper] of palettes) {
     for (const [w, h] of sizes) {
@@ -104,13 +113,16 @@ test('photographs of noise, gradients and blank pictures give the same frame as 
   const next = random(99);
   const noise = { what: 'noise', width: 64, height: 48, rgba: Uint8Array.from({ length: 64 * 48 * 4 }, () => Math.floor(next() * 256)) };
   const gradient = { what: 'gradient', width: 50, height: 30, rgba: new Uint8Array(50 * 30 * 4) };
-  for (let p = 0; p < 50 * 30; p++) gradient.rgba.set([p % 50 * 5, 128, 255 - (p % 50) * 5, 255], 4 * p);
+  for (let p = 0; p < 50 * 30; p++) gradient.rgba.set([(p % 50) * 5, 128, 255 - (p % 50) * 5, 255], 4 * p);
   const blank = { what: 'blank', width: 40, height: 40, rgba: new Uint8Array(40 * 40 * 4).fill(200) };
   const dot = { what: 'one dot', width: 40, height: 40, rgba: new Uint8Array(40 * 40 * 4).fill(255) };
   dot.rgba.set([0, 0, 0, 255], 4 * (17 * 40 + 23));
   for (const picture of [noise, gradient, blank, dot]) await assertSameFrame(picture);
   const [blankFrame] = await bothFrames(blank);
-  assert.ok(blankFrame.every((v) => v === 0), 'a blank picture is an empty frame');
+  assert.ok(
+    blankFrame.every((v) => v === 0),
+    'a blank picture is an empty frame',
+  );
 });
 
 test('MNIST test digits, enlarged and inverted like scans, give the same frame as predict', async () => {

@@ -37,19 +37,30 @@ function geometry(c: ConvCase): tf.backend_util.Conv2DInfo {
 /** act(conv + bias) in float64. */
 function forwardByDefinition(c: ConvCase, bias: boolean, activation: 'linear' | 'relu' | 'relu6'): Float32Array {
   const [n, h, w, cin] = c.x;
-  const { outHeight: ho, outWidth: wo, padInfo: { top, left } } = geometry(c);
-  const x = xv(c), f = wv(c), b = bv(c);
+  const {
+    outHeight: ho,
+    outWidth: wo,
+    padInfo: { top, left },
+  } = geometry(c);
+  const x = xv(c),
+    f = wv(c),
+    b = bv(c);
   const out = new Float32Array(n * ho * wo * c.cout);
-  for (let s = 0; s < n; s++) for (let p = 0; p < ho; p++) for (let q = 0; q < wo; q++) for (let o = 0; o < c.cout; o++) {
-    let sum = bias ? b[o]! : 0;
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-      const r = p + i - top, t = q + j - left;
-      if (r < 0 || r >= h || t < 0 || t >= w) continue;
-      for (let ch = 0; ch < cin; ch++) sum += x[((s * h + r) * w + t) * cin + ch]! * f[((i * 3 + j) * cin + ch) * c.cout + o]!;
-    }
-    const v = activation === 'linear' ? sum : Math.max(sum, 0);
-    out[((s * ho + p) * wo + q) * c.cout + o] = activation === 'relu6' ? Math.min(v, 6) : v;
-  }
+  for (let s = 0; s < n; s++)
+    for (let p = 0; p < ho; p++)
+      for (let q = 0; q < wo; q++)
+        for (let o = 0; o < c.cout; o++) {
+          let sum = bias ? b[o]! : 0;
+          for (let i = 0; i < 3; i++)
+            for (let j = 0; j < 3; j++) {
+              const r = p + i - top,
+                t = q + j - left;
+              if (r < 0 || r >= h || t < 0 || t >= w) continue;
+              for (let ch = 0; ch < cin; ch++) sum += x[((s * h + r) * w + t) * cin + ch]! * f[((i * 3 + j) * cin + ch) * c.cout + o]!;
+            }
+          const v = activation === 'linear' ? sum : Math.max(sum, 0);
+          out[((s * ho + p) * wo + q) * c.cout + o] = activation === 'relu6' ? Math.min(v, 6) : v;
+        }
   return out;
 }
 
@@ -63,19 +74,27 @@ for (const activation of [null, 'relu', 'relu6'] as const) {
   test(`forward by Winograd (${activation ?? 'Conv2D, training'}) matches the definition and cpu stock, and is what runs`, async () => {
     for (const c of cases) {
       const bias = activation != null;
-      const run = () => tf.tidy(() => {
-        const x = tf.tensor4d(xv(c), c.x);
-        const w = tf.tensor4d(wv(c), fShape(c));
-        const y = activation == null ? tf.conv2d(x, w, 1, c.pad)
-          : tf.fused.conv2d({ x, filter: w, strides: 1, pad: c.pad, bias: tf.tensor1d(bv(c)), activation });
-        return y.dataSync() as Float32Array;
-      });
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xv(c), c.x);
+          const w = tf.tensor4d(wv(c), fShape(c));
+          const y =
+            activation == null ? tf.conv2d(x, w, 1, c.pad) : tf.fused.conv2d({ x, filter: w, strides: 1, pad: c.pad, bias: tf.tensor1d(bv(c)), activation });
+          return y.dataSync() as Float32Array;
+        });
       await tf.setBackend('wasm');
       const ours = run();
       const info = geometry(c);
       const direct = tf.tidy(() => {
-        const out = winogradConvSimd(tf.backend(), tf.tensor4d(xv(c), c.x), tf.tensor4d(wv(c), fShape(c)), bias ? tf.tensor1d(bv(c)) : null,
-          [c.x[0], info.outHeight, info.outWidth, c.cout], info.padInfo, activation ?? 'linear');
+        const out = winogradConvSimd(
+          tf.backend(),
+          tf.tensor4d(xv(c), c.x),
+          tf.tensor4d(wv(c), fShape(c)),
+          bias ? tf.tensor1d(bv(c)) : null,
+          [c.x[0], info.outHeight, info.outWidth, c.cout],
+          info.padInfo,
+          activation ?? 'linear',
+        );
         assert.ok(out != null, `${label(c)}: Winograd took it`);
         return tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array;
       });
@@ -93,12 +112,30 @@ test('Winograd declines what it does not cover, and the fallback is still right'
   tf.tidy(() => {
     const x = tf.zeros([1, 8, 8, 6]);
     assert.equal(winogradConvSimd(backend, x, tf.zeros([3, 3, 6, 8]), null, [1, 6, 6, 8], { top: 0, left: 0 }, 'linear'), null, 'cin 6');
-    assert.equal(winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([3, 3, 4, 12]), null, [1, 6, 6, 12], { top: 0, left: 0 }, 'linear'), null, 'cout 12');
+    assert.equal(
+      winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([3, 3, 4, 12]), null, [1, 6, 6, 12], { top: 0, left: 0 }, 'linear'),
+      null,
+      'cout 12',
+    );
     assert.equal(winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([5, 5, 4, 8]), null, [1, 4, 4, 8], { top: 0, left: 0 }, 'linear'), null, '5x5');
   });
   // A 5x5 filter and a stride of 2 take the direct tiles; switched off, 3x3 does too.
-  for (const [c, k, s] of [[{ x: [2, 9, 9, 4], k: [5, 5], cout: 8, strides: [1, 1], pad: 'same' }, 5, 1], [{ x: [2, 9, 9, 4], k: [3, 3], cout: 8, strides: [2, 2], pad: 'same' }, 3, 2]] as const) {
-    const run = () => tf.tidy(() => tf.conv2d(tf.tensor4d(seededValues(2 * 81 * 4, 5), c.x as [number, number, number, number]), tf.tensor4d(seededValues(k * k * 32, 6), [k, k, 4, 8]), s, 'same').dataSync() as Float32Array);
+  for (const [c, k, s] of [
+    [{ x: [2, 9, 9, 4], k: [5, 5], cout: 8, strides: [1, 1], pad: 'same' }, 5, 1],
+    [{ x: [2, 9, 9, 4], k: [3, 3], cout: 8, strides: [2, 2], pad: 'same' }, 3, 2],
+  ] as const) {
+    const run = () =>
+      tf.tidy(
+        () =>
+          tf
+            .conv2d(
+              tf.tensor4d(seededValues(2 * 81 * 4, 5), c.x as [number, number, number, number]),
+              tf.tensor4d(seededValues(k * k * 32, 6), [k, k, 4, 8]),
+              s,
+              'same',
+            )
+            .dataSync() as Float32Array,
+      );
     await tf.setBackend('wasm');
     const ours = run();
     await tf.setBackend('cpu');

@@ -57,10 +57,18 @@ const TFJS_NODE = {
 };
 
 /** What `train` decides, composed as chooseBackendAndMode composes it, on a machine described by `s`. */
-async function decide(s: { tfjsNode: keyof typeof TFJS_NODE; cores: number; batchSize: number; workers?: number; backend?: 'wasm' | 'cpu' }): Promise<{ backend: string; workers: number }> {
+async function decide(s: {
+  tfjsNode: keyof typeof TFJS_NODE;
+  cores: number;
+  batchSize: number;
+  workers?: number;
+  backend?: 'wasm' | 'cpu';
+}): Promise<{ backend: string; workers: number }> {
   const error = TFJS_NODE[s.tfjsNode];
   const loaders: BackendLoaders = {
-    node: async () => { if (error) throw error; },
+    node: async () => {
+      if (error) throw error;
+    },
     wasm: async (threads) => `${threads} thread(s)`,
     cpu: async () => undefined,
   };
@@ -72,20 +80,62 @@ async function decide(s: { tfjsNode: keyof typeof TFJS_NODE; cores: number; batc
 
 test('each situation: tfjs-node missing, present, or present without its binary; cores; batch size', async () => {
   const cases: [Parameters<typeof decide>[0], { backend: string; workers: number }][] = [
-    [{ tfjsNode: 'missing', cores: 2, batchSize: 64 }, { backend: 'wasm', workers: 2 }],
-    [{ tfjsNode: 'without binary', cores: 2, batchSize: 64 }, { backend: 'wasm', workers: 2 }],
-    [{ tfjsNode: 'present', cores: 2, batchSize: 64 }, { backend: 'tensorflow', workers: 1 }],
-    [{ tfjsNode: 'present', cores: 2, batchSize: 64, workers: 2 }, { backend: 'tensorflow', workers: 2 }],
-    [{ tfjsNode: 'missing', cores: 1, batchSize: 64 }, { backend: 'wasm', workers: 1 }],
-    [{ tfjsNode: 'missing', cores: 3, batchSize: 64 }, { backend: 'wasm', workers: 3 }],
-    [{ tfjsNode: 'missing', cores: 4, batchSize: 64 }, { backend: 'wasm', workers: 4 }],
-    [{ tfjsNode: 'missing', cores: 4, batchSize: 32 }, { backend: 'wasm', workers: 2 }],
-    [{ tfjsNode: 'missing', cores: 4, batchSize: 48 }, { backend: 'wasm', workers: 3 }],
-    [{ tfjsNode: 'missing', cores: 8, batchSize: 64 }, { backend: 'wasm', workers: 1 }],
-    [{ tfjsNode: 'missing', cores: 2, batchSize: 31 }, { backend: 'wasm', workers: 1 }],
-    [{ tfjsNode: 'missing', cores: 2, batchSize: 32 }, { backend: 'wasm', workers: 2 }],
-    [{ tfjsNode: 'missing', cores: 2, batchSize: 64, backend: 'cpu' }, { backend: 'cpu', workers: 1 }],
-    [{ tfjsNode: 'present', cores: 2, batchSize: 64, backend: 'wasm' }, { backend: 'wasm', workers: 2 }],
+    [
+      { tfjsNode: 'missing', cores: 2, batchSize: 64 },
+      { backend: 'wasm', workers: 2 },
+    ],
+    [
+      { tfjsNode: 'without binary', cores: 2, batchSize: 64 },
+      { backend: 'wasm', workers: 2 },
+    ],
+    [
+      { tfjsNode: 'present', cores: 2, batchSize: 64 },
+      { backend: 'tensorflow', workers: 1 },
+    ],
+    [
+      { tfjsNode: 'present', cores: 2, batchSize: 64, workers: 2 },
+      { backend: 'tensorflow', workers: 2 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 1, batchSize: 64 },
+      { backend: 'wasm', workers: 1 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 3, batchSize: 64 },
+      { backend: 'wasm', workers: 3 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 4, batchSize: 64 },
+      { backend: 'wasm', workers: 4 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 4, batchSize: 32 },
+      { backend: 'wasm', workers: 2 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 4, batchSize: 48 },
+      { backend: 'wasm', workers: 3 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 8, batchSize: 64 },
+      { backend: 'wasm', workers: 1 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 2, batchSize: 31 },
+      { backend: 'wasm', workers: 1 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 2, batchSize: 32 },
+      { backend: 'wasm', workers: 2 },
+    ],
+    [
+      { tfjsNode: 'missing', cores: 2, batchSize: 64, backend: 'cpu' },
+      { backend: 'cpu', workers: 1 },
+    ],
+    [
+      { tfjsNode: 'present', cores: 2, batchSize: 64, backend: 'wasm' },
+      { backend: 'wasm', workers: 2 },
+    ],
   ];
   for (const [s, want] of cases) assert.deepEqual(await decide(s), want, JSON.stringify(s));
 });

@@ -103,13 +103,16 @@ export function specText(o: { epochs?: number; extra?: string; layers?: string; 
   return `name: ${o.name ?? 'quarters'}
 input: ${o.input ?? '[8, 8, 1]'}
 layers:
-${o.layers ?? `  - kind: flatten
+${
+  o.layers ??
+  `  - kind: flatten
   - kind: dense
     units: 16
     activation: relu
   - kind: dense
     units: 4
-    activation: softmax`}
+    activation: softmax`
+}
 training:
   dataset: { idx_dir: data }
   optimizer: { name: sgd, learning_rate: 0.05, momentum: 0.9 }
@@ -280,8 +283,18 @@ export async function runCase(c: Case): Promise<Verdict> {
   const extra = await c.after?.(p, out);
   if (extra) problems.push(extra);
   c.teardown?.(p);
-  const firstLine = (out.stderr.split('\n').find((l) => l.startsWith('error') || /:\d+:\d+: /.test(l)) ?? out.stdout.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 200);
-  return { cls: c.cls, name: c.name, ok: problems.length === 0, problems, outcome: `${out.code ?? out.signal} in ${(out.ms / 1000).toFixed(1)} s: ${firstLine}` };
+  const firstLine = (
+    out.stderr.split('\n').find((l) => l.startsWith('error') || /:\d+:\d+: /.test(l)) ??
+    out.stdout.split('\n').filter(Boolean).at(-1) ??
+    ''
+  ).slice(0, 200);
+  return {
+    cls: c.cls,
+    name: c.name,
+    ok: problems.length === 0,
+    problems,
+    outcome: `${out.code ?? out.signal} in ${(out.ms / 1000).toFixed(1)} s: ${firstLine}`,
+  };
 }
 
 export function cleanup(): void {

@@ -97,10 +97,7 @@ export function nodeUnavailableReason(err: unknown): string {
  * load, throws (the CLI prints the message and exits with code 2); without a
  * preference, falls through node -> wasm -> cpu and says why in `reason`.
  */
-export async function selectBackend(
-  preference?: BackendPreference,
-  options: SelectOptions = {},
-): Promise<SelectedBackend> {
+export async function selectBackend(preference?: BackendPreference, options: SelectOptions = {}): Promise<SelectedBackend> {
   const threads = Math.max(1, Math.floor(options.threads ?? os.cpus().length));
   const load = options.loaders ?? REAL_LOADERS;
   // tfjs's console advice ("install the node backend") is not for netspec's users: the backend

@@ -51,7 +51,6 @@ export async function withThreadedWasmInit<T>(init: () => Promise<T>): Promise<T
  * do work while the main thread is inside a kernel call, so unref them.
  */
 function unrefThreads(): void {
-  const pthread = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: { unref(): void }[] } } }).wasm
-    ?.PThread;
+  const pthread = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: { unref(): void }[] } } }).wasm?.PThread;
   for (const worker of pthread?.runningWorkers ?? []) worker.unref();
 }

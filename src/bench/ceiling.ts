@@ -91,17 +91,31 @@ async function allThreadsAtOnce(fused: boolean, threads: number): Promise<number
   const start = new SharedArrayBuffer(4);
   const flag = new Int32Array(start);
   const bytes = kernelBytes(false, fused);
-  const data = { bytes, start, warmup: WARMUP_CALLS, rounds: ROUNDS_PER_CALL, calls: CALLS_PER_SAMPLE, samples: SAMPLES, flops: FLOPS_PER_ROUND, parties: threads };
+  const data = {
+    bytes,
+    start,
+    warmup: WARMUP_CALLS,
+    rounds: ROUNDS_PER_CALL,
+    calls: CALLS_PER_SAMPLE,
+    samples: SAMPLES,
+    flops: FLOPS_PER_ROUND,
+    parties: threads,
+  };
   const peers = Array.from({ length: threads - 1 }, () => new Worker(PEER_SOURCE, { eval: true, workerData: data }));
-  const results = peers.map((w) => new Promise<number[]>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  }));
+  const results = peers.map(
+    (w) =>
+      new Promise<number[]>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      }),
+  );
   try {
     const own = instance(fused);
     for (let i = 0; i < WARMUP_CALLS; i++) own.ceiling(100);
     Atomics.add(flag, 0, 1);
-    while (Atomics.load(flag, 0) < threads) { /* the peers are warming up */ }
+    while (Atomics.load(flag, 0) < threads) {
+      /* the peers are warming up */
+    }
     const mine = samplesOn(own, SAMPLES, () => performance.now());
     const theirs = await Promise.all(results);
     return median(mine.map((rate, s) => rate + theirs.reduce((sum, t) => sum + t[s]!, 0)));

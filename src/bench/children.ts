@@ -69,7 +69,10 @@ export function runChild(command: string, args: string[], opts: ChildOptions): P
 
 /** The result line a worker or the peer printed, if any. */
 export function parseResult(stdout: string): RuntimeResult | undefined {
-  const line = stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_MARKER));
+  const line = stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith(RESULT_MARKER));
   return line ? (JSON.parse(line.slice(RESULT_MARKER.length)) as RuntimeResult) : undefined;
 }
 
@@ -87,7 +90,20 @@ export function outcomeToResult(id: string, outcome: ChildOutcome): RuntimeResul
 }
 
 export function planArgs(plan: WorkerPlan): string[] {
-  return ['--reps', String(plan.reps), '--batches', String(plan.batches), '--warmup', String(plan.warmupBatches), '--infer-batches', String(plan.inferBatches), '--infer-batch-size', String(plan.inferBatchSize), '--budget', String(plan.budgetSeconds)];
+  return [
+    '--reps',
+    String(plan.reps),
+    '--batches',
+    String(plan.batches),
+    '--warmup',
+    String(plan.warmupBatches),
+    '--infer-batches',
+    String(plan.inferBatches),
+    '--infer-batch-size',
+    String(plan.inferBatchSize),
+    '--budget',
+    String(plan.budgetSeconds),
+  ];
 }
 
 export async function runWorkerChild(config: WorkerConfig, plan: WorkerPlan): Promise<RuntimeResult> {
@@ -138,10 +154,19 @@ export async function runTorchPeer(a: PeerArgs): Promise<RuntimeResult> {
   const peer = [TORCH_PEER, '--module', a.module, '--threads', String(a.threads), '--data', a.dataDir, ...planArgs(a.plan)];
   // torchrun's --redirects/--tee name a rank that does not exist ("no redirection"): Debian's
   // torchrun (PyTorch 1.13 on Python 3.11) cannot parse its own default.
-  const args = a.processes > 1
-    ? ['-m', 'torch.distributed.run', `--nproc_per_node=${a.processes}`, '--master_addr=127.0.0.1', `--master_port=${await freePort()}`,
-      `--redirects=${a.processes}:0`, `--tee=${a.processes}:0`, ...peer]
-    : peer;
+  const args =
+    a.processes > 1
+      ? [
+          '-m',
+          'torch.distributed.run',
+          `--nproc_per_node=${a.processes}`,
+          '--master_addr=127.0.0.1',
+          `--master_port=${await freePort()}`,
+          `--redirects=${a.processes}:0`,
+          `--tee=${a.processes}:0`,
+          ...peer,
+        ]
+      : peer;
   const env = { OMP_WAIT_POLICY: peerWaitPolicy(), OMP_NUM_THREADS: String(a.threads) };
   const outcome = await runChild(a.python, args, { timeoutMs: (a.plan.budgetSeconds + 180) * 1000, env });
   return outcomeToResult(a.processes > 1 ? `torch-dp${a.processes}` : `torch-${a.threads}`, outcome);
@@ -151,7 +176,13 @@ export async function runTorchPeer(a: PeerArgs): Promise<RuntimeResult> {
 export async function runKernelsChild(plan: WorkerPlan): Promise<KernelReport> {
   const args = [CLI, 'bench', plan.spec, '--worker', 'kernels', ...planArgs(plan)];
   const outcome = await runChild(process.execPath, args, { timeoutMs: (plan.budgetSeconds + 180) * 1000 });
-  const line = outcome.code === 0 ? outcome.stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_MARKER)) : undefined;
+  const line =
+    outcome.code === 0
+      ? outcome.stdout
+          .split('\n')
+          .reverse()
+          .find((l) => l.startsWith(RESULT_MARKER))
+      : undefined;
   if (line) return JSON.parse(line.slice(RESULT_MARKER.length)) as KernelReport;
   const why = outcome.timedOut ? 'timed out' : `exit code ${outcome.code}`;
   return { status: 'failed', reason: `${why}: ${tail(outcome.stderr) || tail(outcome.stdout) || 'no output'}` };
@@ -180,7 +211,8 @@ export async function measureTrainMemory(spec: string): Promise<TrainMemory> {
     const outcome = await runChild(process.execPath, ['--import', RSS_PRELOAD, CLI, 'train', spec, '--epochs', '1', '--out', out], { timeoutMs: 900_000 });
     const seconds = Math.round((performance.now() - t0) / 100) / 10;
     const line = outcome.stderr.split('\n').find((l) => l.startsWith(RSS_MARKER));
-    if (outcome.code !== 0 || !line) return { command, reason: `${outcome.timedOut ? 'timed out' : `exit code ${outcome.code}`}: ${tail(outcome.stderr) || 'no output'}` };
+    if (outcome.code !== 0 || !line)
+      return { command, reason: `${outcome.timedOut ? 'timed out' : `exit code ${outcome.code}`}: ${tail(outcome.stderr) || 'no output'}` };
     return { command, peakRssMiB: Math.round(Number(line.slice(RSS_MARKER.length)) / 1024), seconds };
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -65,8 +65,14 @@ export function describeCall(kernel: string, { inputs, attrs = {} }: Pick<Kernel
     flops: 2 * y.reduce((a, b) => a * b, 1) * f[0]! * f[1]! * f[2]!,
   });
   const outOf = (x: number[], f: number[]) => {
-    const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number],
-      pairOf(attrs.strides), pairOf(attrs.dilations ?? 1), attrs.pad as 'valid', attrs.dimRoundingMode as undefined);
+    const info = tf.backend_util.computeConv2DInfo(
+      x as [number, number, number, number],
+      f as [number, number, number, number],
+      pairOf(attrs.strides),
+      pairOf(attrs.dilations ?? 1),
+      attrs.pad as 'valid',
+      attrs.dimRoundingMode as undefined,
+    );
     return [x[0]!, info.outHeight, info.outWidth, f[3]!];
   };
   switch (kernel) {
@@ -78,11 +84,11 @@ export function describeCall(kernel: string, { inputs, attrs = {} }: Pick<Kernel
     }
     case 'Conv2DBackpropFilter': {
       const x = shape('x');
-      const f = [...(attrs.filterShape as number[] ?? [])];
+      const f = [...((attrs.filterShape as number[]) ?? [])];
       return x.length === 4 && f.length === 4 ? conv(x, f, shape('dy')) : null;
     }
     case 'Conv2DBackpropInput': {
-      const x = [...(attrs.inputShape as number[] ?? [])];
+      const x = [...((attrs.inputShape as number[]) ?? [])];
       const f = shape('filter');
       return x.length === 4 && f.length === 4 ? conv(x, f, shape('dy')) : null;
     }
@@ -130,10 +136,15 @@ const median = (xs: readonly number[]): number => {
  */
 function summary(t: Tally, clock: ProfileClock): StepProfile {
   const steps = Math.max(t.steps, 1);
-  const rows = [...t.rows.values()].map((r): KernelRow => ({
-    kernel: r.kernel, label: r.label, callsPerStep: r.calls / steps,
-    msPerStep: median([...r.ms, ...Array<number>(Math.max(0, t.steps - r.ms.length)).fill(0)]), flopsPerStep: r.flops / steps,
-  })).sort((a, b) => b.msPerStep - a.msPerStep);
+  const rows = [...t.rows.values()]
+    .map((r): KernelRow => ({
+      kernel: r.kernel,
+      label: r.label,
+      callsPerStep: r.calls / steps,
+      msPerStep: median([...r.ms, ...Array<number>(Math.max(0, t.steps - r.ms.length)).fill(0)]),
+      flopsPerStep: r.flops / steps,
+    }))
+    .sort((a, b) => b.msPerStep - a.msPerStep);
   const kernelMs = rows.reduce((s, r) => s + r.msPerStep, 0);
   const stepMs = median(t.time);
   return {
@@ -156,7 +167,13 @@ function summary(t: Tally, clock: ProfileClock): StepProfile {
 /** What a profile may do between steps, untimed (e.g. CeilingSampler.sample). */
 export type BetweenSteps = () => void;
 
-async function timedSteps(step: () => Promise<unknown>, steps: number, tallyFor: (i: number) => Tally, clock: ProfileClock, between?: BetweenSteps): Promise<void> {
+async function timedSteps(
+  step: () => Promise<unknown>,
+  steps: number,
+  tallyFor: (i: number) => Tally,
+  clock: ProfileClock,
+  between?: BetweenSteps,
+): Promise<void> {
   const now = clocks[clock];
   const backendName = tf.getBackend();
   const originals = tf.getKernelsForBackend(backendName);
@@ -216,14 +233,24 @@ export async function profileSteps(step: () => Promise<unknown>, steps: number, 
 }
 
 /** Profiles `steps` steps with `set(true)` and as many with `set(false)`, alternately, so both see the same load. */
-export async function profileAlternating(step: () => Promise<unknown>, steps: number, set: (on: boolean) => void, clock: ProfileClock = 'cpu'): Promise<{ on: StepProfile; off: StepProfile }> {
+export async function profileAlternating(
+  step: () => Promise<unknown>,
+  steps: number,
+  set: (on: boolean) => void,
+  clock: ProfileClock = 'cpu',
+): Promise<{ on: StepProfile; off: StepProfile }> {
   const on = newTally();
   const off = newTally();
   try {
-    await timedSteps(step, 2 * steps, (i) => {
-      set(i % 2 === 0);
-      return i % 2 === 0 ? on : off;
-    }, clock);
+    await timedSteps(
+      step,
+      2 * steps,
+      (i) => {
+        set(i % 2 === 0);
+        return i % 2 === 0 ? on : off;
+      },
+      clock,
+    );
   } finally {
     set(true);
   }

@@ -19,7 +19,14 @@ const gflops = (flops: number, millis: number) => (millis > 0 ? flops / millis /
 function layout(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join('   ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!)))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The ceiling a run on `threads` threads is held to: one thread's, or all threads' at once. */
@@ -30,8 +37,10 @@ export function ceilingFor(ceiling: Ceiling, threads: number): number {
 export function formatCeiling(c: Ceiling): string {
   const kind = c.fused ? 'fused multiply-add (relaxed SIMD)' : 'multiply and add';
   const plain = c.plainOneThread !== undefined ? `; plain multiply and add: ${c.plainOneThread.toFixed(1)}` : '';
-  return `SIMD ceiling (register-only ${kind}): ${c.used.oneThread.toFixed(1)} GFLOP/s on one thread (best sample ${c.used.oneThreadBest.toFixed(1)}${plain}), ` +
-    `${c.used.allThreads.toFixed(1)} on ${c.used.threads} threads at once`;
+  return (
+    `SIMD ceiling (register-only ${kind}): ${c.used.oneThread.toFixed(1)} GFLOP/s on one thread (best sample ${c.used.oneThreadBest.toFixed(1)}${plain}), ` +
+    `${c.used.allThreads.toFixed(1)} on ${c.used.threads} threads at once`
+  );
 }
 
 export function formatKernelTable(p: StepProfile, c: Ceiling, ctx: KernelTableContext): string {
@@ -42,17 +51,30 @@ export function formatKernelTable(p: StepProfile, c: Ceiling, ctx: KernelTableCo
   const rest = p.rows.filter((r) => r.msPerStep < MIN_SHARE * p.stepMs);
   for (const r of shown) {
     const rate = gflops(r.flopsPerStep, r.msPerStep);
-    rows.push([r.label, String(Math.round(r.callsPerStep * 10) / 10), ms(r.msPerStep), r.flopsPerStep > 0 ? rate.toFixed(1) : '', r.flopsPerStep > 0 ? pct(rate) : '']);
+    rows.push([
+      r.label,
+      String(Math.round(r.callsPerStep * 10) / 10),
+      ms(r.msPerStep),
+      r.flopsPerStep > 0 ? rate.toFixed(1) : '',
+      r.flopsPerStep > 0 ? pct(rate) : '',
+    ]);
   }
   if (rest.length > 0) {
-    rows.push([`${rest.length} other kernels`, String(Math.round(rest.reduce((s, r) => s + r.callsPerStep, 0))), ms(rest.reduce((s, r) => s + r.msPerStep, 0)), '', '']);
+    rows.push([
+      `${rest.length} other kernels`,
+      String(Math.round(rest.reduce((s, r) => s + r.callsPerStep, 0))),
+      ms(rest.reduce((s, r) => s + r.msPerStep, 0)),
+      '',
+      '',
+    ]);
   }
   rows.push(['outside kernels (tape, optimizer, JavaScript)', '', ms(p.outsideMs), '', '']);
   const whole = gflops(p.flopsPerStep, p.stepMs);
   rows.push(['whole step', String(Math.round(p.callsPerStep)), ms(p.stepMs), whole.toFixed(1), pct(whole)]);
-  const clock = p.clock === 'cpu'
-    ? `CPU time, so that waiting for a core on a shared machine counts nowhere; the step took ${ms(p.wallStepMs)} ms of wall time`
-    : 'wall time';
+  const clock =
+    p.clock === 'cpu'
+      ? `CPU time, so that waiting for a core on a shared machine counts nowhere; the step took ${ms(p.wallStepMs)} ms of wall time`
+      : 'wall time';
   return [
     `Where ${ctx.what} goes, medians of ${p.steps} steps in ${clock} (calls: top-level kernel calls; the step's include nested ones)`,
     formatCeiling(c),
@@ -74,5 +96,9 @@ export function formatComparison(off: StepProfile, on: StepProfile, what: string
   }
   rows.push(['outside kernels', ms(off.outsideMs), ms(on.outsideMs), (off.outsideMs - on.outsideMs >= 0 ? '+' : '') + ms(off.outsideMs - on.outsideMs)]);
   rows.push(['whole step', ms(off.stepMs), ms(on.stepMs), (off.stepMs - on.stepMs >= 0 ? '+' : '') + ms(off.stepMs - on.stepMs)]);
-  return [`Per kernel without and with ${what}, medians of ${on.steps} alternate steps each, ${on.clock === 'cpu' ? 'CPU' : 'wall'} time`, '', layout(rows)].join('\n');
+  return [
+    `Per kernel without and with ${what}, medians of ${on.steps} alternate steps each, ${on.clock === 'cpu' ? 'CPU' : 'wall'} time`,
+    '',
+    layout(rows),
+  ].join('\n');
 }

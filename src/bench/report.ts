@@ -101,7 +101,10 @@ export function buildReport(parts: {
 
 /** bench-results/bench-2026-11-27T18-03-11Z.json: sortable, and safe in file names everywhere. */
 export function defaultReportPath(at: Date): string {
-  return `bench-results/bench-${at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
+  return `bench-results/bench-${at
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-')}.json`;
 }
 
 export async function writeReport(file: string, report: BenchReport): Promise<void> {

@@ -9,7 +9,19 @@ import { formatDiagnostic } from '../compile/diagnostics.js';
 import { compileChecked } from '../train/prepare.js';
 import { emitPytorch } from '../emit/pytorch.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
-import { BUILT_CLI, findTorchPython, measureTrainMemory, peerWaitPolicy, runChild, runKernelsChild, runTorchPeer, runWorkerChild, tail, TORCH_PEER, type PythonProbe } from './children.js';
+import {
+  BUILT_CLI,
+  findTorchPython,
+  measureTrainMemory,
+  peerWaitPolicy,
+  runChild,
+  runKernelsChild,
+  runTorchPeer,
+  runWorkerChild,
+  tail,
+  TORCH_PEER,
+  type PythonProbe,
+} from './children.js';
 import { formatKernelTable } from './kernel-table.js';
 import { formatCpuWork, formatReplicaSteps } from './table.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
@@ -85,7 +97,10 @@ async function timeStartups(o: BenchOptions, peer: Peer): Promise<StartupTimes> 
       const help = await runChild(process.execPath, [BUILT_CLI, '--help'], { timeoutMs: 60_000, watch: 'Usage: netspec' });
       if (help.seenAfter === undefined) times.helpError ??= tail(help.stderr) || `exit code ${help.code}`;
       else if (!warmUp) times.help.push(help.seenAfter);
-      const ours = await runChild(process.execPath, [BUILT_CLI, 'compile', o.spec, '--out-dir', join(out, 'generated'), '--no-report'], { timeoutMs: 120_000, watch: 'Total params' });
+      const ours = await runChild(process.execPath, [BUILT_CLI, 'compile', o.spec, '--out-dir', join(out, 'generated'), '--no-report'], {
+        timeoutMs: 120_000,
+        watch: 'Total params',
+      });
       if (ours.seenAfter === undefined) times.netspecError ??= tail(ours.stderr) || `exit code ${ours.code}`;
       else if (!warmUp) times.netspec.push(ours.seenAfter);
       if (peer.probe.python) {
@@ -134,7 +149,13 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
 
 async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, cfg: TrainingConfig, peer: Peer): Promise<BenchOutcome> {
   const plan = (budgetSeconds: number): WorkerPlan => ({
-    spec: o.spec, reps: 1, batches: o.batches, warmupBatches: o.warmup, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize, budgetSeconds,
+    spec: o.spec,
+    reps: 1,
+    batches: o.batches,
+    warmupBatches: o.warmup,
+    inferBatches: o.inferBatches,
+    inferBatchSize: o.inferBatchSize,
+    budgetSeconds,
   });
 
   o.log('timing startup (netspec --help and compile, node -e, import torch)...');
@@ -147,9 +168,10 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
   }));
   for (const { id, threads, processes } of TORCH_CONFIGS) {
     const python = peer.probe.python;
-    const measure = !python || !peer.module
-      ? async (): Promise<RuntimeResult> => ({ id, status: 'unavailable', reason: peer.probe.reason ?? 'no python', reps: [] })
-      : () => runTorchPeer({ python, threads, processes, plan: plan(BUDGET_SECONDS.torch), module: peer.module!, dataDir: peer.dataDir! });
+    const measure =
+      !python || !peer.module
+        ? async (): Promise<RuntimeResult> => ({ id, status: 'unavailable', reason: peer.probe.reason ?? 'no python', reps: [] })
+        : () => runTorchPeer({ python, threads, processes, plan: plan(BUDGET_SECONDS.torch), module: peer.module!, dataDir: peer.dataDir! });
     contenders.push({ id, measure });
   }
   // Each ratio's two runtimes side by side in every round; tables keep the usual order.
@@ -158,7 +180,7 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
   const runtimes = contenders.map((c) => measured.find((r) => r.id === c.id)!);
 
   // Once each, after the rounds: what the ratios above are made of, and what the default run costs in memory.
-  o.log('profiling one replica\'s training step kernel by kernel, and the SIMD ceiling...');
+  o.log("profiling one replica's training step kernel by kernel, and the SIMD ceiling...");
   const kernels = await runKernelsChild(plan(BUDGET_SECONDS['wasm-1']));
   o.log(`measuring the peak memory of netspec train ${o.spec} --epochs 1...`);
   const memory = await measureTrainMemory(o.spec);
@@ -193,13 +215,17 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
   const file = o.json ?? defaultReportPath(started);
   await writeReport(file, report);
   const torchRow = runtimes.find((r) => r.id === 'torch-2');
-  const referenceMissing = torchRow?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torchRow?.status === 'failed' ? 'failed' : 'was not available'}: ${torchRow?.reason}`;
+  const referenceMissing =
+    torchRow?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torchRow?.status === 'failed' ? 'failed' : 'was not available'}: ${torchRow?.reason}`;
   const text = [
     formatThroughput(report.summary, { spec: o.spec, reps: o.reps, warmup: o.warmup, ...(referenceMissing ? { referenceMissing } : {}) }),
     formatCpuWork(report.summary),
     ...formatReplicaSteps(runtimes),
     kernels.status === 'ok' && kernels.profile && kernels.ceiling
-      ? formatKernelTable(kernels.profile, kernels.ceiling, { what: `one replica's training step (${kernels.backend}, ${kernels.threads} thread, batch ${kernels.batch}: the default training on ${BENCH_REPLICAS} cores)`, threads: 1 })
+      ? formatKernelTable(kernels.profile, kernels.ceiling, {
+          what: `one replica's training step (${kernels.backend}, ${kernels.threads} thread, batch ${kernels.batch}: the default training on ${BENCH_REPLICAS} cores)`,
+          threads: 1,
+        })
       : `Kernel profile: failed: ${kernels.reason}`,
     memory.peakRssMiB !== undefined
       ? `Peak memory of \`${memory.command}\` (default mode): ${memory.peakRssMiB} MiB resident (${memory.seconds} s)`
@@ -207,7 +233,14 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
     formatStartup(startup, o.reps),
     describeMachine(report.machine) +
       (peer.probe.python ? `\npytorch: ${peer.probe.python}, torch ${peer.probe.version}, OMP_WAIT_POLICY=${peerWaitPolicy()}` : ''),
-  ].filter((part) => part !== '').join('\n\n');
-  const crashed = runtimes.some((r) => r.status === 'failed') || startup.netspecError !== undefined || startup.helpError !== undefined || kernels.status === 'failed' || memory.peakRssMiB === undefined;
+  ]
+    .filter((part) => part !== '')
+    .join('\n\n');
+  const crashed =
+    runtimes.some((r) => r.status === 'failed') ||
+    startup.netspecError !== undefined ||
+    startup.helpError !== undefined ||
+    kernels.status === 'failed' ||
+    memory.peakRssMiB === undefined;
   return { report, file, text, exitCode: crashed ? 1 : 0 };
 }

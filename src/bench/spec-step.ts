@@ -34,16 +34,29 @@ export function specStep(specFile: string, batch: number): SpecStep {
   const step = async (): Promise<[number, number]> => {
     const { loss, acc } = tf.tidy(() => {
       let batchAccuracy: tf.Scalar | undefined;
-      const batchLoss = optimizer.minimize(() => {
-        const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-        batchAccuracy = tf.keep(accuracy(y, probs));
-        return computeLoss(y, probs);
-      }, true, variables) as tf.Scalar;
+      const batchLoss = optimizer.minimize(
+        () => {
+          const probs = model.apply(x, { training: true }) as tf.Tensor2D;
+          batchAccuracy = tf.keep(accuracy(y, probs));
+          return computeLoss(y, probs);
+        },
+        true,
+        variables,
+      ) as tf.Scalar;
       return { loss: batchLoss, acc: batchAccuracy! };
     });
     const values = (await Promise.all([loss.data(), acc.data()])).map((d) => d[0]!) as [number, number];
     tf.dispose([loss, acc]);
     return values;
   };
-  return { model, config, step, dispose: () => { tf.dispose([x, y]); optimizer.dispose(); model.dispose(); } };
+  return {
+    model,
+    config,
+    step,
+    dispose: () => {
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
 }

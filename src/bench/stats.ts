@@ -51,17 +51,16 @@ const LABELS: Record<string, string> = {
 
 export const labelOf = (id: string): string => LABELS[id] ?? id;
 
-const withDefined = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const withDefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 export function summarise(results: readonly RuntimeResult[], referenceId = REFERENCE_ID): Summary[] {
   const medians = (r: RuntimeResult | undefined) =>
     r?.status === 'ok'
       ? {
-        train: median(r.reps.map((m) => m.trainSamplesPerSec)),
-        infer: median(r.reps.map((m) => m.inferSamplesPerSec)),
-        cpu: median(r.reps.flatMap((m) => (m.trainCpuSeconds !== undefined && m.trainSamples > 0 ? [(1000 * m.trainCpuSeconds) / m.trainSamples] : []))),
-      }
+          train: median(r.reps.map((m) => m.trainSamplesPerSec)),
+          infer: median(r.reps.map((m) => m.inferSamplesPerSec)),
+          cpu: median(r.reps.flatMap((m) => (m.trainCpuSeconds !== undefined && m.trainSamples > 0 ? [(1000 * m.trainCpuSeconds) / m.trainSamples] : []))),
+        }
       : { train: undefined, infer: undefined, cpu: undefined };
   const ref = medians(results.find((r) => r.id === referenceId));
   return results.map((r) => {

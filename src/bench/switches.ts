@@ -12,8 +12,28 @@ export interface AbSwitch {
 }
 
 export const AB_SWITCHES: Record<string, AbSwitch> = {
-  tiles: { what: 'the tiled SIMD conv gradients', set: (on) => { tiledGradients.enabled = on; } },
-  forward: { what: 'the tiled SIMD forward convolution (off: XNNPACK)', set: (on) => { ownForwardConv.enabled = on; } },
-  winograd: { what: 'Winograd for 3x3 stride-1 convolutions (off: direct tiles)', set: (on) => { winogradConvs.enabled = on; } },
-  fma: { what: 'fused multiply-adds (relaxed SIMD)', set: (on) => { simdSettings.fusedMultiplyAdd = on; } },
+  tiles: {
+    what: 'the tiled SIMD conv gradients',
+    set: (on) => {
+      tiledGradients.enabled = on;
+    },
+  },
+  forward: {
+    what: 'the tiled SIMD forward convolution (off: XNNPACK)',
+    set: (on) => {
+      ownForwardConv.enabled = on;
+    },
+  },
+  winograd: {
+    what: 'Winograd for 3x3 stride-1 convolutions (off: direct tiles)',
+    set: (on) => {
+      winogradConvs.enabled = on;
+    },
+  },
+  fma: {
+    what: 'fused multiply-adds (relaxed SIMD)',
+    set: (on) => {
+      simdSettings.fusedMultiplyAdd = on;
+    },
+  },
 };

@@ -27,7 +27,12 @@ function layout(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
-    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join('   ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!)))
+        .join('   ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -71,7 +76,12 @@ export function formatStartup(times: StartupTimes, reps: number): string {
   };
   rows.push(row('netspec --help', times.help, times.helpError !== undefined));
   rows.push(row('netspec compile (node + tfjs, live check, summary)', times.netspec, times.netspecError !== undefined));
-  rows.push(['PyTorch (python + import torch, build model)', times.torchReason ? 'n/a' : formatSeconds(theirs), formatRatio(ratio(theirs, bare)), formatRatio(ratio(theirs, theirs))]);
+  rows.push([
+    'PyTorch (python + import torch, build model)',
+    times.torchReason ? 'n/a' : formatSeconds(theirs),
+    formatRatio(ratio(theirs, bare)),
+    formatRatio(ratio(theirs, theirs)),
+  ]);
   rows.push(['node -e (Node starting, printing one line)', formatSeconds(bare), formatRatio(ratio(bare, bare)), formatRatio(ratio(bare, theirs))]);
   const notes = [
     times.helpError && `netspec --help failed: ${times.helpError}`,
@@ -91,12 +101,16 @@ export function formatStartup(times: StartupTimes, reps: number): string {
 
 /** Where a data-parallel step went (the worker's medians), one line per such runtime; none if there is none. */
 export function formatReplicaSteps(results: readonly RuntimeResult[]): string[] {
-  return results.filter((r) => r.status === 'ok' && r.steps).map((r) => {
-    const s = r.steps!;
-    const f = (v: number) => v.toFixed(1);
-    return `${labelOf(r.id)}, one step (${r.batchSize ?? '?'} samples), medians in ms: ${f(s.step)} = ${f(s.compute)} computing the shard's gradient (slowest replica)` +
-      ` + ${f(s.exchange)} exchanging gradients + ${f(s.update)} applying them + ${f(s.other)} other (shards, messages, the training loop)`;
-  });
+  return results
+    .filter((r) => r.status === 'ok' && r.steps)
+    .map((r) => {
+      const s = r.steps!;
+      const f = (v: number) => v.toFixed(1);
+      return (
+        `${labelOf(r.id)}, one step (${r.batchSize ?? '?'} samples), medians in ms: ${f(s.step)} = ${f(s.compute)} computing the shard's gradient (slowest replica)` +
+        ` + ${f(s.exchange)} exchanging gradients + ${f(s.update)} applying them + ${f(s.other)} other (shards, messages, the training loop)`
+      );
+    });
 }
 
 /**

@@ -43,7 +43,13 @@ function head(split: DataSplit, count: number, pixels: number): DataSplit {
 }
 
 /** A training run over exactly `batches` batches: one epoch, no validation, nothing saved. */
-async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingConfig, batches: number, pool?: ReplicaPool): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec' | 'trainCpuSeconds'>> {
+async function timeTraining(
+  model: tf.LayersModel,
+  data: Dataset,
+  cfg: TrainingConfig,
+  batches: number,
+  pool?: ReplicaPool,
+): Promise<Pick<RepMeasurement, 'trainSamples' | 'trainSeconds' | 'trainSamplesPerSec' | 'trainCpuSeconds'>> {
   const pixels = data.imageShape.reduce((a, b) => a * b, 1);
   const subset = { ...data, train: head(data.train, batches * cfg.batchSize, pixels) };
   // Every thread of the process: the replicas and the wasm backend's pool are threads of it.
@@ -51,11 +57,21 @@ async function timeTraining(model: tf.LayersModel, data: Dataset, cfg: TrainingC
   const result = await trainModel(model, subset, { ...cfg, epochs: 1, validationSplit: 0 }, pool ? { pool } : {});
   const cpu = process.cpuUsage(cpu0);
   // samplesPerSec counts time inside the batch loop only, as `netspec train` reports it.
-  return { trainSamples: result.samplesSeen, trainSeconds: result.samplesSeen / result.samplesPerSec, trainSamplesPerSec: result.samplesPerSec, trainCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return {
+    trainSamples: result.samplesSeen,
+    trainSeconds: result.samplesSeen / result.samplesPerSec,
+    trainSamplesPerSec: result.samplesPerSec,
+    trainCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 /** model.predict on `batches` batches of the test split, tensor creation and read-back included. */
-async function timeInference(model: tf.LayersModel, test: DataSplit, batches: number, batchSize: number): Promise<Pick<RepMeasurement, 'inferSamples' | 'inferSeconds' | 'inferSamplesPerSec'>> {
+async function timeInference(
+  model: tf.LayersModel,
+  test: DataSplit,
+  batches: number,
+  batchSize: number,
+): Promise<Pick<RepMeasurement, 'inferSamples' | 'inferSeconds' | 'inferSamplesPerSec'>> {
   const inputShape = modelInputShape(model);
   let samples = 0;
   const t0 = performance.now();
@@ -156,7 +172,9 @@ function timedSteps(inner: ReplicaPool): { pool: ReplicaPool; reset(): void; bre
   const round = (v: number) => Math.round(v * 100) / 100;
   return {
     pool,
-    reset: () => { rows = []; },
+    reset: () => {
+      rows = [];
+    },
     breakdown: () => {
       const [step, compute, exchange, update] = [0, 1, 2, 3].map(median) as [number, number, number, number];
       return { step: round(step), compute: round(compute), exchange: round(exchange), update: round(update), other: round(step - compute - exchange - update) };

@@ -31,7 +31,14 @@ export async function benchCommand(spec: string, o: BenchFlags): Promise<number>
   const { runBench } = await import('../bench/run.js');
   let outcome;
   try {
-    outcome = await runBench({ ...plan, warmup: o.warmup, torch: o.torch, log: (line) => process.stderr.write(`${dim(line, process.stderr)}\n`), ...(o.json ? { json: o.json } : {}), ...(o.python ? { python: o.python } : {}) });
+    outcome = await runBench({
+      ...plan,
+      warmup: o.warmup,
+      torch: o.torch,
+      log: (line) => process.stderr.write(`${dim(line, process.stderr)}\n`),
+      ...(o.json ? { json: o.json } : {}),
+      ...(o.python ? { python: o.python } : {}),
+    });
   } catch (error) {
     throw new UserError((error as Error).message);
   }
@@ -44,9 +51,15 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .command('bench')
     .description('measure training and inference samples/s per backend, next to PyTorch, and the startup time')
     .argument('[spec]', 'spec file', DEFAULT_SPEC)
-    .addOption(new Option('--reps <n>', 'rounds: each runtime is timed once per round in a fresh process, runtimes taking turns (the median is shown)').argParser(positiveInt).default(3))
+    .addOption(
+      new Option('--reps <n>', 'rounds: each runtime is timed once per round in a fresh process, runtimes taking turns (the median is shown)')
+        .argParser(positiveInt)
+        .default(3),
+    )
     .addOption(new Option('--batches <n>', 'training batches per repetition (cpu runs at most 2)').argParser(positiveInt).default(20))
-    .addOption(new Option('--warmup <n>', 'untimed training batches before the first repetition, for every runtime (cpu runs 1)').argParser(positiveInt).default(50))
+    .addOption(
+      new Option('--warmup <n>', 'untimed training batches before the first repetition, for every runtime (cpu runs 1)').argParser(positiveInt).default(50),
+    )
     .addOption(new Option('--infer-batches <n>', 'inference batches per repetition').argParser(positiveInt).default(4))
     .addOption(new Option('--infer-batch-size <n>', 'samples per inference batch').argParser(positiveInt).default(256))
     .option('--json <file>', 'where to write the JSON record (default: bench-results/bench-<timestamp>.json)')
@@ -54,6 +67,9 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--python <exe>', 'python with torch for the peer (default: /usr/bin/python3, then python3)')
     .addOption(new Option('--worker <config>', 'internal: measure one configuration and print JSON').choices([...WORKER_MODES]).hideHelp())
     .addOption(new Option('--budget <seconds>', 'internal: worker time budget').argParser(positiveInt).default(90).hideHelp())
-    .addHelpText('after', '\nExamples:\n  $ netspec bench\n  $ netspec bench --reps 5 --json bench-results/today.json\n  $ netspec bench --no-torch --batches 10')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ netspec bench\n  $ netspec bench --reps 5 --json bench-results/today.json\n  $ netspec bench --no-torch --batches 10',
+    )
     .action(async (spec: string, o: BenchFlags) => setExit(await benchCommand(spec, o)));
 }

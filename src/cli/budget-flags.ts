@@ -5,7 +5,8 @@ import { BUDGETS, type BudgetLimits } from '../compile/budgets.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number greater than 0, such as 5e6 or 2.5; got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a number greater than 0, such as 5e6 or 2.5; got '${value}'`);
   return n;
 }
 
@@ -14,7 +15,9 @@ export function addBudgetOptions(command: Command): Command {
   for (const budget of BUDGETS) {
     if (!budget.flag) continue;
     const value = budget.unit === 'MB' ? '<mb>' : '<n>';
-    command.addOption(new Option(`${budget.flag} ${value}`, `refuse models that take more ${budget.what} than this (${budget.figure})`).argParser(positiveNumber));
+    command.addOption(
+      new Option(`${budget.flag} ${value}`, `refuse models that take more ${budget.what} than this (${budget.figure})`).argParser(positiveNumber),
+    );
   }
   return command;
 }

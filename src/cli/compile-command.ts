@@ -151,7 +151,9 @@ export async function compileCommand(files: string[], options: CompileCommandOpt
     for (const name of selectedTargets(options)) {
       const folder = join(options.outDir, TARGETS[name].folder);
       if (!existsSync(folder)) continue;
-      for (const f of readdirSync(folder).filter((f) => f.endsWith(TARGETS[name].ext)).sort()) {
+      for (const f of readdirSync(folder)
+        .filter((f) => f.endsWith(TARGETS[name].ext))
+        .sort()) {
         const path = join(folder, f);
         if (!claimed.has(resolve(path))) stale.push(`${path} has no spec in ${options.specsDir}/`);
       }

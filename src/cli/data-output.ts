@@ -18,8 +18,7 @@ export function printDataSummary(dataset: Dataset): void {
   const classes = n <= 12 ? ` (${dataset.classNames.join(', ')})` : '';
   const count = (c: number): string => c.toLocaleString('en-US');
   process.stdout.write(
-    `${dim('data:')} ${dataset.source}: ${count(dataset.train.count)} training and ${count(dataset.test.count)} test samples, ` +
-      `${n} classes${classes}\n`,
+    `${dim('data:')} ${dataset.source}: ${count(dataset.train.count)} training and ${count(dataset.test.count)} test samples, ` + `${n} classes${classes}\n`,
   );
   for (const note of dataset.notes) process.stdout.write(`${yellow('note:')} ${note}\n`);
 }

@@ -11,13 +11,14 @@ import { green, red, yellow } from './style.js';
 
 /** The diff as data, for scripts: every layer's figures on both sides and every total. */
 function diffJson(diff: ModelDiff, labels: { a: string; b: string }): unknown {
-  const side = (l: ModelDiff['layers'][number]['a']) => l && {
-    type: l.typeName,
-    shape: l.outputShape,
-    params: l.params.trainable + l.params.nonTrainable,
-    mult_adds: l.multAdds,
-    kept_bytes: l.keptBytes,
-  };
+  const side = (l: ModelDiff['layers'][number]['a']) =>
+    l && {
+      type: l.typeName,
+      shape: l.outputShape,
+      params: l.params.trainable + l.params.nonTrainable,
+      mult_adds: l.multAdds,
+      kept_bytes: l.keptBytes,
+    };
   return {
     a: { file: labels.a, name: diff.a.ir.name },
     b: { file: labels.b, name: diff.b.ir.name },
@@ -57,6 +58,9 @@ export function registerDiffCommand(program: Command, setExit: (code: number) =>
     .argument('<a>', 'the first spec file')
     .argument('<b>', 'the second spec file')
     .option('--json', 'print the comparison as JSON')
-    .addHelpText('after', '\nLayers are matched by name; ~ marks a changed layer, + one only in B, - one only in A.\n\nExamples:\n  $ netspec diff specs/mnist-cnn.yaml specs/mnist-wide.yaml\n  $ netspec diff old.yaml new.yaml --json')
+    .addHelpText(
+      'after',
+      '\nLayers are matched by name; ~ marks a changed layer, + one only in B, - one only in A.\n\nExamples:\n  $ netspec diff specs/mnist-cnn.yaml specs/mnist-wide.yaml\n  $ netspec diff old.yaml new.yaml --json',
+    )
     .action(async (a: string, b: string, o) => setExit(await diffCommand(a, b, o)));
 }

@@ -41,7 +41,9 @@ function firstLine(error: unknown): string {
 function isOutOfMemory(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  return code === 'ERR_WORKER_OUT_OF_MEMORY' || (error instanceof RangeError && /allocation failed|invalid (typed )?array length|out of memory/i.test(error.message));
+  return (
+    code === 'ERR_WORKER_OUT_OF_MEMORY' || (error instanceof RangeError && /allocation failed|invalid (typed )?array length|out of memory/i.test(error.message))
+  );
 }
 
 /**
@@ -88,7 +90,8 @@ export function describeFailure(error: unknown): Failure {
   }
   return {
     exitCode: EXIT.spec,
-    message: `internal error: ${firstLine(error)}\nThis is a bug in netspec, not in your input; please report it with the command you ran. ` +
+    message:
+      `internal error: ${firstLine(error)}\nThis is a bug in netspec, not in your input; please report it with the command you ran. ` +
       'Run it again with NETSPEC_DEBUG=1 to see where it happened.',
     ...(trace ? { trace } : {}),
   };

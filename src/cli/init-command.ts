@@ -56,8 +56,7 @@ export async function initCommand(name: string, options: InitOptions): Promise<n
     [`netspec compile --target keras ${target.path}`, `the same model as a Keras program, generated/${name}.py`],
   ];
   process.stdout.write(
-    `${green('wrote')} ${target.path} (template ${options.template})\n\nNext:\n` +
-      steps.map(([cmd, why]) => `  ${cmd}\n      ${dim(why)}\n`).join(''),
+    `${green('wrote')} ${target.path} (template ${options.template})\n\nNext:\n` + steps.map(([cmd, why]) => `  ${cmd}\n      ${dim(why)}\n`).join(''),
   );
   return EXIT.ok;
 }

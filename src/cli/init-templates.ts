@@ -224,7 +224,10 @@ training:
   },
   idx: {
     comment: 'A small CNN for IDX files in the MNIST layout, here Fashion-MNIST with its class names.',
-    before: ['put the four Fashion-MNIST files in data/fashion-mnist', 'or point dataset.dir at them (Debian: apt install dataset-fashion-mnist; dir: /usr/share/datasets/fashion-mnist)'],
+    before: [
+      'put the four Fashion-MNIST files in data/fashion-mnist',
+      'or point dataset.dir at them (Debian: apt install dataset-fashion-mnist; dir: /usr/share/datasets/fashion-mnist)',
+    ],
     description: 'Small CNN for Fashion-MNIST.',
     body: `input: [28, 28, 1]
 layers:

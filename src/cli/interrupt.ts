@@ -28,7 +28,9 @@ export function interruptOnSignals(): Interrupt {
       if (controller.signal.aborted) process.exit(EXIT_FOR[name]);
       received = name;
       const again = name === 'SIGINT' ? 'Ctrl-C again' : 'another SIGINT or SIGTERM';
-      process.stderr.write(`\n${yellow(`${name === 'SIGINT' ? 'interrupted' : 'terminated'}: finishing the current batch and saving a checkpoint (${again} to quit now)`)}\n`);
+      process.stderr.write(
+        `\n${yellow(`${name === 'SIGINT' ? 'interrupted' : 'terminated'}: finishing the current batch and saving a checkpoint (${again} to quit now)`)}\n`,
+      );
       controller.abort();
     };
     return [name, handler] as const;

@@ -30,7 +30,6 @@ function commandWord(argv: readonly string[]): string | undefined {
   return words[0] === 'help' ? words[1] : words[0];
 }
 
-
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('netspec')
     .description('Compile declarative YAML model specs to TensorFlow.js, and train them.')
@@ -49,17 +48,33 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'do not print summaries')
     .option('--no-report', 'do not write the HTML report reports/<name>/index.html')
     .option('--report-dir <dir>', 'where HTML reports go', DEFAULT_REPORT_DIR)
-    .addOption(new Option('--target <target>', `only one target (default: all): ${TARGET_NAMES.map((t) => `${t}: ${TARGET_FILES[t]}`).join('; ')}`).choices(TARGET_NAMES))
+    .addOption(
+      new Option('--target <target>', `only one target (default: all): ${TARGET_NAMES.map((t) => `${t}: ${TARGET_FILES[t]}`).join('; ')}`).choices(
+        TARGET_NAMES,
+      ),
+    )
     .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
     .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
-    .addHelpText('after', '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check\n  $ netspec compile --watch\n  $ netspec compile --target keras specs/mnist-cnn.yaml')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ netspec compile\n  $ netspec compile specs/mnist-cnn.yaml\n  $ netspec compile --check\n  $ netspec compile --watch\n  $ netspec compile --target keras specs/mnist-cnn.yaml',
+    )
     .action(async (specs: string[], o) => {
       const { budgetLimits } = await import('./budget-flags.js');
       const limits: Record<string, number> = {};
       if (o.maxParams) limits.maxParams = o.maxParams;
       if (o.maxActivations) limits.maxActivations = o.maxActivations;
       Object.assign(limits, budgetLimits(o));
-      const options = { check: o.check, outDir: o.outDir, specsDir: o.specsDir, quiet: o.quiet, limits, target: o.target, report: o.report, reportDir: o.reportDir };
+      const options = {
+        check: o.check,
+        outDir: o.outDir,
+        specsDir: o.specsDir,
+        quiet: o.quiet,
+        limits,
+        target: o.target,
+        report: o.report,
+        reportDir: o.reportDir,
+      };
       if (o.watch && o.check) throw new UsageError('--watch and --check do not go together: --check writes nothing');
       if (o.watch) setExit(await (await import('./watch.js')).watchCompile(specs, options));
       else setExit(await (await import('./compile-command.js')).compileCommand(specs, options));
@@ -72,14 +87,23 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--resume <run-dir>', 'continue an interrupted run from its checkpoint, in the same folder')
     .addOption(new Option('--max-params <n>', 'refuse models with more parameters than this').argParser(positiveInt))
     .addOption(new Option('--max-activations <n>', 'refuse layers that output more values per sample').argParser(positiveInt))
-    .addOption(new Option('--epochs <n>', 'override the spec\'s epochs').argParser(positiveInt))
-    .addOption(new Option('--batch-size <n>', 'override the spec\'s batch size').argParser(positiveInt))
+    .addOption(new Option('--epochs <n>', "override the spec's epochs").argParser(positiveInt))
+    .addOption(new Option('--batch-size <n>', "override the spec's batch size").argParser(positiveInt))
     .addOption(new Option('--limit <n>', 'train on the first N training samples only (quick runs)').argParser(positiveInt))
     .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
     .addOption(new Option('--threads <n>', 'wasm threads, training in one process (default: one per core)').argParser(positiveInt))
-    .addOption(new Option('--workers <n>', 'data-parallel replicas, each with 1-thread wasm (default: one per core on 2-4 cores); 1 trains in one process').argParser(positiveInt))
-    .addOption(new Option('--seed <n>', 'override the spec\'s seed').argParser(nonNegativeInt))
-    .addOption(new Option('--max-pixels <n>', `refuse images declaring more pixels than this, before decoding (default ${DEFAULT_MAX_PIXELS.toLocaleString('en-US')})`).argParser(positiveInt))
+    .addOption(
+      new Option('--workers <n>', 'data-parallel replicas, each with 1-thread wasm (default: one per core on 2-4 cores); 1 trains in one process').argParser(
+        positiveInt,
+      ),
+    )
+    .addOption(new Option('--seed <n>', "override the spec's seed").argParser(nonNegativeInt))
+    .addOption(
+      new Option(
+        '--max-pixels <n>',
+        `refuse images declaring more pixels than this, before decoding (default ${DEFAULT_MAX_PIXELS.toLocaleString('en-US')})`,
+      ).argParser(positiveInt),
+    )
     .option('--no-cache', 'decode image folders afresh instead of using the cache in .cache/netspec')
     .option('--out <dir>', 'parent folder of run folders', 'runs')
     .addHelpText(
@@ -119,20 +143,26 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('predict')
-    .description("classify new inputs with a trained run, prepared as its training data was: images (top classes each) or a CSV file of rows (a CSV of predictions)")
+    .description(
+      'classify new inputs with a trained run, prepared as its training data was: images (top classes each) or a CSV file of rows (a CSV of predictions)',
+    )
     .argument('<run-dir>', 'a run folder, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
     .argument('<inputs...>', 'image files of any size and format (PNG, JPEG, GIF, WebP, TIFF, AVIF), or one CSV file for a run trained on a table')
     .option('--json', 'print machine-readable JSON instead of text')
     .addOption(new Option('--top <n>', 'classes listed per image').argParser(positiveInt).default(3))
     .option('--out <file>', 'write the predictions of a CSV file (or the --json output) to this file instead of standard output')
-    .addOption(new Option('--max-pixels <n>', `refuse images declaring more pixels than this, before decoding (default ${DEFAULT_MAX_PIXELS.toLocaleString('en-US')})`).argParser(positiveInt))
+    .addOption(
+      new Option(
+        '--max-pixels <n>',
+        `refuse images declaring more pixels than this, before decoding (default ${DEFAULT_MAX_PIXELS.toLocaleString('en-US')})`,
+      ).argParser(positiveInt),
+    )
     .addOption(new Option('--backend <name>', 'force a backend').choices(['node', 'wasm', 'cpu']))
     .addHelpText(
       'after',
       '\nExamples:\n  $ netspec predict runs/mnist-cnn/2026-11-27T18-03-11Z seven.png\n  $ netspec predict runs/pets/2026-11-27T18-03-11Z photos/*.jpg --json\n  $ netspec predict runs/iris/2026-11-27T18-03-11Z new-flowers.csv --out predictions.csv',
     )
     .action(async (dir: string, inputs: string[], o) => setExit(await (await import('./predict-command.js')).predictCommand(dir, inputs, o)));
-
 
   registerReportCommand(program, setExit);
   registerDiffCommand(program, setExit);

@@ -46,9 +46,10 @@ export async function predictCommand(dir: string, inputs: string[], flags: Predi
   }
   const { stdout, stderr } = process;
   if (flags.json) {
-    const body = result.input === 'images'
-      ? { run: dir, backend: backend.name, classes: result.classes, predictions: result.predictions }
-      : { run: dir, backend: backend.name, classes: result.classes, file: result.file, predictions: result.predictions };
+    const body =
+      result.input === 'images'
+        ? { run: dir, backend: backend.name, classes: result.classes, predictions: result.predictions }
+        : { run: dir, backend: backend.name, classes: result.classes, file: result.file, predictions: result.predictions };
     const text = `${JSON.stringify(body, null, 2)}\n`;
     if (flags.out) await writeFileAtomic(flags.out, text);
     else stdout.write(text);

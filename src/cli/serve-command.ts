@@ -45,7 +45,12 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
   }
   const webDir = path.resolve(flags.webDir ?? DEFAULT_WEB_DIR);
   await ensureBundle(webDir);
-  const specs = { dir: path.resolve(flags.specsDir), outDir: path.resolve(flags.outDir), display: flags.specsDir.replace(/\/+$/, ''), liveCheck: liveModelProblems };
+  const specs = {
+    dir: path.resolve(flags.specsDir),
+    outDir: path.resolve(flags.outDir),
+    display: flags.specsDir.replace(/\/+$/, ''),
+    liveCheck: liveModelProblems,
+  };
 
   let server;
   try {
@@ -59,16 +64,24 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${flags.host} is already in use; choose another with --port, or leave --port out for a free one`);
+    if (code === 'EADDRINUSE')
+      throw new UsageError(`port ${flags.port} on ${flags.host} is already in use; choose another with --port, or leave --port out for a free one`);
     if (code === 'EACCES') throw new UsageError(`not allowed to listen on port ${flags.port}; use a port above 1023, or leave --port out for a free one`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`${flags.host} is not an address of this machine; leave --host out for 127.0.0.1`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new UsageError(`${flags.host} is not an address of this machine; leave --host out for 127.0.0.1`);
     throw error;
   }
 
   const count = listSpecs(specs).length;
   process.stdout.write(`${bold('netspec playground')}: ${server.url}\n`);
   process.stdout.write(dim(`  specs: ${specs.display}/ (${count} spec${count === 1 ? '' : 's'}; Save writes the spec and its files in ${flags.outDir}/)\n`));
-  process.stdout.write(dim(runDir !== undefined ? `  model: ${runDir}\n` : '  model: none (give a run folder, e.g. netspec serve runs/mnist-cnn/<timestamp>, to draw digits for it)\n'));
+  process.stdout.write(
+    dim(
+      runDir !== undefined
+        ? `  model: ${runDir}\n`
+        : '  model: none (give a run folder, e.g. netspec serve runs/mnist-cnn/<timestamp>, to draw digits for it)\n',
+    ),
+  );
   if (!['127.0.0.1', 'localhost', '::1'].includes(flags.host)) {
     process.stdout.write(`${yellow(`warning: listening on ${flags.host}: anyone who can reach this machine can read and save your specs`)}\n`);
   }

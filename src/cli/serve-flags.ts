@@ -7,7 +7,9 @@ import type { ServeFlags } from './serve-command.js';
 export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('serve')
-    .description('open the spec playground in a browser: edit a spec and see its summary, diagram and errors as you type; with a run folder, draw a digit and see what the model says')
+    .description(
+      'open the spec playground in a browser: edit a spec and see its summary, diagram and errors as you type; with a run folder, draw a digit and see what the model says',
+    )
     .argument('[run-dir]', 'a run folder to try, e.g. runs/mnist-cnn/2026-11-27T18-03-11Z')
     .addOption(new Option('--port <n>', 'port to listen on (default: a free one)').argParser(nonNegativeInt).default(0))
     .option('--host <address>', 'address to listen on; anything but 127.0.0.1 lets other machines read and save your specs', '127.0.0.1')

@@ -52,7 +52,13 @@ export async function importTorchCommand(spec: string, checkpoint: string, flags
   const backend = await chooseBackend(flags.backend);
   process.stdout.write(`${dim('backend:')} ${backend.name} (${backend.reason})\n`);
   try {
-    const run = await importTorchCheckpoint(model, { specFile: spec, checkpoint, runsRoot: flags.out, backend: backend.name, ...(flags.python ? { python: flags.python } : {}) });
+    const run = await importTorchCheckpoint(model, {
+      specFile: spec,
+      checkpoint,
+      runsRoot: flags.out,
+      backend: backend.name,
+      ...(flags.python ? { python: flags.python } : {}),
+    });
     for (const note of run.notes) process.stdout.write(`${yellow('note:')} ${note}\n`);
     process.stdout.write(`${dim('run folder:')} ${run.dir}\n`);
     const test = run.results.test;

@@ -15,7 +15,9 @@ export function registerTorchCommands(program: Command, setExit: (code: number) 
     .addOption(new Option('--backend <name>', 'backend for evaluating the test set').choices(['node', 'wasm', 'cpu']))
     .option('--python <exe>', PYTHON_HELP)
     .addHelpText('after', '\nExample:\n  $ netspec import-torch specs/mnist-cnn.yaml runs/mnist-cnn/pytorch-2026-11-27T18-03-11Z/checkpoint.pt')
-    .action(async (spec: string, checkpoint: string, o: ImportFlags) => setExit(await (await import('./torch-command.js')).importTorchCommand(spec, checkpoint, o)));
+    .action(async (spec: string, checkpoint: string, o: ImportFlags) =>
+      setExit(await (await import('./torch-command.js')).importTorchCommand(spec, checkpoint, o)),
+    );
 
   program
     .command('export-torch')

@@ -104,7 +104,7 @@ export const BUDGETS: readonly Budget[] = [
     unit: 'count',
     schema: {
       title: 'the most multiply-adds per sample',
-      description: 'The most multiply-adds one sample\'s forward pass may take (Total mult-adds). Write large numbers as 5e6 or 5000000.',
+      description: "The most multiply-adds one sample's forward pass may take (Total mult-adds). Write large numbers as 5e6 or 5000000.",
       type: 'number',
       minimum: 0,
       examples: [5e6],
@@ -134,11 +134,7 @@ export const BUDGETS: readonly Budget[] = [
     figure: 'Forward pass size',
     what: 'megabytes of activations at once to infer one sample',
     unit: 'MB',
-    schema: megabytesSchema(
-      'the most inference memory per sample',
-      'The most activation memory inferring one sample may hold at once (Forward pass size).',
-      1,
-    ),
+    schema: megabytesSchema('the most inference memory per sample', 'The most activation memory inferring one sample may hold at once (Forward pass size).', 1),
     measure: (m) => m.costs.forwardBytes,
     needs: (_m, n) => `holds up to ${n} of activations at once to infer one sample`,
     top: (m) => {
@@ -149,9 +145,10 @@ export const BUDGETS: readonly Budget[] = [
       const peak = `it peaks while ${where(running)} runs`;
       if (scratch) return { layer: running, words: `${peak}, and its own intermediate result is the largest tensor alive then` };
       const tensor = `${formatShape(biggest.outputShape)}, ${mb(product(biggest.outputShape) * BYTES_PER_VALUE)}`;
-      const words = running === biggest
-        ? `${peak}, and its output is the largest tensor alive then: ${tensor}`
-        : `${peak}; the largest tensor alive then is the output of ${where(biggest)}: ${tensor}`;
+      const words =
+        running === biggest
+          ? `${peak}, and its output is the largest tensor alive then: ${tensor}`
+          : `${peak}; the largest tensor alive then is the output of ${where(biggest)}: ${tensor}`;
       return { layer: biggest, words };
     },
     advice: DOWNSAMPLE,
@@ -178,11 +175,11 @@ export const BUDGETS: readonly Budget[] = [
     limit: 'maxTrainingMb',
     flag: '--max-training-mb',
     figure: 'Training memory',
-    what: 'megabytes to train at the spec\'s batch size',
+    what: "megabytes to train at the spec's batch size",
     unit: 'MB',
     schema: megabytesSchema(
       'the most training memory',
-      'The most memory training may take at the spec\'s batch size: weights, gradients, optimizer state, and the batch\'s inputs and kept activations (Training memory).',
+      "The most memory training may take at the spec's batch size: weights, gradients, optimizer state, and the batch's inputs and kept activations (Training memory).",
       100,
     ),
     measure: (m) => m.costs.trainingBytes,
@@ -195,7 +192,7 @@ export const BUDGETS: readonly Budget[] = [
 /** Budget names from other tools, and which of ours each one means: for the "unknown key" message. */
 export const BUDGET_LOOKALIKES: Readonly<Record<string, string>> = {
   max_flops: 'FLOPs count each multiply-add as two operations; budget them as max_mult_adds, half the FLOPs',
-  max_macs: "multiply-accumulates are what netspec calls mult-adds; use max_mult_adds",
+  max_macs: 'multiply-accumulates are what netspec calls mult-adds; use max_mult_adds',
   max_memory_mb:
     'say which memory: max_params_mb (weights), max_forward_mb (inference, per sample), max_activations_mb ' +
     '(kept for backprop, per sample) or max_training_mb (training at the batch size)',
@@ -221,9 +218,7 @@ export function checkBudgets(model: InferredModel, spec: Readonly<Record<string,
     for (const { value, source, path } of ceilings) {
       const ceiling = budget.unit === 'MB' ? value * MEGABYTE : value;
       if (amount <= ceiling) continue;
-      const [shown, limit] = budget.unit === 'MB'
-        ? [`${megabytesBeside(amount, ceiling)} MB`, `${value} MB`]
-        : [count(amount), count(value)];
+      const [shown, limit] = budget.unit === 'MB' ? [`${megabytesBeside(amount, ceiling)} MB`, `${value} MB`] : [count(amount), count(value)];
       const message =
         `the model ${budget.needs(model, shown)} (the summary's ${budget.figure}), over the budget of ${limit} ` +
         `${path ? `in ${source}` : `set by ${source}`}${top ? `; ${top.words}` : ''}; ${budget.advice}`;

@@ -129,8 +129,5 @@ function keptValues(
     if (keeps.inputs) for (const id of node.inputs) keptTensors.add(tensorOf.get(id)!);
     if (keeps.output) keptTensors.add(tensorOf.get(node.id)!);
   }
-  return new Map(layers.map(({ node }) => [
-    node.id,
-    (keptTensors.has(node.id) ? values.get(node.id)! : 0) + (rule(node.id).keeps.own ?? 0),
-  ]));
+  return new Map(layers.map(({ node }) => [node.id, (keptTensors.has(node.id) ? values.get(node.id)! : 0) + (rule(node.id).keeps.own ?? 0)]));
 }

@@ -37,7 +37,10 @@ export function orderGraph(nodes: readonly IRNode[], outputId: string): OrderedG
   }
 
   const placed = new Set(ordered.map((n) => n.id));
-  const cycles = findCycles(nodes.filter((n) => !placed.has(n.id)), byId);
+  const cycles = findCycles(
+    nodes.filter((n) => !placed.has(n.id)),
+    byId,
+  );
   const inCycle = new Set(cycles.flat().map((n) => n.id));
 
   const needed = new Set<string>();

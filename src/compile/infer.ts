@@ -67,9 +67,12 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
     const outputShape = result.shape;
     if (product(outputShape) > limits.maxActivations) {
       diagnostics.push(
-        at(node.path, 'limit',
+        at(
+          node.path,
+          'limit',
           `${label} would output ${formatShape(outputShape)} = ${fmt(product(outputShape))} values per sample, over the ` +
-          `limit of ${fmt(limits.maxActivations)}; make the layer smaller or raise the limit (--max-activations)`),
+            `limit of ${fmt(limits.maxActivations)}; make the layer smaller or raise the limit (--max-activations)`,
+        ),
       );
       continue;
     }
@@ -88,18 +91,24 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
   const total = totals.trainable + totals.nonTrainable;
   if (total > limits.maxParams) {
     diagnostics.push(
-      at('/layers', 'limit',
+      at(
+        '/layers',
+        'limit',
         `the model has ${fmt(total)} parameters (${fmt(total * 4)} bytes of float32 weights), over the limit of ` +
-        `${fmt(limits.maxParams)}; make layers smaller or raise the limit (--max-params)`),
+          `${fmt(limits.maxParams)}; make layers smaller or raise the limit (--max-params)`,
+      ),
     );
   }
   const output = layers.find((l) => l.node.id === ir.output);
   if (ir.training && output && output.outputShape.length !== 1) {
     // Checked here rather than when training starts, so the mistake is reported at its line.
     diagnostics.push(
-      at(output.node.path, 'semantic',
+      at(
+        output.node.path,
+        'semantic',
         `the spec has a training section, so its model must end in one score per class, a flat (classes,) output, ` +
-        `but the output layer '${output.node.name}' outputs ${formatShape(output.outputShape)}; end the model with flatten and a dense layer`),
+          `but the output layer '${output.node.name}' outputs ${formatShape(output.outputShape)}; end the model with flatten and a dense layer`,
+      ),
     );
   }
   if (ir.training && output && output.outputShape.length === 1) {
@@ -109,9 +118,7 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
   }
   const expected = ir.expect?.params;
   if (expected !== undefined && expected !== total) {
-    diagnostics.push(
-      at('/expect/params', 'check', `the spec expects ${fmt(expected)} parameters in total but the model has ${fmt(total)}`),
-    );
+    diagnostics.push(at('/expect/params', 'check', `the spec expects ${fmt(expected)} parameters in total but the model has ${fmt(total)}`));
   }
   if (diagnostics.length) return { diagnostics };
   const { costs, keptBytes } = modelCosts(ir, layers, rules, batchSize);
@@ -125,17 +132,25 @@ export function inferModel(ir: ModelIR, positions: PositionIndex, limits: Limits
 function checkLayerExpectations(layer: InferredLayer, label: string, sources: readonly string[], at: At): SpecDiagnostic[] {
   const { node, inputShapes, outputShape, params } = layer;
   const found: SpecDiagnostic[] = [];
-  const from = inputShapes.length === 1 ? `from its input ${formatShape(inputShapes[0]!)}` : `from its inputs (${receives(inputShapes, sources).replace('receives ', '')})`;
+  const from =
+    inputShapes.length === 1
+      ? `from its input ${formatShape(inputShapes[0]!)}`
+      : `from its inputs (${receives(inputShapes, sources).replace('receives ', '')})`;
   const shape = node.expect?.shape;
   if (shape && (shape.length !== outputShape.length || shape.some((d, i) => d !== outputShape[i]))) {
-    found.push(at(`${node.path}/expect/shape`, 'check', `${label} is expected to output ${formatShape(shape)} but ${from} it outputs ${formatShape(outputShape)}`));
+    found.push(
+      at(`${node.path}/expect/shape`, 'check', `${label} is expected to output ${formatShape(shape)} but ${from} it outputs ${formatShape(outputShape)}`),
+    );
   }
   const count = params.trainable + params.nonTrainable;
   if (node.expect?.params !== undefined && node.expect.params !== count) {
     const io = inputShapes.length === 1 ? `input ${formatShape(inputShapes[0]!)}` : `inputs ${inputShapes.map((s) => formatShape(s)).join(' and ')}`;
     found.push(
-      at(`${node.path}/expect/params`, 'check',
-        `${label} is expected to have ${fmt(node.expect.params)} parameters but has ${fmt(count)} (${io}, output ${formatShape(outputShape)})`),
+      at(
+        `${node.path}/expect/params`,
+        'check',
+        `${label} is expected to have ${fmt(node.expect.params)} parameters but has ${fmt(count)} (${io}, output ${formatShape(outputShape)})`,
+      ),
     );
   }
   return found;

@@ -34,7 +34,7 @@ function invalidUtf8(file: string, bytes: Buffer, offset: number): LoadResult {
   const line = before.split('\n').length;
   const col = before.length - lineStart + 1;
   const hex = (bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0');
-  const message = `the spec file is not valid UTF-8: byte 0x${hex} at byte offset ${offset} is not part of a valid character; ` +
-    'save the file with UTF-8 encoding';
+  const message =
+    `the spec file is not valid UTF-8: byte 0x${hex} at byte offset ${offset} is not part of a valid character; ` + 'save the file with UTF-8 encoding';
   return { ok: false, diagnostics: [{ file, line, col, message, path: '', stage: 'syntax' }] };
 }

@@ -34,9 +34,7 @@ export interface PositionIndex {
   locateUse(path: string): SourcePos;
 }
 
-export type LoadResult =
-  | { ok: true; doc: unknown; positions: PositionIndex; text: string }
-  | { ok: false; diagnostics: SpecDiagnostic[] };
+export type LoadResult = { ok: true; doc: unknown; positions: PositionIndex; text: string } | { ok: false; diagnostics: SpecDiagnostic[] };
 
 const YAML_OPTIONS = {
   prettyErrors: true,
@@ -64,9 +62,10 @@ export function loadSpecText(file: string, text: string): LoadResult {
   };
 
   if (document.directives.yaml.version !== '1.2') {
-    report(Math.max(0, text.indexOf('%YAML')),
-      `only YAML 1.2 is supported; remove the %YAML ${document.directives.yaml.version} directive ` +
-        '(YAML 1.1 reads words like yes/no/on/off as booleans)');
+    report(
+      Math.max(0, text.indexOf('%YAML')),
+      `only YAML 1.2 is supported; remove the %YAML ${document.directives.yaml.version} directive ` + '(YAML 1.1 reads words like yes/no/on/off as booleans)',
+    );
   }
   const materializer = new Materializer(document, at, report);
   const doc = materializer.materialize();
@@ -172,8 +171,12 @@ class Materializer {
     if (isScalar(node)) return this.scalar(node.value, range?.[0] ?? 0, path);
     if (isMap(node) || isSeq(node)) {
       if (this.ancestors.size >= MAX_NESTING_DEPTH) {
-        this.report(range?.[0] ?? 0, `lists and mappings are nested more than ${MAX_NESTING_DEPTH} levels deep here; ` +
-          'a spec needs only a few levels (layers, then a layer, then its values)', path);
+        this.report(
+          range?.[0] ?? 0,
+          `lists and mappings are nested more than ${MAX_NESTING_DEPTH} levels deep here; ` +
+            'a spec needs only a few levels (layers, then a layer, then its values)',
+          path,
+        );
         throw new ExpansionLimitReached();
       }
       this.ancestors.add(node);
@@ -211,13 +214,21 @@ class Materializer {
       if (seenOnLine !== undefined) {
         if (!this.duplicateKeyOffsets.has(keyOffset)) {
           this.duplicateKeyOffsets.add(keyOffset);
-          this.report(keyOffset, `duplicate key '${key}': it was already given on line ${seenOnLine}; each key may appear only once in a mapping`, `${path}/${pointerSegment(key)}`);
+          this.report(
+            keyOffset,
+            `duplicate key '${key}': it was already given on line ${seenOnLine}; each key may appear only once in a mapping`,
+            `${path}/${pointerSegment(key)}`,
+          );
         }
         continue;
       }
       if (key === '<<' && keyNode.type === 'PLAIN') {
         // YAML 1.1 merge keys are off (merge: false), so '<<' would otherwise be an odd unknown key.
-        this.report(keyOffset, "merge keys ('<<') are not supported in a spec; write the keys out, or repeat a whole layer with an alias (*name)", `${path}/${pointerSegment(key)}`);
+        this.report(
+          keyOffset,
+          "merge keys ('<<') are not supported in a spec; write the keys out, or repeat a whole layer with an alias (*name)",
+          `${path}/${pointerSegment(key)}`,
+        );
         continue;
       }
       firstLine.set(key, keyPos.line);
@@ -233,8 +244,12 @@ class Materializer {
     this.aliasPaths.add(path);
     this.expansions += 1;
     if (this.expansions > MAX_ALIAS_EXPANSIONS) {
-      this.report(offset, `too many alias expansions (more than ${MAX_ALIAS_EXPANSIONS}); a spec should not need this many, ` +
-        'and deeply nested aliases can blow up into billions of nodes', path);
+      this.report(
+        offset,
+        `too many alias expansions (more than ${MAX_ALIAS_EXPANSIONS}); a spec should not need this many, ` +
+          'and deeply nested aliases can blow up into billions of nodes',
+        path,
+      );
       throw new ExpansionLimitReached();
     }
     const target = node.resolve(this.document);
@@ -264,8 +279,10 @@ function friendlyYamlMessage(error: YAMLError): string {
     }
     case 'RESOURCE_EXHAUSTION':
       // yaml catches its own stack overflow on absurdly deep nesting and reports it with this code.
-      return 'lists and mappings are nested far too deeply here for the YAML parser to read (it ran out of stack); ' +
-        `a spec may nest at most ${MAX_NESTING_DEPTH} levels`;
+      return (
+        'lists and mappings are nested far too deeply here for the YAML parser to read (it ran out of stack); ' +
+        `a spec may nest at most ${MAX_NESTING_DEPTH} levels`
+      );
     case 'NON_STRING_KEY':
       return 'mapping keys must be plain names, not lists or mappings';
     case 'DUPLICATE_KEY':
@@ -303,8 +320,7 @@ export function tooLargeMessage(bytes: number | string): string {
     return `the spec file ${bytes.replace(/; is it the right file\?$/, '')}; specs are meant to be small hand-written files`;
   }
   const mib = (bytes / (1024 * 1024)).toFixed(1);
-  return `the spec file is ${bytes} bytes (${mib} MiB), over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB); ` +
-    'specs are meant to be small hand-written files';
+  return `the spec file is ${bytes} bytes (${mib} MiB), over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB); ` + 'specs are meant to be small hand-written files';
 }
 
 /** Bytes the text takes as UTF-8, without allocating them (lone surrogates count as U+FFFD's 3). */

@@ -68,19 +68,28 @@ export function lowerSpec(doc: Doc, positions: PositionIndex, file: string, sha2
   const output = outputNode(doc, drafts, byName, report);
   if (diagnostics.length || !output) return { diagnostics: diagnostics.sort(compareDiagnostics) };
 
-  const ordered = orderGraph(drafts.map((d) => d.node), output.id);
+  const ordered = orderGraph(
+    drafts.map((d) => d.node),
+    output.id,
+  );
   for (const cycle of ordered.cycles) {
     const names = cycle.map((n) => `'${n.name}'`);
     const first = cycle[0]!;
     const links = cycle.map((n, i) => `'${n.name}' reads '${(cycle[i + 1] ?? first).name}'`);
-    report(`${first.path}/inputs`,
+    report(
+      `${first.path}/inputs`,
       `layers ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} read each other in a circle (${links.join(', ')}), so none of them can be computed first; ` +
-        'break the circle by making one of them read an earlier layer or input', true);
+        'break the circle by making one of them read an earlier layer or input',
+      true,
+    );
   }
   for (const node of ordered.unused) {
-    report(node.path,
+    report(
+      node.path,
       `${layerLabel(node)}: its output reaches no output of the model (no layer reads it, and it is not the output ` +
-        `'${output.name}'); make a later layer read it with inputs:, set output: to it, or remove it`, true);
+        `'${output.name}'); make a later layer read it with inputs:, set output: to it, or remove it`,
+      true,
+    );
   }
   if (diagnostics.length) return { diagnostics: diagnostics.sort(compareDiagnostics) };
 
@@ -105,12 +114,7 @@ export function layerLabel(node: Pick<IRNode, 'index' | 'name' | 'kind'>): strin
 }
 
 /** Each layer's kind, typed parameters and name, with duplicate and reserved names reported. */
-function draftLayers(
-  rawLayers: Doc[],
-  positions: PositionIndex,
-  file: string,
-  report: (path: string, message: string, use?: boolean) => void,
-): Draft[] {
+function draftLayers(rawLayers: Doc[], positions: PositionIndex, file: string, report: (path: string, message: string, use?: boolean) => void): Draft[] {
   const explicitNames = new Set(rawLayers.map((l) => l.name).filter((n): n is string => typeof n === 'string'));
   const seenNames = new Map<string, number>();
   const autoCounters = new Map<string, number>();
@@ -147,21 +151,20 @@ function arityMessage(def: AnyLayerKind, count: number): string {
   const { min, max } = def.arity ?? { min: 1, max: 1 };
   const article = /^[aeiou]/.test(def.kind) ? 'an' : 'a';
   if (max === 1) {
-    return `${article} ${def.kind} layer reads exactly one input, but inputs lists ${count}; only merge layers ` +
-      '(add, subtract, multiply, average, maximum, minimum, concatenate) read several';
+    return (
+      `${article} ${def.kind} layer reads exactly one input, but inputs lists ${count}; only merge layers ` +
+      '(add, subtract, multiply, average, maximum, minimum, concatenate) read several'
+    );
   }
   const wanted = max === undefined ? `at least ${min}` : min === max ? `exactly ${min}` : `${min} to ${max}`;
-  return `${article} ${def.kind} layer reads ${wanted} inputs, but ${count === 1 ? 'it reads 1' : `inputs lists ${count}`}; ` +
-    `list them by name, e.g. inputs: [${['a', 'b', 'c'].slice(0, Math.max(min, 2)).join(', ')}]`;
+  return (
+    `${article} ${def.kind} layer reads ${wanted} inputs, but ${count === 1 ? 'it reads 1' : `inputs lists ${count}`}; ` +
+    `list them by name, e.g. inputs: [${['a', 'b', 'c'].slice(0, Math.max(min, 2)).join(', ')}]`
+  );
 }
 
 /** The node named by `output:`, or the last layer. */
-function outputNode(
-  doc: Doc,
-  drafts: Draft[],
-  byName: ReadonlyMap<string, IRNode>,
-  report: (path: string, message: string) => void,
-): IRNode | undefined {
+function outputNode(doc: Doc, drafts: Draft[], byName: ReadonlyMap<string, IRNode>, report: (path: string, message: string) => void): IRNode | undefined {
   if (typeof doc.output !== 'string') return drafts[drafts.length - 1]?.node;
   const node = byName.get(doc.output);
   if (node) return node;

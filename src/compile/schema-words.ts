@@ -7,7 +7,6 @@ import { INVISIBLE } from './lookalikes.js';
 
 export type { JsonSchema };
 
-
 /** Plain-words meaning of each pattern in the schema (a test checks none is missing). */
 export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$':
@@ -37,7 +36,10 @@ export function describeSchema(input: JsonSchema, value?: unknown): string {
   if (union) {
     const [single, pair] = union;
     if (union.length === 2 && single && pair && isPairOf(pair, single)) return `${describeSchema(single, value)} or a pair of them`;
-    return joinWords(union.map((branch) => describeSchema(branch, value)), 'or');
+    return joinWords(
+      union.map((branch) => describeSchema(branch, value)),
+      'or',
+    );
   }
   if (schema.const !== undefined) return showValue(schema.const);
   if (schema.enum) return schema.enum.length === 1 ? showValue(schema.enum[0]) : `one of ${schema.enum.map(choiceWord).join(', ')}`;
@@ -49,14 +51,19 @@ export function describeSchema(input: JsonSchema, value?: unknown): string {
     case 'number':
       return numberWords(schema);
     case 'string':
-      return schema.pattern ? PATTERN_WORDS[schema.pattern] ?? 'text in the required format' : 'text';
+      return schema.pattern ? (PATTERN_WORDS[schema.pattern] ?? 'text in the required format') : 'text';
     case 'boolean':
       return 'true or false';
     case 'array':
       return arrayWords(schema, value);
     case 'object': {
       const keys = schema.required ?? [];
-      return keys.length > 0 ? `a mapping with ${joinWords(keys.map((k) => `'${k}'`), 'and')}` : 'a mapping of keys to values';
+      return keys.length > 0
+        ? `a mapping with ${joinWords(
+            keys.map((k) => `'${k}'`),
+            'and',
+          )}`
+        : 'a mapping of keys to values';
     }
     default:
       return 'a valid value';
@@ -121,8 +128,12 @@ export function allowsType(input: JsonSchema, types: string[]): boolean {
 }
 
 function isPairOf(candidate: JsonSchema, single: JsonSchema): boolean {
-  return candidate.type === 'array' && candidate.minItems === 2 && candidate.maxItems === 2 &&
-    JSON.stringify(resolveSchema(candidate.items ?? {})) === JSON.stringify(single);
+  return (
+    candidate.type === 'array' &&
+    candidate.minItems === 2 &&
+    candidate.maxItems === 2 &&
+    JSON.stringify(resolveSchema(candidate.items ?? {})) === JSON.stringify(single)
+  );
 }
 
 function joinWords(words: string[], conjunction: 'and' | 'or'): string {
@@ -153,7 +164,8 @@ export function showValue(value: unknown, budget = 60): string {
 export function visible(text: string): string {
   const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
   // Invisible and direction-steering characters too, so 'dense\u200b' does not print as 'dense'.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u00a0\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u00a0\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(new RegExp(INVISIBLE.source, 'gu'), (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }
 
@@ -161,14 +173,19 @@ export function visible(text: string): string {
 export function exampleText(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(exampleText).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${k}: ${exampleText(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${exampleText(v)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }
 
 /** How a node is named in messages: '/layers/2/kernel/1' -> 'kernel[1]'; '' -> 'the spec'. */
 export function labelOf(path: string): string {
-  const segments = path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = path
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let indices = '';
   while (segments.length > 0 && /^\d+$/.test(segments[segments.length - 1] ?? '')) indices = `[${segments.pop()}]${indices}`;
   const key = segments.pop();

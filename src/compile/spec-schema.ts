@@ -48,10 +48,7 @@ const LAYER_DEFINITIONS: Readonly<Record<string, JsonSchema>> = {
   },
   layerInputs: {
     description: 'The layers a layer reads: one name, or a list of names.',
-    oneOf: [
-      { $ref: '#/definitions/layerName' },
-      { type: 'array', minItems: 1, maxItems: 64, items: { $ref: '#/definitions/layerName' } },
-    ],
+    oneOf: [{ $ref: '#/definitions/layerName' }, { type: 'array', minItems: 1, maxItems: 64, items: { $ref: '#/definitions/layerName' } }],
   },
 };
 
@@ -148,9 +145,7 @@ export function buildSpecSchema(): JsonSchema {
       },
       input: {
         title: 'the input shape',
-        description:
-          'The shape of one input sample, without the batch dimension: [height, width, channels] for images, or ' +
-          '[features] for flat vectors.',
+        description: 'The shape of one input sample, without the batch dimension: [height, width, channels] for images, or ' + '[features] for flat vectors.',
         type: 'array',
         minItems: 1,
         maxItems: 3,
@@ -185,8 +180,7 @@ export function buildSpecSchema(): JsonSchema {
           params: {
             title: 'the total number of parameters',
             description:
-              "The expected total number of parameters of the model, trainable and non-trainable together, as Keras' " +
-              'model.summary() reports it.',
+              "The expected total number of parameters of the model, trainable and non-trainable together, as Keras' " + 'model.summary() reports it.',
             type: 'integer',
             minimum: 0,
             examples: [93322],

@@ -25,13 +25,22 @@ export function lowerTrainingControls(t: Doc): Pick<TrainingConfig, 'schedule' |
   if (t.early_stopping !== undefined) {
     const e = withDefaults(keysOf(TRAINING_CONTROL_PROPERTIES.early_stopping), t.early_stopping as Doc);
     out.earlyStopping = {
-      monitor: e.monitor, mode: e.mode, patience: e.patience, minDelta: e.min_delta, restoreBestWeights: e.restore_best_weights,
+      monitor: e.monitor,
+      mode: e.mode,
+      patience: e.patience,
+      minDelta: e.min_delta,
+      restoreBestWeights: e.restore_best_weights,
     } as EarlyStoppingConfig;
   }
   if (t.augmentation !== undefined) {
     const a = withDefaults(keysOf(TRAINING_CONTROL_PROPERTIES.augmentation), t.augmentation as Doc);
     out.augmentation = {
-      shift: a.shift, rotation: a.rotation, zoom: a.zoom, horizontalFlip: a.horizontal_flip, verticalFlip: a.vertical_flip, fill: a.fill,
+      shift: a.shift,
+      rotation: a.rotation,
+      zoom: a.zoom,
+      horizontalFlip: a.horizontal_flip,
+      verticalFlip: a.vertical_flip,
+      fill: a.fill,
     } as AugmentationConfig;
   }
   if (t.class_weights !== undefined) out.classWeights = { ...(t.class_weights as Record<string, number>) };
@@ -56,7 +65,13 @@ function lowerSchedule(raw: Doc): LearningRateSchedule {
     default:
       return {
         kind: 'reduce_on_plateau',
-        monitor: s.monitor, mode: s.mode, factor: s.factor, patience: s.patience, minDelta: s.min_delta, cooldown: s.cooldown, minLr: s.min_lr,
+        monitor: s.monitor,
+        mode: s.mode,
+        factor: s.factor,
+        patience: s.patience,
+        minDelta: s.min_delta,
+        cooldown: s.cooldown,
+        minLr: s.min_lr,
       } as LearningRateSchedule;
   }
 }
@@ -82,23 +97,29 @@ export function checkTrainingControls(ir: Pick<ModelIR, 'training' | 'inputShape
   const s = t.schedule;
   const at = '/training/learning_rate_schedule';
   if (s?.kind === 'reduce_on_plateau') {
-    if (s.monitor.startsWith('val_') && t.validationSplit === 0) problems.push({ path: `${at}/monitor`, message: `the schedule watches ${noValidation(s.monitor)}` });
+    if (s.monitor.startsWith('val_') && t.validationSplit === 0)
+      problems.push({ path: `${at}/monitor`, message: `the schedule watches ${noValidation(s.monitor)}` });
     if (s.minLr >= lr) {
       problems.push({
         path: `${at}/min_lr`,
-        message: `min_lr ${s.minLr} is not below the ${t.optimizer.name} optimizer's learning_rate ${lr}, so the schedule could never reduce it; ` +
+        message:
+          `min_lr ${s.minLr} is not below the ${t.optimizer.name} optimizer's learning_rate ${lr}, so the schedule could never reduce it; ` +
           'lower min_lr or raise learning_rate',
       });
     }
   }
   if (s?.kind === 'cosine') {
     if (s.warmupStart !== null && s.warmupEpochs === 0) {
-      problems.push({ path: `${at}/warmup_start`, message: 'warmup_start is set but warmup_epochs is 0, so there is no warmup; set warmup_epochs, or remove warmup_start' });
+      problems.push({
+        path: `${at}/warmup_start`,
+        message: 'warmup_start is set but warmup_epochs is 0, so there is no warmup; set warmup_epochs, or remove warmup_start',
+      });
     }
     if (s.warmupStart !== null && s.warmupStart > lr) {
       problems.push({
         path: `${at}/warmup_start`,
-        message: `warmup_start ${s.warmupStart} is above the ${t.optimizer.name} optimizer's learning_rate ${lr}, which the warmup climbs to; ` +
+        message:
+          `warmup_start ${s.warmupStart} is above the ${t.optimizer.name} optimizer's learning_rate ${lr}, which the warmup climbs to; ` +
           'warmup_start must be at most learning_rate',
       });
     }
@@ -120,17 +141,24 @@ export function checkTrainingControls(ir: Pick<ModelIR, 'training' | 'inputShape
 
 function augmentationProblems(a: AugmentationConfig, input: Shape): ControlProblem[] {
   if (input.length !== 3) {
-    return [{
-      path: '/training/augmentation',
-      message: `augmentation shifts, rotates and flips images, but the model's input ${JSON.stringify(input)} is not an image ` +
-        '(height, width, channels); remove augmentation',
-    }];
+    return [
+      {
+        path: '/training/augmentation',
+        message:
+          `augmentation shifts, rotates and flips images, but the model's input ${JSON.stringify(input)} is not an image ` +
+          '(height, width, channels); remove augmentation',
+      },
+    ];
   }
   const active = a.shift > 0 || a.rotation > 0 || a.zoom > 0 || a.horizontalFlip || a.verticalFlip;
-  return active ? [] : [{
-    path: '/training/augmentation',
-    message: 'augmentation changes nothing: shift, rotation and zoom are 0 and both flips are off; set one of them, or remove augmentation',
-  }];
+  return active
+    ? []
+    : [
+        {
+          path: '/training/augmentation',
+          message: 'augmentation changes nothing: shift, rotation and zoom are 0 and both flips are off; set one of them, or remove augmentation',
+        },
+      ];
 }
 
 function classWeightProblems(weights: Record<string, number>, classes: number, names?: readonly string[]): ControlProblem[] {
@@ -159,8 +187,10 @@ export function classWeightVector(weights: Record<string, number>, names: readon
     const index = /^\d+$/.test(key) ? Number(key) : names.indexOf(key);
     if (index < 0 || index >= classes) {
       const near = didYouMean(key, [...names]);
-      throw new Error(`class_weights names '${key}', which is not a class of the data (${names.length} classes: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})` +
-        (near ? `; did you mean '${near}'?` : ''));
+      throw new Error(
+        `class_weights names '${key}', which is not a class of the data (${names.length} classes: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})` +
+          (near ? `; did you mean '${near}'?` : ''),
+      );
     }
     vector[index] = weight;
   }

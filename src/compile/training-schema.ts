@@ -28,7 +28,10 @@ export const TRAINING_SCHEMA: JsonSchema = {
       title: 'the optimizer',
       description: 'The optimization algorithm and its settings: `name` selects the algorithm and the other keys are its hyperparameters.',
       default: { name: 'adam', learning_rate: 0.001 },
-      examples: [{ name: 'adam', learning_rate: 0.001 }, { name: 'sgd', learning_rate: 0.01, momentum: 0.9 }],
+      examples: [
+        { name: 'adam', learning_rate: 0.001 },
+        { name: 'sgd', learning_rate: 0.01, momentum: 0.9 },
+      ],
     },
     loss: {
       title: 'the loss function',
@@ -67,7 +70,8 @@ export const TRAINING_SCHEMA: JsonSchema = {
     },
     validation_split: {
       title: 'the validation fraction',
-      description: 'The fraction of the training data held out to measure validation loss and accuracy after each epoch: at least 0 and less than 1. 0 turns validation off.',
+      description:
+        'The fraction of the training data held out to measure validation loss and accuracy after each epoch: at least 0 and less than 1. 0 turns validation off.',
       type: 'number',
       minimum: 0,
       exclusiveMaximum: 1,
@@ -97,11 +101,7 @@ export const TRAINING_DEFINITIONS: Readonly<Record<string, JsonSchema>> = {
     title: 'optimizer',
     description: 'An optimizer: `name` selects the algorithm, the other keys set its hyperparameters.',
     discriminator: { propertyName: 'name' },
-    oneOf: [
-      { $ref: '#/definitions/adamOptimizer' },
-      { $ref: '#/definitions/sgdOptimizer' },
-      { $ref: '#/definitions/rmspropOptimizer' },
-    ],
+    oneOf: [{ $ref: '#/definitions/adamOptimizer' }, { $ref: '#/definitions/sgdOptimizer' }, { $ref: '#/definitions/rmspropOptimizer' }],
   },
   adamOptimizer: {
     type: 'object',
@@ -112,7 +112,8 @@ export const TRAINING_DEFINITIONS: Readonly<Record<string, JsonSchema>> = {
     properties: {
       name: {
         title: 'the optimizer algorithm',
-        description: 'The optimization algorithm. `adam`: Adam, which adapts the step size of each weight from running averages of its gradients; a good default.',
+        description:
+          'The optimization algorithm. `adam`: Adam, which adapts the step size of each weight from running averages of its gradients; a good default.',
         type: 'string',
         const: 'adam',
         examples: ['adam'],

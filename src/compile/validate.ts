@@ -37,7 +37,7 @@ export function validateSpec(doc: unknown, positions: PositionIndex, file: strin
     problems.push({ path: '', message: "the spec is empty; it needs at least 'name', 'input' and 'layers'" });
   } else {
     const validate = specValidator();
-    const errors = validate(doc) ? [] : validate.errors ?? [];
+    const errors = validate(doc) ? [] : (validate.errors ?? []);
     problems.push(...explainErrors(errors, doc), ...checkLayerValues(doc, errors), ...checkSpecName(doc));
   }
   const seen = new Set<string>();
@@ -54,8 +54,7 @@ function explainErrors(errors: ErrorObject[], doc: unknown): Problem[] {
   const remaining = new Set(errors);
   const problems: Problem[] = [];
   // Outermost unions first, so a union nested in a rejected branch is already gone.
-  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
-    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
   for (const union of unions) {
     if (!remaining.has(union)) continue;
     remaining.delete(union);
@@ -144,7 +143,8 @@ function valueProblem(path: string, schema: JsonSchema, value: unknown): Problem
   const choices = resolved.enum?.filter((c): c is string => typeof c === 'string');
   const suggestion = typeof value === 'string' && choices ? didYouMean(value, choices) : undefined;
   if (suggestion) message += `; did you mean '${suggestion}'?`;
-  else if (typeof value === 'string' && allowsType(resolved, ['boolean'])) message += ' (write true or false without quotes; YAML 1.2 reads yes/no/on/off as text)';
+  else if (typeof value === 'string' && allowsType(resolved, ['boolean']))
+    message += ' (write true or false without quotes; YAML 1.2 reads yes/no/on/off as text)';
   else if (typeof value === 'string' && allowsType(resolved, ['number', 'integer']) && value.trim() !== '' && Number.isFinite(Number(value))) {
     message += ' (remove the quotes to make it a number)';
   }
@@ -153,8 +153,9 @@ function valueProblem(path: string, schema: JsonSchema, value: unknown): Problem
 
 function missingProblem(path: string, key: string, schema: JsonSchema, doc: unknown): Problem {
   const property = schema.properties?.[key];
-  const hints = [property?.title, property?.examples?.[0] !== undefined ? `e.g. ${exampleText(property.examples[0])}` : undefined]
-    .filter((h): h is string => h !== undefined && h.length <= 60);
+  const hints = [property?.title, property?.examples?.[0] !== undefined ? `e.g. ${exampleText(property.examples[0])}` : undefined].filter(
+    (h): h is string => h !== undefined && h.length <= 60,
+  );
   const hint = hints.length > 0 ? ` (${hints.join(', ')})` : '';
   return { path: `${path}/${escapeSegment(key)}`, message: `${contextOf(path, doc).subject} is missing '${key}'${hint}`, missing: true };
 }
@@ -170,7 +171,8 @@ function unknownKeyProblem(path: string, key: string, schema: JsonSchema, doc: u
   const reason = notOffered && Object.hasOwn(notOffered, key) ? notOffered[key] : undefined;
   if (reason) message += `: ${reason}`;
   else if (suggestion) message += `; did you mean '${suggestion}'?`;
-  else if (owners.length > 0) message += `; '${key}' belongs in ${owners.length > 1 ? `${owners.slice(0, -1).join(', ')} and ${owners[owners.length - 1]}` : owners[0]} layers`;
+  else if (owners.length > 0)
+    message += `; '${key}' belongs in ${owners.length > 1 ? `${owners.slice(0, -1).join(', ')} and ${owners[owners.length - 1]}` : owners[0]} layers`;
   else message += `; the keys allowed here are ${allowed.join(', ')}`;
   const standsFor = suggestion === undefined ? undefined : `${path}/${escapeSegment(suggestion)}`;
   return { path: `${path}/${escapeSegment(key)}`, message, atKey: true, ...(standsFor ? { standsFor } : {}) };
@@ -241,7 +243,8 @@ function checkLayerValues(doc: unknown, errors: readonly ErrorObject[]): Problem
     if (errors.some((e) => within(e.instancePath, path) || within(path, e.instancePath || '/'))) return [];
     const def = layerKind((layer as { kind: string }).kind);
     if (!def.check) return [];
-    return def.check(def.normalize(withDefaults(def.params, layer as Record<string, unknown>)))
+    return def
+      .check(def.normalize(withDefaults(def.params, layer as Record<string, unknown>)))
       .map(({ key, message }) => ({ path: `${path}/${key}`, message }));
   });
 }
@@ -254,11 +257,14 @@ function checkLayerValues(doc: unknown, errors: readonly ErrorObject[]): Problem
 function checkSpecName(doc: unknown): Problem[] {
   const name = (doc as { name?: unknown }).name;
   if (typeof name !== 'string' || !isReservedFileName(name)) return [];
-  return [{
-    path: '/name',
-    message: `name '${name}' is a reserved device name on Windows (con, prn, aux, nul, com0-9, lpt0-9) and cannot name the ` +
-      'generated file or run folder; choose another name',
-  }];
+  return [
+    {
+      path: '/name',
+      message:
+        `name '${name}' is a reserved device name on Windows (con, prn, aux, nul, com0-9, lpt0-9) and cannot name the ` +
+        'generated file or run folder; choose another name',
+    },
+  ];
 }
 
 /**
@@ -268,8 +274,7 @@ function checkSpecName(doc: unknown): Problem[] {
 function withoutRedundant(problems: Problem[]): Problem[] {
   const wholePaths = problems.filter((p) => p.whole).map((p) => p.path);
   const misspelled = new Set(problems.map((p) => p.standsFor));
-  return problems.filter((p) => !(p.missing && misspelled.has(p.path)) &&
-    (!p.whole || !wholePaths.some((w) => w !== p.path && within(p.path, w))));
+  return problems.filter((p) => !(p.missing && misspelled.has(p.path)) && (!p.whole || !wholePaths.some((w) => w !== p.path && within(p.path, w))));
 }
 
 function within(path: string, ancestor: string): boolean {

@@ -58,7 +58,7 @@ const shortCount = (n: number): string => {
 };
 
 function readsOf(model: InferredModel, layer: InferredLayer): string[] {
-  return layer.node.inputs.map((id) => (id === MODEL_INPUT ? MODEL_INPUT : model.layers.find((l) => l.node.id === id)?.node.name ?? id));
+  return layer.node.inputs.map((id) => (id === MODEL_INPUT ? MODEL_INPUT : (model.layers.find((l) => l.node.id === id)?.node.name ?? id)));
 }
 
 function layerChanges(a: InferredModel, b: InferredModel, la: InferredLayer, lb: InferredLayer): string[] {
@@ -94,7 +94,11 @@ export function diffModels(a: InferredModel, b: InferredModel): ModelDiff {
     for (; j < pj; j++) {
       const lb = b.layers[j]!;
       const la = inA.get(lb.node.name);
-      rows.push(la ? { ...matched(la, lb), changes: ['moved', ...layerChanges(a, b, la, lb)], status: 'changed' } : { name: lb.node.name, status: 'added', b: lb, changes: [] });
+      rows.push(
+        la
+          ? { ...matched(la, lb), changes: ['moved', ...layerChanges(a, b, la, lb)], status: 'changed' }
+          : { name: lb.node.name, status: 'added', b: lb, changes: [] },
+      );
     }
     if (pi < namesA.length) rows.push(matched(a.layers[pi]!, b.layers[pj]!));
     i = pi + 1;
@@ -126,13 +130,18 @@ const MARKS: Record<LayerStatus, string> = { same: ' ', changed: '~', added: '+'
 /** Columns of text padded to widths; the last column is not padded. */
 function columns(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 2))).join('').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 2)))
+      .join('')
+      .trimEnd(),
+  );
 }
 
 function change(t: TotalDiff): string {
   if (t.a === t.b) return '';
   const show = t.unit === 'count' ? count : (bytes: number) => megabytes(bytes);
-  const percent = t.a === 0 ? '' : ` (${t.b > t.a ? '+' : '-'}${(Math.abs(t.b - t.a) / t.a * 100).toFixed(1)}%)`;
+  const percent = t.a === 0 ? '' : ` (${t.b > t.a ? '+' : '-'}${((Math.abs(t.b - t.a) / t.a) * 100).toFixed(1)}%)`;
   return `${signed(t.b - t.a, show)}${percent}`;
 }
 
@@ -145,11 +154,41 @@ export function renderDiff(diff: ModelDiff, labels: { a: string; b: string }): s
   const side = (m: InferredModel, l: InferredLayer | undefined): string[] =>
     l ? [formatShape(l.outputShape, true), count(l.params.trainable + l.params.nonTrainable), count(l.multAdds)] : ['', '', ''];
   const typeOf = (d: LayerDiff): string => (d.a && d.b && d.a.typeName !== d.b.typeName ? `${d.a.typeName} → ${d.b.typeName}` : (d.b ?? d.a)!.typeName);
-  const header = ['', 'Layer (type)', 'Output Shape (A)', 'Param # (A)', 'Mult-Adds (A)', '|', 'Output Shape (B)', 'Param # (B)', 'Mult-Adds (B)', '|', 'Changes'];
-  const input = ['', `${MODEL_INPUT} (InputLayer)`, formatShape(a.ir.inputShape, true), '0', '0', '|', formatShape(b.ir.inputShape, true), '0', '0', '|',
-    formatShape(a.ir.inputShape) === formatShape(b.ir.inputShape) ? '' : 'shape'];
-  const rows = diff.layers.map((d) => [MARKS[d.status], `${d.name} (${typeOf(d)})`, ...side(a, d.a), '|', ...side(b, d.b), '|',
-    d.status === 'added' ? 'only in B' : d.status === 'removed' ? 'only in A' : d.changes.join(', ')]);
+  const header = [
+    '',
+    'Layer (type)',
+    'Output Shape (A)',
+    'Param # (A)',
+    'Mult-Adds (A)',
+    '|',
+    'Output Shape (B)',
+    'Param # (B)',
+    'Mult-Adds (B)',
+    '|',
+    'Changes',
+  ];
+  const input = [
+    '',
+    `${MODEL_INPUT} (InputLayer)`,
+    formatShape(a.ir.inputShape, true),
+    '0',
+    '0',
+    '|',
+    formatShape(b.ir.inputShape, true),
+    '0',
+    '0',
+    '|',
+    formatShape(a.ir.inputShape) === formatShape(b.ir.inputShape) ? '' : 'shape',
+  ];
+  const rows = diff.layers.map((d) => [
+    MARKS[d.status],
+    `${d.name} (${typeOf(d)})`,
+    ...side(a, d.a),
+    '|',
+    ...side(b, d.b),
+    '|',
+    d.status === 'added' ? 'only in B' : d.status === 'removed' ? 'only in A' : d.changes.join(', '),
+  ]);
   const table = columns([header, input, ...rows]);
   // Rules as wide as the two sides; the changes run on past them.
   const width = table[0]!.length;

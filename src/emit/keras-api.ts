@@ -7,8 +7,7 @@
 // written out as a keyword, which is more verbose but exactly as correct.
 import type { ConfigValue, KerasCall } from '../layers/types.js';
 
-const same = (a: ConfigValue | undefined, b: ConfigValue | undefined): boolean =>
-  a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+const same = (a: ConfigValue | undefined, b: ConfigValue | undefined): boolean => a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Splits a layer's keyword arguments into the ones to write positionally and the ones to write
@@ -53,7 +52,8 @@ const SPELLED_OUT: Readonly<Record<string, { reference: string; helper?: string 
   log_softmax: { reference: 'tf.nn.log_softmax' },
   hard_sigmoid: {
     reference: 'hard_sigmoid',
-    helper: 'def hard_sigmoid(x):\n    """clip(0.2 * x + 0.5, 0, 1), as TensorFlow.js and Keras 2 define it."""\n    return tf.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)',
+    helper:
+      'def hard_sigmoid(x):\n    """clip(0.2 * x + 0.5, 0, 1), as TensorFlow.js and Keras 2 define it."""\n    return tf.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)',
   },
   mish: {
     reference: 'mish',

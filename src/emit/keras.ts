@@ -41,9 +41,36 @@ function layerCall(className: string, args: string[], indent: number, before = '
 
 /** Names build_model's module already uses, which no layer variable may take. */
 const MODULE_NAMES = new Set([
-  'tf', 'np', 'os', 'struct', 'layers', 'models', 'optimizers', 'inputs', 'model', 'build_model', 'compile_model',
-  'load_data', 'hard_sigmoid', 'mish', 'gelu_new', 'csv', 'gzip', 'io', 'math', 're', 'sys', 'DATASET', 'INPUT_SHAPE',
-  'NUM_CLASSES', 'SPEC_SOURCE', 'SPEC_SHA256', 'MODEL_NAME', 'DESCRIPTION', 'LAYER_DESCRIPTIONS', ...pythonDataNames(),
+  'tf',
+  'np',
+  'os',
+  'struct',
+  'layers',
+  'models',
+  'optimizers',
+  'inputs',
+  'model',
+  'build_model',
+  'compile_model',
+  'load_data',
+  'hard_sigmoid',
+  'mish',
+  'gelu_new',
+  'csv',
+  'gzip',
+  'io',
+  'math',
+  're',
+  'sys',
+  'DATASET',
+  'INPUT_SHAPE',
+  'NUM_CLASSES',
+  'SPEC_SOURCE',
+  'SPEC_SHA256',
+  'MODEL_NAME',
+  'DESCRIPTION',
+  'LAYER_DESCRIPTIONS',
+  ...pythonDataNames(),
 ]);
 
 function optimizerCall(o: OptimizerConfig): string {
@@ -51,17 +78,35 @@ function optimizerCall(o: OptimizerConfig): string {
     pairs.map(([k, v]) => `${k}=${typeof v === 'boolean' ? (v ? 'True' : 'False') : pyNumber(v)}`).join(', ');
   switch (o.name) {
     case 'sgd':
-      return `optimizers.SGD(${kw([['learning_rate', o.learningRate], ['momentum', o.momentum], ['nesterov', o.nesterov]])})`;
+      return `optimizers.SGD(${kw([
+        ['learning_rate', o.learningRate],
+        ['momentum', o.momentum],
+        ['nesterov', o.nesterov],
+      ])})`;
     case 'rmsprop':
-      return `optimizers.RMSprop(${kw([['learning_rate', o.learningRate], ['rho', o.rho], ['momentum', o.momentum], ['epsilon', o.epsilon]])})`;
+      return `optimizers.RMSprop(${kw([
+        ['learning_rate', o.learningRate],
+        ['rho', o.rho],
+        ['momentum', o.momentum],
+        ['epsilon', o.epsilon],
+      ])})`;
     case 'adam':
-      return `optimizers.Adam(${kw([['learning_rate', o.learningRate], ['beta_1', o.beta1], ['beta_2', o.beta2], ['epsilon', o.epsilon]])})`;
+      return `optimizers.Adam(${kw([
+        ['learning_rate', o.learningRate],
+        ['beta_1', o.beta1],
+        ['beta_2', o.beta2],
+        ['epsilon', o.epsilon],
+      ])})`;
   }
 }
 
 /** build_model's body for a graph: Input, each layer called on what it reads, Model. */
 function functionalStatements(model: InferredModel, calls: Array<{ className: string; args: string[] }>): string[] {
-  const vars = uniqueIdentifiers(model.layers.map((l) => l.node.name), (n) => n, (id) => isPyIdentifier(id) && !MODULE_NAMES.has(id));
+  const vars = uniqueIdentifiers(
+    model.layers.map((l) => l.node.name),
+    (n) => n,
+    (id) => isPyIdentifier(id) && !MODULE_NAMES.has(id),
+  );
   const byId = new Map(model.layers.map((l) => [l.node.id, vars.get(l.node.name)!]));
   byId.set(MODEL_INPUT, 'inputs');
   const lines = [`inputs = layers.Input(shape=INPUT_SHAPE, name=${pyString(MODEL_INPUT)})`];
@@ -146,18 +191,29 @@ function kerasControls(training: TrainingConfig, classes: number) {
   if (scheduleFunction) callbacks.push(`tf.keras.callbacks.LearningRateScheduler(lambda epoch: scheduled_rate(epoch, ${pyNumber(training.epochs)}))`);
   const plateau = plateauSettings(training);
   if (plateau) {
-    callbacks.push(`tf.keras.callbacks.ReduceLROnPlateau(${kw([
-      ['monitor', pyString(plateau.monitor)], ['mode', pyString(plateau.mode)], ['factor', pyNumber(plateau.factor)],
-      ['patience', pyNumber(plateau.patience)], ['min_delta', pyNumber(plateau.minDelta)], ['cooldown', pyNumber(plateau.cooldown)],
-      ['min_lr', pyNumber(plateau.minLr)],
-    ])})`);
+    callbacks.push(
+      `tf.keras.callbacks.ReduceLROnPlateau(${kw([
+        ['monitor', pyString(plateau.monitor)],
+        ['mode', pyString(plateau.mode)],
+        ['factor', pyNumber(plateau.factor)],
+        ['patience', pyNumber(plateau.patience)],
+        ['min_delta', pyNumber(plateau.minDelta)],
+        ['cooldown', pyNumber(plateau.cooldown)],
+        ['min_lr', pyNumber(plateau.minLr)],
+      ])})`,
+    );
   }
   const es = training.earlyStopping;
   if (es) {
-    callbacks.push(`tf.keras.callbacks.EarlyStopping(${kw([
-      ['monitor', pyString(es.monitor)], ['mode', pyString(es.mode)], ['patience', pyNumber(es.patience)],
-      ['min_delta', pyNumber(es.minDelta)], ['restore_best_weights', es.restoreBestWeights ? 'True' : 'False'],
-    ])})`);
+    callbacks.push(
+      `tf.keras.callbacks.EarlyStopping(${kw([
+        ['monitor', pyString(es.monitor)],
+        ['mode', pyString(es.mode)],
+        ['patience', pyNumber(es.patience)],
+        ['min_delta', pyNumber(es.minDelta)],
+        ['restore_best_weights', es.restoreBestWeights ? 'True' : 'False'],
+      ])})`,
+    );
   }
   const weights = classWeightList(training, classes);
   const a = training.augmentation;
@@ -165,7 +221,9 @@ function kerasControls(training: TrainingConfig, classes: number) {
   if (a) {
     const fill = pyString(a.fill);
     if (a.horizontalFlip || a.verticalFlip) {
-      augmentation.push(`layers.RandomFlip(${pyString(a.horizontalFlip && a.verticalFlip ? 'horizontal_and_vertical' : a.horizontalFlip ? 'horizontal' : 'vertical')})`);
+      augmentation.push(
+        `layers.RandomFlip(${pyString(a.horizontalFlip && a.verticalFlip ? 'horizontal_and_vertical' : a.horizontalFlip ? 'horizontal' : 'vertical')})`,
+      );
     }
     // RandomRotation's factor is a fraction of a full turn.
     if (a.rotation > 0) augmentation.push(`layers.RandomRotation(${pyNumber(a.rotation / 360)}, fill_mode=${fill}, fill_value=0.0)`);

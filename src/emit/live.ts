@@ -100,8 +100,7 @@ export interface LiveLayerFacts {
   nonTrainable: number;
 }
 
-const countWeights = (weights: tf.LayerVariable[]): number =>
-  weights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
+const countWeights = (weights: tf.LayerVariable[]): number => weights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 
 /** The facts of every layer but the input layer a functional model starts with. */
 export function liveFacts(live: tf.LayersModel): LiveLayerFacts[] {

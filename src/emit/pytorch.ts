@@ -16,11 +16,51 @@ import { codeTemplate } from './templates.js';
 const LINE = 100;
 /** Top-level names of the generated module, which no layer attribute or class may take. */
 const MODULE_NAMES = [
-  'SPEC_SOURCE', 'SPEC_SHA256', 'MODEL_NAME', 'INPUT_SHAPE', 'OUTPUT_SHAPE', 'TRAINING', 'DATASET', 'CHECKPOINT_FORMAT', 'EPSILON',
-  'KERAS_INIT', 'initialize_like_keras', 'say', 'complain', 'build_model', 'make_optimizer', 'RMSprop', 'loss_fn', 'UsageError', 'Terminated',
-  'evaluate', 'weights_digest', 'checkpoint_path', 'read_checkpoint',
-  'save_checkpoint', 'default_out', 'SAFE_GLOBALS', 'RestrictedUnpickler', 'RESTRICTED_PICKLE', 'safe_load', 'metrics_line', 'train', 'plain', 'run_worker', 'check_port', 'launch', 'report_checkpoint', 'count',
-  'parse_arguments', 'main', 'DistributedDataParallel', 'DistributedSampler', 'csv', 'io', 're', 'np',
+  'SPEC_SOURCE',
+  'SPEC_SHA256',
+  'MODEL_NAME',
+  'INPUT_SHAPE',
+  'OUTPUT_SHAPE',
+  'TRAINING',
+  'DATASET',
+  'CHECKPOINT_FORMAT',
+  'EPSILON',
+  'KERAS_INIT',
+  'initialize_like_keras',
+  'say',
+  'complain',
+  'build_model',
+  'make_optimizer',
+  'RMSprop',
+  'loss_fn',
+  'UsageError',
+  'Terminated',
+  'evaluate',
+  'weights_digest',
+  'checkpoint_path',
+  'read_checkpoint',
+  'save_checkpoint',
+  'default_out',
+  'SAFE_GLOBALS',
+  'RestrictedUnpickler',
+  'RESTRICTED_PICKLE',
+  'safe_load',
+  'metrics_line',
+  'train',
+  'plain',
+  'run_worker',
+  'check_port',
+  'launch',
+  'report_checkpoint',
+  'count',
+  'parse_arguments',
+  'main',
+  'DistributedDataParallel',
+  'DistributedSampler',
+  'csv',
+  'io',
+  're',
+  'np',
   ...pythonDataNames(),
 ];
 
@@ -145,16 +185,26 @@ function torchControls(training: TrainingConfig, classes: number) {
     classWeights: weights ? `[${weights.weights.map(n).join(', ')}]` : false,
     plateau: plateau
       ? dict([
-          ['monitor', pyString(plateau.monitor)], ['mode', pyString(monitorMode(plateau.monitor, plateau.mode))], ['factor', n(plateau.factor)],
-          ['patience', n(plateau.patience)], ['min_delta', n(plateau.minDelta)], ['cooldown', n(plateau.cooldown)], ['min_lr', n(plateau.minLr)],
+          ['monitor', pyString(plateau.monitor)],
+          ['mode', pyString(monitorMode(plateau.monitor, plateau.mode))],
+          ['factor', n(plateau.factor)],
+          ['patience', n(plateau.patience)],
+          ['min_delta', n(plateau.minDelta)],
+          ['cooldown', n(plateau.cooldown)],
+          ['min_lr', n(plateau.minLr)],
         ])
       : 'None',
     earlyStopping: es
       ? dict([
-          ['monitor', pyString(es.monitor)], ['mode', pyString(monitorMode(es.monitor, es.mode))], ['patience', n(es.patience)],
-          ['min_delta', n(es.minDelta)], ['restore_best_weights', es.restoreBestWeights ? 'True' : 'False'],
+          ['monitor', pyString(es.monitor)],
+          ['mode', pyString(monitorMode(es.monitor, es.mode))],
+          ['patience', n(es.patience)],
+          ['min_delta', n(es.minDelta)],
+          ['restore_best_weights', es.restoreBestWeights ? 'True' : 'False'],
         ])
       : 'None',
-    notes: `[${notApplied(training, { augmentation: false }, weights?.unresolved ?? []).map((note) => pyString(note)).join(', ')}]`,
+    notes: `[${notApplied(training, { augmentation: false }, weights?.unresolved ?? [])
+      .map((note) => pyString(note))
+      .join(', ')}]`,
   };
 }

@@ -15,8 +15,7 @@ const fmt = count;
  * Each row is one or more lines of cells.
  */
 function table(name: string, header: string[], rows: string[][][], minimums: number[], footer: string[][]): string {
-  const widths = minimums.map((min, c) =>
-    Math.max(min, header[c]!.length + 2, ...rows.flatMap((r) => r.map((line) => (line[c] ?? '').length + 2))));
+  const widths = minimums.map((min, c) => Math.max(min, header[c]!.length + 2, ...rows.flatMap((r) => r.map((line) => (line[c] ?? '').length + 2))));
   const width = widths.reduce((a, b) => a + b, 0) + 1;
   const line = (cells: string[]): string => ` ${cells.map((cell, c) => cell.padEnd(widths[c]!)).join('')}`.trimEnd();
   return [
@@ -78,12 +77,9 @@ export function renderSummary(model: InferredModel): string {
 }
 
 function sequentialSummary(model: InferredModel): string {
-  const rows = model.layers.map((l) => [[
-    `${l.node.name} (${l.typeName})`,
-    formatShape(l.outputShape, true),
-    fmt(l.params.trainable + l.params.nonTrainable),
-    fmt(l.multAdds),
-  ]]);
+  const rows = model.layers.map((l) => [
+    [`${l.node.name} (${l.typeName})`, formatShape(l.outputShape, true), fmt(l.params.trainable + l.params.nonTrainable), fmt(l.multAdds)],
+  ]);
   return table(model.ir.name, ['Layer (type)', 'Output Shape', 'Param #', 'Mult-Adds'], rows, [28, 26, 12, 13], footerText(summaryFooter(model)));
 }
 
@@ -95,9 +91,21 @@ function functionalSummary(model: InferredModel): string {
     inputRow,
     ...model.layers.map((l) => {
       const sources = l.node.inputs.map((id) => `${names.get(id)}[0][0]`);
-      const first = [`${l.node.name} (${l.typeName})`, formatShape(l.outputShape, true), fmt(l.params.trainable + l.params.nonTrainable), fmt(l.multAdds), sources[0] ?? ''];
+      const first = [
+        `${l.node.name} (${l.typeName})`,
+        formatShape(l.outputShape, true),
+        fmt(l.params.trainable + l.params.nonTrainable),
+        fmt(l.multAdds),
+        sources[0] ?? '',
+      ];
       return [first, ...sources.slice(1).map((s) => ['', '', '', '', s])];
     }),
   ];
-  return table(model.ir.name, ['Layer (type)', 'Output Shape', 'Param #', 'Mult-Adds', 'Connected to'], rows, [31, 22, 12, 13, 32], footerText(summaryFooter(model)));
+  return table(
+    model.ir.name,
+    ['Layer (type)', 'Output Shape', 'Param #', 'Mult-Adds', 'Connected to'],
+    rows,
+    [31, 22, 12, 13, 32],
+    footerText(summaryFooter(model)),
+  );
 }

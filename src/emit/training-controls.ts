@@ -17,7 +17,10 @@ export function scheduleFunction(training: TrainingConfig): string | undefined {
   const head = (doc: string): string[] => ['def scheduled_rate(epoch, epochs):', `    """${doc} (epoch counts from 0)."""`];
   switch (s.kind) {
     case 'step':
-      return [...head(`The learning rate of an epoch: x ${n(s.factor)} every ${n(s.every)} epoch(s)`), `    return ${n(lr)} * ${n(s.factor)} ** (epoch // ${n(s.every)})`].join('\n');
+      return [
+        ...head(`The learning rate of an epoch: x ${n(s.factor)} every ${n(s.every)} epoch(s)`),
+        `    return ${n(lr)} * ${n(s.factor)} ** (epoch // ${n(s.every)})`,
+      ].join('\n');
     case 'exponential':
       return [
         ...head("The learning rate of an epoch: Keras's ExponentialDecay with steps read as epochs"),
@@ -76,7 +79,9 @@ export function notApplied(training: TrainingConfig, what: { augmentation: boole
     notes.push("the spec's image augmentation is not applied by this program (netspec train applies it)");
   }
   if (unresolved.length > 0) {
-    notes.push(`class_weights names ${unresolved.map((u) => pyString(u)).join(', ')}, which this program cannot match to class numbers; those weights are not applied`);
+    notes.push(
+      `class_weights names ${unresolved.map((u) => pyString(u)).join(', ')}, which this program cannot match to class numbers; those weights are not applied`,
+    );
   }
   return notes;
 }

@@ -114,7 +114,9 @@ async function preparedTestSplit(
     try {
       prepared = recordedPreparation({ prepared: record.dataset }, model.ir.inputShape, model.outputShape[0]!);
     } catch {
-      throw new DataError("the checkpoint's dataset record (class names and sample shape) is damaged; it was not written by the generated program, or was edited");
+      throw new DataError(
+        "the checkpoint's dataset record (class names and sample shape) is damaged; it was not written by the generated program, or was edited",
+      );
     }
     const { split, source } = await loadTestSplit(cfg.dataset, specDir, prepared, options);
     return { split, source, prepared };

@@ -65,7 +65,9 @@ export async function torchStateOf(plan: TorchPlan, live: tf.LayersModel): Promi
       const value = values.get(w.tfjs);
       if (!value) throw new StateMismatch(`layer '${l.layer.node.name}' has no weight '${w.tfjs}'`);
       if (!sameShape(value.shape, w.shape)) {
-        throw new StateMismatch(`weight '${l.layer.node.name}/${w.tfjs}' should have shape ${shapeText(w.shape)} but the model holds ${shapeText(value.shape)}`);
+        throw new StateMismatch(
+          `weight '${l.layer.node.name}/${w.tfjs}' should have shape ${shapeText(w.shape)} but the model holds ${shapeText(value.shape)}`,
+        );
       }
       const converted = toTorch(w, value);
       out.push({ key: w.key, shape: [...w.torchShape], dtype: 'float32', data: (await converted.data()) as Float32Array });

@@ -47,7 +47,10 @@ function batchNormTorch(p: BatchNormParams, io: TorchIO): TorchLayer {
   const common = [String(channels), `eps=${pyNumber(p.epsilon)}`, `momentum=${pyNumber(momentum)}`];
   const module = affine
     ? { callee, args: [...common, ...(p.scale ? [] : ['affine=False'])] }
-    : { callee: 'BatchNorm', args: [`${callee}(${[...common, 'affine=False'].join(', ')})`, `scale=${p.scale ? 'True' : 'False'}`, `center=${p.center ? 'True' : 'False'}`] };
+    : {
+        callee: 'BatchNorm',
+        args: [`${callee}(${[...common, 'affine=False'].join(', ')})`, `scale=${p.scale ? 'True' : 'False'}`, `center=${p.center ? 'True' : 'False'}`],
+      };
   const stats = affine ? '' : 'norm.';
   return {
     module,

@@ -39,7 +39,9 @@ export const concatenate = defineLayer<ConcatenateParams>({
     const rank = inputs[0]!.length;
     const mismatch = inputs.findIndex((s) => s.length !== rank);
     if (mismatch > 0) {
-      return { error: `concatenate needs inputs of one rank, but '${sources[0]}' has ${rank} dimensions and '${sources[mismatch]}' has ${inputs[mismatch]!.length}; add a reshape or flatten to one branch` };
+      return {
+        error: `concatenate needs inputs of one rank, but '${sources[0]}' has ${rank} dimensions and '${sources[mismatch]}' has ${inputs[mismatch]!.length}; add a reshape or flatten to one branch`,
+      };
     }
     // Keras counts the batch as axis 0; shapes here leave it out.
     const axis = p.axis < 0 ? rank + p.axis : p.axis - 1;

@@ -27,7 +27,12 @@ export function transposedSize(size: number, kernel: number, stride: number, pad
  * bottom or right: torch's `padding` crops both sides alike, so an odd total leaves one row to
  * slice off. A shorter one (kernel below stride) grows at the bottom or right by output_padding.
  */
-export function transposeAxis(size: number, kernel: number, stride: number, padding: 'valid' | 'same'): { padding: number; outputPadding: number; slice?: number } {
+export function transposeAxis(
+  size: number,
+  kernel: number,
+  stride: number,
+  padding: 'valid' | 'same',
+): { padding: number; outputPadding: number; slice?: number } {
   const full = (size - 1) * stride + kernel;
   const target = transposedSize(size, kernel, stride, padding);
   if (full <= target) return { padding: 0, outputPadding: target - full };
@@ -37,7 +42,10 @@ export function transposeAxis(size: number, kernel: number, stride: number, padd
 
 function conv2dTransposeTorch(p: Conv2dTransposeParams, input: readonly number[]): TorchLayer {
   const channels = input[2]!;
-  const [h, w] = [0, 1].map((i) => transposeAxis(input[i]!, p.kernel[i]!, p.strides[i]!, p.padding)) as [ReturnType<typeof transposeAxis>, ReturnType<typeof transposeAxis>];
+  const [h, w] = [0, 1].map((i) => transposeAxis(input[i]!, p.kernel[i]!, p.strides[i]!, p.padding)) as [
+    ReturnType<typeof transposeAxis>,
+    ReturnType<typeof transposeAxis>,
+  ];
   const act = torchActivation(p.activation, 3);
   const kernel = [p.kernel[0], p.kernel[1], p.filters, channels];
   const slice = h.slice !== undefined || w.slice !== undefined ? `[:, :, :${h.slice ?? ''}, :${w.slice ?? ''}]` : '';

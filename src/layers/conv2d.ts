@@ -1,8 +1,6 @@
 // 2-D convolution: a (kh, kw, in, filters) kernel slid over height and width.
 import { tfjsActivation, torchActivation } from './activations.js';
-import {
-  activationParam, dilationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam,
-} from './params.js';
+import { activationParam, dilationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair, useBiasParam } from './params.js';
 import { defineLayer, KernelInit, type LayerConfig, type TorchLayer, unary, type ValueProblem } from './types.js';
 import { product, slidingWindowShape } from '../shape.js';
 import { weightedCost } from './costs.js';
@@ -21,11 +19,14 @@ export interface Conv2dParams {
 /** Keras and TensorFlow refuse a window that both steps and spreads (strides and dilation above 1). */
 export function stridesWithDilation(strides: readonly number[], dilation: readonly number[]): ValueProblem[] {
   if (isOnes(strides) || isOnes(dilation)) return [];
-  return [{
-    key: 'dilation',
-    message: `dilation ${pairText(dilation)} needs strides 1, but strides are ${pairText(strides)}; ` +
-      'a dilated convolution cannot also step (use a pooling layer or a strided convolution after it)',
-  }];
+  return [
+    {
+      key: 'dilation',
+      message:
+        `dilation ${pairText(dilation)} needs strides 1, but strides are ${pairText(strides)}; ` +
+        'a dilated convolution cannot also step (use a pooling layer or a strided convolution after it)',
+    },
+  ];
 }
 
 /**
@@ -54,7 +55,13 @@ function conv2dTorch(p: Conv2dParams, input: readonly number[]): TorchLayer {
   return {
     module: {
       callee: 'nn.Conv2d',
-      args: [String(channels), String(p.filters), `kernel_size=${pyTuple(p.kernel)}`, ...windowKeywords(p.strides, pads, p.dilation), ...(p.use_bias ? [] : ['bias=False'])],
+      args: [
+        String(channels),
+        String(p.filters),
+        `kernel_size=${pyTuple(p.kernel)}`,
+        ...windowKeywords(p.strides, pads, p.dilation),
+        ...(p.use_bias ? [] : ['bias=False']),
+      ],
     },
     forward: ([x], m) => act.apply(`${m}(${paddedInput(x!, pads)})`),
     weights: [torchWeight('kernel', 'weight', kernel, glorot(kernel), OIHW), ...(p.use_bias ? [vector('bias', 'bias', p.filters)] : [])],
@@ -68,8 +75,7 @@ export const conv2d = defineLayer<Conv2dParams>({
   autoName: 'conv2d',
   family: 'conv',
   description:
-    'A 2-D convolution (Keras Conv2D): it slides learned kernels over the height and width of the input. ' +
-    'Input and output are [height, width, channels].',
+    'A 2-D convolution (Keras Conv2D): it slides learned kernels over the height and width of the input. ' + 'Input and output are [height, width, channels].',
   kindWords: 'is a 2-D convolution.',
   params: {
     filters: filtersParam,
@@ -92,7 +98,8 @@ export const conv2d = defineLayer<Conv2dParams>({
   }),
   check: (p) => stridesWithDilation(p.strides, p.dilation),
   outputShape: unary((input, p) =>
-    slidingWindowShape('conv2d', 'kernel', input, { size: p.kernel, strides: p.strides, padding: p.padding, dilation: p.dilation }, p.filters)),
+    slidingWindowShape('conv2d', 'kernel', input, { size: p.kernel, strides: p.strides, padding: p.padding, dilation: p.dilation }, p.filters),
+  ),
   countParams: unary((input, p) => {
     const channels = input[input.length - 1] ?? 0;
     return { trainable: p.kernel[0] * p.kernel[1] * channels * p.filters + (p.use_bias ? p.filters : 0), nonTrainable: 0 };

@@ -60,7 +60,8 @@ export const depthwiseConv2d = defineLayer<DepthwiseConv2dParams>({
     use_bias: v.use_bias as boolean,
   }),
   outputShape: unary((input, p) =>
-    slidingWindowShape('depthwise_conv2d', 'kernel', input, { size: p.kernel, strides: p.strides, padding: p.padding }, (input[2] ?? 0) * p.depth_multiplier)),
+    slidingWindowShape('depthwise_conv2d', 'kernel', input, { size: p.kernel, strides: p.strides, padding: p.padding }, (input[2] ?? 0) * p.depth_multiplier),
+  ),
   countParams: unary((input, p) => {
     const outChannels = (input[2] ?? 0) * p.depth_multiplier;
     return { trainable: p.kernel[0] * p.kernel[1] * outChannels + (p.use_bias ? outChannels : 0), nonTrainable: 0 };

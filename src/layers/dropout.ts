@@ -13,8 +13,7 @@ export const dropout = defineLayer<DropoutParams>({
   autoName: 'dropout',
   family: 'other',
   description:
-    'Randomly sets a fraction of its inputs to zero during training, which reduces overfitting. ' +
-    'At inference it passes its input through unchanged.',
+    'Randomly sets a fraction of its inputs to zero during training, which reduces overfitting. ' + 'At inference it passes its input through unchanged.',
   kindWords: 'randomly drops inputs during training.',
   params: {
     rate: {

@@ -97,12 +97,19 @@ function mergeTorch(op: (xs: readonly string[]) => string, io: TorchIO): (xs: re
   const rank = io.output.length;
   const aligned = (x: string, shape: Shape): string => {
     const last = channelsLast(x, shape);
-    return shape.length < rank ? `${last}[:, ${Array(rank - shape.length).fill('None').join(', ')}]` : last;
+    return shape.length < rank
+      ? `${last}[:, ${Array(rank - shape.length)
+          .fill('None')
+          .join(', ')}]`
+      : last;
   };
   return (xs) => channelsFirst(`(${op(xs.map((x, i) => aligned(x, io.inputs[i]!)))})`, io.output);
 }
 
-const pairwise = (f: string) => (xs: readonly string[]): string => xs.slice(1).reduce((acc, x) => `${f}(${acc}, ${x})`, xs[0]!);
+const pairwise =
+  (f: string) =>
+  (xs: readonly string[]): string =>
+    xs.slice(1).reduce((acc, x) => `${f}(${acc}, ${x})`, xs[0]!);
 
 function elementwise({ kind, typeName, kindWords, how, arity, torch }: Operation): AnyLayerKind {
   return defineLayer<Record<string, never>>({
@@ -129,24 +136,50 @@ function elementwise({ kind, typeName, kindWords, how, arity, torch }: Operation
 
 const SEVERAL = { min: 2 };
 export const add = elementwise({
-  kind: 'add', typeName: 'Add', kindWords: 'adds its inputs.', how: 'by adding them', arity: SEVERAL, torch: (xs) => xs.join(' + '),
+  kind: 'add',
+  typeName: 'Add',
+  kindWords: 'adds its inputs.',
+  how: 'by adding them',
+  arity: SEVERAL,
+  torch: (xs) => xs.join(' + '),
 });
 export const subtract = elementwise({
-  kind: 'subtract', typeName: 'Subtract', kindWords: 'subtracts its second input from its first.',
-  how: 'by subtracting the second from the first', arity: { min: 2, max: 2 }, torch: (xs) => `${xs[0]} - ${xs[1]}`,
+  kind: 'subtract',
+  typeName: 'Subtract',
+  kindWords: 'subtracts its second input from its first.',
+  how: 'by subtracting the second from the first',
+  arity: { min: 2, max: 2 },
+  torch: (xs) => `${xs[0]} - ${xs[1]}`,
 });
 export const multiply = elementwise({
-  kind: 'multiply', typeName: 'Multiply', kindWords: 'multiplies its inputs.', how: 'by multiplying them', arity: SEVERAL, torch: (xs) => xs.join(' * '),
+  kind: 'multiply',
+  typeName: 'Multiply',
+  kindWords: 'multiplies its inputs.',
+  how: 'by multiplying them',
+  arity: SEVERAL,
+  torch: (xs) => xs.join(' * '),
 });
 export const average = elementwise({
-  kind: 'average', typeName: 'Average', kindWords: 'averages its inputs.', how: 'by averaging them', arity: SEVERAL,
+  kind: 'average',
+  typeName: 'Average',
+  kindWords: 'averages its inputs.',
+  how: 'by averaging them',
+  arity: SEVERAL,
   torch: (xs) => `(${xs.join(' + ')}) / ${xs.length}`,
 });
 export const maximum = elementwise({
-  kind: 'maximum', typeName: 'Maximum', kindWords: 'takes the maximum of its inputs.', how: 'by taking their maximum', arity: SEVERAL,
+  kind: 'maximum',
+  typeName: 'Maximum',
+  kindWords: 'takes the maximum of its inputs.',
+  how: 'by taking their maximum',
+  arity: SEVERAL,
   torch: pairwise('torch.maximum'),
 });
 export const minimum = elementwise({
-  kind: 'minimum', typeName: 'Minimum', kindWords: 'takes the minimum of its inputs.', how: 'by taking their minimum', arity: SEVERAL,
+  kind: 'minimum',
+  typeName: 'Minimum',
+  kindWords: 'takes the minimum of its inputs.',
+  how: 'by taking their minimum',
+  arity: SEVERAL,
   torch: pairwise('torch.minimum'),
 });

@@ -30,7 +30,11 @@ function bordersSchema(title: string, verb: string, fallback: number, examples: 
 }
 
 function toBorders(value: unknown): Borders {
-  if (typeof value === 'number') return [[value, value], [value, value]];
+  if (typeof value === 'number')
+    return [
+      [value, value],
+      [value, value],
+    ];
   const [h, w] = value as [number | [number, number], number | [number, number]];
   const both = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
   return [both(h), both(w)];
@@ -39,7 +43,10 @@ function toBorders(value: unknown): Borders {
 /** Keras's own form of the amount: the shortest that says the same. */
 function kerasBorders([[t, b], [l, r]]: Borders): number | [number, number] | Borders {
   if (t === b && l === r) return t === l ? t : [t, l];
-  return [[t, b], [l, r]];
+  return [
+    [t, b],
+    [l, r],
+  ];
 }
 
 function bordersKind(o: {
@@ -99,7 +106,14 @@ export const zeroPadding2d = bordersKind({
   sign: 1,
   description: 'Adds rows and columns of zeros around each image (Keras ZeroPadding2D). No weights.',
   kindWords: 'pads each image with zeros.',
-  schema: bordersSchema('the padding', 'add', 1, [1, [2, 1], [[1, 0], [1, 0]]]),
+  schema: bordersSchema('the padding', 'add', 1, [
+    1,
+    [2, 1],
+    [
+      [1, 0],
+      [1, 0],
+    ],
+  ]),
 });
 
 export const cropping2d = bordersKind({
@@ -111,5 +125,12 @@ export const cropping2d = bordersKind({
   sign: -1,
   description: 'Removes rows and columns from the borders of each image (Keras Cropping2D). No weights.',
   kindWords: 'crops each image.',
-  schema: bordersSchema('the cropping', 'remove', 0, [1, [2, 1], [[1, 0], [1, 0]]]),
+  schema: bordersSchema('the cropping', 'remove', 0, [
+    1,
+    [2, 1],
+    [
+      [1, 0],
+      [1, 0],
+    ],
+  ]),
 });

@@ -15,7 +15,24 @@ export const SHARED_DEFINITIONS: Readonly<Record<string, JsonSchema>> = {
   padding: { type: 'string', enum: ['valid', 'same'], description: 'A padding mode.' },
   activation: {
     type: 'string',
-    enum: ['relu', 'sigmoid', 'softmax', 'tanh', 'linear', 'elu', 'selu', 'relu6', 'softplus', 'softsign', 'hard_sigmoid', 'swish', 'mish', 'gelu', 'gelu_new', 'log_softmax'],
+    enum: [
+      'relu',
+      'sigmoid',
+      'softmax',
+      'tanh',
+      'linear',
+      'elu',
+      'selu',
+      'relu6',
+      'softplus',
+      'softsign',
+      'hard_sigmoid',
+      'swish',
+      'mish',
+      'gelu',
+      'gelu_new',
+      'log_softmax',
+    ],
     description: 'An activation function, by its TensorFlow.js name in snake_case.',
   },
 };
@@ -41,7 +58,7 @@ export const dilationParam: JsonSchema = {
   $ref: ref('intOrPair'),
   title: 'the dilation rate',
   description:
-    'The spacing between the kernel\'s taps along height and width (Keras dilation_rate): 1 is an ordinary convolution; ' +
+    "The spacing between the kernel's taps along height and width (Keras dilation_rate): 1 is an ordinary convolution; " +
     'd > 1 spreads a k-wide kernel over k + (k - 1)(d - 1) pixels. Strides must then be 1.',
   default: 1,
   examples: [1, 2, [2, 2]],

@@ -39,7 +39,10 @@ function poolTorch(what: 'maximum' | 'average', p: PoolParams, input: readonly n
     ...(!max && pads.symmetric ? ['count_include_pad=False'] : []),
   ];
   if (max || !pads.explicit) {
-    return { module: { callee: max ? 'nn.MaxPool2d' : 'nn.AvgPool2d', args }, forward: ([x], m) => `${m}(${paddedInput(x!, pads, max ? 'float("-inf")' : undefined)})` };
+    return {
+      module: { callee: max ? 'nn.MaxPool2d' : 'nn.AvgPool2d', args },
+      forward: ([x], m) => `${m}(${paddedInput(x!, pads, max ? 'float("-inf")' : undefined)})`,
+    };
   }
   return {
     module: { callee: 'nn.AvgPool2d', args },
@@ -81,8 +84,7 @@ function pooling(kind: string, typeName: string, autoName: string, factory: stri
       // Keras's rule: strides default to the pool size, so windows do not overlap.
       return { pool, strides: v.strides === undefined ? pool : toPair(v.strides), padding: v.padding as PoolParams['padding'] };
     },
-    outputShape: unary((input, p) =>
-      slidingWindowShape(kind, 'pool', input, { size: p.pool, strides: p.strides, padding: p.padding }, input[2] ?? 0)),
+    outputShape: unary((input, p) => slidingWindowShape(kind, 'pool', input, { size: p.pool, strides: p.strides, padding: p.padding }, input[2] ?? 0)),
     countParams: () => NO_PARAMS,
     // No weights. Max pooling's gradient finds each window's maximum again from input and output;
     // average pooling's needs only the sizes, yet TensorFlow.js and PyTorch both keep its input.
@@ -100,10 +102,7 @@ function pooling(kind: string, typeName: string, autoName: string, factory: stri
       defaults: { pool_size: [2, 2], strides: (args) => args.get('pool_size') ?? [2, 2], padding: 'valid' },
     },
     pytorch: (p, io) => poolTorch(what, p, io.inputs[0]!),
-    display: (p) => [
-      `${pairText(p.pool)} pool`,
-      ...(p.padding === 'same' ? ['same padding'] : []),
-    ],
+    display: (p) => [`${pairText(p.pool)} pool`, ...(p.padding === 'same' ? ['same padding'] : [])],
   });
 }
 

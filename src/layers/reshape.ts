@@ -45,7 +45,10 @@ export const reshape = defineLayer<ReshapeParams>({
       maxItems: 3,
       items: {
         description: 'A dimension size, or -1 for the one dimension worked out from the others.',
-        anyOf: [{ type: 'integer', minimum: 1 }, { type: 'integer', const: -1 }],
+        anyOf: [
+          { type: 'integer', minimum: 1 },
+          { type: 'integer', const: -1 },
+        ],
       },
       examples: [[7, 7, 16], [-1]],
     },
@@ -57,10 +60,12 @@ export const reshape = defineLayer<ReshapeParams>({
     const first = p.target_shape.indexOf(-1);
     const second = p.target_shape.indexOf(-1, first + 1);
     if (first < 0 || second < 0) return [];
-    return [{
-      key: `target_shape/${second}`,
-      message: `target_shape may contain -1 only once (it stands for the one size worked out from the others); got [${p.target_shape.join(', ')}]`,
-    }];
+    return [
+      {
+        key: `target_shape/${second}`,
+        message: `target_shape may contain -1 only once (it stands for the one size worked out from the others); got [${p.target_shape.join(', ')}]`,
+      },
+    ];
   },
   outputShape: unary((input, p) => resolveTarget(input, p.target_shape)),
   countParams: () => NO_PARAMS,

@@ -5,7 +5,16 @@ import { tfjsActivation, torchActivation } from './activations.js';
 import { paddedInput, stridesWithDilation, windowKeywords } from './conv2d.js';
 import { depthwiseWeight } from './depthwise-conv2d.js';
 import {
-  activationParam, depthMultiplierParam, dilationParam, filtersParam, isOnes, kernelParam, paddingParam, pairText, stridesParam, toPair,
+  activationParam,
+  depthMultiplierParam,
+  dilationParam,
+  filtersParam,
+  isOnes,
+  kernelParam,
+  paddingParam,
+  pairText,
+  stridesParam,
+  toPair,
   useBiasParam,
 } from './params.js';
 import { glorot, OIHW, pyTuple, torchWeight, vector, windowPadding } from './torch-layout.js';
@@ -74,7 +83,8 @@ export const separableConv2d = defineLayer<SeparableConv2dParams>({
   }),
   check: (p) => stridesWithDilation(p.strides, p.dilation),
   outputShape: unary((input, p) =>
-    slidingWindowShape('separable_conv2d', 'kernel', input, { size: p.kernel, strides: p.strides, padding: p.padding, dilation: p.dilation }, p.filters)),
+    slidingWindowShape('separable_conv2d', 'kernel', input, { size: p.kernel, strides: p.strides, padding: p.padding, dilation: p.dilation }, p.filters),
+  ),
   countParams: unary((input, p) => {
     const depthwise = p.kernel[0] * p.kernel[1] * (input[2] ?? 0) * p.depth_multiplier;
     const pointwise = (input[2] ?? 0) * p.depth_multiplier * p.filters;

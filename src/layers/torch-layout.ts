@@ -61,8 +61,7 @@ export function torchWeight(
 }
 
 /** A bias (or any vector) that is the same in both layouts. */
-export const vector = (tfjs: string, torch: string, size: number, init: TorchInit = { kind: 'zeros' }): TorchWeight =>
-  torchWeight(tfjs, torch, [size], init);
+export const vector = (tfjs: string, torch: string, size: number, init: TorchInit = { kind: 'zeros' }): TorchWeight => torchWeight(tfjs, torch, [size], init);
 
 /**
  * TensorFlow's `same` padding along one axis: the total that makes the output ceil(size /

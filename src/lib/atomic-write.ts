@@ -82,7 +82,10 @@ async function fsyncDir(dir: string): Promise<void> {
 /** A target that is there but is not a file: replacing it by rename would destroy it. */
 export class FileWriteError extends Error {
   override name = 'FileWriteError';
-  constructor(readonly path: string, detail: string) {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
     super(`cannot write ${path}: ${detail}`);
   }
 }

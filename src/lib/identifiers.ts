@@ -6,11 +6,7 @@
  * One distinct variable per name, in the order given: `shape(name)` when it is usable and
  * free, else the first of `shape(name)_1`, `_2`, ... that is.
  */
-export function uniqueIdentifiers(
-  names: readonly string[],
-  shape: (name: string) => string,
-  usable: (identifier: string) => boolean,
-): Map<string, string> {
+export function uniqueIdentifiers(names: readonly string[], shape: (name: string) => string, usable: (identifier: string) => boolean): Map<string, string> {
   const taken = new Set<string>();
   const result = new Map<string, string>();
   for (const name of names) {

@@ -6,9 +6,10 @@
 import { mustEscapeInSource } from './source-chars.js';
 
 const KEYWORDS = new Set(
-  ('False None True and as assert async await break class continue def del elif else except finally for from ' +
-    'global if import in is lambda nonlocal not or pass raise return try while with yield match case type _')
-    .split(' '),
+  (
+    'False None True and as assert async await break class continue def del elif else except finally for from ' +
+    'global if import in is lambda nonlocal not or pass raise return try while with yield match case type _'
+  ).split(' '),
 );
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -57,15 +58,7 @@ export class PyTuple {
   constructor(readonly items: readonly PyValue[]) {}
 }
 
-export type PyValue =
-  | string
-  | number
-  | boolean
-  | null
-  | PyCode
-  | PyTuple
-  | readonly PyValue[]
-  | { readonly [key: string]: PyValue };
+export type PyValue = string | number | boolean | null | PyCode | PyTuple | readonly PyValue[] | { readonly [key: string]: PyValue };
 
 /** A one-line Python literal: None/True/False, numbers, strings, tuples, lists and dicts (keys in insertion order). */
 export function pyLiteral(value: PyValue): string {

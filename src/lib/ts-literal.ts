@@ -5,11 +5,12 @@
 import { mustEscapeInSource } from './source-chars.js';
 
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
     'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'as implements interface let package private protected public static yield any boolean constructor declare get ' +
-    'module require number set string symbol type from of await async undefined NaN Infinity eval arguments')
-    .split(' '),
+    'module require number set string symbol type from of await async undefined NaN Infinity eval arguments'
+  ).split(' '),
 );
 
 /** A double-quoted TypeScript string literal that denotes exactly `value`. */

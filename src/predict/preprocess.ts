@@ -59,7 +59,9 @@ export async function decodePicture(bytes: Uint8Array, file: string, maxPixels: 
   let inkWeighted = 0;
   let alphaSum = 0;
   for (let i = 0; i < n; i++) {
-    const r = data[4 * i]!, g = data[4 * i + 1]!, b = data[4 * i + 2]!;
+    const r = data[4 * i]!,
+      g = data[4 * i + 1]!,
+      b = data[4 * i + 2]!;
     luma[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
     alpha[i] = data[4 * i + 3]! / 255;
     inkWeighted += luma[i]! * alpha[i]!;
@@ -100,14 +102,16 @@ function resampleWeights(n: number, m: number): Array<Array<[number, number]>> {
     const taps: Array<[number, number]> = [];
     if (m <= n) {
       // Output pixel j covers input [j*scale, (j+1)*scale); each input pixel counts by overlap.
-      const lo = j * scale, hi = (j + 1) * scale;
+      const lo = j * scale,
+        hi = (j + 1) * scale;
       for (let i = Math.floor(lo); i < Math.min(n, Math.ceil(hi)); i++) {
         const overlap = Math.min(hi, i + 1) - Math.max(lo, i);
         if (overlap > 0) taps.push([i, overlap / scale]);
       }
     } else {
       const x = Math.min(n - 1, Math.max(0, (j + 0.5) * scale - 0.5));
-      const i = Math.floor(x), f = x - i;
+      const i = Math.floor(x),
+        f = x - i;
       taps.push([i, 1 - f]);
       if (f > 0 && i + 1 < n) taps.push([i + 1, f]);
     }
@@ -160,16 +164,22 @@ export function toMnistFrame(img: GreyImage): Float32Array {
   for (let i = 0; i < n; i++) ink[i] = Math.max(0, (ink[i]! - lo) / (hi - lo));
 
   // Bounding box of the ink; faint specks below 10% of full stroke are not part of the digit.
-  let x0 = img.width, y0 = img.height, x1 = -1, y1 = -1;
+  let x0 = img.width,
+    y0 = img.height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       if (ink[y * img.width + x]! > 0.1) {
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x);
-        y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
       }
     }
   }
-  const w = x1 - x0 + 1, h = y1 - y0 + 1;
+  const w = x1 - x0 + 1,
+    h = y1 - y0 + 1;
   const scale = BOX / Math.max(w, h);
   const outW = Math.max(1, Math.round(w * scale));
   const outH = Math.max(1, Math.round(h * scale));
@@ -178,18 +188,23 @@ export function toMnistFrame(img: GreyImage): Float32Array {
   // Centre of mass in continuous coordinates (pixel i spans [i, i+1)), moved into the middle of
   // pixel 14 as MNIST places it: the centres of the 70,000 MNIST digits lie between 13.98 and
   // 15.00, around 14.5; aiming at 14.0 would shift half of all digits by a pixel.
-  let mass = 0, cx = 0, cy = 0;
+  let mass = 0,
+    cx = 0,
+    cy = 0;
   for (let y = 0; y < outH; y++) {
     for (let x = 0; x < outW; x++) {
       const v = digit.pixels[y * outW + x]!;
-      mass += v; cx += v * (x + 0.5); cy += v * (y + 0.5);
+      mass += v;
+      cx += v * (x + 0.5);
+      cy += v * (y + 0.5);
     }
   }
   const dx = Math.round(FRAME / 2 + 0.5 - cx / mass);
   const dy = Math.round(FRAME / 2 + 0.5 - cy / mass);
   for (let y = 0; y < outH; y++) {
     for (let x = 0; x < outW; x++) {
-      const fx = x + dx, fy = y + dy;
+      const fx = x + dx,
+        fy = y + dy;
       // A lopsided digit may be pushed partly out of the frame; MNIST crops those too.
       if (fx >= 0 && fx < FRAME && fy >= 0 && fy < FRAME) frame[fy * FRAME + fx] = Math.min(1, digit.pixels[y * outW + x]!);
     }

@@ -100,7 +100,14 @@ function checkSampleSize(dir: string, model: tf.LayersModel, size: number, predi
   }
 }
 
-async function predictImageFiles(dir: string, model: tf.LayersModel, predictor: Predictor & { input: 'images' }, files: string[], classes: string[], options: PredictOptions): Promise<ImagePrediction[]> {
+async function predictImageFiles(
+  dir: string,
+  model: tf.LayersModel,
+  predictor: Predictor & { input: 'images' },
+  files: string[],
+  classes: string[],
+  options: PredictOptions,
+): Promise<ImagePrediction[]> {
   // Every file is prepared before the model runs, so that all bad files are reported together.
   const samples: Float32Array[] = [];
   const problems: string[] = [];

@@ -109,8 +109,7 @@ function layout(list: Box[]): { placed: Map<string, Placed>; width: number; heig
   const contentWidth = widest * boxWidth + (widest - 1) * COLUMN_GAP;
   const placed = new Map<string, Placed>();
   rows.forEach((members, r) => {
-    const centre = (b: Box): number =>
-      b.reads.length ? b.reads.reduce((sum, id) => sum + (placed.get(id)?.x ?? 0), 0) / b.reads.length : 0;
+    const centre = (b: Box): number => (b.reads.length ? b.reads.reduce((sum, id) => sum + (placed.get(id)?.x ?? 0), 0) / b.reads.length : 0);
     const ordered = r === 0 ? members : [...members].sort((a, b) => centre(a) - centre(b));
     const used = ordered.length * boxWidth + (ordered.length - 1) * COLUMN_GAP;
     ordered.forEach((box, i) => {
@@ -156,7 +155,8 @@ function drawArrow(from: Placed, to: Placed, lane: number, laneX: number): strin
   const tx = to.x + to.width / 2;
   const fy = from.y + BOX_H;
   if (to.row - from.row === 1) {
-    if (fx === tx) return `<line class="arrow" x1="${fx}" y1="${fy + 2}" x2="${tx}" y2="${to.y - 3}" stroke="#94a3b8" stroke-width="2" marker-end="url(#arrowhead)"/>`;
+    if (fx === tx)
+      return `<line class="arrow" x1="${fx}" y1="${fy + 2}" x2="${tx}" y2="${to.y - 3}" stroke="#94a3b8" stroke-width="2" marker-end="url(#arrowhead)"/>`;
     const mid = fy + GAP / 2;
     return `<path ${ARROW} d="M${fx},${fy + 2} C${fx},${mid} ${tx},${mid} ${tx},${to.y - 3}"/>`;
   }

@@ -8,7 +8,16 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
 import { ensureDir } from '../lib/dirs.js';
 import { FileReadError, readRegularText } from '../lib/safe-read.js';
 import { METRICS_JSON, type MetricsFile } from '../train/metrics.js';
-import { DATASET_JSON, readMetricsFile, readRunJson, readRunResults, RESOLVED_SPEC_JSON, RESULTS_JSON, safeFolderName, type RunResults } from '../train/run-dir.js';
+import {
+  DATASET_JSON,
+  readMetricsFile,
+  readRunJson,
+  readRunResults,
+  RESOLVED_SPEC_JSON,
+  RESULTS_JSON,
+  safeFolderName,
+  type RunResults,
+} from '../train/run-dir.js';
 import type { InferredModel, TrainingConfig } from '../types.js';
 import { renderArchitectureSvg } from './architecture.js';
 import { confusionSpec, curvesSpec, renderVegaLite } from './charts.js';
@@ -92,10 +101,21 @@ export async function buildRunReport(dir: string, options: RunReportOptions = {}
     ...(metrics?.stopped_early ? { stoppedEarly: metrics.stopped_early } : {}),
     results,
     ...(resolved?.training ? { training: resolved.training } : {}),
-    ...(dataset ? { data: { ...(typeof dataset.source === 'string' ? { source: dataset.source } : {}), ...(Array.isArray(dataset.prepared?.classes) ? { classes: dataset.prepared.classes } : {}) } } : {}),
+    ...(dataset
+      ? {
+          data: {
+            ...(typeof dataset.source === 'string' ? { source: dataset.source } : {}),
+            ...(Array.isArray(dataset.prepared?.classes) ? { classes: dataset.prepared.classes } : {}),
+          },
+        }
+      : {}),
   };
   if (epochs.length) run.curvesSvg = files['curves.svg'] = await renderVegaLite(curvesSpec(epochs, metrics?.kept_epoch), 'curves');
-  if (results?.test) run.confusionSvg = files['confusion.svg'] = await renderVegaLite(confusionSpec(results.test.confusion, results.test.classes ?? dataset?.prepared?.classes), 'confusion');
+  if (results?.test)
+    run.confusionSvg = files['confusion.svg'] = await renderVegaLite(
+      confusionSpec(results.test.confusion, results.test.classes ?? dataset?.prepared?.classes),
+      'confusion',
+    );
   const architectureSvg = model ? (files['architecture.svg'] = renderArchitectureSvg(model)) : undefined;
   const title = model?.ir.name ?? resolved?.name ?? path.basename(path.dirname(path.resolve(dir)));
   files[RUN_REPORT_HTML] = renderReportHtml({ model, title, run, notes, ...(architectureSvg ? { architectureSvg } : {}) });

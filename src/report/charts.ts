@@ -16,7 +16,16 @@ const CONFIG = {
   background: 'white',
   padding: 8,
   view: { stroke: null },
-  axis: { labelColor: '#475569', titleColor: '#334155', gridColor: '#e2e8f0', domainColor: '#94a3b8', tickColor: '#94a3b8', labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500 },
+  axis: {
+    labelColor: '#475569',
+    titleColor: '#334155',
+    gridColor: '#e2e8f0',
+    domainColor: '#94a3b8',
+    tickColor: '#94a3b8',
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 500,
+  },
   legend: { labelColor: '#334155', titleColor: '#334155', labelFontSize: 12, orient: 'bottom', direction: 'horizontal' },
   title: { color: '#0f172a', fontSize: 14, fontWeight: 600, anchor: 'start' },
 } as const;
@@ -100,7 +109,13 @@ function ratePanel(epochs: readonly EpochMetrics[], width: number): ConcatItem {
     mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 2.5, color: LR_COLOUR, interpolate: 'step-after' },
     encoding: {
       x: EPOCH_AXIS,
-      y: { field: 'learning_rate', type: 'quantitative', title: 'learning rate', scale: spread > 20 ? { type: 'log' } : { zero: true }, axis: { format: '~g' } },
+      y: {
+        field: 'learning_rate',
+        type: 'quantitative',
+        title: 'learning rate',
+        scale: spread > 20 ? { type: 'log' } : { zero: true },
+        axis: { format: '~g' },
+      },
       tooltip: [{ field: 'epoch' }, { field: 'learning_rate', format: '.3~e' }],
     },
   };
@@ -143,7 +158,13 @@ export function confusionSpec(confusion: readonly (readonly number[])[], classNa
   const domain = Array.from({ length: classes }, (_, i) => classNames[i] ?? String(i));
   // Names longer than a cell is wide are slanted so that neighbours do not overlap.
   const slanted = domain.some((n) => n.length * 6 > cell);
-  const axis = (title: string, angle: number) => ({ field: title, type: 'ordinal' as const, title, scale: { domain }, axis: { labelAngle: angle, labelLimit: 120 } });
+  const axis = (title: string, angle: number) => ({
+    field: title,
+    type: 'ordinal' as const,
+    title,
+    scale: { domain },
+    axis: { labelAngle: angle, labelLimit: 120 },
+  });
   const counts: LayerItem = {
     mark: { type: 'text', fontSize: classes <= 12 ? 11 : 8 },
     encoding: {
@@ -162,7 +183,13 @@ export function confusionSpec(confusion: readonly (readonly number[])[], classNa
         mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
         encoding: {
           // sqrt: the diagonal holds ~98% of each row; a linear scale would paint every mistake white.
-          color: { field: 'share', type: 'quantitative', title: 'share of row', scale: { type: 'sqrt', domain: [0, 1], range: ['#f8fafc', '#1d4ed8'] }, legend: { format: '.0%', orient: 'right', direction: 'vertical', gradientLength: cell * classes - 40 } },
+          color: {
+            field: 'share',
+            type: 'quantitative',
+            title: 'share of row',
+            scale: { type: 'sqrt', domain: [0, 1], range: ['#f8fafc', '#1d4ed8'] },
+            legend: { format: '.0%', orient: 'right', direction: 'vertical', gradientLength: cell * classes - 40 },
+          },
           tooltip: [{ field: 'actual' }, { field: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],
         },
       },

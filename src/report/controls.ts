@@ -15,8 +15,9 @@ export function describeSchedule(s: NonNullable<TrainingConfig['schedule']>): st
       return `cosine: ${warmup}down to ${s.alpha} × the rate over ${over}`;
     }
     case 'reduce_on_plateau':
-      return `reduce on plateau of ${s.monitor}: × ${s.factor} after ${s.patience} epoch(s) without improvement, ` +
-        `cooldown ${s.cooldown}, at least ${s.minLr}`;
+      return (
+        `reduce on plateau of ${s.monitor}: × ${s.factor} after ${s.patience} epoch(s) without improvement, ` + `cooldown ${s.cooldown}, at least ${s.minLr}`
+      );
   }
 }
 
@@ -26,7 +27,10 @@ export function controlRows(cfg: TrainingConfig): [string, string][] {
   if (cfg.schedule) rows.push(['Schedule', describeSchedule(cfg.schedule)]);
   const e = cfg.earlyStopping;
   if (e) {
-    rows.push(['Early stopping', `${e.monitor}, patience ${e.patience}, min_delta ${e.minDelta}, ${e.restoreBestWeights ? 'best epoch kept' : 'last epoch kept'}`]);
+    rows.push([
+      'Early stopping',
+      `${e.monitor}, patience ${e.patience}, min_delta ${e.minDelta}, ${e.restoreBestWeights ? 'best epoch kept' : 'last epoch kept'}`,
+    ]);
   }
   const a = cfg.augmentation;
   if (a) {
@@ -39,6 +43,12 @@ export function controlRows(cfg: TrainingConfig): [string, string][] {
     ].filter(Boolean);
     rows.push(['Augmentation', `${parts.join(', ')}; ${a.fill} fill`]);
   }
-  if (cfg.classWeights) rows.push(['Class weights', Object.entries(cfg.classWeights).map(([k, w]) => `${k}: ${w}`).join(', ')]);
+  if (cfg.classWeights)
+    rows.push([
+      'Class weights',
+      Object.entries(cfg.classWeights)
+        .map(([k, w]) => `${k}: ${w}`)
+        .join(', '),
+    ]);
   return rows;
 }

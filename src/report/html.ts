@@ -89,7 +89,11 @@ function trainingDetails(run: RunView): Markup {
   if (run.data?.source) rows.push(['Data', run.data.source]);
   const classes = run.data?.classes ?? r?.test?.classes;
   if (classes) rows.push(['Classes', `${classes.length}: ${classes.length <= 30 ? classes.join(', ') : `${classes.slice(0, 30).join(', ')}, ...`}`]);
-  if (r) rows.push(['Samples', `${fmt(r.training.train_samples)} train · ${fmt(r.training.validation_samples)} validation${r.test ? ` · ${fmt(r.test.samples)} test` : ''}`]);
+  if (r)
+    rows.push([
+      'Samples',
+      `${fmt(r.training.train_samples)} train · ${fmt(r.training.validation_samples)} validation${r.test ? ` · ${fmt(r.test.samples)} test` : ''}`,
+    ]);
   if (cfg) {
     rows.push(['Optimizer', `${cfg.optimizer.name}, learning rate ${cfg.optimizer.learningRate}`]);
     rows.push(['Loss', cfg.loss], ['Batch size', String(cfg.batchSize)], ['Seed', String(cfg.seed)]);

@@ -8,8 +8,12 @@ import { html, type Markup } from './escape.js';
 
 function footerRows(model: InferredModel): Markup[] {
   return summaryFooter(model).flatMap((block, b) => [
-    ...(block.heading ? [html`<tr class="block"><th scope="rowgroup" colspan="4" class="heading">${block.heading.replace(/:$/, '')}</th></tr>
-`] : []),
+    ...(block.heading
+      ? [
+          html`<tr class="block"><th scope="rowgroup" colspan="4" class="heading">${block.heading.replace(/:$/, '')}</th></tr>
+`,
+        ]
+      : []),
     ...block.lines.map(([label, value], i) => {
       // A block without a heading is set off by its first row's rule instead.
       const row = !block.heading && i === 0 && b > 0 ? html`<tr class="block">` : html`<tr>`;

@@ -85,7 +85,8 @@ export function precompiledValidator(): Plugin {
       build.onResolve({ filter: /\/spec-validator\.js$/ }, (args) =>
         path.resolve(args.resolveDir, args.path) === path.join(PACKAGE_DIR, 'src', 'compile', 'spec-validator.js')
           ? { path: 'spec-validator', namespace: 'netspec-precompiled' }
-          : undefined);
+          : undefined,
+      );
       build.onLoad({ filter: /.*/, namespace: 'netspec-precompiled' }, () => {
         const contents = precompiledValidatorSource();
         if (!/\bvalidate10\b/.test(contents)) throw new BundleError('ajv named its standalone validator differently than expected');
@@ -109,7 +110,9 @@ export async function buildWebBundle(dir: string = DEFAULT_WEB_DIR): Promise<Bui
   const started = performance.now();
   if (!existsSync(WEB_SOURCE_DIR)) {
     // An installed package: the page comes built in dist/web, without its sources.
-    throw new BundleError(`there is no built page in ${dir}, and this installation of netspec has no page sources to build it from; leave --web-dir out to serve the page it comes with`);
+    throw new BundleError(
+      `there is no built page in ${dir}, and this installation of netspec has no page sources to build it from; leave --web-dir out to serve the page it comes with`,
+    );
   }
   const esbuild = await loadEsbuild();
   const target = path.resolve(dir);
@@ -118,8 +121,10 @@ export async function buildWebBundle(dir: string = DEFAULT_WEB_DIR): Promise<Bui
   try {
     mkdirSync(path.join(staging, 'wasm'), { recursive: true });
   } catch (error) {
-    throw new BundleError(`cannot write the page's bundle to ${path.dirname(target)} (${(error as Error).message}); ` +
-      'run `npm run build:web` as a user who can write there, or give --web-dir a folder you can write');
+    throw new BundleError(
+      `cannot write the page's bundle to ${path.dirname(target)} (${(error as Error).message}); ` +
+        'run `npm run build:web` as a user who can write there, or give --web-dir a folder you can write',
+    );
   }
   try {
     const result = await esbuild.build({
@@ -155,7 +160,10 @@ export async function buildWebBundle(dir: string = DEFAULT_WEB_DIR): Promise<Bui
     if (error instanceof BundleError) throw error;
     const messages = (error as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors;
     const detail = messages?.length
-      ? messages.slice(0, 5).map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text)).join('\n')
+      ? messages
+          .slice(0, 5)
+          .map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text))
+          .join('\n')
       : (error as Error).message;
     throw new BundleError(`building the page failed:\n${detail}`);
   }

@@ -7,14 +7,16 @@ import path from 'node:path';
 
 export class PathRefused extends Error {
   override name = 'PathRefused';
-  constructor(message: string, readonly status: 400 | 403 | 404) {
+  constructor(
+    message: string,
+    readonly status: 400 | 403 | 404,
+  ) {
     super(message);
   }
 }
 
 /** One file name: no separators, no leading dot, no control characters, at most 255 bytes. */
 export function checkFileName(name: string, what: string): void {
-  // eslint-disable-next-line no-control-regex
   const bad = name === '' || name.startsWith('.') || /[/\\\u0000-\u001f\u007f]/.test(name) || Buffer.byteLength(name) > 255;
   if (bad) throw new PathRefused(`${JSON.stringify(name)} is not a plain ${what} name`, 403);
 }

@@ -93,9 +93,10 @@ export async function loadTestSample(dir: string, size = TEST_SAMPLE_SIZE): Prom
   const testLimit = record.options?.testLimit ?? record.options?.limit;
   const options = { ...record.options, ...(testLimit !== undefined ? { testLimit } : {}) };
   // Runs recorded before preparation records existed are MNIST-style: read their IDX test split.
-  const { split, sampleShape } = record.prepared && Array.isArray(record.prepared.sampleShape)
-    ? { split: (await loadTestSplit(record.ref, record.specDir, record.prepared, options)).split, sampleShape: record.prepared.sampleShape }
-    : await loadSplit(record.ref, record.specDir, 'test', testLimit).then((r) => ({ split: r.split, sampleShape: r.imageShape }));
+  const { split, sampleShape } =
+    record.prepared && Array.isArray(record.prepared.sampleShape)
+      ? { split: (await loadTestSplit(record.ref, record.specDir, record.prepared, options)).split, sampleShape: record.prepared.sampleShape }
+      : await loadSplit(record.ref, record.specDir, 'test', testLimit).then((r) => ({ split: r.split, sampleShape: r.imageShape }));
   const shape = imageShapeOf(sampleShape);
   const perImage = shape[0] * shape[1] * shape[2];
   const indices = sampleIndices(split.count, size);

@@ -81,18 +81,25 @@ const TYPES: Record<string, string> = {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, nonce?: string): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(nonce), 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Security-Policy': contentSecurityPolicy(nonce),
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-const sendJson = (res: ServerResponse, value: unknown, status = 200): void =>
-  send(res, status, JSON.stringify(value), TYPES['.json']!);
+const sendJson = (res: ServerResponse, value: unknown, status = 200): void => send(res, status, JSON.stringify(value), TYPES['.json']!);
 
 /** A file as it is on disk, streamed (a run's weights may be large). */
 function sendFile(res: ServerResponse, file: string): void {
@@ -111,16 +118,19 @@ function sendFile(res: ServerResponse, file: string): void {
 function segmentsOf(url: string): string[] {
   const pathname = url.split(/[?#]/, 1)[0]!;
   if (!pathname.startsWith('/')) throw new HttpError(400, 'the request path must start with /');
-  return pathname.slice(1).split('/').map((raw) => {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      throw new HttpError(400, 'the request path is not valid percent-encoding');
-    }
-    if (segment === '.' || segment === '..') throw new HttpError(403, 'paths with . or .. are refused');
-    return segment;
-  });
+  return pathname
+    .slice(1)
+    .split('/')
+    .map((raw) => {
+      let segment: string;
+      try {
+        segment = decodeURIComponent(raw);
+      } catch {
+        throw new HttpError(400, 'the request path is not valid percent-encoding');
+      }
+      if (segment === '.' || segment === '..') throw new HttpError(403, 'paths with . or .. are refused');
+      return segment;
+    });
 }
 
 /** The page's files, found once at start: nothing under the bundle folder is reachable unless listed here. */

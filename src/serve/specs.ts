@@ -53,7 +53,8 @@ function specPath(folder: SpecFolder, name: string, mustExist: boolean): string 
 /** The text of a spec; one the editor could not hold faithfully (over 1 MiB, not UTF-8) is refused with the reason. */
 export function readSpec(folder: SpecFolder, name: string): string {
   const file = specPath(folder, name, true);
-  if (statSync(file).size > MAX_SPEC_BYTES) throw new PathRefused(`${folder.display}/${name} is over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB) for a spec`, 403);
+  if (statSync(file).size > MAX_SPEC_BYTES)
+    throw new PathRefused(`${folder.display}/${name} is over the limit of ${MAX_SPEC_BYTES} bytes (1 MiB) for a spec`, 403);
   const bytes = readFileSync(file);
   const bad = findInvalidUtf8(bytes);
   if (bad !== undefined) throw new PathRefused(`${folder.display}/${name} is not valid UTF-8 (byte offset ${bad}); save it with UTF-8 encoding`, 403);

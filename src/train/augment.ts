@@ -46,8 +46,13 @@ export function drawTransform(cfg: AugmentationConfig, height: number, width: nu
  * flips and t the shift; each destination pixel reads the source at the inverse of that.
  */
 export function transformImage(
-  src: Float32Array, dst: Float32Array, height: number, width: number, channels: number,
-  t: ImageTransform, fill: AugmentationConfig['fill'],
+  src: Float32Array,
+  dst: Float32Array,
+  height: number,
+  width: number,
+  channels: number,
+  t: ImageTransform,
+  fill: AugmentationConfig['fill'],
 ): void {
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;

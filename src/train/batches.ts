@@ -37,13 +37,7 @@ export function gatherArrays(split: DataSplit, order: Uint32Array, start: number
 }
 
 /** Batch of the contiguous samples [start, end): evaluation needs no shuffling, so no copy either. */
-export function sliceBatch(
-  images: Float32Array,
-  labels: Uint8Array,
-  start: number,
-  end: number,
-  inputShape: readonly number[],
-): Batch {
+export function sliceBatch(images: Float32Array, labels: Uint8Array, start: number, end: number, inputShape: readonly number[]): Batch {
   const size = sampleSize(inputShape);
   const n = end - start;
   return {

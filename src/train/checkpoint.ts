@@ -48,7 +48,13 @@ export interface LoadedCheckpoint {
 }
 
 /** Saves model, optimizer state and position in one commit. */
-export async function saveCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, dir: string, state: TrainingState, keep: readonly string[] = []): Promise<void> {
+export async function saveCheckpoint(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  dir: string,
+  state: TrainingState,
+  keep: readonly string[] = [],
+): Promise<void> {
   const named = await optimizer.getWeights();
   const { data, specs } = await tf.io.encodeWeights(named);
   // getWeights() hands out the optimizer's own variables (the moments) plus a fresh scalar for
@@ -114,7 +120,7 @@ function stateProblem(raw: Record<string, unknown>): string | undefined {
   }
   const history = raw.history;
   if (!Array.isArray(history) || history.length !== (raw.epoch as number) - 1) return `history does not list the ${(raw.epoch as number) - 1} epoch(s) done`;
-  return history.every((m, i) => isEpochMetrics(m, i + 1)) ? undefined : 'history holds an entry that is not an epoch\'s metrics';
+  return history.every((m, i) => isEpochMetrics(m, i + 1)) ? undefined : "history holds an entry that is not an epoch's metrics";
 }
 
 /**
@@ -140,10 +146,13 @@ export async function readCheckpointInfo(dir: string): Promise<CheckpointInfo> {
 export async function loadCheckpoint(dir: string, info?: CheckpointInfo): Promise<LoadedCheckpoint> {
   const { state, companion, optimizerSpecs } = info ?? (await readCheckpointInfo(dir));
   const declared = optimizerSpecs.reduce((sum, s) => sum + weightByteLength(s), 0);
-  if (!Number.isSafeInteger(declared)) throw new ModelFileError(`${dir}/model.json: its optimizer state is described by shapes that are not lists of sizes; the file was edited`);
+  if (!Number.isSafeInteger(declared))
+    throw new ModelFileError(`${dir}/model.json: its optimizer state is described by shapes that are not lists of sizes; the file was edited`);
   const bytes = await readNamedFile(dir, companion, declared);
   if (bytes.byteLength !== declared) {
-    throw new ModelFileError(`${dir}/${companion}: holds ${bytes.byteLength} bytes but model.json describes ${declared} bytes of optimizer state; the files are from different saves`);
+    throw new ModelFileError(
+      `${dir}/${companion}: holds ${bytes.byteLength} bytes but model.json describes ${declared} bytes of optimizer state; the files are from different saves`,
+    );
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let decoded: tf.NamedTensorMap;

@@ -133,9 +133,13 @@ export function controlsStateProblem(raw: unknown): string | undefined {
   const s = raw as Record<string, unknown>;
   const problem = scheduleStateProblem(s.schedule) ?? (s.earlyStopping === undefined ? undefined : earlyStoppingStateProblem(s.earlyStopping));
   if (problem) return problem;
-  if (s.bestWeights !== undefined && !(typeof s.bestWeights === 'string' && /^best-[0-9a-f]{16}\.bin$/.test(s.bestWeights))) return 'the best-weights file name is not one train writes';
+  if (s.bestWeights !== undefined && !(typeof s.bestWeights === 'string' && /^best-[0-9a-f]{16}\.bin$/.test(s.bestWeights)))
+    return 'the best-weights file name is not one train writes';
   const stopped = s.stopped as Record<string, unknown> | undefined;
-  if (stopped !== undefined && !(stopped !== null && typeof stopped === 'object' && Number.isSafeInteger(stopped.epoch) && typeof stopped.reason === 'string')) {
+  if (
+    stopped !== undefined &&
+    !(stopped !== null && typeof stopped === 'object' && Number.isSafeInteger(stopped.epoch) && typeof stopped.reason === 'string')
+  ) {
     return 'the early stop record is not an epoch and a reason';
   }
   return undefined;

@@ -39,8 +39,10 @@ export function earlyStoppingAfter(cfg: EarlyStoppingConfig, state: EarlyStoppin
 /** The sentence a run folder records for why training stopped early. */
 export function stopReason(cfg: EarlyStoppingConfig, state: EarlyStoppingState): string {
   const best = state.best === null ? 'its best' : `its best ${Number(state.best.toPrecision(6))}`;
-  return `${cfg.monitor} did not improve on ${best} (epoch ${state.bestEpoch}) by more than ${cfg.minDelta} ` +
-    `for ${state.wait} epoch${state.wait === 1 ? '' : 's'} (patience ${cfg.patience})`;
+  return (
+    `${cfg.monitor} did not improve on ${best} (epoch ${state.bestEpoch}) by more than ${cfg.minDelta} ` +
+    `for ${state.wait} epoch${state.wait === 1 ? '' : 's'} (patience ${cfg.patience})`
+  );
 }
 
 export function earlyStoppingStateProblem(raw: unknown): string | undefined {

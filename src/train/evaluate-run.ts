@@ -37,16 +37,19 @@ function maxLabel(labels: Uint8Array): number {
 /** Why the numbers differ, from what results.json recorded about the model files and the backend. */
 async function explainDifference(dir: string, recorded: RunResults, backend: string): Promise<string> {
   const now = await modelIdentity(dir);
-  const sameFiles = recorded.model && now
-    ? recorded.model.topology_sha256 === now.topology_sha256 && recorded.model.weights.join() === now.weights.join()
-    : undefined;
+  const sameFiles =
+    recorded.model && now ? recorded.model.topology_sha256 === now.topology_sha256 && recorded.model.weights.join() === now.weights.join() : undefined;
   if (sameFiles === false) {
-    return `the model files are not the ones the run saved its results with (${path.join(dir, 'model.json')} or its weights changed since), ` +
-      'so the saved results no longer describe this model; train again, or restore the run folder';
+    return (
+      `the model files are not the ones the run saved its results with (${path.join(dir, 'model.json')} or its weights changed since), ` +
+      'so the saved results no longer describe this model; train again, or restore the run folder'
+    );
   }
   if (recorded.backend !== backend) {
-    return `expected: the run was evaluated on ${recorded.backend} and this is ${backend}, and backends round differently; ` +
-      `evaluate with --backend ${recorded.backend} to reproduce the saved numbers`;
+    return (
+      `expected: the run was evaluated on ${recorded.backend} and this is ${backend}, and backends round differently; ` +
+      `evaluate with --backend ${recorded.backend} to reproduce the saved numbers`
+    );
   }
   if (sameFiles === true) {
     return `the model files and the backend (${backend}) are those that produced the saved results, so the test data must have changed since`;
@@ -68,11 +71,17 @@ export async function evaluateRun(dir: string, options: Pick<LoadOptions, 'cache
     const classes = modelOutputClasses(model);
     const prepared = recordedPreparation(record, modelInputShape(model), classes);
     const testLimit = record.options.testLimit ?? record.options.limit;
-    const { split, source } = await loadTestSplit(record.ref, record.specDir, prepared, { ...record.options, ...options, ...(testLimit !== undefined ? { testLimit } : {}) });
+    const { split, source } = await loadTestSplit(record.ref, record.specDir, prepared, {
+      ...record.options,
+      ...options,
+      ...(testLimit !== undefined ? { testLimit } : {}),
+    });
     // An edited model.json can take another input than the data was prepared for.
     checkInputFits({ sampleShape: prepared.sampleShape, source }, modelInputShape(model));
     if (split.count > 0 && maxLabel(split.labels) >= classes) {
-      throw new DataError(`${source} has labels up to ${maxLabel(split.labels)} but the model in ${dir} has ${classes} output classes; was its model.json edited?`);
+      throw new DataError(
+        `${source} has labels up to ${maxLabel(split.labels)} but the model in ${dir} has ${classes} output classes; was its model.json edited?`,
+      );
     }
     const batchSize = saved && saved.batch_size > 0 ? saved.batch_size : 32;
     const lossName = saved?.loss_function === 'categorical_crossentropy' ? 'categorical_crossentropy' : 'sparse_categorical_crossentropy';
@@ -81,11 +90,16 @@ export async function evaluateRun(dir: string, options: Pick<LoadOptions, 'cache
     const reproduced =
       saved === null
         ? null
-        : saved.loss === evaluation.loss &&
-          saved.accuracy === evaluation.accuracy &&
-          JSON.stringify(saved.confusion) === JSON.stringify(evaluation.confusion);
+        : saved.loss === evaluation.loss && saved.accuracy === evaluation.accuracy && JSON.stringify(saved.confusion) === JSON.stringify(evaluation.confusion);
     const difference = reproduced === false ? await explainDifference(dir, recorded!, backend) : undefined;
-    return { ...evaluation, classes: classNamesFor(prepared.classes, evaluation.confusion.length), backend, saved, reproduced, ...(difference ? { difference } : {}) };
+    return {
+      ...evaluation,
+      classes: classNamesFor(prepared.classes, evaluation.confusion.length),
+      backend,
+      saved,
+      reproduced,
+      ...(difference ? { difference } : {}),
+    };
   } finally {
     model.dispose();
   }

@@ -64,8 +64,12 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         const gradient = list ? (variableGradients as NamedTensor[])[i]!.tensor : (variableGradients as Record<string, tf.Tensor>)[name];
         if (gradient == null) return;
         const step: AdamStep = {
-          beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, learningRate: this.learningRate,
-          oneMinusAccBeta1, oneMinusAccBeta2,
+          beta1: this.beta1,
+          beta2: this.beta2,
+          epsilon: this.epsilon,
+          learningRate: this.learningRate,
+          oneMinusAccBeta1,
+          oneMinusAccBeta2,
         };
         const inputs = { value, m: first.variable, v: second.variable, gradient };
         const [newValue, newFirst, newSecond] = tf.engine().runKernel(ADAM_KERNEL, inputs, step as unknown as tf.NamedAttrMap) as tf.Tensor[];

@@ -29,9 +29,27 @@ export {
 } from './run-dir.js';
 export { trainAndRecord, trainPrepared, formatTestSummary, type TrainAndRecordOptions, type TrainPreparedOptions, type RecordedRun } from './run.js';
 export { evaluateRun, type RunEvaluation } from './evaluate-run.js';
-export { saveCheckpoint, loadCheckpoint, readCheckpointInfo, type TrainingState, type TrainingPosition, type LoadedCheckpoint, type CheckpointInfo } from './checkpoint.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpointInfo,
+  type TrainingState,
+  type TrainingPosition,
+  type LoadedCheckpoint,
+  type CheckpointInfo,
+} from './checkpoint.js';
 export { prepareResume, resumeAndRecord, type PreparedResume, type FinishedRun, type ResumeOptions } from './resume.js';
-export { prepareRun, compileRun, compileChecked, chooseRunMode, type PreparedRun, type Prepared, type RunRequest, type PrepareEvents, type RunMode } from './prepare.js';
+export {
+  prepareRun,
+  compileRun,
+  compileChecked,
+  chooseRunMode,
+  type PreparedRun,
+  type Prepared,
+  type RunRequest,
+  type PrepareEvents,
+  type RunMode,
+} from './prepare.js';
 export { buildCheckedModel, type LiveResult } from './live-model.js';
 export { applyOverrides, checkTrainingConfig, type TrainingOverrides } from './settings.js';
 export { RunError, RunRequestError } from './run-error.js';

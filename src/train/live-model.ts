@@ -60,7 +60,9 @@ export function buildCheckedModel(model: InferredModel, options: { seed?: number
   } catch (error) {
     if (!(error instanceof LayerBuildError)) throw error;
     const layer = model.layers[error.layer];
-    const label = layer ? `layer ${layer.node.index + 1} '${layer.node.name}' (${layer.node.kind}) on its input ${layer.inputShapes.map((s) => formatShape(s)).join(' and ')}` : `layer ${error.layer + 1}`;
+    const label = layer
+      ? `layer ${layer.node.index + 1} '${layer.node.name}' (${layer.node.kind}) on its input ${layer.inputShapes.map((s) => formatShape(s)).join(' and ')}`
+      : `layer ${error.layer + 1}`;
     const allocation = /allocation failed|invalid typed array length|out of memory/i.test(error.reason);
     const reason = error.reason.replace(/[.\s]+$/, '');
     const advice = allocation ? 'its weights cannot be allocated; make the layer smaller' : 'change this layer, or remove it if it has nothing to do';

@@ -46,13 +46,14 @@ export function categoricalCrossentropy(oneHotLabels: tf.Tensor2D, probs: tf.Ten
  * Keras applies class_weight. `weights` has one entry per class.
  */
 export function weightedLossFunction(name: LossName, weights: Float32Array): (labels: tf.Tensor1D, probs: tf.Tensor2D) => tf.Scalar {
-  return (labels, probs) => tf.tidy(() => {
-    const mask = tf.oneHot(labels, probs.shape[1]).toFloat();
-    const rows = name === 'categorical_crossentropy' ? tf.div(probs, tf.sum(probs, -1, true)) : probs;
-    const perSample = tf.neg(tf.sum(tf.mul(mask, tf.log(clipProbabilities(rows))), -1));
-    const sampleWeights = tf.gather(tf.tensor1d(weights, 'float32'), labels);
-    return tf.mean(tf.mul(perSample, sampleWeights)) as tf.Scalar;
-  });
+  return (labels, probs) =>
+    tf.tidy(() => {
+      const mask = tf.oneHot(labels, probs.shape[1]).toFloat();
+      const rows = name === 'categorical_crossentropy' ? tf.div(probs, tf.sum(probs, -1, true)) : probs;
+      const perSample = tf.neg(tf.sum(tf.mul(mask, tf.log(clipProbabilities(rows))), -1));
+      const sampleWeights = tf.gather(tf.tensor1d(weights, 'float32'), labels);
+      return tf.mean(tf.mul(perSample, sampleWeights)) as tf.Scalar;
+    });
 }
 
 /** The loss of a run: the spec's, weighted by class when it states class weights. */

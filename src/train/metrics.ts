@@ -29,9 +29,16 @@ const isNumberOrNull = (v: unknown): boolean => v === null || isNumber(v);
 export function isEpochMetrics(m: unknown, epoch: number): m is EpochMetrics {
   if (m === null || typeof m !== 'object') return false;
   const e = m as Record<string, unknown>;
-  return e.epoch === epoch && isNumber(e.loss) && isNumber(e.accuracy) && isNumberOrNull(e.val_loss) &&
-    isNumberOrNull(e.val_accuracy) && isNumber(e.seconds) && isNumber(e.samples_per_sec) &&
-    (e.learning_rate === undefined || isNumber(e.learning_rate));
+  return (
+    e.epoch === epoch &&
+    isNumber(e.loss) &&
+    isNumber(e.accuracy) &&
+    isNumberOrNull(e.val_loss) &&
+    isNumberOrNull(e.val_accuracy) &&
+    isNumber(e.seconds) &&
+    isNumber(e.samples_per_sec) &&
+    (e.learning_rate === undefined || isNumber(e.learning_rate))
+  );
 }
 
 export const METRICS_JSON = 'metrics.json';

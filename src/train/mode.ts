@@ -37,9 +37,7 @@ export function chooseTrainMode(input: TrainModeInput): TrainMode {
   const { workers, threads, backend, batchSize, cores } = input;
   const oneProcess = (why: string): TrainMode => ({ workers: 1, ...(threads !== undefined ? { threads } : {}), reason: `in one process (${why})` });
   if (workers !== undefined) {
-    return workers > 1
-      ? { workers, threads: threads ?? 1, reason: `${workers} data-parallel replicas (--workers ${workers})` }
-      : oneProcess('--workers 1');
+    return workers > 1 ? { workers, threads: threads ?? 1, reason: `${workers} data-parallel replicas (--workers ${workers})` } : oneProcess('--workers 1');
   }
   if (threads !== undefined) return oneProcess('--threads was given');
   if (backend === 'cpu' || backend === 'node') return oneProcess(`--backend ${backend}`);

@@ -65,7 +65,9 @@ function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
  * so a resume or re-evaluation can tell whether model.json still describes the same model.
  */
 export function topologySha256(topology: unknown): string {
-  return createHash('sha256').update(JSON.stringify(topology) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(topology) ?? '')
+    .digest('hex');
 }
 
 export function hashedName(prefix: string, data: Uint8Array): string {
@@ -130,9 +132,7 @@ export function weightByteLength(spec: tf.io.WeightsManifestEntry): number {
   const shape: unknown = spec?.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return NaN;
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);
-  const bytesPerElement = spec.quantization
-    ? spec.quantization.dtype === 'uint8' ? 1 : 2
-    : spec.dtype === 'bool' ? 1 : 4; // float32, int32; strings are not used by layers models
+  const bytesPerElement = spec.quantization ? (spec.quantization.dtype === 'uint8' ? 1 : 2) : spec.dtype === 'bool' ? 1 : 4; // float32, int32; strings are not used by layers models
   return elements * bytesPerElement;
 }
 
@@ -145,7 +145,9 @@ export async function readNamedFile(dir: string, file: string, expectedBytes: nu
   const name = path.basename(file);
   const full = path.join(dir, name);
   if (expectedBytes > MAX_WEIGHTS_BYTES) {
-    throw new ModelFileError(`${path.join(dir, MODEL_JSON)}: declares ${formatBytes(expectedBytes)} of weights, more than can be loaded (${formatBytes(MAX_WEIGHTS_BYTES)})`);
+    throw new ModelFileError(
+      `${path.join(dir, MODEL_JSON)}: declares ${formatBytes(expectedBytes)} of weights, more than can be loaded (${formatBytes(MAX_WEIGHTS_BYTES)})`,
+    );
   }
   const bytes = await readRegularFile(full, expectedBytes).catch((error: unknown) => {
     if (!(error instanceof FileReadError)) throw error;
@@ -236,6 +238,8 @@ export async function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
   } catch (error) {
     if (error instanceof ModelFileError) throw error;
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
-    throw new ModelFileError(`${path.join(dir, MODEL_JSON)}: tfjs cannot load the model it describes (${reason}); the folder was edited, or was not saved by netspec`);
+    throw new ModelFileError(
+      `${path.join(dir, MODEL_JSON)}: tfjs cannot load the model it describes (${reason}); the folder was edited, or was not saved by netspec`,
+    );
   }
 }

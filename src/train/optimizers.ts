@@ -28,9 +28,7 @@ export function createOptimizer(cfg: OptimizerConfig): tf.Optimizer {
       return new FusedAdamOptimizer(cfg.learningRate, cfg.beta1, cfg.beta2, cfg.epsilon);
     case 'sgd':
       // Plain SGD is momentum 0; tfjs has a separate class for it, which is also cheaper.
-      return cfg.momentum > 0 || cfg.nesterov
-        ? tf.train.momentum(cfg.learningRate, cfg.momentum, cfg.nesterov)
-        : tf.train.sgd(cfg.learningRate);
+      return cfg.momentum > 0 || cfg.nesterov ? tf.train.momentum(cfg.learningRate, cfg.momentum, cfg.nesterov) : tf.train.sgd(cfg.learningRate);
     case 'rmsprop':
       return tf.train.rmsprop(cfg.learningRate, cfg.rho, cfg.momentum, cfg.epsilon);
     default: {

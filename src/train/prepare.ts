@@ -88,7 +88,9 @@ export async function chooseRunMode(request: RunRequest, facts: ModeFacts, event
   // only queue for the cores, and a mistyped --workers 1000 would start a thousand backends.
   const maxWorkers = REPLICAS_PER_CORE * cores;
   if (request.workers !== undefined && request.workers > maxWorkers) {
-    throw new RunRequestError(`--workers ${request.workers} is more than ${maxWorkers} (${REPLICAS_PER_CORE} per core on this machine's ${cores}); replicas beyond the cores only wait for them`);
+    throw new RunRequestError(
+      `--workers ${request.workers} is more than ${maxWorkers} (${REPLICAS_PER_CORE} per core on this machine's ${cores}); replicas beyond the cores only wait for them`,
+    );
   }
   if (request.workers !== undefined && request.workers > batchSize) {
     throw new RunRequestError(`--workers ${request.workers} is more than the batch size (${batchSize}): every replica needs at least one sample of each batch`);

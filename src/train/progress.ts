@@ -46,11 +46,7 @@ function formatRate(samplesPerSec: number, width = 0): string {
 /** The line printed once per epoch, in both live and plain modes. */
 export function formatEpochLine(m: EpochMetrics, epochs: number): string {
   const width = String(epochs).length;
-  const parts = [
-    `Epoch ${String(m.epoch).padStart(width)}/${epochs}`,
-    `loss ${m.loss.toFixed(4)}`,
-    `accuracy ${m.accuracy.toFixed(4)}`,
-  ];
+  const parts = [`Epoch ${String(m.epoch).padStart(width)}/${epochs}`, `loss ${m.loss.toFixed(4)}`, `accuracy ${m.accuracy.toFixed(4)}`];
   if (m.val_loss !== null && m.val_accuracy !== null) {
     parts.push(`val_loss ${m.val_loss.toFixed(4)}`, `val_accuracy ${m.val_accuracy.toFixed(4)}`);
   }

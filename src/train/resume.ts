@@ -91,7 +91,9 @@ export async function prepareResume(dir: string, request: RunRequest = {}, event
   if (!isFolder || !existsSync(path.join(dir, MODEL_JSON))) {
     // Named like a run folder (runs/<spec>/<timestamp>) but empty: killed between mkdir and its first record.
     if (isFolder && RUN_FOLDER_NAME.test(path.basename(path.resolve(dir))) && readdirSync(dir).every((f) => f.endsWith('.tmp'))) {
-      throw new RunError(`${dir} is empty: a run made this folder and was stopped before it recorded anything, so there is nothing to resume; start the run again`);
+      throw new RunError(
+        `${dir} is empty: a run made this folder and was stopped before it recorded anything, so there is nothing to resume; start the run again`,
+      );
     }
     if (isFolder && existsSync(path.join(dir, RESOLVED_SPEC_JSON))) {
       const resolved = await readRunJson<ResolvedRecord>(dir, RESOLVED_SPEC_JSON);
@@ -108,7 +110,9 @@ export async function prepareResume(dir: string, request: RunRequest = {}, event
   checkSameModel(dir, resolved, checkpoint);
   const { state } = checkpoint;
   if (state.epochs !== cfg.epochs) {
-    throw new RunError(`${path.join(dir, MODEL_JSON)}: the checkpoint is of a run of ${state.epochs} epochs but ${RESOLVED_SPEC_JSON} asks for ${cfg.epochs}; the folder was edited`);
+    throw new RunError(
+      `${path.join(dir, MODEL_JSON)}: the checkpoint is of a run of ${state.epochs} epochs but ${RESOLVED_SPEC_JSON} asks for ${cfg.epochs}; the folder was edited`,
+    );
   }
   if ((state.epoch > cfg.epochs || state.controls?.stopped) && existsSync(path.join(dir, RESULTS_JSON))) {
     const results = await readRunResults(dir);

@@ -21,7 +21,10 @@ export const MAX_RUN_JSON_BYTES = 64 * 1024 * 1024;
 
 /** 2026-11-27T18:03:11.512Z -> 2026-11-27T18-03-11Z: sortable, and free of ':' which Windows forbids. */
 export function runTimestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** Spec names become folder names, so anything but letters, digits, '.', '_' and '-' is replaced. */
@@ -189,12 +192,23 @@ function resultsProblem(results: unknown): string | undefined {
   if (!isMapping(results)) return 'is not a mapping';
   if (typeof results.backend !== 'string') return 'backend is not text';
   const t = results.training;
-  if (!isMapping(t) || !isCount(t.epochs_completed) || typeof t.interrupted !== 'boolean' || !isCount(t.train_samples) ||
-    !isCount(t.validation_samples) || !isNumber(t.seconds) || !isNumber(t.samples_per_sec) || (t.replicas !== undefined && !isCount(t.replicas))) {
+  if (
+    !isMapping(t) ||
+    !isCount(t.epochs_completed) ||
+    typeof t.interrupted !== 'boolean' ||
+    !isCount(t.train_samples) ||
+    !isCount(t.validation_samples) ||
+    !isNumber(t.seconds) ||
+    !isNumber(t.samples_per_sec) ||
+    (t.replicas !== undefined && !isCount(t.replicas))
+  ) {
     return 'training is not a training summary';
   }
   const m = results.model;
-  if (m !== undefined && (!isMapping(m) || typeof m.topology_sha256 !== 'string' || !Array.isArray(m.weights) || !m.weights.every((w) => typeof w === 'string'))) {
+  if (
+    m !== undefined &&
+    (!isMapping(m) || typeof m.topology_sha256 !== 'string' || !Array.isArray(m.weights) || !m.weights.every((w) => typeof w === 'string'))
+  ) {
     return 'model is not a record of model files';
   }
   return testResultsProblem(results.test);
@@ -213,6 +227,7 @@ export async function readMetricsFile(dir: string): Promise<MetricsFile> {
   const metrics = await readRunJson<unknown>(dir, METRICS_JSON);
   const m = metrics as Partial<MetricsFile> | null;
   const good = isMapping(m) && Array.isArray(m.epochs) && m.epochs.every((e, i) => isEpochMetrics(e, i + 1)) && typeof m.interrupted === 'boolean';
-  if (!good) throw new DataError(`${path.join(dir, METRICS_JSON)}: is not a list of each epoch's metrics; the file was edited, or is not from \`netspec train\``);
+  if (!good)
+    throw new DataError(`${path.join(dir, METRICS_JSON)}: is not a list of each epoch's metrics; the file was edited, or is not from \`netspec train\``);
   return m as MetricsFile;
 }

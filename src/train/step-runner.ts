@@ -102,7 +102,8 @@ export interface ReplicaOptions {
  */
 export async function replicaStepRunner({ model, optimizer, cfg, classWeights }: StepTarget, options: ReplicaOptions): Promise<StepRunner> {
   const owned = options.pool === undefined;
-  const pool = options.pool ?? (await createReplicaPool(model, { workers: options.workers, loss: cfg.loss, seed: cfg.seed, classWeights: classWeights ?? null }));
+  const pool =
+    options.pool ?? (await createReplicaPool(model, { workers: options.workers, loss: cfg.loss, seed: cfg.seed, classWeights: classWeights ?? null }));
   let learningRate = cfg.optimizer.learningRate;
   return {
     replicas: pool.workers,

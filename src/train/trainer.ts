@@ -162,7 +162,13 @@ interface EpochRun {
 }
 
 const FIRST_POSITION = (cfg: TrainingConfig): TrainingPosition => ({
-  epoch: 1, batchesDone: 0, rngState: cfg.seed >>> 0, lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: 0,
+  epoch: 1,
+  batchesDone: 0,
+  rngState: cfg.seed >>> 0,
+  lossSum: 0,
+  accuracySum: 0,
+  seen: 0,
+  samplesSeen: 0,
 });
 
 /** A macrotask yield, so that signal handlers (SIGINT -> abort) get to run between batches. */
@@ -194,7 +200,13 @@ export async function trainModel(model: tf.LayersModel, dataset: Dataset, cfg: T
       ? await opts.stepRunner(target)
       : await createStepRunner(target, { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.pool ? { pool: opts.pool } : {}) });
     loop = {
-      model, optimizer, cfg, opts, plan, runner, controls,
+      model,
+      optimizer,
+      cfg,
+      opts,
+      plan,
+      runner,
+      controls,
       inputShape: modelInputShape(model),
       rng: mulberry32(start.rngState),
       history: [...(opts.resume?.history ?? [])],
@@ -251,7 +263,9 @@ async function runBatches(loop: Loop, epoch: number, resumeAt: TrainingPosition 
   const { cfg, plan, opts } = loop;
   const rngState = loop.rng.state();
   const order = shuffledIndices(plan.trainCount, loop.rng);
-  const sums: EpochSums = resumeAt ? { lossSum: resumeAt.lossSum, accuracySum: resumeAt.accuracySum, seen: resumeAt.seen } : { lossSum: 0, accuracySum: 0, seen: 0 };
+  const sums: EpochSums = resumeAt
+    ? { lossSum: resumeAt.lossSum, accuracySum: resumeAt.accuracySum, seen: resumeAt.seen }
+    : { lossSum: 0, accuracySum: 0, seen: 0 };
   const startedAt = performance.now();
   for (let batch = (resumeAt?.batchesDone ?? 0) + 1; batch <= plan.batches; batch++) {
     if (opts.signal?.aborted) return { sums, rngState, startedAt, stoppedAfter: batch - 1 };
@@ -296,9 +310,8 @@ async function endEpoch(loop: Loop, epoch: number, run: EpochRun): Promise<{ met
   await pullFinite(loop, epoch);
   const trainSeconds = (performance.now() - run.startedAt) / 1000;
   loop.batchSeconds += trainSeconds;
-  const validation = plan.validationCount > 0
-    ? await evaluateModel(model, plan.validation.images, plan.validation.labels, cfg.batchSize, { loss: cfg.loss })
-    : null;
+  const validation =
+    plan.validationCount > 0 ? await evaluateModel(model, plan.validation.images, plan.validation.labels, cfg.batchSize, { loss: cfg.loss }) : null;
   const metrics: EpochMetrics = {
     epoch,
     loss: run.sums.lossSum / run.sums.seen,
@@ -317,14 +330,26 @@ async function endEpoch(loop: Loop, epoch: number, run: EpochRun): Promise<{ met
   loop.lastGood = snapshotWeights(model);
   if (opts.out) {
     const position = {
-      epoch: epoch + 1, batchesDone: 0, rngState: loop.rng.state(), lossSum: 0, accuracySum: 0, seen: 0, samplesSeen: loop.samplesSeen,
+      epoch: epoch + 1,
+      batchesDone: 0,
+      rngState: loop.rng.state(),
+      lossSum: 0,
+      accuracySum: 0,
+      seen: 0,
+      samplesSeen: loop.samplesSeen,
       controls: loop.controls.state,
     };
     const outcome = {
       ...(decision.keptEpoch !== undefined ? { kept_epoch: decision.keptEpoch } : {}),
       ...(decision.stop ? { stopped_early: decision.stop } : {}),
     };
-    await checkpoint(model, loop.optimizer, opts.out, { epochs: cfg.epochs, history: loop.history, position, keep: loop.controls.keepFiles(), outcome }, { interrupted: false });
+    await checkpoint(
+      model,
+      loop.optimizer,
+      opts.out,
+      { epochs: cfg.epochs, history: loop.history, position, keep: loop.controls.keepFiles(), outcome },
+      { interrupted: false },
+    );
   }
   return { metrics, ...(decision.stop ? { stop: decision.stop } : {}) };
 }
@@ -350,7 +375,11 @@ function diverged(loop: Loop, what: string, epoch: number): TrainingDivergedErro
   restoreWeights(loop.model, loop.lastGood);
   const where = lastGoodEpoch === 0 ? 'the initial weights' : `the end of epoch ${lastGoodEpoch}`;
   const saved = loop.opts.out && lastGoodEpoch > 0 ? ` (also the model saved in ${loop.opts.out})` : '';
-  return new TrainingDivergedError(`training diverged: ${what}; the weights were restored to ${where}${saved}. Try a lower learning rate.`, loop.history, lastGoodEpoch);
+  return new TrainingDivergedError(
+    `training diverged: ${what}; the weights were restored to ${where}${saved}. Try a lower learning rate.`,
+    loop.history,
+    lastGoodEpoch,
+  );
 }
 
 function resultOf(loop: Loop, interrupted: boolean, partialEpoch?: PartialEpoch): TrainResult {

@@ -79,7 +79,12 @@ function taps(from: number, to: number): Array<Array<[index: number, weight: num
     const at = Math.min(from - 1, Math.max(0, (j + 0.5) * step - 0.5));
     const i = Math.floor(at);
     const frac = at - i;
-    return frac > 0 && i + 1 < from ? [[i, 1 - frac], [i + 1, frac]] : [[i, 1 - frac]];
+    return frac > 0 && i + 1 < from
+      ? [
+          [i, 1 - frac],
+          [i + 1, frac],
+        ]
+      : [[i, 1 - frac]];
   });
 }
 
@@ -91,7 +96,10 @@ interface Box {
 }
 
 function inkBox(ink: Float32Array, width: number, height: number): Box {
-  let left = width, top = height, right = -1, bottom = -1;
+  let left = width,
+    top = height,
+    right = -1,
+    bottom = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (ink[y * width + x]! <= SPECK) continue;
@@ -151,7 +159,9 @@ export function digitFrame(picture: GreyPicture): Float32Array {
 
   // Step 5: shift by whole pixels so the centre of mass (pixel i spans [i, i+1)) lands in the
   // middle of pixel 14, where MNIST puts it (its digits' centres lie around 14.5).
-  let mass = 0, sumX = 0, sumY = 0;
+  let mass = 0,
+    sumX = 0,
+    sumY = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const v = digit[y * width + x]!;

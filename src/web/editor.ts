@@ -52,12 +52,7 @@ export function createEditor(parent: HTMLElement, hooks: EditorHooks): SpecEdito
     syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
     yaml(),
     EditorState.tabSize.of(2),
-    keymap.of([
-      { key: 'Mod-s', preventDefault: true, run: () => (hooks.onSave(), true) },
-      indentWithTab,
-      ...defaultKeymap,
-      ...historyKeymap,
-    ]),
+    keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => (hooks.onSave(), true) }, indentWithTab, ...defaultKeymap, ...historyKeymap]),
     EditorView.contentAttributes.of({ 'aria-label': 'Spec text' }),
     // The page's Content-Security-Policy admits the editor's own <style> element by this nonce.
     EditorView.cspNonce.of(document.querySelector<HTMLMetaElement>('meta[name=csp-nonce]')?.content ?? ''),

@@ -97,10 +97,11 @@ export class Playground {
     this.el.save.disabled = !dirty;
     this.el.revert.disabled = !dirty;
     // Compile once per frame however fast the typing: the result is always for the latest text.
-    if (!this.pending) this.pending = requestAnimationFrame(() => {
-      this.pending = 0;
-      this.compile(this.editor.text());
-    });
+    if (!this.pending)
+      this.pending = requestAnimationFrame(() => {
+        this.pending = 0;
+        this.compile(this.editor.text());
+      });
   }
 
   private compile(text: string): void {
@@ -111,14 +112,16 @@ export class Playground {
       const count = result.diagnostics.length;
       verdict.className = 'bad';
       verdict.textContent = `${count} problem${count === 1 ? '' : 's'} in ${file}`;
-      diagnostics.replaceChildren(...result.diagnostics.map((d) => {
-        const item = document.createElement('li');
-        item.textContent = formatDiagnostic(d);
-        item.dataset.line = String(d.line);
-        item.title = 'Show in the editor';
-        item.addEventListener('click', () => this.editor.jumpTo(d.line, d.col));
-        return item;
-      }));
+      diagnostics.replaceChildren(
+        ...result.diagnostics.map((d) => {
+          const item = document.createElement('li');
+          item.textContent = formatDiagnostic(d);
+          item.dataset.line = String(d.line);
+          item.title = 'Show in the editor';
+          item.addEventListener('click', () => this.editor.jumpTo(d.line, d.col));
+          return item;
+        }),
+      );
       this.editor.showProblems(result.diagnostics);
       // The last good summary and diagram stay, dimmed, so the model does not vanish while typing.
       summary.classList.add('stale');

@@ -16,7 +16,10 @@ export class Sketchpad {
   private last: { x: number; y: number } | undefined;
   private frame = 0;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly hooks: SketchpadHooks) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly hooks: SketchpadHooks,
+  ) {
     this.context = canvas.getContext('2d', { willReadFrequently: true })!;
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
@@ -69,10 +72,11 @@ export class Sketchpad {
     const next = this.point(e);
     this.line(this.last, next);
     this.last = next;
-    if (!this.frame) this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      if (this.last) this.hooks.onDrawn(this.picture());
-    });
+    if (!this.frame)
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        if (this.last) this.hooks.onDrawn(this.picture());
+      });
   }
 
   private up(): void {

@@ -73,7 +73,10 @@ export class TryModel {
     const info = byId('run-info');
     const run = await api.runInfo();
     if (!run) {
-      info.replaceChildren('Give the server a run folder to try a trained model here: ', Object.assign(document.createElement('code'), { textContent: 'netspec serve runs/<spec>/<timestamp>' }));
+      info.replaceChildren(
+        'Give the server a run folder to try a trained model here: ',
+        Object.assign(document.createElement('code'), { textContent: 'netspec serve runs/<spec>/<timestamp>' }),
+      );
       return;
     }
     info.textContent = `${describeRun(run)} Loading the model…`;
@@ -109,11 +112,15 @@ export class TryModel {
       });
       this.clear();
     } else {
-      byId('pad').closest('.try-grid')!.replaceChildren(Object.assign(document.createElement('p'), {
-        textContent: digits
-          ? `This model takes input [${inputShape.join(', ')}]; drawing works for models of 28x28 greyscale digits, whose input is [28, 28, 1], [28, 28] or [784].`
-          : `This model was trained on ${run.source ?? `${run.dataKind} data`}; drawing works for models of MNIST-style digits. \`netspec predict\` prepares pictures for it.`,
-      }));
+      byId('pad')
+        .closest('.try-grid')!
+        .replaceChildren(
+          Object.assign(document.createElement('p'), {
+            textContent: digits
+              ? `This model takes input [${inputShape.join(', ')}]; drawing works for models of 28x28 greyscale digits, whose input is [28, 28, 1], [28, 28] or [784].`
+              : `This model was trained on ${run.source ?? `${run.dataKind} data`}; drawing works for models of MNIST-style digits. \`netspec predict\` prepares pictures for it.`,
+          }),
+        );
     }
     if (run.noTestData) byId('mistakes-info').textContent = `No test images to show: ${run.noTestData}.`;
     else await this.showMistakes();
@@ -160,19 +167,21 @@ export class TryModel {
     const shape = this.frameShape;
     const row = tf.tidy(() => (model.predict(tf.tensor(frame, [1, ...shape])) as tf.Tensor).reshape([-1]).dataSync() as Float32Array);
     const top = ranked(probabilities(row)).slice(0, 3);
-    byId('top3').replaceChildren(...top.map(({ index, probability }) => {
-      const item = document.createElement('li');
-      item.dataset.class = String(index);
-      item.dataset.probability = String(probability);
-      const name = Object.assign(document.createElement('span'), { className: 'name', textContent: this.classes[index] ?? String(index) });
-      const bar = Object.assign(document.createElement('span'), { className: 'bar' });
-      const fill = document.createElement('span');
-      fill.style.width = `${(probability * 100).toFixed(1)}%`;
-      bar.append(fill);
-      const share = Object.assign(document.createElement('span'), { className: 'share', textContent: `${(probability * 100).toFixed(1)}%` });
-      item.append(name, bar, share);
-      return item;
-    }));
+    byId('top3').replaceChildren(
+      ...top.map(({ index, probability }) => {
+        const item = document.createElement('li');
+        item.dataset.class = String(index);
+        item.dataset.probability = String(probability);
+        const name = Object.assign(document.createElement('span'), { className: 'name', textContent: this.classes[index] ?? String(index) });
+        const bar = Object.assign(document.createElement('span'), { className: 'bar' });
+        const fill = document.createElement('span');
+        fill.style.width = `${(probability * 100).toFixed(1)}%`;
+        bar.append(fill);
+        const share = Object.assign(document.createElement('span'), { className: 'share', textContent: `${(probability * 100).toFixed(1)}%` });
+        item.append(name, bar, share);
+        return item;
+      }),
+    );
   }
 
   /** Runs the model on a fixed sample of the test split and shows the images it gets wrong. */
@@ -218,16 +227,21 @@ export class TryModel {
       ? `${wrong.length} of ${sample.count.toLocaleString('en-US')} test images (evenly spread over all ${sample.total.toLocaleString('en-US')}) are misclassified (${share}%)${wrong.length > MISTAKES_SHOWN ? `; the first ${MISTAKES_SHOWN}` : ''}:`
       : `The model gets all ${sample.count.toLocaleString('en-US')} sampled test images right.`;
     const name = (i: number): string => this.classes[i] ?? String(i);
-    byId('mistakes').replaceChildren(...wrong.slice(0, MISTAKES_SHOWN).map(({ k, label, guess }) => {
-      const figure = document.createElement('figure');
-      figure.dataset.index = String(sample.indices[k]);
-      const canvas = document.createElement('canvas');
-      drawGrey(canvas, pixels.subarray(k * perImage, (k + 1) * perImage), w, h, c);
-      const caption = document.createElement('figcaption');
-      caption.append(`#${sample.indices[k]}: a ${name(label)}, seen as `, Object.assign(document.createElement('b'), { textContent: name(guess.index) }),
-        ` (${(guess.probability * 100).toFixed(0)}%)`);
-      figure.append(canvas, caption);
-      return figure;
-    }));
+    byId('mistakes').replaceChildren(
+      ...wrong.slice(0, MISTAKES_SHOWN).map(({ k, label, guess }) => {
+        const figure = document.createElement('figure');
+        figure.dataset.index = String(sample.indices[k]);
+        const canvas = document.createElement('canvas');
+        drawGrey(canvas, pixels.subarray(k * perImage, (k + 1) * perImage), w, h, c);
+        const caption = document.createElement('figcaption');
+        caption.append(
+          `#${sample.indices[k]}: a ${name(label)}, seen as `,
+          Object.assign(document.createElement('b'), { textContent: name(guess.index) }),
+          ` (${(guess.probability * 100).toFixed(0)}%)`,
+        );
+        figure.append(canvas, caption);
+        return figure;
+      }),
+    );
   }
 }

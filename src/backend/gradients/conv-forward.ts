@@ -33,9 +33,18 @@ const WINOGRAD_MIN_PIXELS = 36;
 
 /** Whether Winograd's F(2x2, 3x3) takes this convolution: 3x3, stride 1, dilation 1, enough output. */
 function winogradApplies(info: tf.backend_util.Conv2DInfo, outPixels: number): boolean {
-  return winogradConvs.enabled && info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
-    info.dilationHeight === 1 && info.dilationWidth === 1 && outPixels >= WINOGRAD_MIN_PIXELS &&
-    info.padInfo.top >= 0 && info.padInfo.left >= 0;
+  return (
+    winogradConvs.enabled &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    outPixels >= WINOGRAD_MIN_PIXELS &&
+    info.padInfo.top >= 0 &&
+    info.padInfo.left >= 0
+  );
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -47,7 +56,12 @@ function padInput(x: tf.TensorInfo, pads: tf.backend_util.PadInfo, backend: tf.K
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return { xp: x, made: false };
   const pad = tf.getKernel('PadV2', tf.getBackend());
   if (pad == null) return null;
-  const paddings = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const paddings = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
   return { xp: pad.kernelFunc({ inputs: { x }, attrs: { paddings, constantValue: 0 }, backend }) as tf.TensorInfo, made: true };
 }
 
@@ -60,9 +74,9 @@ function fits(size: number, pads: number, k: number, s: number, out: number): bo
 export function convForward({ inputs, attrs = {}, backend }: KernelArgs, fused: boolean): tf.TensorInfo | null {
   if (!ownForwardConv.enabled) return null;
   const { x, filter } = inputs;
-  const bias = fused ? inputs.bias ?? null : null;
+  const bias = fused ? (inputs.bias ?? null) : null;
   const conv = attrs as unknown as ConvAttrs & { activation?: string };
-  const activation = (fused ? conv.activation ?? 'linear' : 'linear') as ConvActivation;
+  const activation = (fused ? (conv.activation ?? 'linear') : 'linear') as ConvActivation;
   if (x == null || filter == null || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   if (!(activation in CONV_ACTIVATIONS) || (fused && inputs.preluActivationWeights != null) || !fastConvSupported(conv)) return null;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape[3] !== filter.shape[2] || filter.shape[3]! % 8 !== 0) return null;
@@ -70,7 +84,8 @@ export function convForward({ inputs, attrs = {}, backend }: KernelArgs, fused: 
   const { top, bottom, left, right } = info.padInfo;
   const [kh, kw] = filter.shape as [number, number];
   // The tiles derive the output size from the padded input; it must be the one tfjs computed.
-  if (!fits(x.shape[1]!, top + bottom, kh, info.strideHeight, info.outHeight) || !fits(x.shape[2]!, left + right, kw, info.strideWidth, info.outWidth)) return null;
+  if (!fits(x.shape[1]!, top + bottom, kh, info.strideHeight, info.outHeight) || !fits(x.shape[2]!, left + right, kw, info.strideWidth, info.outWidth))
+    return null;
   if (winogradApplies(info, info.outHeight * info.outWidth)) {
     const outShape: [number, number, number, number] = [x.shape[0]!, info.outHeight, info.outWidth, filter.shape[3]!];
     const viaWinograd = winogradConvSimd(backend, x, filter, bias, outShape, info.padInfo, activation);

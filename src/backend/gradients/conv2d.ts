@@ -49,11 +49,7 @@ export function fastConvSupported(attrs: ConvAttrs): boolean {
 }
 
 /** Output size and the exact padding tfjs/TensorFlow use for this conv. */
-export function convGeometry(
-  xShape: number[],
-  filterShape: number[],
-  attrs: ConvAttrs,
-): tf.backend_util.Conv2DInfo {
+export function convGeometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -90,24 +86,23 @@ export function convGeometry(
  *    (14 ms vs 20 ms for layer 2, 2 ms vs 7 ms for layer 3, against the
  *    matmul form).
  */
-export function conv2dFilterGrad(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  filterShape: [number, number, number, number],
-  attrs: ConvAttrs,
-): tf.Tensor4D {
+export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], attrs: ConvAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convGeometry(x.shape, filterShape, attrs);
     const { top, bottom, left, right } = info.padInfo;
-    const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
+    const pads: [number, number][] = [
+      [0, 0],
+      [Math.max(top, 0), Math.max(bottom, 0)],
+      [Math.max(left, 0), Math.max(right, 0)],
+      [0, 0],
+    ];
     const xp = pads.flat().some((v) => v > 0) ? tf.pad(x, pads) : x;
     const strides: [number, number] = [info.strideHeight, info.strideWidth];
     const tiled = filterShape[2] % 4 === 0 ? filterGradTilesSimd : filterGradRowsSimd;
     const tiles = useTiles(dy.shape) ? asTensor4D(tiled(tf.backend(), xp, dy, filterShape, strides)) : null;
     if (tiles != null) return tiles;
     if (filterShape[2] > 4) return filterGradConv(xp, dy, filterShape, info);
-    return asTensor4D(filterGradSimd(tf.backend(), xp, dy, filterShape, strides)) ??
-      filterGradIm2col(xp, dy, filterShape, info);
+    return asTensor4D(filterGradSimd(tf.backend(), xp, dy, filterShape, strides)) ?? filterGradIm2col(xp, dy, filterShape, info);
   });
 }
 
@@ -124,12 +119,7 @@ function useTiles(dyShape: number[]): boolean {
   return tiledGradients.enabled && (simdHelperFor(tf.backend()) == null || ho * wo >= 16);
 }
 
-function filterGradIm2col(
-  xp: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  filterShape: [number, number, number, number],
-  info: tf.backend_util.Conv2DInfo,
-): tf.Tensor4D {
+function filterGradIm2col(xp: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
   const [kh, kw, cin, cout] = filterShape;
   const [n] = xp.shape;
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
@@ -146,12 +136,7 @@ function filterGradIm2col(
   return tf.reshape(tf.matMul(colsT, tf.reshape(dy, [m, cout])), filterShape);
 }
 
-function filterGradConv(
-  xp: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  filterShape: [number, number, number, number],
-  info: tf.backend_util.Conv2DInfo,
-): tf.Tensor4D {
+function filterGradConv(xp: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
   const [kh, kw, cin, cout] = filterShape;
   const [n, hp, wp] = xp.shape;
   const [, ho, wo] = dy.shape;
@@ -183,12 +168,7 @@ function asTensor4D(info: tf.TensorInfo | null): tf.Tensor4D | null {
  * in/out channels swapped. That is exactly the transposed convolution, but it
  * runs on XNNPACK's Conv2D instead of a hand-written backprop loop.
  */
-export function conv2dInputGrad(
-  xShape: [number, number, number, number],
-  dy: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  attrs: ConvAttrs,
-): tf.Tensor4D {
+export function conv2dInputGrad(xShape: [number, number, number, number], dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: ConvAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convGeometry(xShape, filter.shape, attrs);
     const viaTiles = inputGradTiles(xShape, dy, filter, info);
@@ -221,12 +201,7 @@ export function conv2dInputGrad(
     // Negative padding (only with unusual explicit pads): crop, then convolve.
     const cropTop = Math.max(-padTop, 0);
     const cropLeft = Math.max(-padLeft, 0);
-    const cropped = tf.slice(spread, [0, cropTop, cropLeft, 0], [
-      -1,
-      hs - cropTop - Math.max(-padBottom, 0),
-      ws - cropLeft - Math.max(-padRight, 0),
-      -1,
-    ]);
+    const cropped = tf.slice(spread, [0, cropTop, cropLeft, 0], [-1, hs - cropTop - Math.max(-padBottom, 0), ws - cropLeft - Math.max(-padRight, 0), -1]);
     const clamp = explicit.map(([a, b]) => [Math.max(a, 0), Math.max(b, 0)]) as tf.backend_util.ExplicitPadding;
     return tf.conv2d(cropped as tf.Tensor4D, rotated, 1, clamp);
   });
@@ -238,12 +213,7 @@ export function conv2dInputGrad(
  * cropped. Against the columns form below it skips writing and rereading
  * the columns (~9 MB for layer 2 at batch 64). Returns null where it does not apply.
  */
-function inputGradTiles(
-  xShape: [number, number, number, number],
-  dy: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  info: tf.backend_util.Conv2DInfo,
-): tf.Tensor4D | null {
+function inputGradTiles(xShape: [number, number, number, number], dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D | null {
   const cin = filter.shape[2];
   const { top, bottom, left, right } = info.padInfo;
   if (!tiledGradients.enabled || cin % 16 !== 0 || simdKernelsFor(tf.backend()) == null || Math.min(top, bottom, left, right) < 0) return null;
@@ -307,7 +277,14 @@ function rotateFilter(filter: tf.Tensor4D): tf.Tensor4D {
 function spreadOnStrideGrid(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   const [n, h, w, c] = dy.shape;
   const six = tf.reshape(dy, [n, h, 1, w, 1, c]);
-  const padded = tf.pad(six, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const padded = tf.pad(six, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   const flat = tf.reshape(padded, [n, h * sh, w * sw, c]);
   return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]) as tf.Tensor4D;
 }

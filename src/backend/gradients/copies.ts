@@ -108,64 +108,70 @@ function replace(kernelName: string, backendName: string, make: (stock: tf.Kerne
   tf.registerKernel(config);
 }
 
-const slice = (stock: tf.KernelConfig): tf.KernelFunc => (args) => {
-  const { x } = args.inputs;
-  const backend = args.backend;
-  const bytes = x == null ? undefined : BYTES[x.dtype];
-  if (x == null || bytes == null || !isHeapBackend(backend)) return stock.kernelFunc(args);
-  const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
-  const [from, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size) as [number[], number[]];
-  const out = backend.makeOutput(extent, x.dtype); // before the views: may grow the heap
-  if (tf.util.sizeFromShape(extent) === 0) return out;
-  if (layerSimdFor(backend) != null) {
-    const src = heapOffset(backend, x);
-    const dst = heapOffset(backend, out);
-    sliceRuns(x.shape, from, extent, (g) => copyGroupSimd(backend, src, dst, bytes, g));
-  } else {
-    const src = backend.typedArrayFromHeap(x);
-    const dst = backend.typedArrayFromHeap(out);
-    sliceRuns(x.shape, from, extent, (g) => copyGroup(src, dst, g));
-  }
-  return out;
-};
+const slice =
+  (stock: tf.KernelConfig): tf.KernelFunc =>
+  (args) => {
+    const { x } = args.inputs;
+    const backend = args.backend;
+    const bytes = x == null ? undefined : BYTES[x.dtype];
+    if (x == null || bytes == null || !isHeapBackend(backend)) return stock.kernelFunc(args);
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+    const [from, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size) as [number[], number[]];
+    const out = backend.makeOutput(extent, x.dtype); // before the views: may grow the heap
+    if (tf.util.sizeFromShape(extent) === 0) return out;
+    if (layerSimdFor(backend) != null) {
+      const src = heapOffset(backend, x);
+      const dst = heapOffset(backend, out);
+      sliceRuns(x.shape, from, extent, (g) => copyGroupSimd(backend, src, dst, bytes, g));
+    } else {
+      const src = backend.typedArrayFromHeap(x);
+      const dst = backend.typedArrayFromHeap(out);
+      sliceRuns(x.shape, from, extent, (g) => copyGroup(src, dst, g));
+    }
+    return out;
+  };
 
-const concat = (stock: tf.KernelConfig): tf.KernelFunc => (args) => {
-  const inputs = Object.values(args.inputs) as tf.TensorInfo[];
-  const backend = args.backend;
-  const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
-  const dtype = inputs[0]?.dtype;
-  const bytes = dtype == null ? undefined : BYTES[dtype];
-  // One part is a copy of it (the stock kernel aliases); strings and mixed types are the stock kernel's.
-  if (parts.length < 2 || bytes == null || parts.some((t) => t.dtype !== dtype) || !isHeapBackend(backend)) return stock.kernelFunc(args);
-  const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, parts[0]!.shape)[0]!;
-  const shapes = parts.map((t) => t.shape);
-  tf.backend_util.assertParamsConsistent(shapes, axis);
-  const out = backend.makeOutput(tf.backend_util.computeOutShape(shapes, axis), dtype!); // before the views
-  if (layerSimdFor(backend) != null) {
-    const dst = heapOffset(backend, out);
-    concatRuns(shapes, axis, (i, g) => copyGroupSimd(backend, heapOffset(backend, parts[i]!), dst, bytes, g));
-  } else {
-    const dst = backend.typedArrayFromHeap(out);
-    concatRuns(shapes, axis, (i, g) => copyGroup(backend.typedArrayFromHeap(parts[i]!), dst, g));
-  }
-  return out;
-};
+const concat =
+  (stock: tf.KernelConfig): tf.KernelFunc =>
+  (args) => {
+    const inputs = Object.values(args.inputs) as tf.TensorInfo[];
+    const backend = args.backend;
+    const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+    const dtype = inputs[0]?.dtype;
+    const bytes = dtype == null ? undefined : BYTES[dtype];
+    // One part is a copy of it (the stock kernel aliases); strings and mixed types are the stock kernel's.
+    if (parts.length < 2 || bytes == null || parts.some((t) => t.dtype !== dtype) || !isHeapBackend(backend)) return stock.kernelFunc(args);
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, parts[0]!.shape)[0]!;
+    const shapes = parts.map((t) => t.shape);
+    tf.backend_util.assertParamsConsistent(shapes, axis);
+    const out = backend.makeOutput(tf.backend_util.computeOutShape(shapes, axis), dtype!); // before the views
+    if (layerSimdFor(backend) != null) {
+      const dst = heapOffset(backend, out);
+      concatRuns(shapes, axis, (i, g) => copyGroupSimd(backend, heapOffset(backend, parts[i]!), dst, bytes, g));
+    } else {
+      const dst = backend.typedArrayFromHeap(out);
+      concatRuns(shapes, axis, (i, g) => copyGroup(backend.typedArrayFromHeap(parts[i]!), dst, g));
+    }
+    return out;
+  };
 
 /** SplitV (concatenate's gradient) as one Slice per part, through `slice`. */
-const splitV = (slice: tf.KernelFunc): tf.KernelFunc => (args) => {
-  const { x } = args.inputs;
-  const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
-  const a = tf.util.parseAxisParam(axis, x!.shape)[0]!;
-  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, a);
-  const begin = new Array<number>(x!.shape.length).fill(0);
-  return sizes.map((part) => {
-    const size = [...x!.shape];
-    size[a] = part;
-    const out = slice({ inputs: { x: x! }, attrs: { begin: [...begin], size }, backend: args.backend }) as tf.TensorInfo;
-    begin[a]! += part;
-    return out;
-  });
-};
+const splitV =
+  (slice: tf.KernelFunc): tf.KernelFunc =>
+  (args) => {
+    const { x } = args.inputs;
+    const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const a = tf.util.parseAxisParam(axis, x!.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, a);
+    const begin = new Array<number>(x!.shape.length).fill(0);
+    return sizes.map((part) => {
+      const size = [...x!.shape];
+      size[a] = part;
+      const out = slice({ inputs: { x: x! }, attrs: { begin: [...begin], size }, backend: args.backend }) as tf.TensorInfo;
+      begin[a]! += part;
+      return out;
+    });
+  };
 
 /** Kernel names this module replaces on wasm. */
 export const COPY_KERNELS: readonly string[] = ['Slice', 'Concat', 'SplitV'];

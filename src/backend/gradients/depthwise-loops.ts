@@ -24,11 +24,7 @@ export interface DepthwiseAttrs {
 }
 
 /** Output size, padding, strides and dilation exactly as tfjs computes them for the forward op. */
-export function depthwiseGeometry(
-  xShape: number[],
-  filterShape: number[],
-  attrs: DepthwiseAttrs,
-): tf.backend_util.Conv2DInfo {
+export function depthwiseGeometry(xShape: number[], filterShape: number[], attrs: DepthwiseAttrs): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -51,12 +47,7 @@ export function validRange(offset: number, stride: number, size: number, outSize
  * dW[i,j,c,k] = sum over b,p,q of x[b, p*sh+i*dh-top, q*sw+j*dw-left, c] * dy[b,p,q,c*m+k],
  * accumulated in float64 and written to `out` (fully overwritten).
  */
-export function depthwiseFilterGradInto(
-  x: Float32Array,
-  dy: Float32Array,
-  out: Float32Array,
-  info: tf.backend_util.Conv2DInfo,
-): void {
+export function depthwiseFilterGradInto(x: Float32Array, dy: Float32Array, out: Float32Array, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo, outChannels: cm } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
@@ -97,12 +88,7 @@ export function depthwiseFilterGradInto(
  * (p, q) that read input pixel (r, s), written to `out` (fully overwritten). Each dy pixel is
  * scattered onto the input pixels its taps read, so strides and dilation need no special case.
  */
-export function depthwiseInputGradInto(
-  dy: Float32Array,
-  filter: Float32Array,
-  out: Float32Array,
-  info: tf.backend_util.Conv2DInfo,
-): void {
+export function depthwiseInputGradInto(dy: Float32Array, filter: Float32Array, out: Float32Array, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo, outChannels: cm } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;

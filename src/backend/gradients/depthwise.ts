@@ -48,9 +48,12 @@ const filterGrad = (backendName: string) =>
     if (x == null || dy == null || !allFloat32([x, dy])) return null;
     const filterShape = (attrs as { filterShape: number[] }).filterShape;
     const info = depthwiseGeometry(x.shape, filterShape, attrs as unknown as DepthwiseAttrs);
-    const simd = info.outChannels === info.inChannels
-      ? depthwiseFilterGradSimd(backend, x, dy, info)
-      : layerSimdFor(backend) != null ? filterGradOverChannels(x, dy, filterShape, attrs as unknown as DepthwiseAttrs) : null;
+    const simd =
+      info.outChannels === info.inChannels
+        ? depthwiseFilterGradSimd(backend, x, dy, info)
+        : layerSimdFor(backend) != null
+          ? filterGradOverChannels(x, dy, filterShape, attrs as unknown as DepthwiseAttrs)
+          : null;
     if (simd != null) return simd;
     const io = floatKernelIO(backend, [x, dy], filterShape);
     depthwiseFilterGradInto(io.inputs[0]!, io.inputs[1]!, io.out, info);
@@ -63,9 +66,12 @@ const inputGrad = (backendName: string) =>
     if (dy == null || filter == null || !allFloat32([dy, filter])) return null;
     const inputShape = (attrs as { inputShape: number[] }).inputShape;
     const info = depthwiseGeometry(inputShape, filter.shape, attrs as unknown as DepthwiseAttrs);
-    const simd = info.outChannels === info.inChannels
-      ? depthwiseInputGradSimd(backend, dy, filter, info)
-      : layerSimdFor(backend) != null ? inputGradOverChannels(dy, filter, inputShape, attrs as unknown as DepthwiseAttrs) : null;
+    const simd =
+      info.outChannels === info.inChannels
+        ? depthwiseInputGradSimd(backend, dy, filter, info)
+        : layerSimdFor(backend) != null
+          ? inputGradOverChannels(dy, filter, inputShape, attrs as unknown as DepthwiseAttrs)
+          : null;
     if (simd != null) return simd;
     const io = floatKernelIO(backend, [dy, filter], inputShape);
     depthwiseInputGradInto(io.inputs[0]!, io.inputs[1]!, io.out, info);
@@ -77,8 +83,7 @@ const inputGrad = (backendName: string) =>
  * Only a bare TensorInfo is wrapped: a wrapper's disposal releases its data, which for an
  * input would free a tensor its owner still holds.
  */
-const asTensor = (info: tf.TensorInfo): tf.Tensor =>
-  info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info);
+const asTensor = (info: tf.TensorInfo): tf.Tensor => (info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info));
 
 // The two below run only where layerSimdFor found the module and the inputs are float32,
 // so their multiplier-1 SIMD calls always apply.

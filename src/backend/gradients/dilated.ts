@@ -63,7 +63,12 @@ function padOrCrop(t: tf.Tensor4D, [[top, bottom], [left, right]]: [Pair, Pair])
   const keptW = w - cropLeft - Math.max(-right, 0);
   const crop = keptH < h || keptW < w;
   const cropped = crop ? tf.slice(t, [0, cropTop, cropLeft, 0], [n, keptH, keptW, c]) : t;
-  const pads: [number, number][] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
+  const pads: [number, number][] = [
+    [0, 0],
+    [Math.max(top, 0), Math.max(bottom, 0)],
+    [Math.max(left, 0), Math.max(right, 0)],
+    [0, 0],
+  ];
   return pads.flat().some((p) => p > 0) ? tf.pad(cropped, pads) : cropped;
 }
 
@@ -77,7 +82,10 @@ export function dilatedConv2dInputGrad(xShape: number[], dy: tf.Tensor4D, filter
     const eh = info.effectiveFilterHeight;
     const ew = info.effectiveFilterWidth;
     // h + eh - 1 rows of padded dy give exactly h rows of output.
-    const dyp = padOrCrop(dy, [[eh - 1 - top, h - ho + top], [ew - 1 - left, w - wo + left]]);
+    const dyp = padOrCrop(dy, [
+      [eh - 1 - top, h - ho + top],
+      [ew - 1 - left, w - wo + left],
+    ]);
     const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
     return tf.conv2d(dyp, rotated, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]);
   });
@@ -88,7 +96,10 @@ export function dilatedConv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterS
   return tf.tidy(() => {
     const info = geometry(x.shape, filterShape, attrs);
     const { top, bottom, left, right } = info.padInfo;
-    const xp = padOrCrop(x, [[top, bottom], [left, right]]);
+    const xp = padOrCrop(x, [
+      [top, bottom],
+      [left, right],
+    ]);
     const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [cin, hp, wp, n]
     const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [ho, wo, n, cout]
     const out = tf.conv2d(xt, dyt, [info.dilationHeight, info.dilationWidth], 'valid'); // [cin, kh, kw, cout]
@@ -137,8 +148,7 @@ export function installDilatedConvGradients(backendName?: string): void {
         const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
         const g = dy as tf.Tensor4D;
         const shared = { strides: a.strides, pad: a.pad, dilations: a.dilations, dimRoundingMode: a.dimRoundingMode };
-        const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
-          tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+        const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
         return {
           x: () => run(DEPTHWISE_INPUT_GRAD, { dy: g, filter }, { ...shared, inputShape: x.shape }),
           filter: () => run(DEPTHWISE_FILTER_GRAD, { x, dy: g }, { ...shared, filterShape: filter.shape }),

@@ -56,4 +56,3 @@ export function installFastGradients(backendName: string, options: InstallOption
 export function fastGradientsInstalled(): string[] {
   return [...installed];
 }
-

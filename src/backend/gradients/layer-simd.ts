@@ -10,8 +10,20 @@ import { heapOffset } from '../simd/module.js';
 import { LAYER_KERNELS_WASM_SHARED, LAYER_KERNELS_WASM_UNSHARED } from './layer-kernels-wasm.js';
 
 type Geometry = [
-  n: number, h: number, w: number, c: number, ho: number, wo: number, kh: number, kw: number,
-  sh: number, sw: number, dh: number, dw: number, top: number, left: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  ho: number,
+  wo: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+  top: number,
+  left: number,
 ];
 
 /** The exports of layer-kernels.wat; pointers and sizes are in bytes of the heap. */
@@ -20,8 +32,20 @@ export interface LayerExports {
   depthwiseInputGrad(dy: number, filter: number, dx: number, ...geometry: Geometry): void;
   copyRuns(src: number, dst: number, count: number, run: number, srcStride: number, dstStride: number): void;
   resizeGrad(
-    dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
-    rowLo: number, rowHi: number, rowF: number, colLo: number, colHi: number, colF: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    rowLo: number,
+    rowHi: number,
+    rowF: number,
+    colLo: number,
+    colHi: number,
+    colF: number,
   ): void;
   resizeNearestGrad(dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, rowSrc: number, colSrc: number): void;
 }
@@ -58,9 +82,20 @@ export function layerSimdFor(backend: unknown): LayerExports | null {
 
 function geometry(info: tf.backend_util.Conv2DInfo): Geometry {
   return [
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
-    info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
   ];
 }
 
@@ -93,9 +128,7 @@ export function depthwiseInputGradSimd(backend: unknown, dy: tf.TensorInfo, filt
  * Runs `copyRuns` of layer-kernels.wat with byte offsets `src` and `dst` in the heap; false
  * (nothing copied) where the module does not run.
  */
-export function copyRunsSimd(
-  backend: unknown, src: number, dst: number, count: number, run: number, srcStride: number, dstStride: number,
-): boolean {
+export function copyRunsSimd(backend: unknown, src: number, dst: number, count: number, run: number, srcStride: number, dstStride: number): boolean {
   const simd = layerSimdFor(backend);
   if (simd == null) return false;
   simd.copyRuns(src, dst, count, run, srcStride, dstStride);

@@ -49,8 +49,8 @@ function tiledProduct(a: tf.TensorInfo, b: tf.TensorInfo, bias: tf.TensorInfo | 
 export function matMul(args: KernelArgs, stock: tf.KernelConfig | undefined, transpose: tf.KernelConfig | undefined, fused: boolean): tf.TensorInfo | null {
   const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean; activation?: string };
   const { a, b } = args.inputs;
-  const bias = fused ? args.inputs.bias ?? null : null;
-  const activation = (fused ? attrs.activation ?? 'linear' : 'linear') as ConvActivation;
+  const bias = fused ? (args.inputs.bias ?? null) : null;
+  const activation = (fused ? (attrs.activation ?? 'linear') : 'linear') as ConvActivation;
   const plainFused = fused && (!(activation in CONV_ACTIVATIONS) || args.inputs.preluActivationWeights != null || (bias != null && bias.shape.length !== 1));
   if (a == null || b == null || stock == null || transpose == null || plainFused || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const backend = args.backend as tf.KernelBackend;

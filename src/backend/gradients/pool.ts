@@ -27,14 +27,7 @@ export interface PoolAttrs {
 }
 
 export function poolGeometry(xShape: number[], attrs: PoolAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computePool2DInfo(
-    xShape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  return tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
 }
 
 /**
@@ -93,9 +86,14 @@ export function maxPoolGradInto(x: Float32Array, dy: Float32Array, dx: Float32Ar
 /** 2x2 windows, stride 2, every window fully inside the input (no padding). */
 export function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
   return (
-    info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
-    info.padInfo.top === 0 && info.padInfo.left === 0 &&
-    info.outHeight * 2 <= info.inHeight && info.outWidth * 2 <= info.inWidth
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight * 2 <= info.inHeight &&
+    info.outWidth * 2 <= info.inWidth
   );
 }
 
@@ -126,9 +124,18 @@ function maxPoolGrad2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, inf
           const v1 = x[i1]!;
           const v2 = x[i2]!;
           const v3 = x[i3]!;
-          if (v0 > best) { best = v0; at = i0; }
-          if (v1 > best) { best = v1; at = i1; }
-          if (v2 > best) { best = v2; at = i2; }
+          if (v0 > best) {
+            best = v0;
+            at = i0;
+          }
+          if (v1 > best) {
+            best = v1;
+            at = i1;
+          }
+          if (v2 > best) {
+            best = v2;
+            at = i2;
+          }
           if (v3 > best) at = i3;
           if (at >= 0) dx[at] = dy[o]!;
         }

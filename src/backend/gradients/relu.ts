@@ -21,8 +21,12 @@ function stockReluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
 }
 
 function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const fused = tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) != null && simdKernelsFor(tf.backend()) != null &&
-    dy.dtype === 'float32' && x.dtype === 'float32' && dy.size === x.size;
+  const fused =
+    tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) != null &&
+    simdKernelsFor(tf.backend()) != null &&
+    dy.dtype === 'float32' &&
+    x.dtype === 'float32' &&
+    dy.size === x.size;
   return fused ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }) as tf.Tensor) : stockReluGrad(dy, x);
 }
 

@@ -133,13 +133,20 @@ function resizeGradSimd(backend: unknown, images: tf.TensorInfo, dy: tf.TensorIn
   const out = heap.makeOutput(images.shape, 'float32');
   let tables: [tf.TensorInfo, Int32Array | Float64Array][];
   if (nearest) {
-    tables = [[heap.makeOutput([oh], 'int32'), nearestSources(h, oh, attrs)], [heap.makeOutput([ow], 'int32'), nearestSources(w, ow, attrs)]];
+    tables = [
+      [heap.makeOutput([oh], 'int32'), nearestSources(h, oh, attrs)],
+      [heap.makeOutput([ow], 'int32'), nearestSources(w, ow, attrs)],
+    ];
   } else {
     const rows = bilinearTaps(h, oh, attrs);
     const cols = bilinearTaps(w, ow, attrs);
     tables = [
-      [heap.makeOutput([oh], 'int32'), rows.lo], [heap.makeOutput([oh], 'int32'), rows.hi], [heap.makeOutput([oh], 'float32'), rows.f],
-      [heap.makeOutput([ow], 'int32'), cols.lo], [heap.makeOutput([ow], 'int32'), cols.hi], [heap.makeOutput([ow], 'float32'), cols.f],
+      [heap.makeOutput([oh], 'int32'), rows.lo],
+      [heap.makeOutput([oh], 'int32'), rows.hi],
+      [heap.makeOutput([oh], 'float32'), rows.f],
+      [heap.makeOutput([ow], 'int32'), cols.lo],
+      [heap.makeOutput([ow], 'int32'), cols.hi],
+      [heap.makeOutput([ow], 'float32'), cols.f],
     ];
   }
   try {
@@ -205,7 +212,10 @@ export const RESIZE_KERNELS: readonly string[] = [RESIZE_NEAREST_GRAD, RESIZE_BI
 export function installResizeGradKernels(backendName: string): void {
   const takes = TAKES[backendName];
   if (takes == null) return;
-  for (const [name, into] of [[RESIZE_NEAREST_GRAD, resizeNearestGradInto], [RESIZE_BILINEAR_GRAD, resizeBilinearGradInto]] as const) {
+  for (const [name, into] of [
+    [RESIZE_NEAREST_GRAD, resizeNearestGradInto],
+    [RESIZE_BILINEAR_GRAD, resizeBilinearGradInto],
+  ] as const) {
     const config = kernel(name, backendName, into, takes[name]!); // captures the stock kernel first
     if (tf.getKernel(name, backendName) != null) tf.unregisterKernel(name, backendName);
     tf.registerKernel(config);

@@ -90,8 +90,12 @@ function startHelper(memory: WebAssembly.Memory, bytes: HelperBinaries): SplitHe
   // It waits on Atomics forever; it must not keep the process alive.
   worker.unref();
   let gone = false;
-  worker.on('error', () => { gone = true; });
-  worker.on('exit', () => { gone = true; });
+  worker.on('error', () => {
+    gone = true;
+  });
+  worker.on('exit', () => {
+    gone = true;
+  });
 
   return {
     run(kernel, helperArgs, own, fused) {

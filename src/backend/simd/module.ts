@@ -30,44 +30,151 @@ import { KERNELS_WASM_SHARED, KERNELS_WASM_SHARED_FMA, KERNELS_WASM_UNSHARED, KE
 export interface SimdExports {
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number): void;
   filterGrad9(
-    x: number, dy: number, out: number, n: number, hp: number, wp: number, cin: number,
-    ho: number, wo: number, cout: number, sh: number, sw: number, ...tapOffsets: number[]
+    x: number,
+    dy: number,
+    out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    sh: number,
+    sw: number,
+    ...tapOffsets: number[]
   ): void;
   filterGradTiles(
-    x: number, dy: number, out: number, n: number, hp: number, wp: number, cin: number,
-    ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
-    c0: number, c1: number, block: number,
+    x: number,
+    dy: number,
+    out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    c0: number,
+    c1: number,
+    block: number,
   ): void;
   filterGradRows(
-    x: number, dy: number, out: number, n: number, hp: number, wp: number, cin: number,
-    ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
-    u0: number, u1: number, block: number,
+    x: number,
+    dy: number,
+    out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    u0: number,
+    u1: number,
+    block: number,
   ): void;
   inputGradTiles(
-    dy: number, wt: number, dx: number, b0: number, b1: number, ho: number, wo: number, cout: number,
-    hp: number, wp: number, cin: number, kh: number, kw: number, sh: number, sw: number,
+    dy: number,
+    wt: number,
+    dx: number,
+    b0: number,
+    b1: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    hp: number,
+    wp: number,
+    cin: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
   ): void;
   convTiles(
-    x: number, w: number, bias: number, out: number, n: number, hp: number, wp: number, cin: number,
-    ho: number, wo: number, cout: number, kh: number, kw: number, sh: number, sw: number,
-    flags: number, t0: number, t1: number, block: number,
+    x: number,
+    w: number,
+    bias: number,
+    out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    flags: number,
+    t0: number,
+    t1: number,
+    block: number,
   ): void;
   winogradConv(
-    x: number, u: number, bias: number, out: number, h: number, w: number, cin: number,
-    ho: number, wo: number, cout: number, top: number, left: number, flags: number,
-    t0: number, t1: number, scratch: number, chunk: number,
+    x: number,
+    u: number,
+    bias: number,
+    out: number,
+    h: number,
+    w: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    top: number,
+    left: number,
+    flags: number,
+    t0: number,
+    t1: number,
+    scratch: number,
+    chunk: number,
   ): void;
   winogradFilter(g: number, u: number, cin: number, cout: number): void;
   addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
   adamUpdate(
-    w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n: number,
-    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
-    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLearningRate: number,
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    outW: number,
+    outM: number,
+    outV: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    oneMinusAccBeta1: number,
+    oneMinusAccBeta2: number,
+    epsilon: number,
+    negLearningRate: number,
   ): void;
   sumRows(x: number, rows: number, cols: number, out: number, acc: number): void;
   col2im(
-    cols: number, dx: number, n: number, h: number, w: number, cin: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
+    cols: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
   ): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
   cropRows(src: number, dst: number, n: number, hp: number, wp: number, c: number, top: number, left: number, h: number, w: number): void;
@@ -159,9 +266,7 @@ function instancesFor(backend: unknown): Instances | null {
   if (backend == null || typeof backend !== 'object') return null;
   if (loaded.has(backend)) return loaded.get(backend)!;
   const memory = memoryOf(backend);
-  const instances = memory != null && typeof (backend as { getMemoryOffset?: unknown }).getMemoryOffset === 'function'
-    ? instantiate(memory)
-    : null;
+  const instances = memory != null && typeof (backend as { getMemoryOffset?: unknown }).getMemoryOffset === 'function' ? instantiate(memory) : null;
   loaded.set(backend, instances);
   return instances;
 }

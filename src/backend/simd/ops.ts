@@ -40,8 +40,8 @@ export function addRowVectorSimd(backend: unknown, a: tf.TensorInfo, b: tf.Tenso
   const [big, vec] = sizeA >= sizeB ? [a, b] : [b, a];
   const cols = big.shape[big.shape.length - 1] ?? 0;
   // A scalar (shape []) or [1] broadcasts too, but is not a row: it must not match.
-  const vecIsRow = vec.shape.length >= 1 && vec.shape.length <= big.shape.length &&
-    vec.shape.every((d, i) => (i === vec.shape.length - 1 ? d === cols : d === 1));
+  const vecIsRow =
+    vec.shape.length >= 1 && vec.shape.length <= big.shape.length && vec.shape.every((d, i) => (i === vec.shape.length - 1 ? d === cols : d === 1));
   if (!vecIsRow || cols % 4 !== 0 || cols === 0 || tf.util.sizeFromShape(big.shape) < 4096) return null;
   const heap = backend as HeapBackend;
   const out = heap.makeOutput(big.shape, 'float32');
@@ -141,9 +141,22 @@ export function adamUpdateSimd(
   // Scalars tfjs builds from JS numbers (scalar(1 - beta1) etc.) are those numbers rounded
   // to float32; the wasm call rounds each f32 parameter the same way.
   simd.adamUpdate(
-    at(value), at(m), at(v), at(gradient), at(outs[0]), at(outs[1]), at(outs[2]), n,
-    step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2,
-    step.oneMinusAccBeta1, step.oneMinusAccBeta2, step.epsilon, -step.learningRate,
+    at(value),
+    at(m),
+    at(v),
+    at(gradient),
+    at(outs[0]),
+    at(outs[1]),
+    at(outs[2]),
+    n,
+    step.beta1,
+    1 - step.beta1,
+    step.beta2,
+    1 - step.beta2,
+    step.oneMinusAccBeta1,
+    step.oneMinusAccBeta2,
+    step.epsilon,
+    -step.learningRate,
   );
   return outs;
 }

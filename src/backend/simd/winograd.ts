@@ -39,7 +39,8 @@ export function winogradConvSimd(
   const [n, h, w, xc] = x.shape as [number, number, number, number];
   const [on, ho, wo, oc] = outShape;
   if (simd == null || kh !== 3 || kw !== 3 || xc !== cin || on !== n || oc !== cout || cin % 4 !== 0 || cout % 8 !== 0) return null;
-  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias != null && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== cout))) return null;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias != null && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== cout)))
+    return null;
   if (n === 0 || ho <= 0 || wo <= 0 || h === 0 || w === 0) return null;
   const heap = backend as HeapBackend;
   const tiles = n * Math.ceil(ho / 2) * Math.ceil(wo / 2);
@@ -63,4 +64,3 @@ export function winogradConvSimd(
     heap.disposeData(scratch.dataId);
   }
 }
-

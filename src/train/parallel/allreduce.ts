@@ -45,7 +45,12 @@ export class GradientExchange {
   private readonly barrier: Barrier;
   readonly sum: Float32Array;
 
-  constructor(gradients: SharedArrayBuffer, barrier: SharedArrayBuffer, parties: number, private readonly index: number) {
+  constructor(
+    gradients: SharedArrayBuffer,
+    barrier: SharedArrayBuffer,
+    parties: number,
+    private readonly index: number,
+  ) {
     const size = gradients.byteLength / Float32Array.BYTES_PER_ELEMENT / parties;
     this.slots = Array.from({ length: parties }, (_, i) => new Float32Array(gradients, i * size * Float32Array.BYTES_PER_ELEMENT, size));
     this.barrier = new Barrier(barrier, parties);

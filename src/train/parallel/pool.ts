@@ -136,7 +136,17 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
   };
 
   const ready = await all<ReadyMessage>((index) => [
-    { type: 'init', topology, loss: options.loss, threads: options.threadsPerWorker ?? 1, index, gradients, barrier, seed: options.seed ?? 0, classWeights: options.classWeights ?? null },
+    {
+      type: 'init',
+      topology,
+      loss: options.loss,
+      threads: options.threadsPerWorker ?? 1,
+      index,
+      gradients,
+      barrier,
+      seed: options.seed ?? 0,
+      classWeights: options.classWeights ?? null,
+    },
   ]);
 
   let pushedRate = 0;
@@ -181,7 +191,10 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
 
   const pull = async (target: tf.LayersModel, optimizer: tf.Optimizer, index = 0): Promise<void> => {
     const state = await read(index);
-    const weights = unflatten(state.weights, target.getWeights().map((w) => w.shape));
+    const weights = unflatten(
+      state.weights,
+      target.getWeights().map((w) => w.shape),
+    );
     target.setWeights(weights);
     tf.dispose(weights);
     // setWeights() makes new slot variables without disposing the old ones: dispose them here

@@ -97,7 +97,11 @@ function step(msg: StepMessage): void {
       // trainableWeights order, as every replica lays out its slot; each gradient of the
       // shard's mean loss weighted by its share of the batch, so that the slots sum to the
       // gradient of the whole batch's mean loss.
-      flattenScaled(r.variables.map((v) => grads[v.name]!), own, n / msg.batch);
+      flattenScaled(
+        r.variables.map((v) => grads[v.name]!),
+        own,
+        n / msg.batch,
+      );
       loss = value.dataSync()[0]!;
       batchAccuracy = acc!.dataSync()[0]!;
       acc!.dispose();
@@ -135,5 +139,5 @@ port.on('message', (msg: ToWorker) => {
     else if (msg.type === 'read') await read();
     else port.close();
   };
-  run().catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) }));
+  run().catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
 });
