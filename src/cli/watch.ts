@@ -13,8 +13,12 @@ const SETTLE_MS = 150;
 function untilStopped(): Promise<number> {
   return new Promise<number>((done) => {
     const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      // Removed after this signal's other listeners have run: the atomic writer's listener lets a
+      // signal take its default course (death by signal) when it is the only listener left.
+      setImmediate(() => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      });
       done(signal === 'SIGTERM' ? EXIT.terminated : EXIT.ok);
     };
     process.on('SIGINT', stop);
