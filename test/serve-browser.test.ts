@@ -215,7 +215,10 @@ test('Save writes the edited spec and its generated files through the server', {
     await page.keyboard.type(' Edited in the playground.');
     await page.locator('#save').click();
     await page.waitForFunction(() => document.getElementById('save-status')!.textContent!.startsWith('saved'));
-    assert.equal(await page.locator('#save-status').innerText(), 'saved specs/mnist-cnn.yaml; wrote generated/mnist-cnn.ts, generated/keras/mnist_cnn.py, generated/pytorch/mnist_cnn.py');
+    assert.equal(
+      await page.locator('#save-status').innerText(),
+      'saved specs/mnist-cnn.yaml; wrote generated/mnist-cnn.ts, generated/keras/mnist_cnn.py, generated/pytorch/mnist_cnn.py',
+    );
     assert.match(readFileSync(SPEC, 'utf8'), /^description: .* Edited in the playground\.$/m);
     assert.match(readFileSync(join(project, 'generated', 'mnist-cnn.ts'), 'utf8'), /Edited in the playground\./);
     assert.equal(await page.locator('#save').isDisabled(), true);
