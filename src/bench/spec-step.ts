@@ -8,7 +8,8 @@ import { formatDiagnostic } from '../compile/diagnostics.js';
 import { lowerTraining } from '../compile/lower.js';
 import { buildModel } from '../emit/live.js';
 import { modelInputShape, modelOutputClasses } from '../train/batches.js';
-import { accuracy, lossFunction } from '../train/losses.js';
+import { lossFunction } from '../train/losses.js';
+import { minimizeOnBatch } from '../train/step-runner.js';
 import { createOptimizer } from '../train/optimizers.js';
 import type { TrainingConfig } from '../types.js';
 
@@ -31,24 +32,7 @@ export function specStep(specFile: string, batch: number): SpecStep {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const x = tf.randomUniform([batch, ...modelInputShape(model)], 0, 1, 'float32', config.seed);
   const y = tf.randomUniform([batch], 0, modelOutputClasses(model), 'int32', config.seed + 1) as tf.Tensor1D;
-  const step = async (): Promise<[number, number]> => {
-    const { loss, acc } = tf.tidy(() => {
-      let batchAccuracy: tf.Scalar | undefined;
-      const batchLoss = optimizer.minimize(
-        () => {
-          const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-          batchAccuracy = tf.keep(accuracy(y, probs));
-          return computeLoss(y, probs);
-        },
-        true,
-        variables,
-      ) as tf.Scalar;
-      return { loss: batchLoss, acc: batchAccuracy! };
-    });
-    const values = (await Promise.all([loss.data(), acc.data()])).map((d) => d[0]!) as [number, number];
-    tf.dispose([loss, acc]);
-    return values;
-  };
+  const step = (): Promise<[number, number]> => minimizeOnBatch(model, optimizer, variables, computeLoss, () => ({ x, y }));
   return {
     model,
     config,

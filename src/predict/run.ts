@@ -10,6 +10,7 @@ import { recordedPreparation } from '../data/run-record.js';
 import { modelInputShape, modelOutputClasses } from '../train/batches.js';
 import { loadModelFromDir, ModelFileError } from '../train/model-io.js';
 import { DATASET_JSON, readRunJson, type DatasetRecord } from '../train/run-dir.js';
+import { probabilities } from './probabilities.js';
 
 export interface ClassScore {
   /** The class index (the output unit). */
@@ -43,16 +44,6 @@ export interface PredictOptions {
 export type PredictResult =
   | { input: 'images'; classes: string[]; describe: string; predictions: ImagePrediction[] }
   | { input: 'rows'; classes: string[]; describe: string; file: string; predictions: RowPrediction[] };
-
-/** Probabilities from the model's output row; a model without a final softmax gets one here. */
-export function probabilities(row: Float32Array): Float32Array {
-  const sum = row.reduce((a, b) => a + b, 0);
-  if (row.every((v) => v >= 0) && Math.abs(sum - 1) < 1e-3) return row;
-  const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
-  const exp = row.map((v) => Math.exp(v - max));
-  const total = exp.reduce((a, b) => a + b, 0);
-  return exp.map((v) => v / total);
-}
 
 function ranked(probs: Float32Array, classes: readonly string[]): ClassScore[] {
   return Array.from(probs, (p, i) => ({ class: i, name: classes[i] ?? String(i), probability: p })).sort(

@@ -51,6 +51,37 @@ export interface StepTarget {
   classWeights?: Float32Array | null;
 }
 
+/**
+ * One optimizer step on the batch `makeBatch` builds (inside the step's tidy), with the loss
+ * and accuracy read back: the in-process step, also what the bench times for one spec.
+ */
+export async function minimizeOnBatch(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  computeLoss: (y: tf.Tensor1D, probs: tf.Tensor2D) => tf.Scalar,
+  makeBatch: () => { x: tf.Tensor; y: tf.Tensor1D },
+): Promise<[number, number]> {
+  const { loss, acc } = tf.tidy(() => {
+    const { x, y } = makeBatch();
+    let batchAccuracy: tf.Scalar | undefined;
+    const batchLoss = optimizer.minimize(
+      () => {
+        const probs = model.apply(x, { training: true }) as tf.Tensor2D;
+        // Kept, because minimize() disposes everything its function creates except the loss.
+        batchAccuracy = tf.keep(accuracy(y, probs));
+        return computeLoss(y, probs);
+      },
+      true,
+      variables,
+    ) as tf.Scalar;
+    return { loss: batchLoss, acc: batchAccuracy! };
+  });
+  const values = (await Promise.all([loss.data(), acc.data()])).map((d) => d[0]!) as [number, number];
+  tf.dispose([loss, acc]);
+  return values;
+}
+
 /** Steps the model in this process, on the active tfjs backend. */
 export function localStepRunner({ model, optimizer, cfg, classWeights }: StepTarget): StepRunner {
   const inputShape = model.inputs[0]!.shape.slice(1) as number[];
@@ -61,24 +92,10 @@ export function localStepRunner({ model, optimizer, cfg, classWeights }: StepTar
   return {
     replicas: 1,
     async step(batch) {
-      const { loss, acc } = tf.tidy(() => {
-        const x = tf.tensor(batch.pixels, [batch.size, ...inputShape], 'float32');
-        const y = tf.tensor1d(batch.labels, 'int32');
-        let batchAccuracy: tf.Scalar | undefined;
-        const batchLoss = optimizer.minimize(
-          () => {
-            const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-            // Kept, because minimize() disposes everything its function creates except the loss.
-            batchAccuracy = tf.keep(accuracy(y, probs));
-            return computeLoss(y, probs);
-          },
-          true,
-          variables,
-        ) as tf.Scalar;
-        return { loss: batchLoss, acc: batchAccuracy! };
-      });
-      const [lossValue, accuracyValue] = (await Promise.all([loss.data(), acc.data()])).map((d) => d[0]!) as [number, number];
-      tf.dispose([loss, acc]);
+      const [lossValue, accuracyValue] = await minimizeOnBatch(model, optimizer, variables, computeLoss, () => ({
+        x: tf.tensor(batch.pixels, [batch.size, ...inputShape], 'float32'),
+        y: tf.tensor1d(batch.labels, 'int32'),
+      }));
       return { loss: lossValue, accuracy: accuracyValue };
     },
     setLearningRate: (learningRate) => setLearningRate(optimizer, learningRate),

@@ -6,26 +6,9 @@ export interface SpecList {
   specs: string[];
 }
 
-export interface RunInfo {
-  dir: string;
-  name?: string;
-  spec?: string;
-  source?: string;
-  dataKind?: string;
-  classes?: string[];
-  testAccuracy?: number;
-  testSamples?: number;
-  noTestData?: string;
-}
-
-export interface TestSample {
-  shape: [number, number, number];
-  count: number;
-  total: number;
-  indices: number[];
-  labels: number[];
-  pixels: string;
-}
+// The server's own types for what it sends (type-only: nothing of the Node module enters the page).
+export type { RunInfo, TestSample } from '../serve/run.js';
+import type { RunInfo, TestSample } from '../serve/run.js';
 
 export type SaveResult = { saved: true; file: string; wrote: string[] } | { saved: false; diagnostics: string[] };
 

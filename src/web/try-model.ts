@@ -7,6 +7,7 @@ import '../emit/custom-layers.js';
 import * as api from './api.js';
 import { digitFrame, FRAME_SIZE, frameInputShape, greyFromRgba, toWorkingSize, type GreyPicture } from './digit-frame.js';
 import { drawGrey, Sketchpad } from './sketchpad.js';
+import { probabilities } from '../predict/probabilities.js';
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -30,16 +31,6 @@ async function chooseBackend(): Promise<string> {
     }
   }
   throw new Error('no tfjs backend could start in this browser');
-}
-
-/** Probabilities from one output row; a model without a final softmax gets one, as in `predict`. */
-function probabilities(row: Float32Array): Float32Array {
-  const sum = row.reduce((a, b) => a + b, 0);
-  if (row.every((v) => v >= 0) && Math.abs(sum - 1) < 1e-3) return row;
-  const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
-  const exp = row.map((v) => Math.exp(v - max));
-  const total = exp.reduce((a, b) => a + b, 0);
-  return exp.map((v) => v / total);
 }
 
 interface Scored {
