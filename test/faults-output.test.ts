@@ -3,11 +3,11 @@
 // and never a hang or a stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeFailure, reportFailure } from '../src/cli/errors.js';
-import { runCli, tempDir } from './helpers.js';
+import { CLI, runCli, tempDir } from './helpers.js';
 import { assertPlainFailure, project, specText } from './train-faults-helpers.js';
 
 const canMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
@@ -57,6 +57,23 @@ test('an output under /proc fails at once instead of looping forever in mkdir', 
     runCli(['train', spec, '--backend', 'cpu', '--out', '/proc'], trainDir),
     /cannot create the folder \/proc\/quarters: operation not permitted/,
   );
+});
+
+test('a reader that closes the pipe early (| head) is not an error: the command finishes its files and exits 0', async () => {
+  const dir = compileProject();
+  const child = spawn(process.execPath, [CLI, 'compile', 'quarters.yaml'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  // Closing our end before the command prints anything makes its every write to stdout fail with EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((done) => child.on('close', done));
+  assert.equal(stderr, '');
+  assert.equal(status, 0);
+  assert.equal(existsSync(join(dir, 'generated', 'quarters.ts')), true, 'the generated files are still written');
 });
 
 test('a generated file that is a folder fails its spec only; the next spec still compiles', () => {

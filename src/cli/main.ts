@@ -189,6 +189,20 @@ function reportStrayErrors(): void {
   process.on('unhandledRejection', onError);
 }
 
+/**
+ * A reader that goes away early (`netspec compile spec.yaml | head`) closes the pipe under the
+ * output. What it read is all it wanted, so the command carries on and finishes its files
+ * instead of failing on its next line of output.
+ */
+function outliveClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      stream.write = (() => true) as typeof stream.write;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => (exitCode = code));
@@ -198,6 +212,7 @@ export async function main(argv: string[]): Promise<number> {
     addBudgetOptions(program.commands.find((c) => c.name() === named)!);
   }
   reportStrayErrors();
+  outliveClosedPipes();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
