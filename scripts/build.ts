@@ -3,8 +3,8 @@
 // helpers, the wasm pthread worker, worker entry modules) sits at the same relative place.
 //   - each TypeScript module becomes one JavaScript module (esbuild, no bundling: a command
 //     loads only the modules it needs);
-//   - the schema validator is compiled ahead of time (ajv's standalone code), so a start does
-//     not compile the schema;
+//   - the schema validator is compiled ahead of time (ajv's standalone code), and so are the
+//     code templates (handlebars), so a start compiles neither;
 //   - CommonJS packages (tfjs, handlebars, yaml, commander, ...) are loaded with require, not
 //     import: for an import, Node scans the whole CommonJS source for its export names first,
 //     which costs tfjs's bundles about half a second at every start;
@@ -15,6 +15,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { precompiledTemplatesModule } from './precompiled-templates.js';
 import { precompiledValidatorModule } from './precompiled-validator.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -22,8 +23,8 @@ const SRC = path.join(ROOT, 'src');
 const DIST = path.join(ROOT, 'dist');
 /** Browser code: bundled into the page by build:web, never run by Node. */
 const BROWSER_ONLY = path.join(SRC, 'web');
-/** Sources of generated modules, not read at run time. */
-const SOURCE_ONLY = ['.wat'];
+/** Sources of generated modules, not read at run time (templates are precompiled below). */
+const SOURCE_ONLY = ['.wat', '.hbs'];
 /** Kept when dist/ is rebuilt: the page is built by build:web, not here. */
 const KEPT = new Set(['web']);
 
@@ -106,6 +107,7 @@ for (const asset of files.filter((f) => !f.endsWith('.ts') && !SOURCE_ONLY.inclu
   cpSync(asset, path.join(DIST, path.relative(SRC, asset)));
 }
 writeFileSync(path.join(DIST, 'compile', 'spec-validator.js'), precompiledValidatorModule());
+writeFileSync(path.join(DIST, 'emit', 'templates.js'), precompiledTemplatesModule());
 
 // Declarations, for the library API (tsconfig.build.json: src/ without the page).
 const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {

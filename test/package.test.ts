@@ -84,9 +84,8 @@ test('the tarball holds the built code, its declarations, the files it reads at 
     'dist/index.js',
     'dist/index.d.ts',
     'dist/compile/spec-validator.js',
-    'dist/emit/templates/typescript.hbs',
-    'dist/emit/templates/keras.hbs',
-    'dist/emit/templates/pytorch.hbs',
+    // The code templates, compiled ahead of time.
+    'dist/emit/templates.js',
     'dist/backend/wasm-pthread-worker.cjs',
     'dist/train/parallel/worker-entry.js',
     'dist/data/images/decode-worker.js',
@@ -103,6 +102,14 @@ test('the tarball holds the built code, its declarations, the files it reads at 
   // The validator is precompiled: the built one does not compile the schema with ajv at start.
   const validator = readFileSync(join(app, 'node_modules', 'netspec', 'dist', 'compile', 'spec-validator.js'), 'utf8');
   assert.doesNotMatch(validator, /new Ajv\b/);
+  // So are the templates: the built package loads only handlebars's run time, and no template text.
+  const templates = readFileSync(join(app, 'node_modules', 'netspec', 'dist', 'emit', 'templates.js'), 'utf8');
+  assert.match(templates, /require\('handlebars\/runtime'\)/);
+  assert.doesNotMatch(templates, /Handlebars\.compile\b|readFileSync/);
+  assert.deepEqual(
+    packed.filter((f) => f.endsWith('.hbs')),
+    [],
+  );
 });
 
 test('help and usage errors of the installed command are those of the sources', () => {
