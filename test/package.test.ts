@@ -140,10 +140,13 @@ test('init, compile, a short train, evaluate and predict run from the installed 
   }
 
   // Two replicas: the data-parallel workers start from the built worker module.
-  assertOk(npx(['train', 'specs/first-cnn.yaml', '--limit', '500', '--epochs', '1', '--workers', '2']), 'train');
+  const trained = npx(['train', 'specs/first-cnn.yaml', '--limit', '500', '--epochs', '1', '--workers', '2']);
+  assertOk(trained, 'train');
   const runs = readdirSync(join(app, 'runs', 'first-cnn'));
   assert.equal(runs.length, 1);
   const run = join('runs', 'first-cnn', runs[0]!);
+  // Its hint is a command that works here: the project has no npm scripts of netspec's.
+  assert.match(trained.stdout, new RegExp(`reload with: npx netspec evaluate ${run.replaceAll('.', '\\.')}\\)`));
   for (const file of ['model.json', 'results.json', 'report.html']) assert.ok(existsSync(join(app, run, file)), `the run has no ${file}`);
 
   const evaluated = npx(['evaluate', run]);

@@ -15,6 +15,7 @@ import type { InferredModel } from '../types.js';
 import { EXIT, printDiagnostics, reportFailure, UsageError } from './errors.js';
 import { DEFAULT_REPORT_DIR, reportAfterCompile } from './report-command.js';
 import { dim, green, yellow } from './style.js';
+import { commandHint } from './command-hint.js';
 
 export interface CompileCommandOptions extends CompileOptions {
   check?: boolean;
@@ -161,7 +162,7 @@ export async function compileCommand(files: string[], options: CompileCommandOpt
   }
   for (const line of stale) process.stderr.write(`${yellow(line)}\n`);
   if (options.check && stale.length) {
-    const command = options.target ? `npx netspec compile --target ${options.target}` : 'npm run compile';
+    const command = commandHint('compile', ...(options.target ? ['--target', options.target] : []));
     process.stderr.write(`${options.outDir}/ does not match ${options.specsDir}/: run \`${command}\` and commit the result\n`);
   }
   if (options.check && !stale.length && !failed) process.stdout.write(`${green('ok')}: generated files match their specs\n`);

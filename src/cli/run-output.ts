@@ -4,6 +4,7 @@ import { selectBackend, type BackendPreference, type SelectOptions, type Selecte
 import { formatTestSummary, type PrepareEvents, type RecordedRun } from '../train/index.js';
 import { EXIT, UsageError } from './errors.js';
 import { bold, dim, green, yellow } from './style.js';
+import { commandHint } from './command-hint.js';
 
 /** The requested backend, for commands that only evaluate; one that cannot load is a usage error (exit 2). */
 export async function chooseBackend(preference: BackendPreference | undefined, options: SelectOptions = {}): Promise<SelectedBackend> {
@@ -25,7 +26,7 @@ export function finishRun(run: Pick<RecordedRun, 'dir' | 'training' | 'results'>
   const { dir, training, results } = run;
   if (training.interrupted) {
     process.stdout.write(`${yellow('stopped early')}: checkpoint and metrics so far saved in ${dir}\n`);
-    process.stdout.write(`continue with: netspec train --resume ${dir}\n`);
+    process.stdout.write(`continue with: ${commandHint('train', '--resume', dir)}\n`);
     return stoppedCode;
   }
   if (training.stoppedEarly) {
@@ -35,6 +36,6 @@ export function finishRun(run: Pick<RecordedRun, 'dir' | 'training' | 'results'>
     process.stdout.write(`kept the weights of epoch ${training.keptEpoch}, the best one\n`);
   }
   if (results.test) process.stdout.write(`${formatTestSummary(results.test)}\n`);
-  process.stdout.write(`${green('saved')} ${dir}  (reload with: npm run evaluate -- ${dir})\n`);
+  process.stdout.write(`${green('saved')} ${dir}  (reload with: ${commandHint('evaluate', dir)})\n`);
   return EXIT.ok;
 }

@@ -21,6 +21,7 @@ import { EXIT, printDiagnostics, UsageError, UserError } from './errors.js';
 import { reportAfterTrain } from './report-command.js';
 import { chooseBackend } from './run-output.js';
 import { dim, green, yellow } from './style.js';
+import { commandHint } from './command-hint.js';
 
 function compileOrReport(spec: string): InferredModel | undefined {
   if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
@@ -71,7 +72,7 @@ export async function importTorchCommand(spec: string, checkpoint: string, flags
       );
     }
     await reportAfterTrain(run.dir, model);
-    process.stdout.write(`${green('saved')} ${run.dir}  (reload with: npm run evaluate -- ${run.dir})\n`);
+    process.stdout.write(`${green('saved')} ${run.dir}  (reload with: ${commandHint('evaluate', run.dir)})\n`);
     return EXIT.ok;
   } catch (error) {
     throw plainly(error);
