@@ -73,4 +73,11 @@ export function floatKernelIO(backend: unknown, inputs: tf.TensorInfo[], outShap
   throw new Error('floatKernelIO: unsupported backend');
 }
 
+/** Float32 views of float32 tensors, allocating nothing (so earlier views stay valid). */
+export function floatKernelViews(backend: unknown, inputs: tf.TensorInfo[]): Float32Array[] {
+  if (isWasm(backend)) return inputs.map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+  if (isCpu(backend)) return inputs.map((t) => backend.data.get(t.dataId).values as Float32Array);
+  throw new Error('floatKernelViews: unsupported backend');
+}
+
 export const allFloat32 = (ts: (tf.TensorInfo | undefined)[]): boolean => ts.every((t) => t?.dtype === 'float32');

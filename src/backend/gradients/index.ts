@@ -2,7 +2,7 @@
  * Fast training gradients for backends whose stock conv backprop is missing
  * (wasm: no Conv2DBackpropFilter at all) or very slow (cpu: naive loops),
  * plus JS/heap replacements for slow stock kernels used in training
- * (wrapped.ts: MaxPoolGrad, leading-axes Sum, transposed BatchMatMul, ...),
+ * (wrapped.ts: MaxPoolGrad, leading-axes Sum and Mean, FusedBatchNorm, transposed BatchMatMul, ...),
  * and on wasm a one-kernel relu gradient (relu.ts).
  * tfjs-node (and webgl) keep their native kernels.
  */
@@ -13,6 +13,7 @@ import { installDepthwiseKernels } from './depthwise.js';
 import { installResizeGradKernels } from './resize.js';
 import { installDilatedConvGradients } from './dilated.js';
 import { installCopyKernels } from './copies.js';
+import { installBatchNormGradients } from './batch-norm.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
@@ -47,6 +48,7 @@ export function installFastGradients(backendName: string, options: InstallOption
   if (options.wrapped !== false) {
     installWrappedKernels(backendName);
     if (backendName === 'wasm') installReluGradKernel(backendName);
+    installBatchNormGradients(); // the stock formulas without their full-size tiles and ones
     installCopyKernels(backendName); // wasm only: Slice and Concat
   }
   installed.add(backendName);

@@ -14,14 +14,17 @@
  *  - Identity and same-dtype Cast (wasm): aliases instead of copies.
  *  - MaxPoolGrad with 2x2 windows on wasm: simd/kernels.wat first.
  *  - Conv2D and FusedConv2D (wasm): conv-forward.ts, tiled SIMD instead of XNNPACK.
+ *  - Mean over leading axes (wasm): the Sum path, then one division per output (batch statistics).
+ *  - FusedBatchNorm with per-channel parameters (wasm): batch-norm.ts, one factor per channel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { allFloat32, floatKernelIO, supportsFloatIO } from './heap.js';
+import { allFloat32, floatKernelIO, floatKernelViews, supportsFloatIO } from './heap.js';
 import { fastMaxPoolGradGeometry, isPlain2x2, maxPoolGradInto, type PoolAttrs } from './pool.js';
-import { addRowVectorSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../simd/ops.js';
+import { addRowVectorSimd, batchNormSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../simd/ops.js';
 import { leadingAxesCount, sumRowsInto } from './reduce.js';
 import { matMul } from './matmul.js';
 import { convForward } from './conv-forward.js';
+import { batchNormInto, packChannelParams, type BatchNormParams } from './batch-norm.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type KernelResult = ReturnType<tf.KernelFunc>;
@@ -62,20 +65,61 @@ const maxPoolGrad = (backendName: string) =>
     return io.finish();
   });
 
-const sum = (backendName: string) =>
-  wrap('Sum', backendName, () => ({ inputs, attrs, backend }) => {
-    const { x } = inputs;
-    if (x == null || !allFloat32([x])) return null;
-    const k = leadingAxesCount(attrs?.axis as number | number[] | undefined, x.shape.length);
-    if (k === 0) return null; // innermost / all axes: the stock kernel needs no transpose
-    const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
-    const kept = x.shape.slice(k);
-    const cols = tf.util.sizeFromShape(kept);
-    const outShape = attrs?.keepDims === true ? [...Array<number>(k).fill(1), ...kept] : kept;
-    const simd = sumRowsSimd(backend, x, rows, cols, outShape);
+/** Sum over the leading axes of a float32 tensor, or null when the axes are not leading. */
+function sumLeadingAxes({ inputs, attrs, backend }: KernelArgs): { out: tf.TensorInfo; rows: number } | null {
+  const { x } = inputs;
+  if (x == null || !allFloat32([x])) return null;
+  const k = leadingAxesCount(attrs?.axis as number | number[] | undefined, x.shape.length);
+  if (k === 0) return null; // innermost / all axes: the stock kernel needs no transpose
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+  const kept = x.shape.slice(k);
+  const cols = tf.util.sizeFromShape(kept);
+  const outShape = attrs?.keepDims === true ? [...Array<number>(k).fill(1), ...kept] : kept;
+  const simd = sumRowsSimd(backend, x, rows, cols, outShape);
+  if (simd != null) return { out: simd, rows };
+  const io = floatKernelIO(backend, [x], outShape);
+  sumRowsInto(io.inputs[0]!, rows, cols, io.out);
+  return { out: io.finish(), rows };
+}
+
+const sum = (backendName: string) => wrap('Sum', backendName, () => (args) => sumLeadingAxes(args)?.out ?? null);
+
+const mean = (backendName: string) =>
+  wrap('Mean', backendName, () => (args) => {
+    const summed = sumLeadingAxes(args);
+    if (summed == null) return null;
+    const io = floatKernelIO(args.backend, [summed.out], summed.out.shape); // a few values: one pass
+    const total = io.inputs[0]!;
+    for (let j = 0; j < total.length; j++) io.out[j] = total[j]! / summed.rows;
+    (args.backend as { disposeData(dataId: object): void }).disposeData(summed.out.dataId);
+    return io.finish();
+  });
+
+/** The per-channel vectors of a batch normalization over the last axis of x, or null. */
+function perChannel(x: tf.TensorInfo, params: (tf.TensorInfo | undefined)[]): boolean {
+  const c = x.shape[x.shape.length - 1];
+  return c !== undefined && c > 0 && params.every((p) => p == null || (p.shape.length === 1 && p.shape[0] === c));
+}
+
+const fusedBatchNorm = (backendName: string) =>
+  wrap('FusedBatchNorm', backendName, () => ({ inputs, attrs, backend }) => {
+    const { x, mean, variance, scale, offset } = inputs;
+    if (x == null || mean == null || variance == null || !allFloat32([x, mean, variance, scale ?? x, offset ?? x])) return null;
+    if (!perChannel(x, [mean, variance, scale, offset])) return null;
+    const epsilon = (attrs?.varianceEpsilon as number | undefined) ?? 0.001;
+    // Views of the parameters, taken only after every allocation (which may move the heap).
+    const params = (views: Float32Array[]): BatchNormParams => ({
+      mean: views[0]!,
+      variance: views[1]!,
+      scale: scale ? views[2] : undefined,
+      offset: offset ? views[scale ? 3 : 2] : undefined,
+      epsilon,
+    });
+    const given = [mean, variance, ...(scale ? [scale] : []), ...(offset ? [offset] : [])];
+    const simd = batchNormSimd(backend, x, mean.shape[0]!, (into) => packChannelParams(params(floatKernelViews(backend, given)), into));
     if (simd != null) return simd;
-    const io = floatKernelIO(backend, [x], outShape);
-    sumRowsInto(io.inputs[0]!, rows, cols, io.out);
+    const io = floatKernelIO(backend, [x, ...given], x.shape);
+    batchNormInto(io.inputs[0]!, params(io.inputs.slice(1)), io.out);
     return io.finish();
   });
 
@@ -121,13 +165,15 @@ const fusedConv2d = (backendName: string) => wrap('FusedConv2D', backendName, ()
 
 /** Kernel names this module wraps, per backend. */
 export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
-  wasm: ['MaxPoolGrad', 'Sum', 'BatchMatMul', '_FusedMatMul', 'Add', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'],
+  wasm: ['MaxPoolGrad', 'Sum', 'Mean', 'FusedBatchNorm', 'BatchMatMul', '_FusedMatMul', 'Add', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'],
   cpu: ['MaxPoolGrad'],
 };
 
 const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = {
   MaxPoolGrad: maxPoolGrad,
   Sum: sum,
+  Mean: mean,
+  FusedBatchNorm: fusedBatchNorm,
   BatchMatMul: batchMatMul,
   _FusedMatMul: fusedMatMul,
   Add: add,

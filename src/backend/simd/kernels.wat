@@ -1345,7 +1345,36 @@
       (br $sloop)))
   )
 
-;; dst [n, h, w, c] = the window of src [n, hp, wp, c] whose first pixel is
+;; Batch normalization over rows of c channels (c % 4 == 0): out = (x - mean) * factor +
+  ;; shift per channel, with factor = scale / sqrt(variance + eps) and shift = offset formed
+  ;; once per channel by the caller; $params holds mean, factor and shift, c floats each.
+  (func (export "batchNormRows")
+    (param $x i32) (param $out i32) (param $rows i32) (param $c i32) (param $params i32)
+    (local $cb i32) (local $end i32) (local $k i32) (local $mean i32) (local $factor i32) (local $shift i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $mean (local.get $params))
+    (local.set $factor (i32.add (local.get $params) (local.get $cb)))
+    (local.set $shift (i32.add (local.get $factor) (local.get $cb)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $cb))))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $kloop
+        (br_if $kdone (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $out) (local.get $k))
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (v128.load (i32.add (local.get $mean) (local.get $k))))
+              (v128.load (i32.add (local.get $factor) (local.get $k))))
+            (v128.load (i32.add (local.get $shift) (local.get $k)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $kloop)))
+      (local.set $x (i32.add (local.get $x) (local.get $cb)))
+      (local.set $out (i32.add (local.get $out) (local.get $cb)))
+      (br $rloop)))
+  )
+
+  ;; dst [n, h, w, c] = the window of src [n, hp, wp, c] whose first pixel is
   ;; (top, left): a padded grid cropped back to the image, one row of w*c
   ;; floats per copy. (The wasm backend's Slice reads a 4-D tensor back into
   ;; JS and copies it element by element: ~5 ms for one 28x28x16 gradient of

@@ -193,6 +193,26 @@ export function reluGradSimd(backend: unknown, dy: tf.TensorInfo, x: tf.TensorIn
   return out;
 }
 
+/**
+ * (x - mean) * factor + shift per channel over the rows of a float32 x whose last axis has c
+ * channels, c % 4 == 0 (batchNormRows in kernels.wat). `writeParams` fills mean, factor and
+ * shift (c floats each) once the memory is allocated, so its views stay valid.
+ */
+export function batchNormSimd(backend: unknown, x: tf.TensorInfo, c: number, writeParams: (params: Float32Array) => void): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  if (simd == null || x.dtype !== 'float32' || c % 4 !== 0 || c === 0) return null;
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput(x.shape, 'float32');
+  const params = heap.makeOutput([3 * c], 'float32');
+  try {
+    writeParams(heap.typedArrayFromHeap(params) as Float32Array);
+    simd.batchNormRows(heapOffset(backend, x), heapOffset(backend, out), tf.util.sizeFromShape(x.shape) / c, c, heapOffset(backend, params));
+  } finally {
+    heap.disposeData(params.dataId);
+  }
+  return out;
+}
+
 /** x [n, hp, wp, c] cropped to [n, h, w, c] from pixel (top, left) (cropRows in kernels.wat); float32. */
 export function cropSimd(backend: unknown, x: tf.TensorInfo, outShape: [number, number, number, number], top: number, left: number): tf.TensorInfo | null {
   const simd = simdKernelsFor(backend);
