@@ -6,7 +6,10 @@ import { buildReport, defaultReportPath, machineInfo, REPORT_SCHEMA } from '../s
 import { median, ratio, summarise } from '../src/bench/stats.js';
 import { formatRate, formatRatio, formatStartup, formatThroughput } from '../src/bench/table.js';
 import { RESULT_MARKER, type RepMeasurement, type RuntimeResult } from '../src/bench/types.js';
-import { runCli } from './helpers.js';
+import { formatOtherSpec, OTHER_SPEC_RUNTIMES } from '../src/bench/other-specs.js';
+import { benchSpecs } from '../src/cli/bench-command.js';
+import { UsageError } from '../src/cli/errors.js';
+import { ROOT, runCli, tempDir } from './helpers.js';
 
 /** Repetitions with the given train and inference rates (samples/s). */
 function reps(train: number[], infer: number[]): RepMeasurement[] {
@@ -139,6 +142,45 @@ test('JSON record: machine, configuration, raw repetitions and the summary, and 
     ['wasm-2', 'cpu', 'node', 'torch-2', 'torch-1'],
   );
   assert.equal(defaultReportPath(started), 'bench-results/bench-2026-01-02T03-04-05Z.json');
+});
+
+test('with no spec named, the bench measures the default spec and then the example graph specs the project has', () => {
+  const cwd = process.cwd();
+  try {
+    process.chdir(ROOT);
+    assert.deepEqual(benchSpecs([]), { spec: 'specs/mnist-cnn.yaml', otherSpecs: ['specs/resnet-mini.yaml', 'specs/mobilenet-mini.yaml'] });
+    assert.deepEqual(benchSpecs(['specs/resnet-mini.yaml']), { spec: 'specs/resnet-mini.yaml', otherSpecs: [] });
+    assert.deepEqual(benchSpecs(['specs/mnist-cnn.yaml', 'specs/resnet-mini.yaml']), { spec: 'specs/mnist-cnn.yaml', otherSpecs: ['specs/resnet-mini.yaml'] });
+    assert.throws(
+      () => benchSpecs(['specs/mnist-cnn.yaml', 'specs/nope.yaml']),
+      (e: unknown) => e instanceof UsageError && /specs\/nope\.yaml does not exist/.test(e.message),
+    );
+    // A project without the example specs (an installed package's, say) benches its default spec alone.
+    const project = tempDir();
+    process.chdir(project);
+    assert.throws(() => benchSpecs([]), /specs\/mnist-cnn\.yaml does not exist/);
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
+test('a further spec has its own table: the default mode beside PyTorch, or why there is no ratio', () => {
+  const runtimes: RuntimeResult[] = [
+    { id: 'wasm-dp2', status: 'ok', reason: 'wasm', reps: reps([150, 170, 160], [1300, 1200, 1250]) },
+    { id: 'torch-2', status: 'ok', reason: 'torch', reps: reps([400, 380, 390], [1200, 1250, 1230]) },
+  ];
+  assert.deepEqual(
+    runtimes.map((r) => r.id),
+    [...OTHER_SPEC_RUNTIMES],
+  );
+  const text = formatOtherSpec({ spec: 'specs/mobilenet-mini.yaml', runtimes, summary: summarise(runtimes) }, 3, 50);
+  assert.match(text, /^Throughput of specs\/mobilenet-mini\.yaml/);
+  assert.match(text, /netspec wasm, 2 replicas x 1 thread\s+160\s+0\.41×\s+1,250\s+1\.02×/);
+  const alone = [runtimes[0]!, { id: 'torch-2', status: 'unavailable', reason: 'no python with torch', reps: [] } satisfies RuntimeResult];
+  assert.match(
+    formatOtherSpec({ spec: 's.yaml', runtimes: alone, summary: summarise(alone) }, 3, 50),
+    /no ratios: PyTorch \(2 threads\) was not available: no python with torch/,
+  );
 });
 
 test('a child result is the marked line; anything else becomes a failed row with the reason', () => {

@@ -9,6 +9,7 @@ import { summarise, type StartupTimes, type Summary } from './stats.js';
 import type { RuntimeResult, WorkerPlan } from './types.js';
 import type { KernelReport } from './kernels-child.js';
 import type { TrainMemory } from './children.js';
+import type { OtherSpecResult } from './other-specs.js';
 
 export const REPORT_SCHEMA = 'netspec-bench/1';
 
@@ -55,6 +56,8 @@ export interface BenchReport {
   kernels?: KernelReport;
   /** Peak memory of a default `netspec train` (one epoch). */
   memory?: TrainMemory;
+  /** Further specs: the default mode next to PyTorch with 2 threads (other-specs.ts). */
+  otherSpecs?: OtherSpecResult[];
 }
 
 const round = (xs: number[]): number[] => xs.map((x) => Math.round(x * 100) / 100);
@@ -83,6 +86,7 @@ export function buildReport(parts: {
   runtimes: RuntimeResult[];
   kernels?: KernelReport;
   memory?: TrainMemory;
+  others?: OtherSpecResult[];
 }): BenchReport {
   return {
     schema: REPORT_SCHEMA,
@@ -96,6 +100,7 @@ export function buildReport(parts: {
     summary: summarise(parts.runtimes),
     ...(parts.kernels ? { kernels: parts.kernels } : {}),
     ...(parts.memory ? { memory: parts.memory } : {}),
+    ...(parts.others?.length ? { otherSpecs: parts.others } : {}),
   };
 }
 

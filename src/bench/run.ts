@@ -30,9 +30,12 @@ import { formatStartup, formatThroughput } from './table.js';
 import { WORKER_CONFIGS, type RuntimeResult, type WorkerPlan } from './types.js';
 import { runInRounds, type Contender } from './rounds.js';
 import { BENCH_REPLICAS } from './kernels-child.js';
+import { benchOtherSpec, formatOtherSpec, type OtherSpecResult } from './other-specs.js';
 
 export interface BenchOptions {
   spec: string;
+  /** Further specs, each measured in the default mode next to PyTorch (other-specs.ts). */
+  otherSpecs?: string[];
   reps: number;
   batches: number;
   /** Untimed training batches before the first repetition, the same for every runtime. */
@@ -184,6 +187,19 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
   const kernels = await runKernelsChild(plan(BUDGET_SECONDS['wasm-1']));
   o.log(`measuring the peak memory of netspec train ${o.spec} --epochs 1...`);
   const memory = await measureTrainMemory(o.spec);
+  const others: OtherSpecResult[] = [];
+  for (const spec of o.otherSpecs ?? []) {
+    others.push(
+      await benchOtherSpec({
+        spec,
+        reps: o.reps,
+        plan,
+        budgets: { replicas: BUDGET_SECONDS['wasm-dp2'], torch: BUDGET_SECONDS.torch },
+        probe: peer.probe,
+        log: o.log,
+      }),
+    );
+  }
 
   const report = buildReport({
     started,
@@ -211,6 +227,7 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
     runtimes,
     kernels,
     memory,
+    others,
   });
   const file = o.json ?? defaultReportPath(started);
   await writeReport(file, report);
@@ -227,6 +244,7 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
           threads: 1,
         })
       : `Kernel profile: failed: ${kernels.reason}`,
+    ...others.map((other) => formatOtherSpec(other, o.reps, o.warmup)),
     memory.peakRssMiB !== undefined
       ? `Peak memory of \`${memory.command}\` (default mode): ${memory.peakRssMiB} MiB resident (${memory.seconds} s)`
       : `Peak memory of \`${memory.command}\`: not measured: ${memory.reason}`,
@@ -238,6 +256,7 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
     .join('\n\n');
   const crashed =
     runtimes.some((r) => r.status === 'failed') ||
+    others.some((other) => other.runtimes.some((r) => r.status === 'failed')) ||
     startup.netspecError !== undefined ||
     startup.helpError !== undefined ||
     kernels.status === 'failed' ||

@@ -1,4 +1,4 @@
-// `netspec bench [spec]`: training and inference speed per backend next to PyTorch, plus the
+// `netspec bench [specs...]`: training and inference speed per backend next to PyTorch, plus the
 // startup time. The same command, with the hidden --worker option, is the child process that
 // measures one backend; see src/bench/. Registered from here so main.ts gains one line.
 import { Option, type Command } from 'commander';
@@ -10,6 +10,8 @@ import { EXIT, UsageError, UserError } from './errors.js';
 import { dim, green } from './style.js';
 
 const DEFAULT_SPEC = 'specs/mnist-cnn.yaml';
+/** Measured after the default spec when no spec is named, where the project has them. */
+const EXAMPLE_GRAPH_SPECS = ['specs/resnet-mini.yaml', 'specs/mobilenet-mini.yaml'];
 
 /** The command's options: the bench's own settings, plus the child-process mode. */
 type BenchFlags = Pick<BenchOptions, 'reps' | 'batches' | 'warmup' | 'inferBatches' | 'inferBatchSize' | 'json' | 'torch' | 'python'> & {
@@ -17,8 +19,19 @@ type BenchFlags = Pick<BenchOptions, 'reps' | 'batches' | 'warmup' | 'inferBatch
   budget: number;
 };
 
-export async function benchCommand(spec: string, o: BenchFlags): Promise<number> {
-  if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
+/**
+ * The spec measured in full and the further ones: those named, or the default spec followed by
+ * the example graph specs the project has.
+ */
+export function benchSpecs(named: readonly string[]): { spec: string; otherSpecs: string[] } {
+  const [spec = DEFAULT_SPEC, ...rest] = named;
+  const otherSpecs = named.length === 0 ? EXAMPLE_GRAPH_SPECS.filter((file) => existsSync(file)) : rest;
+  for (const file of [spec, ...otherSpecs]) if (!existsSync(file)) throw new UsageError(`spec file ${file} does not exist`);
+  return { spec, otherSpecs };
+}
+
+export async function benchCommand(specs: string[], o: BenchFlags): Promise<number> {
+  const { spec, otherSpecs } = benchSpecs(specs);
   const plan = { spec, reps: o.reps, batches: o.batches, inferBatches: o.inferBatches, inferBatchSize: o.inferBatchSize };
   if (o.worker) {
     // Child mode: one machine-readable line; the parent turns a crash into a 'failed' row.
@@ -33,6 +46,7 @@ export async function benchCommand(spec: string, o: BenchFlags): Promise<number>
   try {
     outcome = await runBench({
       ...plan,
+      otherSpecs,
       warmup: o.warmup,
       torch: o.torch,
       log: (line) => process.stderr.write(`${dim(line, process.stderr)}\n`),
@@ -50,7 +64,10 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
   program
     .command('bench')
     .description('measure training and inference samples/s per backend, next to PyTorch, and the startup time')
-    .argument('[spec]', 'spec file', DEFAULT_SPEC)
+    .argument(
+      '[specs...]',
+      `spec files: the first is measured in every mode, with the kernel profile and the startup; each further one in the default mode next to PyTorch (default: ${DEFAULT_SPEC}, then ${EXAMPLE_GRAPH_SPECS.join(' and ')})`,
+    )
     .addOption(
       new Option('--reps <n>', 'rounds: each runtime is timed once per round in a fresh process, runtimes taking turns (the median is shown)')
         .argParser(positiveInt)
@@ -71,5 +88,5 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
       'after',
       '\nExamples:\n  $ netspec bench\n  $ netspec bench --reps 5 --json bench-results/today.json\n  $ netspec bench --no-torch --batches 10',
     )
-    .action(async (spec: string, o: BenchFlags) => setExit(await benchCommand(spec, o)));
+    .action(async (specs: string[], o: BenchFlags) => setExit(await benchCommand(specs, o)));
 }
