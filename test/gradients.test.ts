@@ -74,9 +74,11 @@ test('setup: wasm backend with fast gradients, cpu stock as reference', async ()
     'BatchMatMul',
     'Cast',
     'Conv2D',
+    'FusedBatchNorm',
     'FusedConv2D',
     'Identity',
     'MaxPoolGrad',
+    'Mean',
     'Sum',
     '_FusedMatMul',
   ]);
