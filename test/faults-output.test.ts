@@ -76,6 +76,24 @@ test('a reader that closes the pipe early (| head) is not an error: the command 
   assert.equal(existsSync(join(dir, 'generated', 'quarters.ts')), true, 'the generated files are still written');
 });
 
+test('a spec that cannot be reached says why: missing, a link to nothing, a link that loops', () => {
+  const dir = compileProject();
+  symlinkSync('gone.yaml', join(dir, 'dangling.yaml'));
+  symlinkSync('loop-b.yaml', join(dir, 'loop-a.yaml'));
+  symlinkSync('loop-a.yaml', join(dir, 'loop-b.yaml'));
+  for (const [file, message] of [
+    ['missing.yaml', /^error: spec file missing\.yaml does not exist$/m],
+    ['dangling.yaml', /^error: spec file dangling\.yaml is a symbolic link to gone\.yaml, which does not exist$/m],
+    ['loop-a.yaml', /^error: spec file loop-a\.yaml: has too many levels of symbolic links .*\(ELOOP\); fix the link, or give the real path$/m],
+  ] as const) {
+    for (const command of ['compile', 'train']) {
+      const run = runCli([command, file], dir);
+      assert.equal(run.status, 2, `${command} ${file}: ${run.stderr}`);
+      assert.match(run.stderr, message, `${command} ${file}`);
+    }
+  }
+});
+
 test('a generated file that is a folder fails its spec only; the next spec still compiles', () => {
   const dir = compileProject();
   writeFileSync(join(dir, 'other.yaml'), specText().replace('name: quarters', 'name: other'));

@@ -1,5 +1,7 @@
 // Option parsers shared by the subcommands; commander turns their errors into usage errors.
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { fsReason } from '../lib/fs-errors.js';
 import { UsageError } from './errors.js';
 
 export function positiveInt(value: string): number {
@@ -35,4 +37,28 @@ export function refuseEmptyPaths(command: Command): void {
       throw new UsageError(`the <${argument.name()}> argument is empty; give a path`);
     }
   });
+}
+
+/**
+ * Refuses a path that cannot be reached, saying why: missing, a link to nothing, a link that
+ * loops, a folder on the way that is not one, no permission. `what` names it ("spec file").
+ */
+export function requireExisting(path: string, what: string): void {
+  try {
+    statSync(path);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT') {
+      let target: string | undefined;
+      try {
+        target = lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
+      } catch {
+        // the path itself is missing
+      }
+      throw new UsageError(target === undefined ? `${what} ${path} does not exist` : `${what} ${path} is a symbolic link to ${target}, which does not exist`);
+    }
+    const [reason, todo] = fsReason(code) ?? [`cannot be reached (${code || 'unknown error'})`, 'check the path'];
+    throw new UsageError(`${what} ${path}: ${reason} (${code}); ${todo}`);
+  }
 }

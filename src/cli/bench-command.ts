@@ -2,11 +2,11 @@
 // startup time. The same command, with the hidden --worker option, is the child process that
 // measures one backend; see src/bench/. Registered from here so main.ts gains one line.
 import { Option, type Command } from 'commander';
-import { positiveInt } from './args.js';
+import { positiveInt, requireExisting } from './args.js';
 import { existsSync } from 'node:fs';
 import type { BenchOptions } from '../bench/run.js';
 import { RESULT_MARKER, WORKER_MODES, type WorkerMode } from '../bench/types.js';
-import { EXIT, UsageError, UserError } from './errors.js';
+import { EXIT, UserError } from './errors.js';
 import { dim, green } from './style.js';
 
 const DEFAULT_SPEC = 'specs/mnist-cnn.yaml';
@@ -26,7 +26,7 @@ type BenchFlags = Pick<BenchOptions, 'reps' | 'batches' | 'warmup' | 'inferBatch
 export function benchSpecs(named: readonly string[]): { spec: string; otherSpecs: string[] } {
   const [spec = DEFAULT_SPEC, ...rest] = named;
   const otherSpecs = named.length === 0 ? EXAMPLE_GRAPH_SPECS.filter((file) => existsSync(file)) : rest;
-  for (const file of [spec, ...otherSpecs]) if (!existsSync(file)) throw new UsageError(`spec file ${file} does not exist`);
+  for (const file of [spec, ...otherSpecs]) requireExisting(file, 'spec file');
   return { spec, otherSpecs };
 }
 

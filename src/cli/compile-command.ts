@@ -16,6 +16,7 @@ import { EXIT, printDiagnostics, reportFailure, UsageError } from './errors.js';
 import { DEFAULT_REPORT_DIR, reportAfterCompile } from './report-command.js';
 import { dim, green, yellow } from './style.js';
 import { commandHint } from './command-hint.js';
+import { requireExisting } from './args.js';
 
 export interface CompileCommandOptions extends CompileOptions {
   check?: boolean;
@@ -79,7 +80,7 @@ function outputsOf(model: InferredModel, source: string, options: CompileCommand
 const selectedTargets = (options: CompileCommandOptions): TargetName[] => (options.target ? [options.target] : TARGET_NAMES);
 
 export async function compileCommand(files: string[], options: CompileCommandOptions): Promise<number> {
-  for (const f of files) if (!existsSync(f)) throw new UsageError(`spec file ${f} does not exist`);
+  for (const f of files) requireExisting(f, 'spec file');
   const all = files.length === 0;
   const specs = all ? listSpecs(options.specsDir) : files;
   if (!specs.length) throw new UsageError(`no .yaml specs found in ${options.specsDir}/`);

@@ -3,11 +3,12 @@
 // both compile, whatever the differences; 1 when either has errors (all are printed); 2 for
 // usage mistakes.
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { ModelDiff } from '../emit/diff.js';
 import type { InferredModel } from '../types.js';
 import { EXIT, printDiagnostics, UsageError } from './errors.js';
 import { green, red, yellow } from './style.js';
+import { requireExisting } from './args.js';
 
 /** The diff as data, for scripts: every layer's figures on both sides and every total. */
 function diffJson(diff: ModelDiff, labels: { a: string; b: string }): unknown {
@@ -32,7 +33,7 @@ const colour = (line: string): string =>
 
 export async function diffCommand(fileA: string, fileB: string, flags: { json?: boolean }): Promise<number> {
   for (const f of [fileA, fileB]) {
-    if (!existsSync(f)) throw new UsageError(`spec file ${f} does not exist`);
+    requireExisting(f, 'spec file');
     if (statSync(f).isDirectory()) throw new UsageError(`${f} is a folder; give two spec files`);
   }
   const { compileSpecFile } = await import('../compile/index.js');

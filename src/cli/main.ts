@@ -5,8 +5,7 @@
 // Registering the commands loads only what their flags need: each command's code is imported
 // when it runs, so --help and usage errors start fast and load neither tfjs nor the validator.
 import { Command, CommanderError, Option } from 'commander';
-import { nonNegativeInt, positiveInt, refuseEmptyPaths } from './args.js';
-import { existsSync } from 'node:fs';
+import { nonNegativeInt, positiveInt, refuseEmptyPaths, requireExisting } from './args.js';
 import { TARGET_FILES, TARGET_NAMES } from '../emit/target-names.js';
 import { TEMPLATE_NAMES } from './init-templates.js';
 import { DEFAULT_MAX_PIXELS } from '../data/images/header.js';
@@ -117,7 +116,7 @@ function buildProgram(setExit: (code: number) => void): Command {
         return;
       }
       if (spec === undefined) throw new UsageError('missing the spec file to train (or --resume RUN_DIR)');
-      if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
+      requireExisting(spec, 'spec file');
       setExit(await (await import('./train-command.js')).trainCommand(spec, o));
     });
 

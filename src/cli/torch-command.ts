@@ -22,9 +22,10 @@ import { reportAfterTrain } from './report-command.js';
 import { chooseBackend } from './run-output.js';
 import { dim, green, yellow } from './style.js';
 import { commandHint } from './command-hint.js';
+import { requireExisting } from './args.js';
 
 function compileOrReport(spec: string): InferredModel | undefined {
-  if (!existsSync(spec)) throw new UsageError(`spec file ${spec} does not exist`);
+  requireExisting(spec, 'spec file');
   const compiled = compileSpecFile(spec);
   if (compiled.ok) return compiled.model;
   printDiagnostics(compiled.diagnostics);
@@ -48,7 +49,7 @@ export interface ImportFlags {
 export async function importTorchCommand(spec: string, checkpoint: string, flags: ImportFlags): Promise<number> {
   const model = compileOrReport(spec);
   if (!model) return EXIT.spec;
-  if (!existsSync(checkpoint)) throw new UsageError(`checkpoint ${checkpoint} does not exist`);
+  requireExisting(checkpoint, 'checkpoint');
   // As `evaluate` chooses it, so that evaluating the imported run reproduces its results exactly.
   const backend = await chooseBackend(flags.backend);
   process.stdout.write(`${dim('backend:')} ${backend.name} (${backend.reason})\n`);
