@@ -285,3 +285,12 @@ test('serve refuses a folder that is not a run, and a port out of range, as usag
   assert.match(missing.stderr, /does not exist/);
   assert.equal(runCli(['serve', '--port', '70000']).status, 2);
 });
+
+test('a --host that is not this machine is refused before the page is built', () => {
+  const web = tempDir();
+  const run = runCli(['serve', '--host', '192.0.2.1', '--web-dir', web]); // TEST-NET-1: never a local address
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /^error: 192\.0\.2\.1 is not an address of this machine; leave --host out for 127\.0\.0\.1$/m);
+  assert.deepEqual(readdirSync(web), [], 'nothing was built');
+  assert.doesNotMatch(run.stdout, /building/);
+});

@@ -2,6 +2,7 @@
 // in a browser, from a server on this machine. Builds the page first when it is missing or
 // older than its sources; runs until Ctrl-C. Its flags are in serve-flags.ts.
 import { existsSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { BundleError, bundleState, buildWebBundle, DEFAULT_WEB_DIR } from '../serve/bundle.js';
 import { isRunFolder } from '../serve/run.js';
@@ -37,12 +38,33 @@ async function ensureBundle(dir: string): Promise<void> {
   }
 }
 
+/** The message for a host that is not one of this machine's addresses. */
+const notOurAddress = (host: string): string => `${host} is not an address of this machine; leave --host out for 127.0.0.1`;
+
+/** Refuses --host before the page is built: listening on a free port there tells whether it is ours. */
+async function checkHost(host: string): Promise<void> {
+  const probe = net.createServer();
+  try {
+    await new Promise<void>((listening, failed) => {
+      probe.once('error', failed);
+      probe.listen(0, host, listening);
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UsageError(notOurAddress(host));
+    // Anything else (no permission, say) is for the real listen to report.
+  } finally {
+    probe.close();
+  }
+}
+
 export async function serveCommand(runDir: string | undefined, flags: ServeFlags): Promise<number> {
   if (flags.port > 65535) throw new UsageError(`--port must be at most 65535; got ${flags.port}`);
   if (runDir !== undefined) {
     if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UsageError(`run folder ${runDir} does not exist`);
     if (!isRunFolder(runDir)) throw new UsageError(`${runDir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
+  await checkHost(flags.host);
   const webDir = path.resolve(flags.webDir ?? DEFAULT_WEB_DIR);
   await ensureBundle(webDir);
   const specs = {
@@ -67,8 +89,7 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
     if (code === 'EADDRINUSE')
       throw new UsageError(`port ${flags.port} on ${flags.host} is already in use; choose another with --port, or leave --port out for a free one`);
     if (code === 'EACCES') throw new UsageError(`not allowed to listen on port ${flags.port}; use a port above 1023, or leave --port out for a free one`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
-      throw new UsageError(`${flags.host} is not an address of this machine; leave --host out for 127.0.0.1`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(notOurAddress(flags.host));
     throw error;
   }
 
