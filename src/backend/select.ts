@@ -68,7 +68,10 @@ async function loadWasm(threads: number): Promise<string> {
     wasm.setThreadsCount(1);
     await init();
   }
-  return `${wasm.getThreadsCount()} thread(s), SIMD ${simd ? 'on' : 'off'}${fellBack}`;
+  const running = wasm.getThreadsCount();
+  // tfjs runs at most one thread per core, however many are asked for.
+  const capped = running < threads && fellBack === '' && simd ? `, one per core (${threads} asked)` : '';
+  return `${running} thread(s)${capped}, SIMD ${simd ? 'on' : 'off'}${fellBack}`;
 }
 
 async function loadCpu(): Promise<void> {
