@@ -95,7 +95,7 @@ const mean = (backendName: string) =>
     return io.finish();
   });
 
-/** The per-channel vectors of a batch normalization over the last axis of x, or null. */
+/** True when every parameter of a batch normalization is a vector over the last axis of x. */
 function perChannel(x: tf.TensorInfo, params: (tf.TensorInfo | undefined)[]): boolean {
   const c = x.shape[x.shape.length - 1];
   return c !== undefined && c > 0 && params.every((p) => p == null || (p.shape.length === 1 && p.shape[0] === c));
