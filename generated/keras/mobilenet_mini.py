@@ -16,7 +16,7 @@ import tensorflow as tf
 from tensorflow.keras import layers, models, optimizers
 
 SPEC_SOURCE = "specs/mobilenet-mini.yaml"
-SPEC_SHA256 = "c10c87c97dd18fd0254afd84115fe63990de13000ebb5ed03d8105de5dcc9bdc"
+SPEC_SHA256 = "b1af1b6c7ef90414fd69aaf60cfdc275003be2ae80e83a1a545cc36aeec8d395"
 MODEL_NAME = "mobilenet-mini"
 DESCRIPTION = "Depthwise separable network for handwritten digits (28x28 greyscale, 10 classes)."
 INPUT_SHAPE = (28, 28, 1)
@@ -98,6 +98,20 @@ def compile_model(model):
         metrics=["accuracy"],
     )
     return model
+
+
+def scheduled_rate(epoch, epochs):
+    """The learning rate of an epoch: Keras's CosineDecay with warmup, steps read as epochs (epoch counts from 0)."""
+    decay = max(1, epochs - 0)
+    done = min(epoch - 0, decay)
+    return 0.001 * ((1 - 0) * 0.5 * (1 + math.cos(math.pi * done / decay)) + 0)
+
+
+def training_callbacks():
+    """The spec's learning-rate schedule and early stopping, as Keras callbacks."""
+    return [
+        tf.keras.callbacks.LearningRateScheduler(lambda epoch: scheduled_rate(epoch, 6)),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -755,5 +769,5 @@ if __name__ == "__main__":
         sys.exit(f"error: {error}")
     model = compile_model(build_model())
     model.summary()
-    model.fit(x_train, y_train, batch_size=64, epochs=6, validation_split=0.1)
+    model.fit(x_train, y_train, batch_size=64, epochs=6, validation_split=0.1, callbacks=training_callbacks())
     print("test:", model.evaluate(x_test, y_test, verbose=2, return_dict=True))

@@ -49,7 +49,7 @@ except ImportError as missing:
     )
 
 SPEC_SOURCE = "specs/mobilenet-mini.yaml"
-SPEC_SHA256 = "c10c87c97dd18fd0254afd84115fe63990de13000ebb5ed03d8105de5dcc9bdc"
+SPEC_SHA256 = "b1af1b6c7ef90414fd69aaf60cfdc275003be2ae80e83a1a545cc36aeec8d395"
 MODEL_NAME = "mobilenet-mini"
 INPUT_SHAPE = (28, 28, 1)
 OUTPUT_SHAPE = (10,)
@@ -249,10 +249,17 @@ def train_loss_fn(probabilities, labels):
     return loss_fn(probabilities, labels)
 
 
+def scheduled_rate(epoch, epochs):
+    """The learning rate of an epoch: Keras's CosineDecay with warmup, steps read as epochs (epoch counts from 0)."""
+    decay = max(1, epochs - 0)
+    done = min(epoch - 0, decay)
+    return 0.001 * ((1 - 0) * 0.5 * (1 + math.cos(math.pi * done / decay)) + 0)
+
+
 def make_scheduler(optimizer, epochs):
     """The spec's learning-rate schedule over `epochs` epochs as a torch scheduler stepped after each
     epoch, or None (a plateau schedule is PLATEAU below)."""
-    return None
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: scheduled_rate(epoch, epochs) / 0.001)
 
 
 # Reduce-on-plateau settings, applied as Keras's ReduceLROnPlateau counts patience and cooldown
