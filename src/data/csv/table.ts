@@ -1,11 +1,15 @@
 // Reading a CSV table with csv-parse: a header row naming the columns, then data rows, each
 // checked to have one value per column. Every problem names the file and the line (and the
 // column where there is one), so it can be found in an editor.
-import { parse, CsvError } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type { CsvError } from 'csv-parse/sync';
 import { didYouMean } from '../../compile/diagnostics.js';
 import { DataError } from '../errors.js';
 import { listSome } from '../display.js';
 import { readDataFile } from '../read-file.js';
+
+/** csv-parse, loaded on first use: the commands that never read a table (compile, help) skip it. */
+const csvParse = (): typeof import('csv-parse/sync') => createRequire(import.meta.url)('csv-parse/sync') as typeof import('csv-parse/sync');
 
 /** CSV files are read whole; past this they would not fit a JavaScript string anyway. */
 export const MAX_CSV_BYTES = 512 * 1024 ** 2;
@@ -45,9 +49,9 @@ function parseError(error: CsvError, file: string): DataError {
 export function parseTable(text: string, file: string, delimiter: string): Table {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, delimiter, info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
+    records = csvParse().parse(text, { bom: true, delimiter, info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
   } catch (error) {
-    if (error instanceof CsvError) throw parseError(error, file);
+    if (error instanceof csvParse().CsvError) throw parseError(error, file);
     throw error;
   }
   if (records.length === 0) throw new DataError(`${file}: the file is empty; expected a header row naming the columns, then data rows`);

@@ -3,13 +3,17 @@
 // file is refused in our own words before any decoder runs. sharp (libvips) decodes and
 // resizes; small 8-bit PNGs that already have the target size take pngjs instead, which is
 // about ten times faster for them (sharp pays a fixed cost per image) and gives the same bytes.
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
+import type { PNG } from 'pngjs';
 import { DataError, formatCount } from '../errors.js';
 import { FORMAT_NAMES, HeaderProblem, readImageHeader, type ImageFormat, type ImageHeader } from './header.js';
 import { loadSharp } from './sharp.js';
 import { readDataFileSync } from '../read-file.js';
 
 import type { ResizeMode } from '../resize-modes.js';
+
+/** pngjs, loaded on first use: the commands that never decode an image (compile, help) skip it. */
+const pngjs = (): typeof import('pngjs') => createRequire(import.meta.url)('pngjs') as typeof import('pngjs');
 
 /** How a picture of another aspect ratio is fitted to the model's input. */
 export { RESIZE_MODES, type ResizeMode } from '../resize-modes.js';
@@ -139,7 +143,7 @@ async function decodeWithSharp(bytes: Uint8Array, file: string, header: ImageHea
 function decodeWithPngjs(bytes: Uint8Array, file: string, header: ImageHeader, target: ImageTarget): DecodedImage {
   let png: PNG;
   try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    png = pngjs().PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch {
     throw unreadable(file, 'png');
   }
