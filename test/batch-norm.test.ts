@@ -100,12 +100,12 @@ test('the SIMD pass takes channel counts that are multiples of 4 and declines th
     [6, false],
     [1, false],
   ] as const) {
-    const x = tf.zeros([2, 3, c]);
+    const x = tf.fill([2, 3, c], 3);
     const out = batchNormSimd(tf.backend(), x, c, (into) => into.fill(1));
     assert.equal(out != null, taken, `c=${c}`);
     if (out) {
-      // (0 - 1) * 1 + 1 everywhere: every element was written.
-      assert.deepEqual([...(tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array)], new Array<number>(6 * c).fill(0));
+      // (3 - 1) * 1 + 1 everywhere: every element was written.
+      assert.deepEqual([...(tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array)], new Array<number>(6 * c).fill(3));
     }
     x.dispose();
   }
@@ -165,11 +165,17 @@ for (const backend of ['wasm', 'cpu']) {
           assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
           for (const name of Object.keys(want)) assert.deepEqual(got[name], want[name], `FusedBatchNorm d${name}, ${shape}, ${scale ? 'scaled' : 'no scale'}`);
         }
-        for (const axis of [[0, 1, 2], [1, 2], [3], [0]]) {
-          const kept = shape.map((d, i) => (axis.includes(i) ? 1 : d));
+        // One mean and variance for every channel, broadcast along every axis (tf.batchNorm allows it).
+        const single = [x, tf.tensor1d([0.25]), tf.tensor1d([1.5]), tf.tensor1d([2])];
+        const wantSingle = derivatives(stock.FusedBatchNorm, dy, single, { varianceEpsilon: 0.001 });
+        const gotSingle = derivatives(tf.getGradient('FusedBatchNorm')!, dy, single, { varianceEpsilon: 0.001 });
+        for (const name of Object.keys(wantSingle)) assert.deepEqual(gotSingle[name], wantSingle[name], `FusedBatchNorm d${name}, ${shape}, one mean for all`);
+        for (const axis of [[0, 1, 2], [1, 2], [3], [0], [-1]]) {
+          const axes = axis.map((a) => (a < 0 ? a + shape.length : a));
+          const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
           const dyReduced = tf.tensor(
             values(kept, 12),
-            shape.filter((_, i) => !axis.includes(i)),
+            shape.filter((_, i) => !axes.includes(i)),
           );
           for (const kind of ['Mean', 'Sum'] as const) {
             const want = derivatives(stock[kind], dyReduced, [x], { axis, keepDims: false });

@@ -24,8 +24,8 @@ function fusedBatchNormGrad(dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAt
   const varianceEpsilon = attrs.varianceEpsilon as number;
   const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
   const scaleValue = scale ?? tf.scalar(1);
-  // A per-channel mean: reduce over every axis it was broadcast along.
-  const axes = mean.rank === 1 ? x.shape.slice(0, -1).map((_, axis) => axis) : null;
+  // A vector mean (per channel, or one value for all): reduce over every axis it was broadcast along.
+  const axes = mean.rank === 1 ? tf.backend_util.getReductionAxes(mean.shape, x.shape) : null;
   const reduced = (t: tf.Tensor): tf.Tensor => tf.reshape(axes ? tf.sum(t, axes) : t, mean.shape);
   const xMinusMean = tf.sub(x, mean);
   const dyTimesScaleValue = tf.mul(dy, scaleValue);
