@@ -1,12 +1,14 @@
 /** `netspec bench`: ratios and the table on synthetic figures, the JSON record's shape, and one tiny real worker run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { outcomeToResult, parseResult } from '../src/bench/children.js';
 import { buildReport, defaultReportPath, machineInfo, REPORT_SCHEMA } from '../src/bench/report.js';
 import { median, ratio, summarise } from '../src/bench/stats.js';
 import { formatRate, formatRatio, formatStartup, formatThroughput } from '../src/bench/table.js';
 import { RESULT_MARKER, type RepMeasurement, type RuntimeResult } from '../src/bench/types.js';
-import { formatOtherSpec, OTHER_SPEC_RUNTIMES } from '../src/bench/other-specs.js';
+import { benchOtherSpec, formatOtherSpec, OTHER_SPEC_RUNTIMES } from '../src/bench/other-specs.js';
 import { benchSpecs } from '../src/cli/bench-command.js';
 import { UsageError } from '../src/cli/errors.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
@@ -155,9 +157,14 @@ test('with no spec named, the bench measures the default spec and then the examp
       () => benchSpecs(['specs/mnist-cnn.yaml', 'specs/nope.yaml']),
       (e: unknown) => e instanceof UsageError && /specs\/nope\.yaml does not exist/.test(e.message),
     );
-    // A project without the example specs (an installed package's, say) benches its default spec alone.
+    // A project without the example specs (an installed package's, say) benches its default spec alone,
     const project = tempDir();
     process.chdir(project);
+    mkdirSync('specs');
+    copyFileSync(join(ROOT, 'specs', 'mnist-cnn.yaml'), join('specs', 'mnist-cnn.yaml'));
+    assert.deepEqual(benchSpecs([]), { spec: 'specs/mnist-cnn.yaml', otherSpecs: [] });
+    // and one without the default spec is told so.
+    process.chdir(tempDir());
     assert.throws(() => benchSpecs([]), /specs\/mnist-cnn\.yaml does not exist/);
   } finally {
     process.chdir(cwd);
@@ -169,10 +176,6 @@ test('a further spec has its own table: the default mode beside PyTorch, or why 
     { id: 'wasm-dp2', status: 'ok', reason: 'wasm', reps: reps([150, 170, 160], [1300, 1200, 1250]) },
     { id: 'torch-2', status: 'ok', reason: 'torch', reps: reps([400, 380, 390], [1200, 1250, 1230]) },
   ];
-  assert.deepEqual(
-    runtimes.map((r) => r.id),
-    [...OTHER_SPEC_RUNTIMES],
-  );
   const text = formatOtherSpec({ spec: 'specs/mobilenet-mini.yaml', runtimes, summary: summarise(runtimes) }, 3, 50);
   assert.match(text, /^Throughput of specs\/mobilenet-mini\.yaml/);
   assert.match(text, /netspec wasm, 2 replicas x 1 thread\s+160\s+0\.41×\s+1,250\s+1\.02×/);
@@ -181,6 +184,26 @@ test('a further spec has its own table: the default mode beside PyTorch, or why 
     formatOtherSpec({ spec: 's.yaml', runtimes: alone, summary: summarise(alone) }, 3, 50),
     /no ratios: PyTorch \(2 threads\) was not available: no python with torch/,
   );
+});
+
+test('a further spec that does not compile is a failed row for each runtime, with the message of the compiler', async () => {
+  const dir = tempDir();
+  const spec = join(dir, 'broken.yaml');
+  writeFileSync(spec, 'name: broken\ninput: [28, 28, 1]\nlayers:\n  - { kind: conv2D, filters: 8, kernel: 3 }\n');
+  const result = await benchOtherSpec({
+    spec,
+    reps: 1,
+    plan: () => ({ spec, reps: 1, batches: 1, warmupBatches: 1, inferBatches: 1, inferBatchSize: 1, budgetSeconds: 1 }),
+    budgets: { replicas: 1, torch: 1 },
+    probe: { reason: 'not probed in this test' },
+    log: () => {},
+  });
+  assert.deepEqual(
+    result.runtimes.map((r) => [r.id, r.status]),
+    OTHER_SPEC_RUNTIMES.map((id) => [id, 'failed']),
+  );
+  for (const r of result.runtimes) assert.match(r.reason, /broken\.yaml:4:\d+: unknown layer kind 'conv2D'; did you mean 'conv2d'\?/);
+  assert.match(formatOtherSpec(result, 1, 1), /FAILED/);
 });
 
 test('a child result is the marked line; anything else becomes a failed row with the reason', () => {

@@ -14,6 +14,9 @@ import { summarise, type Summary } from './stats.js';
 import { formatThroughput } from './table.js';
 import type { RuntimeResult, WorkerPlan } from './types.js';
 
+/** Why a spec has no PyTorch peer although python with torch is there. */
+export const IDX_ONLY = 'the PyTorch peer reads IDX datasets (mnist, idx) only';
+
 /** What `netspec bench` measures for each further spec: the default training mode and the peer. */
 export const OTHER_SPEC_RUNTIMES = ['wasm-dp2', 'torch-2'] as const;
 
@@ -50,7 +53,7 @@ export async function benchOtherSpec(o: OtherSpecPlan): Promise<OtherSpecResult>
     const module = join(scratch, 'peer_model.py');
     writeFileSync(module, emitPytorch(model, o.spec));
     const python = o.probe.python;
-    const torchReason = !dataDir ? 'the PyTorch peer reads IDX datasets (mnist, idx) only' : (o.probe.reason ?? 'no python');
+    const torchReason = !dataDir ? IDX_ONLY : (o.probe.reason ?? 'no python');
     const runtimes = await runInRounds(
       [
         {

@@ -30,7 +30,7 @@ import { formatStartup, formatThroughput } from './table.js';
 import { WORKER_CONFIGS, type RuntimeResult, type WorkerPlan } from './types.js';
 import { runInRounds, type Contender } from './rounds.js';
 import { BENCH_REPLICAS } from './kernels-child.js';
-import { benchOtherSpec, formatOtherSpec, type OtherSpecResult } from './other-specs.js';
+import { benchOtherSpec, formatOtherSpec, IDX_ONLY, type OtherSpecResult } from './other-specs.js';
 
 export interface BenchOptions {
   spec: string;
@@ -68,18 +68,24 @@ const TORCH_CONFIGS = [
 
 interface Peer {
   probe: PythonProbe;
+  /** Why this spec has no peer although the probe found python (its dataset). */
+  reason?: string;
   dataDir?: string;
   /** The spec's generated PyTorch module, written for this run. */
   module?: string;
 }
 
-/** The peer is the spec's own PyTorch module (src/emit/pytorch.ts), written into `scratch`. */
+/**
+ * The peer is the spec's own PyTorch module (src/emit/pytorch.ts), written into `scratch`. Python
+ * is probed whenever the peer is wanted: further specs may read IDX files where this one does not.
+ */
 function preparePeer(o: BenchOptions, model: InferredModel, dataDir: string | undefined, scratch: string): Peer {
   if (!o.torch) return { probe: { reason: 'skipped with --no-torch' } };
-  if (!dataDir) return { probe: { reason: 'the PyTorch peer reads IDX datasets (mnist, idx) only' } };
+  const probe = findTorchPython(o.python ? [o.python] : PYTHONS);
+  if (!dataDir) return { probe, reason: IDX_ONLY };
   const module = join(scratch, 'peer_model.py');
   writeFileSync(module, emitPytorch(model, o.spec));
-  return { probe: findTorchPython(o.python ? [o.python] : PYTHONS), dataDir, module };
+  return { probe, dataDir, module };
 }
 
 /**
@@ -89,7 +95,7 @@ function preparePeer(o: BenchOptions, model: InferredModel, dataDir: string | un
  */
 async function timeStartups(o: BenchOptions, peer: Peer): Promise<StartupTimes> {
   const times: StartupTimes = { netspec: [], help: [], node: [], torch: [] };
-  if (!peer.probe.python) times.torchReason = peer.probe.reason;
+  if (!peer.probe.python || !peer.module) times.torchReason = peer.reason ?? peer.probe.reason;
   // A fresh output folder: the compile writes its generated file there, not into the project.
   const out = mkdtempSync(join(os.tmpdir(), 'netspec-bench-'));
   try {
@@ -106,7 +112,7 @@ async function timeStartups(o: BenchOptions, peer: Peer): Promise<StartupTimes> 
       });
       if (ours.seenAfter === undefined) times.netspecError ??= tail(ours.stderr) || `exit code ${ours.code}`;
       else if (!warmUp) times.netspec.push(ours.seenAfter);
-      if (peer.probe.python) {
+      if (peer.probe.python && peer.module) {
         const theirs = await runChild(peer.probe.python, [TORCH_PEER, '--module', peer.module!, '--startup'], { timeoutMs: 120_000, watch: 'Total params' });
         if (theirs.seenAfter === undefined) times.torchReason ??= `failed: ${tail(theirs.stderr) || `exit code ${theirs.code}`}`;
         else if (!warmUp) times.torch.push(theirs.seenAfter);
@@ -173,7 +179,7 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
     const python = peer.probe.python;
     const measure =
       !python || !peer.module
-        ? async (): Promise<RuntimeResult> => ({ id, status: 'unavailable', reason: peer.probe.reason ?? 'no python', reps: [] })
+        ? async (): Promise<RuntimeResult> => ({ id, status: 'unavailable', reason: peer.reason ?? peer.probe.reason ?? 'no python', reps: [] })
         : () => runTorchPeer({ python, threads, processes, plan: plan(BUDGET_SECONDS.torch), module: peer.module!, dataDir: peer.dataDir! });
     contenders.push({ id, measure });
   }
