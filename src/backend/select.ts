@@ -70,7 +70,7 @@ async function loadWasm(threads: number): Promise<string> {
   }
   const running = wasm.getThreadsCount();
   // tfjs runs at most one thread per core, however many are asked for.
-  const capped = running < threads && fellBack === '' && simd ? `, one per core (${threads} asked)` : '';
+  const capped = running >= threads || fellBack !== '' ? '' : simd ? `, one per core (${threads} asked)` : `: threads need SIMD (${threads} asked)`;
   return `${running} thread(s)${capped}, SIMD ${simd ? 'on' : 'off'}${fellBack}`;
 }
 

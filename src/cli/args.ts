@@ -58,7 +58,7 @@ export function requireExisting(path: string, what: string): void {
       }
       throw new UsageError(target === undefined ? `${what} ${path} does not exist` : `${what} ${path} is a symbolic link to ${target}, which does not exist`);
     }
-    const [reason, todo] = fsReason(code) ?? [`cannot be reached (${code || 'unknown error'})`, 'check the path'];
-    throw new UsageError(`${what} ${path}: ${reason} (${code}); ${todo}`);
+    const [reason, todo] = fsReason(code) ?? ['cannot be reached', 'check the path'];
+    throw new UsageError(`${what} ${path}: ${reason} (${code || 'unknown error'}); ${todo}`);
   }
 }

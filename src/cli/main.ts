@@ -191,9 +191,13 @@ function reportStrayErrors(): void {
 /**
  * A reader that goes away early (`netspec compile spec.yaml | head`) closes the pipe under the
  * output. What it read is all it wanted, so the command carries on and finishes its files
- * instead of failing on its next line of output.
+ * instead of failing on its next line of output (a training run trains on, silently, and saves
+ * its run folder as usual).
  */
+let pipesOutlived = false;
 function outliveClosedPipes(): void {
+  if (pipesOutlived) return;
+  pipesOutlived = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;

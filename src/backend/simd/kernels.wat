@@ -1345,7 +1345,7 @@
       (br $sloop)))
   )
 
-;; Batch normalization over rows of c channels (c % 4 == 0): out = (x - mean) * factor +
+  ;; Batch normalization over rows of c channels (c % 4 == 0): out = (x - mean) * factor +
   ;; shift per channel, with factor = scale / sqrt(variance + eps) and shift = offset formed
   ;; once per channel by the caller; $params holds mean, factor and shift, c floats each.
   (func (export "batchNormRows")

@@ -207,6 +207,9 @@ export function batchNormSimd(backend: unknown, x: tf.TensorInfo, c: number, wri
   try {
     writeParams(heap.typedArrayFromHeap(params) as Float32Array);
     simd.batchNormRows(heapOffset(backend, x), heapOffset(backend, out), tf.util.sizeFromShape(x.shape) / c, c, heapOffset(backend, params));
+  } catch (error) {
+    heap.disposeData(out.dataId);
+    throw error;
   } finally {
     heap.disposeData(params.dataId);
   }
