@@ -2,6 +2,7 @@
 // close it runs to the measured SIMD ceiling. Pure functions of the figures, like table.ts.
 import type { Ceiling } from './ceiling.js';
 import type { StepProfile } from './kernel-profile.js';
+import { layout } from './table.js';
 
 export interface KernelTableContext {
   /** e.g. "one replica's step (wasm, 1 thread, batch 32)". */
@@ -15,19 +16,6 @@ const MIN_SHARE = 0.01;
 
 const ms = (v: number) => v.toFixed(2);
 const gflops = (flops: number, millis: number) => (millis > 0 ? flops / millis / 1e6 : 0);
-
-function layout(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!)))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 /** The ceiling a run on `threads` threads is held to: one thread's, or all threads' at once. */
 export function ceilingFor(ceiling: Ceiling, threads: number): number {

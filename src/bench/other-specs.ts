@@ -11,11 +11,17 @@ import { compileChecked } from '../train/prepare.js';
 import { runTorchPeer, runWorkerChild, type PythonProbe } from './children.js';
 import { runInRounds } from './rounds.js';
 import { summarise, type Summary } from './stats.js';
-import { formatThroughput } from './table.js';
+import { formatThroughput, referenceMissing } from './table.js';
 import type { RuntimeResult, WorkerPlan } from './types.js';
+import type { TrainingConfig } from '../types.js';
 
 /** Why a spec has no PyTorch peer although python with torch is there. */
 export const IDX_ONLY = 'the PyTorch peer reads IDX datasets (mnist, idx) only';
+
+/** The folder of the spec's IDX files, which the PyTorch peer reads; undefined for other dataset kinds. */
+export function peerDataDir(cfg: TrainingConfig, spec: string): string | undefined {
+  return cfg.dataset.kind === 'mnist' || cfg.dataset.kind === 'idx' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(spec))).dir : undefined;
+}
 
 /** What `netspec bench` measures for each further spec: the default training mode and the peer. */
 export const OTHER_SPEC_RUNTIMES = ['wasm-dp2', 'torch-2'] as const;
@@ -49,7 +55,7 @@ export async function benchOtherSpec(o: OtherSpecPlan): Promise<OtherSpecResult>
   const plan = (budget: number): WorkerPlan => ({ ...o.plan(budget), spec: o.spec });
   const scratch = mkdtempSync(join(os.tmpdir(), 'netspec-bench-peer-'));
   try {
-    const dataDir = cfg.dataset.kind === 'mnist' || cfg.dataset.kind === 'idx' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
+    const dataDir = peerDataDir(cfg, o.spec);
     const module = join(scratch, 'peer_model.py');
     writeFileSync(module, emitPytorch(model, o.spec));
     const python = o.probe.python;
@@ -81,8 +87,6 @@ async function unavailable(id: string, reason: string): Promise<RuntimeResult> {
 
 /** The table of one further spec, as the main spec's throughput table. */
 export function formatOtherSpec(result: OtherSpecResult, reps: number, warmup: number): string {
-  const torch = result.runtimes.find((r) => r.id === 'torch-2');
-  const referenceMissing =
-    torch?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torch?.status === 'failed' ? 'failed' : 'was not available'}: ${torch?.reason}`;
-  return formatThroughput(result.summary, { spec: result.spec, reps, warmup, ...(referenceMissing ? { referenceMissing } : {}) });
+  const missing = referenceMissing(result.runtimes);
+  return formatThroughput(result.summary, { spec: result.spec, reps, warmup, ...(missing ? { referenceMissing: missing } : {}) });
 }

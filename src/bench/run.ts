@@ -3,8 +3,7 @@
 // when something crashed (a worker, the peer, the compile), whatever the figures are.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { resolveDatasetFiles } from '../data/datasets.js';
+import { join } from 'node:path';
 import { formatDiagnostic } from '../compile/diagnostics.js';
 import { compileChecked } from '../train/prepare.js';
 import { emitPytorch } from '../emit/pytorch.js';
@@ -26,11 +25,11 @@ import { formatKernelTable } from './kernel-table.js';
 import { formatCpuWork, formatReplicaSteps } from './table.js';
 import { buildReport, defaultReportPath, machineInfo, writeReport, type BenchReport, type MachineInfo } from './report.js';
 import type { StartupTimes } from './stats.js';
-import { formatStartup, formatThroughput } from './table.js';
+import { formatStartup, formatThroughput, referenceMissing } from './table.js';
 import { WORKER_CONFIGS, type RuntimeResult, type WorkerPlan } from './types.js';
 import { runInRounds, type Contender } from './rounds.js';
 import { BENCH_REPLICAS } from './kernels-child.js';
-import { benchOtherSpec, formatOtherSpec, IDX_ONLY, type OtherSpecResult } from './other-specs.js';
+import { benchOtherSpec, formatOtherSpec, IDX_ONLY, peerDataDir, type OtherSpecResult } from './other-specs.js';
 
 export interface BenchOptions {
   spec: string;
@@ -147,7 +146,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   if (!compiled.ok) throw new Error(compiled.diagnostics.map(formatDiagnostic).join('\n'));
   const { cfg } = compiled;
   // The peer reads IDX files; other dataset kinds are compared on netspec's side only.
-  const dataDir = cfg.dataset.kind === 'mnist' || cfg.dataset.kind === 'idx' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(o.spec))).dir : undefined;
+  const dataDir = peerDataDir(cfg, o.spec);
   const scratch = mkdtempSync(join(os.tmpdir(), 'netspec-bench-peer-'));
   try {
     return await benchWith(o, started, machine, cfg, preparePeer(o, compiled.model, dataDir, scratch));
@@ -237,11 +236,9 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
   });
   const file = o.json ?? defaultReportPath(started);
   await writeReport(file, report);
-  const torchRow = runtimes.find((r) => r.id === 'torch-2');
-  const referenceMissing =
-    torchRow?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torchRow?.status === 'failed' ? 'failed' : 'was not available'}: ${torchRow?.reason}`;
+  const missing = referenceMissing(runtimes);
   const text = [
-    formatThroughput(report.summary, { spec: o.spec, reps: o.reps, warmup: o.warmup, ...(referenceMissing ? { referenceMissing } : {}) }),
+    formatThroughput(report.summary, { spec: o.spec, reps: o.reps, warmup: o.warmup, ...(missing ? { referenceMissing: missing } : {}) }),
     formatCpuWork(report.summary),
     ...formatReplicaSteps(runtimes),
     kernels.status === 'ok' && kernels.profile && kernels.ceiling

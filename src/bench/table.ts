@@ -23,7 +23,7 @@ export function formatRatio(value: number | undefined): string {
 }
 
 /** Left-aligns the first column, right-aligns the others; short rows (n/a, FAILED) just end early. */
-function layout(rows: string[][]): string {
+export function layout(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
@@ -34,6 +34,12 @@ function layout(rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** Why a table has no ratios: PyTorch with 2 threads, the reference, did not run or failed; undefined when it ran. */
+export function referenceMissing(runtimes: readonly RuntimeResult[]): string | undefined {
+  const torch = runtimes.find((r) => r.id === REFERENCE_ID);
+  return torch?.status === 'ok' ? undefined : `PyTorch (2 threads) ${torch?.status === 'failed' ? 'failed' : 'was not available'}: ${torch?.reason}`;
 }
 
 export interface TableContext {
