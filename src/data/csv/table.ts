@@ -9,7 +9,8 @@ import { listSome } from '../display.js';
 import { readDataFile } from '../read-file.js';
 
 /** csv-parse, loaded on first use: the commands that never read a table (compile, help) skip it. */
-const csvParse = (): typeof import('csv-parse/sync') => createRequire(import.meta.url)('csv-parse/sync') as typeof import('csv-parse/sync');
+const require = createRequire(import.meta.url);
+const csvParse = (): typeof import('csv-parse/sync') => require('csv-parse/sync') as typeof import('csv-parse/sync');
 
 /** CSV files are read whole; past this they would not fit a JavaScript string anyway. */
 export const MAX_CSV_BYTES = 512 * 1024 ** 2;

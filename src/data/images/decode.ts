@@ -13,7 +13,8 @@ import { readDataFileSync } from '../read-file.js';
 import type { ResizeMode } from '../resize-modes.js';
 
 /** pngjs, loaded on first use: the commands that never decode an image (compile, help) skip it. */
-const pngjs = (): typeof import('pngjs') => createRequire(import.meta.url)('pngjs') as typeof import('pngjs');
+const require = createRequire(import.meta.url);
+const pngjs = (): typeof import('pngjs') => require('pngjs') as typeof import('pngjs');
 
 /** How a picture of another aspect ratio is fitted to the model's input. */
 export { RESIZE_MODES, type ResizeMode } from '../resize-modes.js';
