@@ -4,6 +4,7 @@
 import { tiledGradients } from '../backend/gradients/conv2d.js';
 import { simdSettings } from '../backend/simd/module.js';
 import { ownForwardConv, winogradConvs } from '../backend/gradients/conv-forward.js';
+import { fusedTraining } from '../backend/gradients/fused-training.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -28,6 +29,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: 'Winograd for 3x3 stride-1 convolutions (off: direct tiles)',
     set: (on) => {
       winogradConvs.enabled = on;
+    },
+  },
+  fused: {
+    what: 'convolutions fused with their bias and relu during training (off: Conv2D, Add, Relu)',
+    set: (on) => {
+      fusedTraining.enabled = on;
     },
   },
   fma: {

@@ -7,8 +7,9 @@
  * target model, at a third of the SIMD ceiling or less for the second layer and far below for
  * the first (one input channel leaves its GEMM a 9-long inner dimension). The tiles read the
  * input and the filter where they lie, keep 4 pixels x 8 channels in registers and, in
- * FusedConv2D (inference), add the bias and apply the activation before the store. During
- * training tfjs does not fuse (Conv2D, then Add and Relu), so there only the product is ours.
+ * FusedConv2D, add the bias and apply the activation before the store. During training tfjs
+ * itself does not fuse (Conv2D, then Add and Relu); fused-training.ts keeps relu convolutions
+ * fused there too.
  * On the threaded build a helper thread takes half of the pixels, as XNNPACK's pool would.
  * 3x3 stride-1 convolutions with enough output pixels go by Winograd's F(2x2, 3x3) instead
  * (simd/winograd.ts): 2.25x fewer multiplies, of which the transforms give back part.

@@ -3,7 +3,8 @@
  * (wasm: no Conv2DBackpropFilter at all) or very slow (cpu: naive loops),
  * plus JS/heap replacements for slow stock kernels used in training
  * (wrapped.ts: MaxPoolGrad, leading-axes Sum and Mean, FusedBatchNorm, transposed BatchMatMul, ...),
- * and on wasm a one-kernel relu gradient (relu.ts).
+ * and on wasm a one-kernel relu gradient (relu.ts) and convolutions that stay fused with
+ * their bias and relu during training (fused-training.ts).
  * tfjs-node (and webgl) keep their native kernels.
  */
 import { installCompositeKernels } from './kernels.js';
@@ -14,6 +15,7 @@ import { installResizeGradKernels } from './resize.js';
 import { installDilatedConvGradients } from './dilated.js';
 import { installCopyKernels } from './copies.js';
 import { installBatchNormGradients } from './batch-norm.js';
+import { installFusedTraining } from './fused-training.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
@@ -47,7 +49,10 @@ export function installFastGradients(backendName: string, options: InstallOption
   installDilatedConvGradients(backendName);
   if (options.wrapped !== false) {
     installWrappedKernels(backendName);
-    if (backendName === 'wasm') installReluGradKernel(backendName);
+    if (backendName === 'wasm') {
+      installReluGradKernel(backendName);
+      installFusedTraining(); // takes only calls on wasm
+    }
     installBatchNormGradients(); // the stock formulas without their full-size tiles and ones
     installCopyKernels(backendName); // wasm only: Slice and Concat
   }

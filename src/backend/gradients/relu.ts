@@ -20,7 +20,8 @@ function stockReluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.mul(dy, tf.cast(tf.step(x), 'float32'));
 }
 
-function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+/** dy where x > 0, else 0: one SIMD pass where the kernel runs, tfjs's formula elsewhere. */
+export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const fused =
     tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) != null &&
     simdKernelsFor(tf.backend()) != null &&
@@ -49,7 +50,7 @@ export function installReluGradKernel(backendName: string): void {
   tf.registerGradient({
     kernelName: 'Relu',
     inputsToSave: ['x'],
-    gradFunc: (dy, saved) => ({ x: () => reluGrad(dy as tf.Tensor, saved[0]!) }),
+    gradFunc: (dy, saved) => ({ x: () => reluGradient(dy as tf.Tensor, saved[0]!) }),
   });
   gradientReplaced = true;
 }

@@ -1,0 +1,161 @@
+/**
+ * Convolutions fused with their bias and relu during training (src/backend/gradients/
+ * fused-training.ts). On wasm a training step must run one FusedConv2D per such layer instead
+ * of Conv2D, Add and Relu, and must not compute the input gradient of the model's first layer.
+ * Its gradients must match the unfused path's, and those of tfjs's stock cpu backend (its own
+ * loops, none of ours), on odd shapes: channel counts the tiles do not take, strides, `same`
+ * padding, a batch of one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { installFastGradients } from '../src/backend/gradients/index.js';
+import { fusedTraining } from '../src/backend/gradients/fused-training.js';
+import { assertClose, seededValues } from './kernel-reference.js';
+
+interface Case {
+  name: string;
+  input: [number, number, number];
+  batch: number;
+  convs: { filters: number; kernel: number; strides?: number; padding?: 'same' | 'valid' }[];
+}
+
+const cases: Case[] = [
+  {
+    name: 'the tiles (8 and 16 filters), valid',
+    input: [9, 7, 1],
+    batch: 3,
+    convs: [
+      { filters: 8, kernel: 3 },
+      { filters: 16, kernel: 3 },
+    ],
+  },
+  {
+    name: 'odd channels (stock kernel), same padding, stride 2',
+    input: [8, 9, 3],
+    batch: 2,
+    convs: [
+      { filters: 5, kernel: 3, strides: 2, padding: 'same' },
+      { filters: 7, kernel: 2 },
+    ],
+  },
+  {
+    name: 'a batch of one, 1x1 and 5x5 windows',
+    input: [11, 6, 4],
+    batch: 1,
+    convs: [
+      { filters: 12, kernel: 5, padding: 'same' },
+      { filters: 8, kernel: 1 },
+    ],
+  },
+];
+
+/** relu convolutions, then a dense layer without activation: the loss below reaches every weight. */
+function buildModel(c: Case): tf.LayersModel {
+  const layers: tf.layers.Layer[] = c.convs.map((conv, i) =>
+    tf.layers.conv2d({
+      ...(i === 0 ? { inputShape: c.input } : {}),
+      filters: conv.filters,
+      kernelSize: conv.kernel,
+      strides: conv.strides ?? 1,
+      padding: conv.padding ?? 'valid',
+      activation: 'relu',
+    }),
+  );
+  const model = tf.sequential({ layers: [...layers, tf.layers.flatten(), tf.layers.dense({ units: 3 })] });
+  // Weights of both signs, and biases away from zero, so that relu cuts some outputs and not others.
+  model.setWeights(
+    model.getWeights().map((w, i) =>
+      tf.tensor(
+        seededValues(w.size, 100 + i).map((v) => 0.6 * v + (w.rank === 1 ? 0.05 : 0)),
+        w.shape,
+      ),
+    ),
+  );
+  return model;
+}
+
+interface Step {
+  grads: Float32Array[];
+  inputGrad: Float32Array;
+  kernels: string[];
+}
+
+/** Gradients of a weighted sum of the outputs for every weight, and for the input; the kernels a weight step ran. */
+async function step(model: tf.LayersModel, c: Case): Promise<Step> {
+  const x = tf.tensor(seededValues(c.batch * c.input.reduce((a, b) => a * b, 1), 7), [c.batch, ...c.input]);
+  const loss = (input: tf.Tensor) => tf.sum(tf.mul(model.apply(input, { training: true }) as tf.Tensor, tf.linspace(-1, 1, 3)));
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let grads: Float32Array[] = [];
+  const profile = await tf.profile(() => {
+    const { grads: g } = tf.variableGrads(() => loss(x) as tf.Scalar, variables);
+    grads = variables.map((v) => g[v.name]!.dataSync() as Float32Array);
+    tf.dispose(Object.values(g));
+  });
+  const inputGrad = tf.tidy(() => tf.grad(loss)(x).dataSync() as Float32Array);
+  x.dispose();
+  return { grads, inputGrad, kernels: profile.kernels.map((k) => k.name) };
+}
+
+const count = (names: string[], name: string) => names.filter((n) => n === name).length;
+
+test('setup: wasm with the fast kernels and gradients', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  installFastGradients('wasm');
+});
+
+for (const c of cases) {
+  test(`fused training convolution: ${c.name}`, async () => {
+    await tf.setBackend('wasm');
+    const model = buildModel(c);
+    fusedTraining.enabled = false;
+    const unfused = await step(model, c);
+    fusedTraining.enabled = true;
+    const fused = await step(model, c);
+    const weights = model.getWeights().map((w) => ({ values: w.dataSync().slice(), shape: w.shape }));
+    model.dispose();
+
+    const layers = c.convs.length;
+    assert.equal(count(fused.kernels, 'FusedConv2D'), layers, 'one FusedConv2D per relu convolution');
+    assert.equal(count(fused.kernels, 'Relu'), 0, 'relu applied inside the convolution');
+    assert.equal(count(unfused.kernels, 'FusedConv2D'), 0, 'the switch turns the fused path off');
+    assert.equal(count(unfused.kernels, 'Relu'), layers, 'unfused: one Relu per convolution');
+    assert.equal(count(fused.kernels, 'Conv2DBackpropInput'), layers - 1, 'no input gradient for the first layer in a weight step');
+
+    await tf.setBackend('cpu');
+    const reference = buildModel(c);
+    reference.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
+    const stock = await step(reference, c);
+    reference.dispose();
+
+    fused.grads.forEach((g, i) => {
+      assertClose(g, unfused.grads[i]!, `${c.name}: weight ${i} against the unfused path`);
+      assertClose(g, stock.grads[i]!, `${c.name}: weight ${i} against the cpu backend`);
+    });
+    assertClose(fused.inputGrad, stock.inputGrad, `${c.name}: input gradient against the cpu backend`);
+    await tf.setBackend('wasm');
+  });
+}
+
+test('other activations, no bias and inference keep the stock op', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.randomNormal([2, 6, 6, 8], 0, 1, 'float32', 3);
+  const run = async (layer: tf.layers.Layer, training: boolean) => {
+    tf.dispose(layer.apply(x) as tf.Tensor); // builds its weights before the profiled call
+    const kernels = await tf.profile(() => {
+      if (training) tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+      else layer.apply(x);
+    });
+    layer.dispose();
+    return kernels.kernels.map((k) => k.name);
+  };
+  // elu is an activation tfjs-layers hands to fused.conv2d too.
+  const elu = await run(tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'elu' }), true);
+  assert.deepEqual([count(elu, 'FusedConv2D'), count(elu, 'Elu')], [0, 1], 'elu: stock Conv2D, Add, Elu');
+  const noBias = await run(tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', useBias: false }), true);
+  assert.deepEqual([count(noBias, 'FusedConv2D'), count(noBias, 'Relu')], [0, 1], 'relu without a bias: stock Conv2D, Relu');
+  const inference = await run(tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu' }), false);
+  assert.equal(count(inference, 'FusedConv2D'), 1, 'inference: tfjs fuses by itself');
+  x.dispose();
+});
