@@ -161,8 +161,9 @@ test('a real profile: one row per conv layer and direction, work from the shapes
   await step();
   const p = await profileSteps(step, 3);
   const row = (label: string) => p.rows.find((r) => r.label === label);
-  assert.equal(row('Conv2D 9x9x1 -> 7x7x8, 3x3')?.flopsPerStep, 2 * 4 * 49 * 8 * 9);
-  // Linear with a bias: tfjs keeps it fused even while recording gradients.
+  // Relu with a bias: kept fused while training (fused-training.ts).
+  assert.equal(row('FusedConv2D 9x9x1 -> 7x7x8, 3x3')?.flopsPerStep, 2 * 4 * 49 * 8 * 9);
+  // Linear with a bias: tfjs keeps it fused by itself.
   assert.equal(row('FusedConv2D 7x7x8 -> 5x5x8, 3x3')?.flopsPerStep, 2 * 4 * 25 * 8 * 72);
   assert.ok(row('Conv2DBackpropFilter 9x9x1 -> 7x7x8, 3x3'));
   assert.ok(row('Conv2DBackpropInput 7x7x8 -> 5x5x8, 3x3'));
@@ -198,7 +199,8 @@ test('bench --worker kernels: the ceiling and a profiled replica step of the spe
   assert.equal(report.batch, 32, 'half the spec batch of 64: one of 2 replicas');
   assert.equal(report.threads, 1);
   const labels = report.profile.rows.map((r) => r.label);
-  for (const l of ['Conv2D 28x28x1 -> 26x26x32, 3x3', 'Conv2D 13x13x32 -> 11x11x64, 3x3', 'Conv2D 5x5x64 -> 3x3x64, 3x3']) assert.ok(labels.includes(l), l);
+  for (const l of ['FusedConv2D 28x28x1 -> 26x26x32, 3x3', 'FusedConv2D 13x13x32 -> 11x11x64, 3x3', 'FusedConv2D 5x5x64 -> 3x3x64, 3x3'])
+    assert.ok(labels.includes(l), l);
   // 3 convs forward, 3 filter gradients, 2 input gradients and the dense products: ~16.8 MFLOP per sample.
   assert.ok(Math.abs(report.profile.flopsPerStep / 32 / 16.8e6 - 1) < 0.05, String(report.profile.flopsPerStep));
   assert.ok(report.ceiling.used.oneThread > 0);
