@@ -1,5 +1,5 @@
 /**
- * Slice, Concat and SplitV of the wasm backend (src/backend/gradients/copies.ts) against the cpu
+ * Slice, Concat, SplitV and PadV2 of the wasm backend (src/backend/gradients/copies.ts) against the cpu
  * backend's stock kernels: copies, so the results must be equal bit for bit, for every rank,
  * cuts and joins on inner, outer and several axes, long and short runs, whole tensors, empty
  * parts, and int32 and bool tensors. Also the gradients that run through them:
@@ -74,6 +74,27 @@ test('wasm Slice equals cpu stock Slice bit for bit', async () => {
       const src = Float32Array.from(values);
       sliceRuns(shape, begin, size, (g) => copyGroup(src, out, g));
       assert.deepEqual(Array.from(out), want, `JS ${shape} begin ${begin} size ${size}`);
+    }
+  }
+});
+
+test('wasm PadV2 equals cpu stock PadV2 bit for bit', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  installFastGradients('wasm');
+  // Each slice case the other way round: its slice, padded back to the whole shape.
+  for (const [shape, begin, size] of CASES) {
+    const paddings = shape.map((d, i) => [begin[i]!, d - begin[i]! - size[i]!] as [number, number]);
+    if (tf.util.sizeFromShape(shape) > 1e5) continue; // the runs do not depend on the size; the large case is Slice's
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      // A bool pads with 0 (false) only.
+      for (const constant of dtype === 'bool' ? [0] : [0, -2, 1.5]) {
+        const values = Array.from(seededValues(tf.util.sizeFromShape(size), 9), (v) => (dtype === 'float32' ? v : Math.round(v * 100)));
+        const run = () => tf.tidy(() => Array.from(tf.pad(tf.tensor(values, size, dtype), paddings, constant).dataSync()));
+        assert.ok(await tf.setBackend('cpu'));
+        const want = run();
+        assert.ok(await tf.setBackend('wasm'));
+        assert.deepEqual(run(), want, `${dtype} ${size} padded by ${JSON.stringify(paddings)} with ${constant}`);
+      }
     }
   }
 });

@@ -5,6 +5,7 @@ import { tiledGradients } from '../backend/gradients/conv2d.js';
 import { simdSettings } from '../backend/simd/module.js';
 import { ownForwardConv, winogradConvs } from '../backend/gradients/conv-forward.js';
 import { fusedTraining } from '../backend/gradients/fused-training.js';
+import { runPad } from '../backend/gradients/copies.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -35,6 +36,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: 'convolutions fused with their bias and relu during training (off: Conv2D, Add, Relu)',
     set: (on) => {
       fusedTraining.enabled = on;
+    },
+  },
+  pad: {
+    what: 'PadV2 as copies of whole runs (off: the stock element-by-element pad)',
+    set: (on) => {
+      runPad.enabled = on;
     },
   },
   fma: {

@@ -1,5 +1,5 @@
 /**
- * Slice, Concat and SplitV on the wasm backend: plain copies, done in long runs.
+ * Slice, Concat, SplitV and PadV2 on the wasm backend: plain copies, done in long runs.
  *
  * Slice is the forward pass of cropping2d, the gradient of zero_padding2d (and of every pad),
  * and crops the padded input gradient of 'same' convolutions and of conv2d_transpose. Concat
@@ -155,6 +155,43 @@ const concat =
     return out;
   };
 
+/**
+ * PadV2: the output filled with the constant, then the input copied into it as the runs of a
+ * slice of the output (the same runs as Slice, the other way round). The stock kernel went
+ * element by element: a 'same' convolution pads its input before the tiles, and in
+ * specs/resnet-mini.yaml those pads took ~6 ms of a ~90 ms step.
+ */
+/** Only bench/train-step.ts --ab pad turns it off, to time steps with the stock pad. */
+export const runPad = { enabled: true };
+
+const padV2 =
+  (stock: tf.KernelConfig): tf.KernelFunc =>
+  (args) => {
+    const { x } = args.inputs;
+    const backend = args.backend;
+    const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
+    const bytes = x == null ? undefined : BYTES[x.dtype];
+    // bool, and a fraction into int32, keep the stock kernel's own conversions.
+    const fills = x != null && (x.dtype === 'float32' || (x.dtype === 'int32' && Number.isInteger(constantValue)));
+    if (!runPad.enabled || x == null || bytes == null || !fills || !isHeapBackend(backend) || paddings.flat().some((p) => p < 0)) return stock.kernelFunc(args);
+    const begin = paddings.map(([before]) => before);
+    const outShape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
+    const out = backend.makeOutput(outShape, x.dtype); // before the views: may grow the heap
+    backend.typedArrayFromHeap(out).fill(constantValue);
+    if (tf.util.sizeFromShape(x.shape) === 0) return out;
+    const into = (g: RunGroup): RunGroup => ({ from: g.to, to: g.from, count: g.count, run: g.run, srcStride: g.dstStride, dstStride: g.srcStride });
+    if (layerSimdFor(backend) != null) {
+      const src = heapOffset(backend, x);
+      const dst = heapOffset(backend, out);
+      sliceRuns(outShape, begin, x.shape, (g) => copyGroupSimd(backend, src, dst, bytes, into(g)));
+    } else {
+      const src = backend.typedArrayFromHeap(x);
+      const dst = backend.typedArrayFromHeap(out);
+      sliceRuns(outShape, begin, x.shape, (g) => copyGroup(src, dst, into(g)));
+    }
+    return out;
+  };
+
 /** SplitV (concatenate's gradient) as one Slice per part, through `slice`. */
 const splitV =
   (slice: tf.KernelFunc): tf.KernelFunc =>
@@ -174,9 +211,9 @@ const splitV =
   };
 
 /** Kernel names this module replaces on wasm. */
-export const COPY_KERNELS: readonly string[] = ['Slice', 'Concat', 'SplitV'];
+export const COPY_KERNELS: readonly string[] = ['Slice', 'Concat', 'SplitV', 'PadV2'];
 
-/** Registers Slice, Concat and SplitV for the wasm backend (the stock kernels keep other dtypes). */
+/** Registers Slice, Concat, SplitV and PadV2 for the wasm backend (the stock kernels keep other dtypes). */
 export function installCopyKernels(backendName: string): void {
   if (backendName !== 'wasm') return;
   const stockSlice = tf.getKernel('Slice', backendName);
@@ -184,6 +221,7 @@ export function installCopyKernels(backendName: string): void {
   const sliceFunc = slice(stockSlice);
   replace('Slice', backendName, () => sliceFunc);
   replace('Concat', backendName, concat);
+  replace('PadV2', backendName, padV2);
   // The stock SplitV calls the stock slice function directly, not the registered kernel.
   replace('SplitV', backendName, () => splitV(sliceFunc));
 }
