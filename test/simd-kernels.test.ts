@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
-import { addRowVectorSimd, filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
+import { filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, rowVectorSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
 import { filterGradTilesSimd } from '../src/backend/simd/tiles.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
 import { assertClose, assertSmall, filterGradByDefinition, poolInput, relativeError, seededValues, type ConvCase } from './kernel-reference.js';
@@ -236,9 +236,9 @@ test('conv filter gradient through the conv path (SIMD transposes) matches cpu s
   }
 });
 
-test('bias add: SIMD equals cpu stock bit for bit, either operand order; small or unaligned ones use the stock kernel', async () => {
+test('row-vector add, multiply and subtract: SIMD equals cpu stock bit for bit, either operand order; small or unaligned ones use the stock kernel', async () => {
   const big = seededValues(4 * 13 * 13 * 32, 5);
-  const bias = seededValues(32, 6);
+  const row = seededValues(32, 6);
   const shapes: [number[], number[]][] = [
     [[4, 13, 13, 32], [32]],
     [[32], [4, 13, 13, 32]],
@@ -246,26 +246,37 @@ test('bias add: SIMD equals cpu stock bit for bit, either operand order; small o
       [4, 13, 13, 32],
       [1, 1, 1, 32],
     ],
+    [
+      [1, 1, 1, 32],
+      [4, 13, 13, 32],
+    ],
   ];
-  for (const [sa, sb] of shapes) {
-    const [va, vb] = sa.length === 1 ? [bias, big] : [big, bias];
-    const run = () => tf.tidy(() => tf.add(tf.tensor(va, sa), tf.tensor(vb, sb)).dataSync() as Float32Array);
-    const ref = await on('cpu', run);
-    const direct = await on('wasm', () => tf.tidy(() => runSimd((b) => addRowVectorSimd(b, tf.tensor(va, sa), tf.tensor(vb, sb)))));
-    assert.deepEqual(Array.from(direct), Array.from(ref), `${sa} + ${sb}: direct`);
-    assert.deepEqual(Array.from(await on('wasm', run)), Array.from(ref), `${sa} + ${sb}: tf.add`);
+  const ops = { add: tf.add, mul: tf.mul, sub: tf.sub } as const;
+  for (const [name, op] of Object.entries(ops) as [keyof typeof ops, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][]) {
+    for (const [sa, sb] of shapes) {
+      const [va, vb] = tf.util.sizeFromShape(sa) === 32 ? [row, big] : [big, row];
+      const run = () => tf.tidy(() => op(tf.tensor(va, sa), tf.tensor(vb, sb)).dataSync() as Float32Array);
+      const ref = await on('cpu', run);
+      const direct = await on('wasm', () => tf.tidy(() => runSimd((b) => rowVectorSimd(b, tf.tensor(va, sa), tf.tensor(vb, sb), name))));
+      assert.deepEqual(Array.from(direct), Array.from(ref), `${sa} ${name} ${sb}: direct`);
+      assert.deepEqual(Array.from(await on('wasm', run)), Array.from(ref), `${sa} ${name} ${sb}: the tf op`);
+    }
   }
   await tf.setBackend('wasm');
   tf.tidy(() => {
-    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([4, 6]), tf.zeros([6])), null, 'small');
-    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 6]), tf.zeros([6])), null, 'channels not a multiple of 4');
-    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 8]), tf.zeros([1000, 8])), null, 'not a row vector');
-    assert.equal(addRowVectorSimd(tf.backend(), tf.zeros([1000, 8]), tf.scalar(1)), null, 'a scalar');
-    assert.equal(addRowVectorSimd(tf.backend(), tf.tensor1d([1]), tf.zeros([1000, 8])), null, 'a one-element vector');
+    for (const name of ['add', 'mul', 'sub'] as const) {
+      assert.equal(rowVectorSimd(tf.backend(), tf.zeros([4, 6]), tf.zeros([6]), name), null, `${name}: small`);
+      assert.equal(rowVectorSimd(tf.backend(), tf.zeros([1000, 6]), tf.zeros([6]), name), null, `${name}: channels not a multiple of 4`);
+      assert.equal(rowVectorSimd(tf.backend(), tf.zeros([1000, 8]), tf.zeros([1000, 8]), name), null, `${name}: not a row vector`);
+      assert.equal(rowVectorSimd(tf.backend(), tf.zeros([1000, 8]), tf.scalar(1), name), null, `${name}: a scalar`);
+      assert.equal(rowVectorSimd(tf.backend(), tf.tensor1d([1]), tf.zeros([1000, 8]), name), null, `${name}: a one-element vector`);
+    }
   });
-  // The optimizer adds scalars (epsilon) to whole weight tensors: those stay exact.
-  const run = () => tf.tidy(() => tf.add(tf.tensor(big, [4, 13, 13, 32]), tf.scalar(0.25)).dataSync() as Float32Array);
-  assert.deepEqual(Array.from(await on('wasm', run)), Array.from(await on('cpu', run)), 'tensor + scalar');
+  // The optimizer adds and multiplies scalars (epsilon, rates) into whole weight tensors: those stay exact.
+  for (const op of [tf.add, tf.mul, tf.sub]) {
+    const run = () => tf.tidy(() => op(tf.tensor(big, [4, 13, 13, 32]), tf.scalar(0.25)).dataSync() as Float32Array);
+    assert.deepEqual(Array.from(await on('wasm', run)), Array.from(await on('cpu', run)), 'tensor and scalar');
+  }
 });
 
 test('sum over rows (conv bias gradient): SIMD is within a 64-term float32 sum of the exact value', async () => {

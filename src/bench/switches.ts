@@ -6,6 +6,7 @@ import { simdSettings } from '../backend/simd/module.js';
 import { ownForwardConv, winogradConvs } from '../backend/gradients/conv-forward.js';
 import { fusedTraining } from '../backend/gradients/fused-training.js';
 import { runPad } from '../backend/gradients/copies.js';
+import { rowVectorProducts } from '../backend/gradients/wrapped.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -33,7 +34,7 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     },
   },
   fused: {
-    what: 'convolutions fused with their bias and relu during training (off: Conv2D, Add, Relu)',
+    what: 'convolutions kept fused during training, with per-input gradients (off: Conv2D, Add, Relu; customGrad for linear ones)',
     set: (on) => {
       fusedTraining.enabled = on;
     },
@@ -42,6 +43,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: 'PadV2 as copies of whole runs (off: the stock element-by-element pad)',
     set: (on) => {
       runPad.enabled = on;
+    },
+  },
+  rows: {
+    what: 'Multiply and Sub of a per-channel row as one SIMD pass (off: the stock broadcasting kernels)',
+    set: (on) => {
+      rowVectorProducts.enabled = on;
     },
   },
   fma: {

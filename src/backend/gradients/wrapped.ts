@@ -10,7 +10,8 @@
  *  - MaxPoolGrad (wasm, cpu): pool.ts. On wasm it is also a correctness fix.
  *  - Sum over leading axes (wasm): simd/kernels.wat, else reduce.ts (conv bias gradients).
  *  - BatchMatMul and _FusedMatMul (wasm): matmul.ts, transposes first, then SIMD tiles (dense layers).
- *  - Add of a bias row (wasm): simd/kernels.wat, in place on the heap.
+ *  - Add, Multiply and Sub of a row (a bias, batch norm's per-channel factors; wasm):
+ *    simd/kernels.wat, in place on the heap.
  *  - Identity and same-dtype Cast (wasm): aliases instead of copies.
  *  - MaxPoolGrad with 2x2 windows on wasm: simd/kernels.wat first.
  *  - Conv2D and FusedConv2D (wasm): conv-forward.ts, tiled SIMD instead of XNNPACK.
@@ -20,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { allFloat32, floatKernelIO, floatKernelViews, supportsFloatIO } from './heap.js';
 import { fastMaxPoolGradGeometry, isPlain2x2, maxPoolGradInto, type PoolAttrs } from './pool.js';
-import { addRowVectorSimd, batchNormSimd, maxPoolGrad2x2Simd, sumRowsSimd } from '../simd/ops.js';
+import { batchNormSimd, maxPoolGrad2x2Simd, rowVectorSimd, sumRowsSimd, type RowVectorOp } from '../simd/ops.js';
 import { leadingAxesCount, sumRowsInto } from './reduce.js';
 import { matMul } from './matmul.js';
 import { convForward } from './conv-forward.js';
@@ -129,10 +130,15 @@ const batchMatMul = (backendName: string) =>
 const fusedMatMul = (backendName: string) =>
   wrap('_FusedMatMul', backendName, (stock) => (args) => matMul(args, stock, tf.getKernel('Transpose', backendName), true));
 
-const add = (backendName: string) =>
-  wrap('Add', backendName, () => ({ inputs, backend }) => {
+/** Only bench/train-step.ts --ab rows turns it off: Multiply and Sub of a row then go to the stock kernels (Add keeps its row add). */
+export const rowVectorProducts = { enabled: true };
+
+/** A binary kernel whose row-vector broadcast (a bias, a per-channel factor) runs as one SIMD pass. */
+const rowVector = (kernelName: string, op: RowVectorOp) => (backendName: string) =>
+  wrap(kernelName, backendName, () => ({ inputs, backend }) => {
     const { a, b } = inputs;
-    return a == null || b == null ? null : addRowVectorSimd(backend, a, b);
+    if (op !== 'add' && !rowVectorProducts.enabled) return null;
+    return a == null || b == null ? null : rowVectorSimd(backend, a, b, op);
   });
 
 /** The output shares the input's data: wasm's Identity copies every element. */
@@ -165,7 +171,7 @@ const fusedConv2d = (backendName: string) => wrap('FusedConv2D', backendName, ()
 
 /** Kernel names this module wraps, per backend. */
 export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
-  wasm: ['MaxPoolGrad', 'Sum', 'Mean', 'FusedBatchNorm', 'BatchMatMul', '_FusedMatMul', 'Add', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'],
+  wasm: ['MaxPoolGrad', 'Sum', 'Mean', 'FusedBatchNorm', 'BatchMatMul', '_FusedMatMul', 'Add', 'Multiply', 'Sub', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'],
   cpu: ['MaxPoolGrad'],
 };
 
@@ -176,7 +182,9 @@ const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = {
   FusedBatchNorm: fusedBatchNorm,
   BatchMatMul: batchMatMul,
   _FusedMatMul: fusedMatMul,
-  Add: add,
+  Add: rowVector('Add', 'add'),
+  Multiply: rowVector('Multiply', 'mul'),
+  Sub: rowVector('Sub', 'sub'),
   Identity: identity,
   Cast: cast,
   Conv2D: conv2d,

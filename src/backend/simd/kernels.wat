@@ -1114,12 +1114,15 @@
       (br $cloop)))
   )
 
-  ;; out[r, j] = x[r, j] + v[j] for a row-major [rows, cols] x (a bias add).
-  ;; Needs cols % 4 == 0. The same single float32 add per element as the
-  ;; stock kernel, so results are identical.
-  (func (export "addRowVector")
-    (param $x i32) (param $v i32) (param $out i32) (param $rows i32) (param $cols i32)
-    (local $cb i32) (local $end i32) (local $j i32) (local $src i32) (local $dst i32)
+  ;; out[r, j] = x[r, j] (op) v[j] for a row-major [rows, cols] x: a bias add,
+  ;; and the per-channel products and differences of batch normalization.
+  ;; op: 0 x + v, 1 x * v, 2 x - v, 3 v - x. Needs cols % 4 == 0. The same
+  ;; single float32 operation per element as the stock kernels, so results are
+  ;; identical. The op is chosen per vector of 4: a branch the CPU predicts,
+  ;; in a loop bound by memory.
+  (func (export "rowVectorOp")
+    (param $x i32) (param $v i32) (param $out i32) (param $rows i32) (param $cols i32) (param $op i32)
+    (local $cb i32) (local $end i32) (local $j i32) (local $src i32) (local $dst i32) (local $a v128) (local $b v128)
     (local.set $cb (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $cb))))
     (local.set $src (local.get $x))
@@ -1129,9 +1132,16 @@
       (local.set $j (i32.const 0))
       (block $jdone (loop $jloop
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+        (local.set $a (v128.load (i32.add (local.get $src) (local.get $j))))
+        (local.set $b (v128.load (i32.add (local.get $v) (local.get $j))))
         (v128.store (i32.add (local.get $dst) (local.get $j))
-          (f32x4.add (v128.load (i32.add (local.get $src) (local.get $j)))
-                     (v128.load (i32.add (local.get $v) (local.get $j)))))
+          (if (result v128) (i32.eqz (local.get $op))
+            (then (f32x4.add (local.get $a) (local.get $b)))
+            (else (if (result v128) (i32.eq (local.get $op) (i32.const 1))
+              (then (f32x4.mul (local.get $a) (local.get $b)))
+              (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+                (then (f32x4.sub (local.get $a) (local.get $b)))
+                (else (f32x4.sub (local.get $b) (local.get $a)))))))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $jloop)))
       (local.set $src (i32.add (local.get $src) (local.get $cb)))

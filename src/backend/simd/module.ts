@@ -140,7 +140,7 @@ export interface SimdExports {
     chunk: number,
   ): void;
   winogradFilter(g: number, u: number, cin: number, cout: number): void;
-  addRowVector(x: number, v: number, out: number, rows: number, cols: number): void;
+  rowVectorOp(x: number, v: number, out: number, rows: number, cols: number, op: number): void;
   adamUpdate(
     w: number,
     m: number,

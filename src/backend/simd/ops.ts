@@ -26,13 +26,18 @@ export function maxPoolGrad2x2Simd(backend: unknown, input: tf.TensorInfo, dy: t
   return out;
 }
 
+/** The element-wise operations rowVectorOp does, by its op code (x is the large operand, v the row). */
+const ROW_OPS = { add: 0, mul: 1, sub: 2 } as const;
+export type RowVectorOp = keyof typeof ROW_OPS;
+
 /**
- * a + b where one operand is a float32 tensor whose last axis has `c`
+ * a (op) b where one operand is a float32 tensor whose last axis has `c`
  * entries (c % 4 == 0) and the other holds exactly c values (shape [c] or
- * [1, ..., 1, c]): a conv or dense layer's bias add. Small tensors stay on
+ * [1, ..., 1, c]): a conv or dense layer's bias add, and batch
+ * normalization's per-channel products and differences. Small tensors stay on
  * the stock kernel, where the call overhead matters more than the loop.
  */
-export function addRowVectorSimd(backend: unknown, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
+export function rowVectorSimd(backend: unknown, a: tf.TensorInfo, b: tf.TensorInfo, op: RowVectorOp): tf.TensorInfo | null {
   const simd = simdKernelsFor(backend);
   if (simd == null || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const sizeA = tf.util.sizeFromShape(a.shape);
@@ -46,7 +51,9 @@ export function addRowVectorSimd(backend: unknown, a: tf.TensorInfo, b: tf.Tenso
   const heap = backend as HeapBackend;
   const out = heap.makeOutput(big.shape, 'float32');
   const rows = tf.util.sizeFromShape(big.shape) / cols;
-  simd.addRowVector(heapOffset(backend, big), heapOffset(backend, vec), heapOffset(backend, out), rows, cols);
+  // 3 is v - x: a difference whose row comes first.
+  const code = op === 'sub' && big === b ? 3 : ROW_OPS[op];
+  simd.rowVectorOp(heapOffset(backend, big), heapOffset(backend, vec), heapOffset(backend, out), rows, cols, code);
   return out;
 }
 
