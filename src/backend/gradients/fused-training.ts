@@ -1,25 +1,29 @@
 /**
- * A convolution with bias and relu stays one forward kernel (FusedConv2D) while gradients are
- * recorded, on wasm.
+ * While gradients are recorded on wasm, a convolution with relu or no activation, with or
+ * without a bias, is one forward kernel (FusedConv2D) whose tape entry computes only the
+ * gradients the step needs.
  *
  * Why: tfjs-core's fused.conv2d fuses only when no gradient is being recorded, or when the
- * activation is linear. During training it falls back to Conv2D, then Add for the bias, then
- * Relu: two more passes over every convolution's output, each a kernel call and a tape entry.
- * Our forward tiles (conv-forward.ts) add the bias and apply relu before they store, so the
- * fused kernel costs no more than the bare product.
+ * activation is linear.
+ *  - With relu it falls back to Conv2D, then Add for the bias, then Relu: two more passes over
+ *    every convolution's output, each a kernel call and a tape entry. Our forward tiles
+ *    (conv-forward.ts) add the bias and apply relu before they store, so the fused kernel costs
+ *    no more than the bare product.
+ *  - With no activation it stays fused, but its gradient is a customGrad closure, which
+ *    computes the input's gradient even where nothing needs it: for a model's first layer, a
+ *    full transposed convolution of the data per step (~7% of specs/mobilenet-mini.yaml's).
  *
- * The gradient is tfjs-core's own for a fused convolution: dy times step(y) (relu.ts's one-pass
- * kernel), then the two backprop kernels (kernels.ts) and the bias's sum over every axis but the
- * channels. relu(z) > 0 exactly where z > 0, so step(y) is step(z), and the gradients match the
- * unfused path's to float rounding (test/fused-training.test.ts); with our tiles they are the
- * same bits (the seed spec trains to the same losses, digit for digit).
+ * The gradient is tfjs-core's own for a fused convolution: dy (times step(y) for relu, relu.ts's
+ * one-pass kernel), then the two backprop kernels (kernels.ts) and the bias's sum over every
+ * axis but the channels. relu(z) > 0 exactly where z > 0, so step(y) is step(z), and the
+ * gradients match the unfused path's to float rounding (test/fused-training.test.ts); with our
+ * tiles they are the same bits (the seed spec trains to the same losses, digit for digit).
  *
  * tfjs-layers calls `fused.conv2d` through tfjs-core's exported `fused` object at every call,
  * so replacing that property reaches every Conv2D layer. Where the object cannot be changed (a
  * frozen ES-module namespace in a browser bundle) nothing is replaced and training runs the
- * stock way. Anything else (no bias, other activations, NCHW, dilations, other backends) goes
- * to the stock op.
- */
+ * stock way. Anything else (other activations, NCHW, dilations, other backends) goes to the
+ * stock op. */
 import * as tf from '@tensorflow/tfjs';
 import { simdKernelsFor } from '../simd/module.js';
 import { fastConvSupported, type ConvAttrs } from './conv2d.js';
@@ -33,21 +37,26 @@ type FusedConvArgs = Parameters<FusedConv2d>[0];
 
 let installed = false;
 
+type Taken = FusedConvArgs & { x: tf.Tensor4D; filter: tf.Tensor4D; bias?: tf.Tensor1D; activation: 'relu' | 'linear' };
+
 /** Whether this call is one the fused training path takes. */
-function takes(args: FusedConvArgs): args is FusedConvArgs & { x: tf.Tensor4D; filter: tf.Tensor4D; bias: tf.Tensor1D } {
+function takes(args: FusedConvArgs): args is Taken {
   const { x, filter, bias } = args;
-  if (!fusedTraining.enabled || tf.engine().state.gradientDepth === 0 || args.activation !== 'relu') return false;
-  if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || !(bias instanceof tf.Tensor)) return false;
-  if (x.rank !== 4 || filter.rank !== 4 || bias.rank !== 1 || bias.size !== filter.shape[3]) return false;
-  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || bias.dtype !== 'float32' || args.preluActivationWeights != null) return false;
+  const activation = args.activation ?? 'linear';
+  if (!fusedTraining.enabled || tf.engine().state.gradientDepth === 0 || (activation !== 'relu' && activation !== 'linear')) return false;
+  if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || x.rank !== 4 || filter.rank !== 4) return false;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || args.preluActivationWeights != null) return false;
+  if (bias != null && (!(bias instanceof tf.Tensor) || bias.rank !== 1 || bias.size !== filter.shape[3] || bias.dtype !== 'float32')) return false;
   if (!fastConvSupported(args as unknown as ConvAttrs)) return false;
   return tf.getBackend() === 'wasm' && simdKernelsFor(tf.backend()) != null;
 }
 
-/** relu(conv(x, filter) + bias) as one kernel call, which the tape records with the gradient below. */
-function trainableFusedConv2d(args: FusedConvArgs & { x: tf.Tensor4D; filter: tf.Tensor4D; bias: tf.Tensor1D }): tf.Tensor4D {
-  const attrs = { ...convAttrs(args), activation: 'relu' };
-  return tf.engine().runKernel('FusedConv2D', { x: args.x, filter: args.filter, bias: args.bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+/** act(conv(x, filter) + bias) as one kernel call, which the tape records with the gradient below. */
+function trainableFusedConv2d(args: Taken): tf.Tensor4D {
+  const attrs = { ...convAttrs(args), activation: args.activation ?? 'linear' };
+  const inputs: tf.NamedTensorMap = { x: args.x, filter: args.filter };
+  if (args.bias != null) inputs.bias = args.bias;
+  return tf.engine().runKernel('FusedConv2D', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 function convAttrs(attrs: ConvAttrs): ConvAttrs {
@@ -57,7 +66,8 @@ function convAttrs(attrs: ConvAttrs): ConvAttrs {
 /**
  * FusedConv2D's gradient, as tfjs-core's fused op computes it. A registered gradient (rather
  * than customGrad) hands the tape one function per input, so the tape computes only the ones
- * it needs: never the input gradient of a model's first layer.
+ * it needs: never the input gradient of a model's first layer. `bias` is asked for only when
+ * the kernel had one.
  */
 const fusedConvGradient: tf.GradConfig = {
   kernelName: 'FusedConv2D',
