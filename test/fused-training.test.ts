@@ -120,8 +120,12 @@ for (const c of cases) {
     await tf.setBackend('wasm');
     const model = buildModel(c);
     fusedTraining.enabled = false;
-    const unfused = await step(model, c);
-    fusedTraining.enabled = true;
+    let unfused: Step;
+    try {
+      unfused = await step(model, c);
+    } finally {
+      fusedTraining.enabled = true;
+    }
     const fused = await step(model, c);
     const weights = model.getWeights().map((w) => ({ values: w.dataSync().slice(), shape: w.shape }));
     model.dispose();
@@ -150,6 +154,28 @@ for (const c of cases) {
     await tf.setBackend('wasm');
   });
 }
+
+test('what the stock op refuses is still refused while training: mismatched channels, a rounding mode with same padding', async () => {
+  await tf.setBackend('wasm');
+  const filter = tf.ones([3, 3, 4, 8]) as tf.Tensor4D;
+  const bias = tf.zeros([8]) as tf.Tensor1D;
+  for (const channels of [3, 6]) {
+    const x = tf.ones([2, 7, 8, channels]) as tf.Tensor4D;
+    const train = () =>
+      tf.grad((f: tf.Tensor) => tf.sum(tf.fused.conv2d({ x, filter: f as tf.Tensor4D, bias, strides: 1, pad: 'valid', activation: 'relu' })))(filter);
+    assert.throws(train, /depth of input \(\d\) must match input depth for filter 4/, `${channels} channels against 4`);
+    x.dispose();
+  }
+  const x = tf.ones([2, 7, 8, 4]) as tf.Tensor4D;
+  const rounded = () =>
+    tf.grad((f: tf.Tensor) =>
+      tf.sum(tf.fused.conv2d({ x, filter: f as tf.Tensor4D, bias, strides: 1, pad: 'same', dimRoundingMode: 'floor', activation: 'relu' })),
+    )(filter);
+  assert.throws(rounded, /pad must be an integer/);
+  // The backend still works after the refusals.
+  assert.equal(tf.sum(tf.ones([256, 256])).dataSync()[0], 65536);
+  tf.dispose([x, filter, bias]);
+});
 
 test('other activations and inference keep the stock op', async () => {
   await tf.setBackend('wasm');

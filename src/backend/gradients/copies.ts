@@ -177,7 +177,7 @@ const padV2 =
     const begin = paddings.map(([before]) => before);
     const outShape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
     const out = backend.makeOutput(outShape, x.dtype); // before the views: may grow the heap
-    backend.typedArrayFromHeap(out).fill(constantValue);
+    backend.typedArrayFromHeap(out).fill(constantValue === 0 ? 0 : constantValue); // -0 pads with +0, as the stock kernels do
     if (tf.util.sizeFromShape(x.shape) === 0) return out;
     const into = (g: RunGroup): RunGroup => ({ from: g.to, to: g.from, count: g.count, run: g.run, srcStride: g.dstStride, dstStride: g.srcStride });
     if (layerSimdFor(backend) != null) {

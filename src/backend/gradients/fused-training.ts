@@ -46,6 +46,8 @@ function takes(args: FusedConvArgs): args is Taken {
   if (!fusedTraining.enabled || tf.engine().state.gradientDepth === 0 || (activation !== 'relu' && activation !== 'linear')) return false;
   if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || x.rank !== 4 || filter.rank !== 4) return false;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || args.preluActivationWeights != null) return false;
+  // What the stock op would refuse (mismatched channels, a rounding mode) goes to it, for its error.
+  if (x.shape[3] !== filter.shape[2] || args.dimRoundingMode != null) return false;
   if (bias != null && (!(bias instanceof tf.Tensor) || bias.rank !== 1 || bias.size !== filter.shape[3] || bias.dtype !== 'float32')) return false;
   if (!fastConvSupported(args as unknown as ConvAttrs)) return false;
   return tf.getBackend() === 'wasm' && simdKernelsFor(tf.backend()) != null;
