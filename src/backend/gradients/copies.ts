@@ -155,15 +155,15 @@ const concat =
     return out;
   };
 
+/** Only bench/train-step.ts --ab pad turns it off, to time steps with the stock pad. */
+export const runPad = { enabled: true };
+
 /**
  * PadV2: the output filled with the constant, then the input copied into it as the runs of a
  * slice of the output (the same runs as Slice, the other way round). The stock kernel went
  * element by element: a 'same' convolution pads its input before the tiles, and in
  * specs/resnet-mini.yaml those pads took ~6 ms of a ~90 ms step.
  */
-/** Only bench/train-step.ts --ab pad turns it off, to time steps with the stock pad. */
-export const runPad = { enabled: true };
-
 const padV2 =
   (stock: tf.KernelConfig): tf.KernelFunc =>
   (args) => {

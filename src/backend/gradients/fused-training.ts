@@ -23,7 +23,8 @@
  * so replacing that property reaches every Conv2D layer. Where the object cannot be changed (a
  * frozen ES-module namespace in a browser bundle) nothing is replaced and training runs the
  * stock way. Anything else (other activations, NCHW, dilations, other backends) goes to the
- * stock op. */
+ * stock op.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { simdKernelsFor } from '../simd/module.js';
 import { fastConvSupported, type ConvAttrs } from './conv2d.js';

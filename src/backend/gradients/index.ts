@@ -3,8 +3,8 @@
  * (wasm: no Conv2DBackpropFilter at all) or very slow (cpu: naive loops),
  * plus JS/heap replacements for slow stock kernels used in training
  * (wrapped.ts: MaxPoolGrad, leading-axes Sum and Mean, FusedBatchNorm, transposed BatchMatMul, ...),
- * and on wasm a one-kernel relu gradient (relu.ts) and convolutions that stay fused with
- * their bias and relu during training (fused-training.ts).
+ * and on wasm a one-kernel relu gradient (relu.ts) and convolutions kept fused with their
+ * bias and activation during training (fused-training.ts).
  * tfjs-node (and webgl) keep their native kernels.
  */
 import { installCompositeKernels } from './kernels.js';
@@ -54,7 +54,7 @@ export function installFastGradients(backendName: string, options: InstallOption
       installFusedTraining(); // takes only calls on wasm
     }
     installBatchNormGradients(); // the stock formulas without their full-size tiles and ones
-    installCopyKernels(backendName); // wasm only: Slice and Concat
+    installCopyKernels(backendName); // wasm only: Slice, Concat, SplitV and PadV2
   }
   installed.add(backendName);
 }
