@@ -296,3 +296,24 @@ test('a small conv net: all loss gradients on wasm match cpu stock', async () =>
     assertClose(got[i]!, r, `net param ${i}`);
   });
 });
+
+test('an empty batch: zero filter and bias gradients and zero sums on wasm, as on cpu', async () => {
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.zeros([0, 7, 8, 4]) as tf.Tensor4D;
+      const f = tf.tensor4d(values(3 * 3 * 4 * 8, 40), [3, 3, 4, 8]);
+      const b = tf.tensor1d(values(8, 41));
+      const fused = tf.grads((ff: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.fused.conv2d({ x, filter: ff as tf.Tensor4D, bias: bb as tf.Tensor1D, strides: 1, pad: 'valid', activation: 'relu' })),
+      )([f, b]);
+      const same = tf.grad((ff: tf.Tensor) => tf.sum(tf.conv2d(x, ff as tf.Tensor4D, 2, 'same')))(f);
+      const sums = [tf.sum(x), tf.sum(x, [0, 1]), tf.sum(x, [0, 1, 2], true), tf.sum(x, 3)];
+      return [...fused, same, ...sums].map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+    });
+  const ref = await on('cpu', run);
+  assert.ok(
+    ref.slice(0, 3).every((r) => r.values.length > 0 && r.values.every((v) => v === 0)),
+    'cpu: zero gradients',
+  );
+  assert.deepEqual(await on('wasm', run), ref);
+});

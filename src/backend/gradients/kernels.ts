@@ -64,6 +64,8 @@ function filterKernel(backendName: string): tf.KernelConfig {
       const x = asTensor(inputs.x, 'x') as tf.Tensor4D;
       const dy = asTensor(inputs.dy, 'dy') as tf.Tensor4D;
       const filterShape = attrs.filterShape as [number, number, number, number];
+      // An empty batch adds nothing to the filter: zeros, which the tiles (writing no sum) would not give.
+      if (x.size === 0 || dy.size === 0) return tf.zeros(filterShape);
       return conv2dFilterGrad(x, dy, filterShape, attrs as unknown as ConvAttrs);
     }),
   );

@@ -83,7 +83,19 @@ function sumLeadingAxes({ inputs, attrs, backend }: KernelArgs): { out: tf.Tenso
   return { out: io.finish(), rows };
 }
 
-const sum = (backendName: string) => wrap('Sum', backendName, () => (args) => sumLeadingAxes(args)?.out ?? null);
+/** The sum of no values is 0: the stock wasm Sum over every axis of an empty tensor returns whatever its output memory held. */
+function emptySum({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo | null {
+  const { x } = inputs;
+  if (x == null || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) > 0) return null;
+  const axes = tf.util.parseAxisParam(attrs?.axis as number | number[], x.shape); // none given: every axis
+  const kept = x.shape.filter((_, i) => !axes.includes(i));
+  const outShape = attrs?.keepDims === true ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+  const out = (backend as { makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo }).makeOutput(outShape, 'float32');
+  (backend as { typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray }).typedArrayFromHeap(out).fill(0);
+  return out;
+}
+
+const sum = (backendName: string) => wrap('Sum', backendName, () => (args) => emptySum(args) ?? sumLeadingAxes(args)?.out ?? null);
 
 const mean = (backendName: string) =>
   wrap('Mean', backendName, () => (args) => {
