@@ -372,6 +372,26 @@ test('relu gradient: one SIMD kernel equals stock mul(dy, step(x)) bit for bit, 
   assert.deepEqual(bitsOf(grad()), want, 'through tf.grad on wasm');
 });
 
+test('relu gradient of a gradient (a gradient penalty) on wasm matches cpu stock', async () => {
+  const xv = seededValues(6 * 5 * 4, 21).map((v) => v - 0.5);
+  const wv = seededValues(6 * 5 * 4, 22);
+  // d/dx of the squared norm of d(sum(w * relu(x * x)))/dx: a relu gradient differentiated again.
+  const penalty = () =>
+    tf.tidy(() => {
+      const w = tf.tensor1d(wv);
+      const inner = (x: tf.Tensor) => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.mul(z, z)), w)))(x);
+      return tf
+        .grad((x: tf.Tensor) => tf.sum(tf.square(inner(x))))(tf.tensor1d(xv))
+        .dataSync() as Float32Array;
+    });
+  const ref = await on('cpu', penalty);
+  assert.ok(
+    ref.some((v) => v !== 0),
+    'a non-zero reference',
+  );
+  assertClose(await on('wasm', penalty), ref, 'second-order relu gradient');
+});
+
 test('Identity and same-dtype Cast share data on wasm; each tensor still lives and dies on its own', async () => {
   await tf.setBackend('wasm');
   installFastGradients('wasm');

@@ -52,5 +52,12 @@ export function installReluGradKernel(backendName: string): void {
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => reluGradient(dy as tf.Tensor, saved[0]!) }),
   });
+  // The kernel's own gradient, for a gradient of a gradient (a gradient penalty): as for
+  // tfjs's dy * step(x), it passes ddx through where x > 0, and step(x) has none.
+  tf.registerGradient({
+    kernelName: RELU_GRAD_KERNEL,
+    inputsToSave: ['x'],
+    gradFunc: (ddx, saved) => ({ dy: () => reluGradient(ddx as tf.Tensor, saved[0]!), x: () => tf.zerosLike(saved[0]!) }),
+  });
   gradientReplaced = true;
 }
