@@ -90,9 +90,9 @@ function emptySum({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo | null 
   const axes = tf.util.parseAxisParam(attrs?.axis as number | number[], x.shape); // none given: every axis
   const kept = x.shape.filter((_, i) => !axes.includes(i));
   const outShape = attrs?.keepDims === true ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
-  const out = (backend as { makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo }).makeOutput(outShape, 'float32');
-  (backend as { typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray }).typedArrayFromHeap(out).fill(0);
-  return out;
+  const io = floatKernelIO(backend, [], outShape);
+  io.out.fill(0);
+  return io.finish();
 }
 
 const sum = (backendName: string) => wrap('Sum', backendName, () => (args) => emptySum(args) ?? sumLeadingAxes(args)?.out ?? null);
