@@ -7,6 +7,7 @@ import { ownForwardConv, winogradConvs } from '../backend/gradients/conv-forward
 import { fusedTraining } from '../backend/gradients/fused-training.js';
 import { runPad } from '../backend/gradients/copies.js';
 import { rowVectorProducts } from '../backend/gradients/wrapped.js';
+import { fusedBatchNormTraining } from '../backend/gradients/batch-norm-training.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -49,6 +50,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: 'Multiply and Sub of a per-channel row as one SIMD pass (off: the stock broadcasting kernels)',
     set: (on) => {
       rowVectorProducts.enabled = on;
+    },
+  },
+  bn: {
+    what: 'batch normalization in training as two kernels (off: tf.moments, tf.batchNorm and their gradients)',
+    set: (on) => {
+      fusedBatchNormTraining.enabled = on;
     },
   },
   fma: {

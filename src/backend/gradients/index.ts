@@ -3,8 +3,9 @@
  * (wasm: no Conv2DBackpropFilter at all) or very slow (cpu: naive loops),
  * plus JS/heap replacements for slow stock kernels used in training
  * (wrapped.ts: MaxPoolGrad, leading-axes Sum and Mean, FusedBatchNorm, transposed BatchMatMul, ...),
- * and on wasm a one-kernel relu gradient (relu.ts) and convolutions kept fused with their
- * bias and activation during training (fused-training.ts).
+ * and on wasm a one-kernel relu gradient (relu.ts), convolutions kept fused with their
+ * bias and activation during training (fused-training.ts) and batch normalization in training
+ * as two kernels (batch-norm-training.ts).
  * tfjs-node (and webgl) keep their native kernels.
  */
 import { installCompositeKernels } from './kernels.js';
@@ -16,6 +17,7 @@ import { installDilatedConvGradients } from './dilated.js';
 import { installCopyKernels } from './copies.js';
 import { installBatchNormGradients } from './batch-norm.js';
 import { installFusedTraining } from './fused-training.js';
+import { installBatchNormTraining } from './batch-norm-training.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
@@ -37,6 +39,8 @@ export interface InstallOptions {
  * dilated-convolution gradients, which are composed of stock ops.
  */
 export function installFastGradients(backendName: string, options: InstallOptions = {}): void {
+  // Batch norm layers without gamma or beta train on every backend; on wasm, as two kernels.
+  installBatchNormTraining({ wasmKernels: backendName === 'wasm' && options.wrapped !== false });
   if (!FAST_GRADIENT_BACKENDS.includes(backendName)) {
     installDilatedConvGradients(); // composed of stock ops: every backend
     return;

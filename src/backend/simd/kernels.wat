@@ -1384,6 +1384,130 @@
       (br $rloop)))
   )
 
+  ;; Per-channel sums for batch normalization in training (batch-norm-training.ts), over
+  ;; rows of c channels (c % 4 == 0). Like sumRows: blocks of 64 rows summed in float32
+  ;; registers, blocks added into float64 accumulators ($acc, 8 bytes per sum), each sum
+  ;; rounded once to float32 at the end. $mean holds c floats.
+  ;;   sumSquaredDeviations: out[j] = sum (x - mean[j])^2 (the variance's numerator);
+  ;;   gradientSums: out[j] = sum dy, out[c + j] = sum dy * (x - mean[j]) ($acc: 2c sums).
+  (func $addBlock (param $acc i32) (param $blk v128)
+    (v128.store (local.get $acc)
+      (f64x2.add (v128.load (local.get $acc)) (f64x2.promote_low_f32x4 (local.get $blk))))
+    (v128.store offset=16 (local.get $acc)
+      (f64x2.add (v128.load offset=16 (local.get $acc))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $blk) (local.get $blk)))))
+  )
+  (func $roundSums (param $acc i32) (param $out i32) (param $count i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+      (f32.store (local.get $out) (f32.demote_f64 (f64.load (local.get $acc))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 8)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $next)))
+  )
+  (func (export "sumSquaredDeviations")
+    (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $out i32) (param $acc i32)
+    (local $cb i32) (local $r i32) (local $stop i32) (local $j i32) (local $at i32) (local $end i32)
+    (local $m v128) (local $d v128) (local $blk v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cb) (i32.const 1)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $stop (i32.add (local.get $r) (i32.const 64)))
+      (if (i32.gt_u (local.get $stop) (local.get $rows)) (then (local.set $stop (local.get $rows))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+        (local.set $m (v128.load (i32.add (local.get $mean) (local.get $j))))
+        (local.set $at (i32.add (local.get $x) (i32.add (i32.mul (local.get $r) (local.get $cb)) (local.get $j))))
+        (local.set $end (i32.add (local.get $x) (i32.add (i32.mul (local.get $stop) (local.get $cb)) (local.get $j))))
+        (local.set $blk (v128.const f32x4 0 0 0 0))
+        (block $bdone (loop $bloop
+          (br_if $bdone (i32.ge_u (local.get $at) (local.get $end)))
+          (local.set $d (f32x4.sub (v128.load (local.get $at)) (local.get $m)))
+          (local.set $blk (f32x4.add (local.get $blk) (f32x4.mul (local.get $d) (local.get $d))))
+          (local.set $at (i32.add (local.get $at) (local.get $cb)))
+          (br $bloop)))
+        (call $addBlock (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))) (local.get $blk))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jloop)))
+      (local.set $r (local.get $stop))
+      (br $rloop)))
+    (call $roundSums (local.get $acc) (local.get $out) (local.get $c))
+  )
+  (func (export "gradientSums")
+    (param $dy i32) (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $out i32) (param $acc i32)
+    (local $cb i32) (local $r i32) (local $stop i32) (local $j i32) (local $at i32) (local $end i32)
+    (local $m v128) (local $g v128) (local $sum v128) (local $dot v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cb) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $stop (i32.add (local.get $r) (i32.const 64)))
+      (if (i32.gt_u (local.get $stop) (local.get $rows)) (then (local.set $stop (local.get $rows))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+        (local.set $m (v128.load (i32.add (local.get $mean) (local.get $j))))
+        ;; $at walks x; dy is at the same offset from $dy
+        (local.set $at (i32.add (i32.mul (local.get $r) (local.get $cb)) (local.get $j)))
+        (local.set $end (i32.add (i32.mul (local.get $stop) (local.get $cb)) (local.get $j)))
+        (local.set $sum (v128.const f32x4 0 0 0 0))
+        (local.set $dot (v128.const f32x4 0 0 0 0))
+        (block $bdone (loop $bloop
+          (br_if $bdone (i32.ge_u (local.get $at) (local.get $end)))
+          (local.set $g (v128.load (i32.add (local.get $dy) (local.get $at))))
+          (local.set $sum (f32x4.add (local.get $sum) (local.get $g)))
+          (local.set $dot (f32x4.add (local.get $dot)
+            (f32x4.mul (local.get $g) (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $at))) (local.get $m)))))
+          (local.set $at (i32.add (local.get $at) (local.get $cb)))
+          (br $bloop)))
+        (call $addBlock (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))) (local.get $sum))
+        (call $addBlock (i32.add (local.get $acc) (i32.add (i32.shl (local.get $cb) (i32.const 1)) (i32.shl (local.get $j) (i32.const 1)))) (local.get $dot))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jloop)))
+      (local.set $r (local.get $stop))
+      (br $rloop)))
+    (call $roundSums (local.get $acc) (local.get $out) (i32.shl (local.get $c) (i32.const 1)))
+  )
+
+  ;; Batch normalization's input gradient in training, over rows of c channels (c % 4 == 0):
+  ;; dx = dy * a + (x - mean) * b + shift per channel; $params holds mean, a, b and shift, c
+  ;; floats each, formed once per channel by the caller from gradientSums.
+  (func (export "batchNormGradRows")
+    (param $dy i32) (param $x i32) (param $out i32) (param $rows i32) (param $c i32) (param $params i32)
+    (local $cb i32) (local $end i32) (local $k i32) (local $mean i32) (local $a i32) (local $b i32) (local $shift i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $mean (local.get $params))
+    (local.set $a (i32.add (local.get $mean) (local.get $cb)))
+    (local.set $b (i32.add (local.get $a) (local.get $cb)))
+    (local.set $shift (i32.add (local.get $b) (local.get $cb)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $cb))))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $kloop
+        (br_if $kdone (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $out) (local.get $k))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $k))) (v128.load (i32.add (local.get $a) (local.get $k))))
+              (f32x4.mul
+                (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (v128.load (i32.add (local.get $mean) (local.get $k))))
+                (v128.load (i32.add (local.get $b) (local.get $k)))))
+            (v128.load (i32.add (local.get $shift) (local.get $k)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $kloop)))
+      (local.set $x (i32.add (local.get $x) (local.get $cb)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $cb)))
+      (local.set $out (i32.add (local.get $out) (local.get $cb)))
+      (br $rloop)))
+  )
+
   ;; dst [n, h, w, c] = the window of src [n, hp, wp, c] whose first pixel is
   ;; (top, left): a padded grid cropped back to the image, one row of w*c
   ;; floats per copy. (The wasm backend's Slice reads a 4-D tensor back into

@@ -178,6 +178,9 @@ export interface SimdExports {
   ): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
   batchNormRows(x: number, out: number, rows: number, c: number, params: number): void;
+  sumSquaredDeviations(x: number, rows: number, c: number, mean: number, out: number, acc: number): void;
+  gradientSums(dy: number, x: number, rows: number, c: number, mean: number, out: number, acc: number): void;
+  batchNormGradRows(dy: number, x: number, out: number, rows: number, c: number, params: number): void;
   cropRows(src: number, dst: number, n: number, hp: number, wp: number, c: number, top: number, left: number, h: number, w: number): void;
   swapLeadingAxes(src: number, dst: number, a: number, m: number, b: number): void;
   swapOuterAxes(src: number, dst: number, a: number, m: number, b: number): void;
