@@ -200,3 +200,42 @@ test('a gradient of a gradient through a batch_norm layer (a gradient penalty) m
   const wasm = await penalty('wasm');
   assertClose(wasm, await penalty('cpu'), 'second-order gradient');
 });
+
+test('a layer built on cpu trains on wasm even when bringing its weights over grows the heap', async () => {
+  await tf.setBackend('cpu');
+  const shape = [64, 16];
+  const layer = tf.layers.batchNormalization({});
+  layer.build(shape); // gamma and beta live on cpu until the first wasm kernel reads them
+  await tf.setBackend('wasm');
+  const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void; HEAPU8: Uint8Array } }).wasm;
+  wasm._free(wasm._malloc(16)); // the first call replaces a lazy stub
+  const malloc = wasm._malloc;
+  let grown = 0;
+  // Every copy onto the heap first asks for more than the heap has: the memory grows, which
+  // detaches every view of it taken before.
+  wasm._malloc = (n: number) => {
+    if (new Error().stack!.includes('moveData')) {
+      wasm._free(malloc(wasm.HEAPU8.byteLength));
+      grown++;
+    }
+    return malloc(n);
+  };
+  try {
+    const data = seededValues(64 * 16, 31).map((v) => v + 3);
+    const y = tf.tidy(() => layer.apply(tf.tensor(data, shape), { training: true }) as tf.Tensor);
+    assert.ok(grown > 0, 'the weights were copied over');
+    // gamma 1 and beta 0: y is x normalized per channel, as the definition gives for these inputs.
+    const normalized = data.map((v, i) => {
+      const c = i % 16;
+      let mean = 0;
+      let variance = 0;
+      for (let r = 0; r < 64; r++) mean += data[r * 16 + c]! / 64;
+      for (let r = 0; r < 64; r++) variance += (data[r * 16 + c]! - mean) ** 2 / 64;
+      return (v - mean) / Math.sqrt(variance + 0.001);
+    });
+    assertClose(y.dataSync() as Float32Array, normalized, 'y');
+    y.dispose();
+  } finally {
+    wasm._malloc = malloc;
+  }
+});

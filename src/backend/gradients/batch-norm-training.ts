@@ -9,7 +9,8 @@
  * Here the forward pass reads x three times (sum, squared deviations, normalize) and the
  * backward pass reads dy and x twice (two sums per channel, then dx), in kernels.wat.
  *
- * The arithmetic is the usual one for batch statistics, in float64 per channel:
+ * The arithmetic is the usual one for batch statistics (the per-channel sums and factors in
+ * float64, each element's in float32):
  *   forward  mean = sum(x) / N, variance = sum((x - mean)^2) / N (biased, as tf.moments),
  *            y = (x - mean) * gamma / sqrt(variance + eps) + beta;
  *   backward with r = 1 / sqrt(variance + eps), S = sum(dy), P = sum(dy * (x - mean)):
@@ -21,8 +22,8 @@
  * the cpu backend and against a float64 loop).
  *
  * The layer's `call` is where tfjs-layers chooses that chain, so it is the one replaced: for
- * training batches on wasm with channels last in multiples of 4; everything else (inference,
- * other backends and layouts) runs the stock method. The moving averages are updated exactly
+ * non-empty float32 training batches on wasm with channels last in multiples of 4; everything
+ * else (inference, other backends and layouts) runs the stock method. The moving averages are updated exactly
  * as the stock method updates them. One more case on every backend: the stock method reads
  * gamma and beta in training even when the layer has none (center or scale false, which Keras
  * allows), and fails; such a layer (channels last) runs the stock chain here with what it has.
@@ -42,8 +43,19 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 /** Rows and channels of a float32 tensor normalized over its last axis. */
 function rowsOf(x: tf.TensorInfo, kernel: string): { rows: number; c: number } {
   const c = x.shape[x.shape.length - 1] ?? 0;
-  if (x.shape.length < 2 || c === 0 || c % 4 !== 0) throw new Error(`${kernel}: needs channels last in a multiple of 4, not the shape [${x.shape.join(', ')}]`);
-  return { rows: tf.util.sizeFromShape(x.shape) / c, c };
+  const size = tf.util.sizeFromShape(x.shape);
+  if (x.shape.length < 2 || size === 0 || c % 4 !== 0)
+    throw new Error(`${kernel}: needs a non-empty input with channels last in a multiple of 4, not the shape [${x.shape.join(', ')}]`);
+  return { rows: size / c, c };
+}
+
+/**
+ * Brings every input's data onto the wasm heap before the kernel allocates: an input still on
+ * another backend (a layer built before wasm was chosen) is copied in when first looked up, and
+ * a copy that grows the heap would detach the views the kernel has already taken.
+ */
+function onHeap(backend: unknown, inputs: (tf.TensorInfo | undefined)[]): void {
+  for (const t of inputs) if (t != null) heapOffset(backend, t);
 }
 
 function simdOf(backend: unknown, kernel: string) {
@@ -58,6 +70,7 @@ function forwardKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] 
   const { x, scale, offset } = inputs as { x: tf.TensorInfo; scale: tf.TensorInfo; offset?: tf.TensorInfo };
   const epsilon = attrs!.varianceEpsilon as number;
   const { rows, c } = rowsOf(x, BN_TRAINING);
+  onHeap(backend, [x, scale, offset]);
   const heap = backend as HeapBackend;
   const y = heap.makeOutput(x.shape, 'float32');
   const mean = heap.makeOutput([c], 'float32');
@@ -70,7 +83,7 @@ function forwardKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] 
     const meanView = heap.typedArrayFromHeap(mean) as Float32Array;
     for (let j = 0; j < c; j++) meanView[j] = meanView[j]! / rows;
     simd.sumSquaredDeviations(at(x), rows, c, at(mean), at(variance), at(acc));
-    // Views only now, after the last allocation.
+    // Views only now, after the last allocation (every input is on the heap already).
     const [m, v, g, p] = [mean, variance, scale, params].map((t) => heap.typedArrayFromHeap(t) as Float32Array) as [
       Float32Array,
       Float32Array,
@@ -101,6 +114,7 @@ function gradientKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
   const { dy, x, mean, variance, scale, dmean, dvariance } = inputs as Record<string, tf.TensorInfo>;
   const epsilon = attrs!.varianceEpsilon as number;
   const { rows, c } = rowsOf(x!, BN_TRAINING_GRAD);
+  onHeap(backend, [dy, x, mean, variance, scale, dmean, dvariance]);
   const heap = backend as HeapBackend;
   const dx = heap.makeOutput(x!.shape, 'float32');
   const dscale = heap.makeOutput([c], 'float32');
@@ -186,8 +200,6 @@ interface BatchNormLayer {
   axis: number;
   momentum: number;
   epsilon: number;
-  center: boolean;
-  scale: boolean;
   gamma?: tf.LayerVariable;
   beta?: tf.LayerVariable;
   movingMean: tf.LayerVariable;
@@ -208,7 +220,7 @@ function route(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: R
   const fused =
     fusedBatchNormTraining.enabled &&
     x.dtype === 'float32' &&
-    c > 0 &&
+    x.size > 0 &&
     c % 4 === 0 &&
     tf.getBackend() === 'wasm' &&
     tf.getKernel(BN_TRAINING, 'wasm') != null &&
@@ -261,7 +273,11 @@ export function installBatchNormTraining({ wasmKernels }: { wasmKernels: boolean
   }
   if (tf.getGradient(BN_TRAINING) == null) tf.registerGradient(gradient);
   if (hooked) return;
-  const proto = Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: Call };
+  // The class as tfjs-layers registers it for deserialization (an instance would use up one of
+  // its automatic layer names).
+  const registered = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization?.[0] as { prototype: { call: Call } } | undefined;
+  if (registered == null) return;
+  const proto = registered.prototype;
   const slot = Object.getOwnPropertyDescriptor(proto, 'call');
   if (slot === undefined || !slot.writable) return;
   const stock = proto.call;
