@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { simdKernelsFor } from '../src/backend/simd/module.js';
-import { filterGradSimd, maxPoolGrad2x2Simd, reluGradSimd, rowVectorSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
+import { filterGradSimd, maxPool2x2Simd, maxPoolGrad2x2Simd, reluGradSimd, rowVectorSimd, sumRowsSimd, swapAxesSimd } from '../src/backend/simd/ops.js';
 import { filterGradTilesSimd } from '../src/backend/simd/tiles.js';
 import { buildKernelsModule, KERNELS_MODULE_PATH } from '../scripts/build-wasm.js';
 import { assertClose, assertSmall, filterGradByDefinition, poolInput, relativeError, seededValues, type ConvCase } from './kernel-reference.js';
@@ -84,6 +84,25 @@ test('MaxPoolGrad 2x2: SIMD equals cpu stock bit for bit, including ties, NaN, -
       assert.deepEqual(Array.from(await on('wasm', grad)), Array.from(ref), `${label}: through tf.grad`);
     }
   }
+});
+
+test('MaxPool 2x2: SIMD equals cpu stock bit for bit, including ties, NaN, -Infinity and -0', async () => {
+  for (const shape of poolShapes) {
+    for (const kind of ['random', 'relu', 'coarse', 'special'] as const) {
+      const xv = poolInput(shape, kind);
+      const pool = () => tf.tidy(() => tf.maxPool(tf.tensor4d(xv, shape), 2, 2, 'valid').dataSync() as Float32Array);
+      const ref = await on('cpu', pool);
+      const yShape: [number, number, number, number] = [shape[0], shape[1] >> 1, shape[2] >> 1, shape[3]];
+      const direct = await on('wasm', () => tf.tidy(() => runSimd((b) => maxPool2x2Simd(b, tf.tensor4d(xv, shape), yShape))));
+      const label = `${shape} ${kind}`;
+      // Bits, so that -0 and +0 differ and NaN equals NaN.
+      const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+      assert.deepEqual(bits(direct), bits(ref), `${label}: direct`);
+      assert.deepEqual(bits(await on('wasm', pool)), bits(ref), `${label}: through tf.maxPool`);
+    }
+  }
+  await tf.setBackend('wasm');
+  tf.tidy(() => assert.equal(maxPool2x2Simd(tf.backend(), tf.zeros([1, 4, 4, 3]), [1, 2, 2, 3]), null, '3 channels: the stock kernel'));
 });
 
 test('MaxPoolGrad 2x2: channels not a multiple of 4 are left to the JS loop', async () => {
@@ -439,6 +458,7 @@ test('the threaded wasm build (shared memory) runs the same kernels, and --threa
   assert.equal(result.threads, 2);
   assert.equal(result.shared, true);
   assert.equal(result.maxPoolExact, true);
+  assert.equal(result.maxPoolForwardExact, true, 'the forward pool split over the helper thread');
   // Errors arrive through JSON, where NaN and Infinity become null: assertSmall requires a finite number.
   assertSmall(result.filterMaxError, 1e-4, 'filter gradient relative error');
   // Split over the helper thread by input channels, every output element is still one

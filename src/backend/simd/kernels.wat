@@ -103,6 +103,62 @@
       (br $bloop)))
   )
 
+  ;; 2x2 max pooling with stride 2 and no padding, forward: out [n, ho, wo, c]
+  ;; from x [n, h, w, c] (2*ho <= h, 2*wo <= w; rows and columns no window
+  ;; covers are skipped), for the samples [b0, b1) (a helper thread can take
+  ;; the rest). Each output is the maximum under a strict `>` from -Infinity
+  ;; in row-major window order, as TensorFlow's and the tfjs cpu kernel's
+  ;; loops take it: NaN never wins and a window of NaN gives -Infinity.
+  ;; f32x4.pmax(a, b) is `a < b ? b : a`: it keeps a on a tie or a NaN b, so
+  ;; pmax(pmax(a0, v1), pmax(a2, v3)) with a = pmax(-inf, v) gives the same
+  ;; value as the loop (the first of equal maxima, -0 or +0 included), with
+  ;; a shorter dependency chain. Needs c % 4 == 0.
+  (func (export "maxPool2x2")
+    (param $x i32) (param $out i32)
+    (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+    (param $b0 i32) (param $b1 i32)
+    (local $cb i32) (local $row i32) (local $base i32) (local $a i32) (local $stop i32)
+    (local $oy i32) (local $ox i32) (local $b i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $w) (local.get $cb)))
+    (local.set $out (i32.add (local.get $out)
+      (i32.mul (i32.mul (local.get $b0) (i32.mul (local.get $ho) (local.get $wo))) (local.get $cb))))
+    (local.set $b (local.get $b0))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $oy (i32.const 0))
+      (block $ydone (loop $yloop
+        (br_if $ydone (i32.ge_u (local.get $oy) (local.get $ho)))
+        ;; byte offset of the window row: (b*h + 2*oy) * row
+        (local.set $base (i32.add (local.get $x) (i32.mul
+          (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.shl (local.get $oy) (i32.const 1)))
+          (local.get $row))))
+        (local.set $ox (i32.const 0))
+        (block $xdone (loop $xloop
+          (br_if $xdone (i32.ge_u (local.get $ox) (local.get $wo)))
+          (local.set $a (i32.add (local.get $base) (i32.mul (i32.shl (local.get $ox) (i32.const 1)) (local.get $cb))))
+          (local.set $stop (i32.add (local.get $a) (local.get $cb)))
+          (block $kdone (loop $kloop
+            (br_if $kdone (i32.ge_u (local.get $a) (local.get $stop)))
+            (v128.store (local.get $out)
+              (f32x4.pmax
+                (f32x4.pmax
+                  (f32x4.pmax (v128.const f32x4 -inf -inf -inf -inf) (v128.load (local.get $a)))
+                  (v128.load (i32.add (local.get $a) (local.get $cb))))
+                (f32x4.pmax
+                  (f32x4.pmax (v128.const f32x4 -inf -inf -inf -inf) (v128.load (i32.add (local.get $a) (local.get $row))))
+                  (v128.load (i32.add (i32.add (local.get $a) (local.get $row)) (local.get $cb))))))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (br $kloop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $xloop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $yloop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bloop)))
+  )
+
   ;; Filter gradient of a convolution for up to nine filter taps at once:
   ;;   out[t, o] = sum over (b, p, q) of x[window(b, p, q) + tap t] * dy[b, p, q, o]
   ;; x is the (already padded) input [n, hp, wp, cin]; window(b, p, q) is the

@@ -177,6 +177,7 @@ export interface SimdExports {
     left: number,
   ): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
+  maxPool2x2(x: number, out: number, h: number, w: number, c: number, ho: number, wo: number, b0: number, b1: number): void;
   batchNormRows(x: number, out: number, rows: number, c: number, params: number): void;
   sumSquaredDeviations(x: number, rows: number, c: number, mean: number, out: number, acc: number): void;
   gradientSums(dy: number, x: number, rows: number, c: number, mean: number, out: number, acc: number): void;

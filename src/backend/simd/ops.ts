@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, simdKernelsFor } from './module.js';
+import { runSplit } from './tiles.js';
 
 /** The parts of BackendWasm (tfjs-backend-wasm 4.x) used here. */
 export interface HeapBackend {
@@ -23,6 +24,22 @@ export function maxPoolGrad2x2Simd(backend: unknown, input: tf.TensorInfo, dy: t
   const heap = backend as HeapBackend;
   const out = heap.makeOutput(input.shape, 'float32');
   simd.maxPoolGrad2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), n, h, w, c, ho, wo);
+  return out;
+}
+
+/**
+ * out [n, ho, wo, c] = 2x2, stride-2, unpadded max pool of NHWC `input` (channels % 4 == 0).
+ * On the threaded build a helper thread takes half of the samples: a memory-bound pass, but
+ * the stock kernel it replaces runs on both threads.
+ */
+export function maxPool2x2Simd(backend: unknown, input: tf.TensorInfo, outShape: [number, number, number, number]): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [n, h, w, c] = input.shape as [number, number, number, number];
+  const [, ho, wo] = outShape;
+  if (simd == null || c % 4 !== 0 || 2 * ho > h || 2 * wo > w || outShape[0] !== n || outShape[3] !== c) return null;
+  const out = (backend as HeapBackend).makeOutput(outShape, 'float32');
+  const args = [heapOffset(backend, input), heapOffset(backend, out), h, w, c, ho, wo];
+  runSplit(simd, backend, true, 'maxPool2x2', (b0, b1) => [...args, b0, b1], n >> 1, n);
   return out;
 }
 
