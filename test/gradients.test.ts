@@ -77,6 +77,7 @@ test('setup: wasm backend with fast gradients, cpu stock as reference', async ()
     'FusedBatchNorm',
     'FusedConv2D',
     'Identity',
+    'MaxPool',
     'MaxPoolGrad',
     'Mean',
     'Multiply',
