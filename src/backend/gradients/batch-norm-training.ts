@@ -23,10 +23,11 @@
  *
  * The layer's `call` is where tfjs-layers chooses that chain, so it is the one replaced: for
  * non-empty float32 training batches on wasm with channels last in multiples of 4; everything
- * else (inference, other backends and layouts) runs the stock method. The moving averages are updated exactly
- * as the stock method updates them. One more case on every backend: the stock method reads
- * gamma and beta in training even when the layer has none (center or scale false, which Keras
- * allows), and fails; such a layer (channels last) runs the stock chain here with what it has.
+ * else (inference, other backends and layouts) runs the stock method. The moving averages are
+ * updated exactly as the stock method updates them. One more case on every backend: the stock
+ * method reads gamma and beta in training even when the layer has none (center or scale false,
+ * which Keras allows), and fails; such a layer (channels last) runs the stock chain here with
+ * what it has.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, simdKernelsFor } from '../simd/module.js';
@@ -251,12 +252,16 @@ function stockChain(layer: BatchNormLayer, x: tf.Tensor): tf.Tensor[] {
   return [tf.batchNorm(x, mean, variance, beta, gamma, layer.epsilon), mean, variance];
 }
 
+/** The two kernels: y, mean and variance in one call, scale ones for a layer without gamma. */
+function kernelCall(layer: BatchNormLayer, x: tf.Tensor): tf.Tensor[] {
+  const inputs: tf.NamedTensorMap = { x, scale: layer.gamma ? layer.gamma.read() : tf.ones([x.shape[x.rank - 1]!]) };
+  if (layer.beta) inputs.offset = layer.beta.read();
+  return tf.engine().runKernel(BN_TRAINING, inputs, { varianceEpsilon: layer.epsilon }) as tf.Tensor[];
+}
+
 function trainingCall(layer: BatchNormLayer, x: tf.Tensor, fused: boolean): tf.Tensor {
   return tf.tidy(() => {
-    const c = x.shape[x.rank - 1]!;
-    const inputs: tf.NamedTensorMap = { x, scale: layer.gamma ? layer.gamma.read() : tf.ones([c]) };
-    if (layer.beta) inputs.offset = layer.beta.read();
-    const [y, mean, variance] = fused ? (tf.engine().runKernel(BN_TRAINING, inputs, { varianceEpsilon: layer.epsilon }) as tf.Tensor[]) : stockChain(layer, x);
+    const [y, mean, variance] = fused ? kernelCall(layer, x) : stockChain(layer, x);
     movingAverage(layer.movingMean, mean!, layer.momentum);
     movingAverage(layer.movingVariance, variance!, layer.momentum);
     return y!;
