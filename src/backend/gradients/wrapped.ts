@@ -196,27 +196,6 @@ const cast = (backendName: string) =>
 const conv2d = (backendName: string) => wrap('Conv2D', backendName, () => (args) => convForward(args, false));
 const fusedConv2d = (backendName: string) => wrap('FusedConv2D', backendName, () => (args) => convForward(args, true));
 
-/** Kernel names this module wraps, per backend. */
-export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
-  wasm: [
-    'MaxPool',
-    'MaxPoolGrad',
-    'Sum',
-    'Mean',
-    'FusedBatchNorm',
-    'BatchMatMul',
-    '_FusedMatMul',
-    'Add',
-    'Multiply',
-    'Sub',
-    'Identity',
-    'Cast',
-    'Conv2D',
-    'FusedConv2D',
-  ],
-  cpu: ['MaxPoolGrad'],
-};
-
 const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = {
   MaxPool: maxPool,
   MaxPoolGrad: maxPoolGrad,
@@ -232,6 +211,12 @@ const MAKERS: Record<string, (backendName: string) => tf.KernelConfig> = {
   Cast: cast,
   Conv2D: conv2d,
   FusedConv2D: fusedConv2d,
+};
+
+/** Kernel names this module wraps, per backend: every maker on wasm. */
+export const WRAPPED_KERNELS: Readonly<Record<string, readonly string[]>> = {
+  wasm: Object.keys(MAKERS),
+  cpu: ['MaxPoolGrad'],
 };
 
 /**

@@ -1297,24 +1297,13 @@
           (local.set $blk (f32x4.add (local.get $blk) (v128.load (local.get $row))))
           (local.set $row (i32.add (local.get $row) (local.get $cb)))
           (br $bloop)))
-        (v128.store (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1)))
-          (f64x2.add (v128.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))))
-                     (f64x2.promote_low_f32x4 (local.get $blk))))
-        (v128.store (i32.add (local.get $acc) (i32.add (i32.shl (local.get $j) (i32.const 1)) (i32.const 16)))
-          (f64x2.add (v128.load (i32.add (local.get $acc) (i32.add (i32.shl (local.get $j) (i32.const 1)) (i32.const 16))))
-                     (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $blk) (local.get $blk)))))
+        (call $addBlock (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))) (local.get $blk))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $jloop)))
       (local.set $r (local.get $stop))
       (br $rloop)))
     ;; round once to float32
-    (local.set $j (i32.const 0))
-    (block $odone (loop $oloop
-      (br_if $odone (i32.ge_u (local.get $j) (local.get $cb)))
-      (f32.store (i32.add (local.get $out) (local.get $j))
-        (f32.demote_f64 (f64.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 1))))))
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $oloop)))
+    (call $roundSums (local.get $acc) (local.get $out) (local.get $cols))
   )
 
   ;; dx of a convolution from its column form: cols[b, p, q, (i*kw + j)*cin + c]
@@ -1441,9 +1430,9 @@
   )
 
   ;; Per-channel sums for batch normalization in training (batch-norm-training.ts), over
-  ;; rows of c channels (c % 4 == 0). Like sumRows: blocks of 64 rows summed in float32
-  ;; registers, blocks added into float64 accumulators ($acc, 8 bytes per sum), each sum
-  ;; rounded once to float32 at the end. $mean holds c floats.
+  ;; rows of c channels (c % 4 == 0). As in sumRows: blocks of 64 rows summed in float32
+  ;; registers, blocks added into float64 accumulators ($acc, 8 bytes per sum: $addBlock),
+  ;; each sum rounded once to float32 at the end ($roundSums). $mean holds c floats.
   ;;   sumSquaredDeviations: out[j] = sum (x - mean[j])^2 (the variance's numerator);
   ;;   gradientSums: out[j] = sum dy, out[c + j] = sum dy * (x - mean[j]) ($acc: 2c sums).
   (func $addBlock (param $acc i32) (param $blk v128)
