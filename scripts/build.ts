@@ -15,6 +15,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { BUILD_INPUTS_STAMP, buildInputsHash } from './build-inputs.js';
 import { precompiledTemplatesModule } from './precompiled-templates.js';
 import { precompiledValidatorModule } from './precompiled-validator.js';
 
@@ -83,6 +84,9 @@ function requireCommonJs(code: string): string {
 }
 
 const started = performance.now();
+// Hashed before building, so that a source changed during the build makes the stamp stale.
+const inputs = buildInputsHash(ROOT);
+rmSync(path.join(ROOT, BUILD_INPUTS_STAMP), { force: true });
 mkdirSync(DIST, { recursive: true });
 for (const entry of readdirSync(DIST)) if (!KEPT.has(entry)) rmSync(path.join(DIST, entry), { recursive: true, force: true });
 
@@ -117,6 +121,8 @@ if (tsc.status !== 0) {
   process.stderr.write('build: tsc could not write the type declarations\n');
   process.exit(1);
 }
+mkdirSync(path.dirname(path.join(ROOT, BUILD_INPUTS_STAMP)), { recursive: true });
+writeFileSync(path.join(ROOT, BUILD_INPUTS_STAMP), `${inputs}\n`);
 process.stdout.write(
   `built ${path.relative(process.cwd(), DIST) || DIST}/: ${modules.length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
 );

@@ -8,10 +8,13 @@ import { after } from 'node:test';
 import { compileSpecFile, compileSpecText } from '../src/compile/index.js';
 import { formatDiagnostic } from '../src/compile/diagnostics.js';
 import type { InferredModel } from '../src/types.js';
+import { builtCli } from './built-cli.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-/** The command run from its sources (tsx), so a test sees every change at once; test/package.test.ts runs the built package. */
-export const CLI = join(ROOT, 'scripts', 'netspec-source.js');
+/** The command as users run it (bin/netspec.js), built from the sources as they are now (built-cli.ts). */
+export const CLI = builtCli(ROOT);
+/** The command run from its TypeScript sources (tsx), as the repository's npm scripts run it. */
+export const SOURCE_CLI = join(ROOT, 'scripts', 'netspec-source.js');
 
 /**
  * A temporary folder removed when the test file ends. `insideProject` puts it under the
@@ -31,8 +34,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): CliRun {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+export function runCli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}, cli = CLI): CliRun {
+  const r = spawnSync(process.execPath, [cli, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...env },
@@ -40,6 +43,9 @@ export function runCli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}):
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** runCli with the command started from its TypeScript sources. */
+export const runSourceCli = (args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): CliRun => runCli(args, cwd, env, SOURCE_CLI);
 
 function unwrap(result: ReturnType<typeof compileSpecFile>): InferredModel {
   if (!result.ok) throw new Error(`expected a valid spec:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { ROOT, runSourceCli, tempDir } from './helpers.js';
 
 /** What the package is built from; everything else in the project stays out of the copy. */
 const PROJECT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'schema', 'scripts', 'src'];
@@ -115,7 +115,7 @@ test('the tarball holds the built code, its declarations, the files it reads at 
 test('help and usage errors of the installed command are those of the sources', () => {
   for (const args of [['--help'], ['compile', '--help'], ['train', '--help'], ['compile', '--bogus'], ['train'], ['predict']]) {
     const installed = npx(args);
-    const source = runCli(args, app);
+    const source = runSourceCli(args, app);
     assert.equal(installed.status, args.includes('--help') ? 0 : 2, `netspec ${args.join(' ')}: ${installed.stderr}`);
     assert.deepEqual(installed, source, `netspec ${args.join(' ')}`);
   }
@@ -134,7 +134,7 @@ test('init, compile, a short train, evaluate and predict run from the installed 
   // The sources write the same generated files, byte for byte.
   const twin = tempDir();
   cpSync(join(app, 'specs'), join(twin, 'specs'), { recursive: true });
-  assertOk(runCli(['compile', 'specs/first-cnn.yaml', '--no-report'], twin), 'compile from the sources');
+  assertOk(runSourceCli(['compile', 'specs/first-cnn.yaml', '--no-report'], twin), 'compile from the sources');
   for (const file of ['generated/first-cnn.ts', 'generated/keras/first_cnn.py', 'generated/pytorch/first_cnn.py']) {
     assert.equal(readFileSync(join(app, file), 'utf8'), readFileSync(join(twin, file), 'utf8'), file);
   }
@@ -156,7 +156,7 @@ test('init, compile, a short train, evaluate and predict run from the installed 
   writeDigit(join(app, 'seven.png'));
   const predicted = npx(['predict', run, 'seven.png', '--json']);
   assertOk(predicted, 'predict');
-  const fromSource = runCli(['predict', run, 'seven.png', '--json'], app);
+  const fromSource = runSourceCli(['predict', run, 'seven.png', '--json'], app);
   assert.equal(predicted.stdout, fromSource.stdout, 'the installed package and the sources predict differently');
   assert.ok(Array.isArray(JSON.parse(predicted.stdout)) || typeof JSON.parse(predicted.stdout) === 'object');
 });
