@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { readCheckpointTensors } from '../src/interop/torch-files.js';
@@ -195,6 +195,20 @@ test('without torch: the program and netspec name the package to install', { ski
     /^error: reading and writing PyTorch files needs PyTorch: no Python here can import torch \(.*No module named 'torch'\); install PyTorch for it \(on Debian or Ubuntu: apt-get install python3-torch\)/,
   );
   assert.doesNotMatch(cli.stderr, /\n\s+at /);
+});
+
+test('a torch that is there but does not import is named in one plain line', { skip: torch.skip, timeout: 120_000 }, () => {
+  // netspec only looks for torch before running its helper (importing it takes seconds); the
+  // helper's own import then fails, as a torch with a missing library would.
+  const fake = join(tempDir(), 'site');
+  mkdirSync(join(fake, 'torch'), { recursive: true });
+  writeFileSync(join(fake, 'torch', '__init__.py'), 'raise ImportError("libtorch_cpu.so: cannot open shared object file")\n');
+  const cli = runCli(['import-torch', 'specs/mnist-cnn.yaml', PROGRAM, '--python', torch.python!], ROOT, { PYTHONPATH: fake });
+  assert.equal(cli.status, 1);
+  assert.equal(
+    cli.stderr.trim(),
+    `error: ${torch.python} cannot import torch (libtorch_cpu.so: cannot open shared object file); on Debian or Ubuntu: apt-get install python3-torch`,
+  );
 });
 
 test('with no Python at all, netspec says what to install', () => {

@@ -22,13 +22,22 @@ export function tail(text: string, lines = 2): string {
   return text.trim().split('\n').filter(Boolean).slice(-lines).join(' | ').slice(0, 300);
 }
 
-/** The first of `candidates` that can import torch, or why none can. */
-export function findTorchPython(candidates: readonly string[]): PythonProbe {
+/**
+ * The probes: importing torch takes seconds, so a caller whose own script imports it anyway (and
+ * says plainly when that fails, as torch_io.py does) only asks where torch is; `version` imports it.
+ */
+const PROBES = {
+  version: 'import torch; print(torch.__version__)',
+  locate: 'import importlib.util, sys\nif importlib.util.find_spec("torch") is None: sys.exit("ModuleNotFoundError: No module named \'torch\'")',
+} as const;
+
+/** The first of `candidates` that has torch, or why none has; `probe` 'version' imports it and gives its version. */
+export function findTorchPython(candidates: readonly string[], probe: keyof typeof PROBES = 'version'): PythonProbe {
   const failures: string[] = [];
   let anyPython = false;
   for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status === 0) return { python, version: r.stdout.trim() };
+    const r = spawnSync(python, ['-c', PROBES[probe]], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status === 0) return { python, ...(probe === 'version' ? { version: r.stdout.trim() } : {}) };
     if (!r.error) anyPython = true;
     const why = r.error ? ((r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message) : tail(r.stderr, 1) || `exit code ${r.status}`;
     failures.push(`${python}: ${why}`);

@@ -13,8 +13,9 @@ export class TorchFileError extends Error {
   override name = 'TorchFileError';
 }
 
+/** A Python with torch; torch_io.py imports it, and says so plainly when it cannot. */
 function torchPython(explicit?: string): string {
-  const probe = findTorchPython(pythonCandidates(explicit));
+  const probe = findTorchPython(pythonCandidates(explicit), 'locate');
   if (!probe.python) throw new TorchFileError(`reading and writing PyTorch files needs PyTorch: ${probe.reason}`);
   return probe.python;
 }
