@@ -71,15 +71,25 @@ test('filterGradRows declines output channels it does not tile', () => {
   });
 });
 
-test('the threaded build: forward tiles and filter-gradient rows split over the helper equal one thread bit for bit', () => {
+test('the threaded build: forward tiles, Winograd and filter-gradient rows split over the helper equal one thread bit for bit', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'scripts', 'simd-threaded-tiles.ts')], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 120_000,
   });
   assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
-  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, boolean | number>;
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
   assert.equal(result.helper, true, 'the shared heap has a helper thread');
   for (const key of ['convSplitExact', 'rowsSplitExact', 'matmulSplitExact']) assert.equal(result[key], true, key);
   for (const key of ['convError', 'rowsError', 'matmulError']) assert.ok((result[key] as number) < 1e-4, `${key} ${result[key]}`);
+  // Winograd splits by tiles: each output pixel is still one thread's identical arithmetic.
+  const winograd = result.winograd as Array<{ tile: number; splitExact: boolean; error: number }>;
+  assert.deepEqual(
+    winograd.map((w) => w.tile),
+    [2, 4],
+  );
+  for (const w of winograd) {
+    assert.equal(w.splitExact, true, `F(${w.tile}x${w.tile}, 3x3) split equals one thread bit for bit`);
+    assert.ok(w.error < 1e-4, `F(${w.tile}x${w.tile}, 3x3) relative error ${w.error}`);
+  }
 });

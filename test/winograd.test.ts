@@ -1,12 +1,14 @@
 /**
- * 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) (winogradConv in
- * src/backend/simd/kernels.wat, simd/winograd.ts): the forward pass (Conv2D, FusedConv2D with
- * bias and activations), against a float64 loop from the definition
- * and the cpu backend's stock kernels, on odd sizes (border tiles cut by the output's edge),
- * 'same' and 'valid' padding, several samples, and channel counts that do not tile (which
- * fall back). Each case checks that Winograd really ran: the registered kernel's bits equal
- * winogradConvSimd's. The transforms add a few terms before and after the products, so the
- * tolerance is the other kernels' (kernel-reference.ts).
+ * 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) and F(4x4, 3x3) (winogradConv and
+ * winograd4Conv in src/backend/simd/kernels.wat, simd/winograd.ts): the forward pass (Conv2D,
+ * FusedConv2D with bias and activations), each tile size against a float64 loop from the
+ * definition, and the registered kernel against the cpu backend's stock kernels, on odd sizes
+ * (border tiles cut by the output's edge, patches that reach past the input's), 'same' and
+ * 'valid' padding, more tiles than one chunk (each call has the 64 tiles Winograd needs to run
+ * at all), and channel counts that do not tile (which fall back). Each case checks that
+ * Winograd really ran, with the tile size winogradVariant picks: the registered kernel's bits
+ * equal winogradConvSimd's with that tile. The transforms add a few terms before and after the
+ * products, so the tolerance is the other kernels' (kernel-reference.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,14 +16,16 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { winogradConvs } from '../src/backend/gradients/conv-forward.js';
-import { winogradConvSimd } from '../src/backend/simd/winograd.js';
+import { largeWinogradTiles, winogradConvSimd, winogradPays, winogradVariant, type WinogradTile } from '../src/backend/simd/winograd.js';
 import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
 
 const cases: ConvCase[] = [
-  { x: [3, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer
-  { x: [2, 9, 7, 8], k: [3, 3], cout: 16, strides: [1, 1], pad: 'same' }, // odd sizes: tiles cut by both edges
-  { x: [3, 8, 10, 4], k: [3, 3], cout: 8, strides: [1, 1], pad: 'valid' },
-  { x: [1, 12, 11, 16], k: [3, 3], cout: 24, strides: [1, 1], pad: 'same' },
+  { x: [8, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer: 72 4x4 tiles, three chunks
+  { x: [11, 9, 7, 8], k: [3, 3], cout: 16, strides: [1, 1], pad: 'same' }, // odd sizes: tiles cut by both edges
+  { x: [16, 8, 10, 4], k: [3, 3], cout: 8, strides: [1, 1], pad: 'valid' },
+  { x: [8, 12, 11, 16], k: [3, 3], cout: 24, strides: [1, 1], pad: 'same' }, // 9 tiles a sample: a short last group of 4
+  { x: [8, 6, 6, 8], k: [3, 3], cout: 8, strides: [1, 1], pad: 'same' }, // 6x6: a tie, so F(2x2); every 4x4 tile's patch crosses an edge
+  { x: [8, 8, 8, 4], k: [3, 3], cout: 16, strides: [1, 1], pad: 'valid' }, // 6x6 again, without padding
 ];
 
 const label = (c: ConvCase) => `x=${c.x} cout=${c.cout} ${c.pad}`;
@@ -71,7 +75,7 @@ test('setup: wasm with the fast kernels', async () => {
 });
 
 for (const activation of [null, 'relu', 'relu6'] as const) {
-  test(`forward by Winograd (${activation ?? 'Conv2D, training'}) matches the definition and cpu stock, and is what runs`, async () => {
+  test(`forward by Winograd (${activation ?? 'Conv2D, training'}), both tile sizes, matches the definition and cpu stock, and is what runs`, async () => {
     for (const c of cases) {
       const bias = activation != null;
       const run = () =>
@@ -85,26 +89,66 @@ for (const activation of [null, 'relu', 'relu6'] as const) {
       await tf.setBackend('wasm');
       const ours = run();
       const info = geometry(c);
-      const direct = tf.tidy(() => {
-        const out = winogradConvSimd(
-          tf.backend(),
-          tf.tensor4d(xv(c), c.x),
-          tf.tensor4d(wv(c), fShape(c)),
-          bias ? tf.tensor1d(bv(c)) : null,
-          [c.x[0], info.outHeight, info.outWidth, c.cout],
-          info.padInfo,
-          activation ?? 'linear',
-        );
-        assert.ok(out != null, `${label(c)}: Winograd took it`);
-        return tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array;
-      });
-      assert.deepEqual(ours, direct, `${label(c)}: the registered kernel ran Winograd`);
-      assertClose(ours, forwardByDefinition(c, bias, activation ?? 'linear'), `${label(c)}: definition`);
+      const byTile = (tile: WinogradTile) =>
+        tf.tidy(() => {
+          const out = winogradConvSimd(
+            tf.backend(),
+            tf.tensor4d(xv(c), c.x),
+            tf.tensor4d(wv(c), fShape(c)),
+            bias ? tf.tensor1d(bv(c)) : null,
+            [c.x[0], info.outHeight, info.outWidth, c.cout],
+            info.padInfo,
+            activation ?? 'linear',
+            true,
+            tile,
+          );
+          assert.ok(out != null, `${label(c)}: Winograd took it`);
+          return tf.engine().makeTensorFromTensorInfo(out).dataSync() as Float32Array;
+        });
+      const expected = forwardByDefinition(c, bias, activation ?? 'linear');
+      for (const tile of [2, 4] as const) assertClose(byTile(tile), expected, `${label(c)}: F(${tile}x${tile}, 3x3), definition`);
+      const chosen = winogradVariant(info.outHeight, info.outWidth);
+      assert.deepEqual(ours, byTile(chosen), `${label(c)}: the registered kernel ran Winograd F(${chosen}x${chosen}, 3x3)`);
       await tf.setBackend('cpu');
       assertClose(ours, run(), `${label(c)}: cpu stock`);
     }
   });
 }
+
+test('the tile size is the one with fewer products, the edge tiles counted, F(2x2) on a tie or when switched off; Winograd only where it halves the products over enough tiles', () => {
+  // Products per channel pair: ceil(ho / f) * ceil(wo / f) tiles of (f + 2)^2.
+  const cases: Array<[number, number, WinogradTile]> = [
+    [11, 11, 4], // 9 x 36 = 324 against 36 x 16 = 576
+    [3, 3, 4], // 36 against 64
+    [26, 26, 4], // 49 x 36 against 169 x 16
+    [6, 6, 2], // 144 each
+    [5, 5, 2], // 144 each
+    [2, 2, 2], // 36 against 16
+    [1, 40, 2], // 10 x 36 against 20 x 16
+  ];
+  for (const [ho, wo, tile] of cases) assert.equal(winogradVariant(ho, wo), tile, `${ho}x${wo}`);
+  // Winograd runs only where its products are at most half the direct product's 9 per pixel,
+  // with at least 64 tiles in the call.
+  const pays: Array<[number, number, number, boolean]> = [
+    [64, 3, 3, true], // 36 against 81, 64 tiles
+    [63, 3, 3, false], // 63 tiles
+    [8, 11, 11, true], // 324 against 1089, 72 tiles
+    [7, 11, 11, false], // 63 tiles
+    [100, 5, 5, false], // 144 against 225
+    [4, 6, 6, false], // 144 against 324, but 36 tiles
+    [8, 6, 6, true], // 72 tiles
+    [64, 2, 2, true], // 16 against 36, 64 tiles
+    [100, 1, 40, false], // 320 against 360
+  ];
+  for (const [n, ho, wo, expected] of pays) assert.equal(winogradPays(n, ho, wo), expected, `${n} x ${ho}x${wo} pays`);
+  largeWinogradTiles.enabled = false;
+  try {
+    assert.equal(winogradVariant(11, 11), 2);
+    assert.equal(winogradPays(64, 3, 3), false, 'F(2x2) on a 3x3 output: 64 against 81');
+  } finally {
+    largeWinogradTiles.enabled = true;
+  }
+});
 
 test('Winograd declines what it does not cover, and the fallback is still right', async () => {
   await tf.setBackend('wasm');

@@ -8,6 +8,7 @@ import { fusedTraining } from '../backend/gradients/fused-training.js';
 import { runPad } from '../backend/gradients/copies.js';
 import { rowVectorProducts } from '../backend/gradients/wrapped.js';
 import { fusedBatchNormTraining } from '../backend/gradients/batch-norm-training.js';
+import { largeWinogradTiles } from '../backend/simd/winograd.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -32,6 +33,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: 'Winograd for 3x3 stride-1 convolutions (off: direct tiles)',
     set: (on) => {
       winogradConvs.enabled = on;
+    },
+  },
+  winograd4: {
+    what: 'Winograd F(4x4, 3x3) where it needs fewer products (off: F(2x2, 3x3) everywhere)',
+    set: (on) => {
+      largeWinogradTiles.enabled = on;
     },
   },
   fused: {

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CONV_ACTIVATIONS, convTilesSimd, type ConvActivation } from '../simd/tiles.js';
-import { winogradConvSimd } from '../simd/winograd.js';
+import { winogradConvSimd, winogradPays } from '../simd/winograd.js';
 import { convGeometry, fastConvSupported, type ConvAttrs } from './conv2d.js';
 
 /** Only bench/train-step.ts --ab forward turns it off, to time steps with XNNPACK's forward instead. */
@@ -29,11 +29,8 @@ export const ownForwardConv = { enabled: true };
 /** 3x3 stride-1 forward convolutions by Winograd; bench/train-step.ts --ab winograd turns it off. */
 export const winogradConvs = { enabled: true };
 
-/** Output pixels below which Winograd's 2x2 tiles waste too much of their work on the border. */
-const WINOGRAD_MIN_PIXELS = 36;
-
-/** Whether Winograd's F(2x2, 3x3) takes this convolution: 3x3, stride 1, dilation 1, enough output. */
-function winogradApplies(info: tf.backend_util.Conv2DInfo, outPixels: number): boolean {
+/** Whether Winograd takes this convolution: 3x3, stride 1, dilation 1, and enough work to save (winogradPays). */
+function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
   return (
     winogradConvs.enabled &&
     info.filterHeight === 3 &&
@@ -42,7 +39,7 @@ function winogradApplies(info: tf.backend_util.Conv2DInfo, outPixels: number): b
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
-    outPixels >= WINOGRAD_MIN_PIXELS &&
+    winogradPays(info.batchSize, info.outHeight, info.outWidth) &&
     info.padInfo.top >= 0 &&
     info.padInfo.left >= 0
   );
@@ -87,7 +84,7 @@ export function convForward({ inputs, attrs = {}, backend }: KernelArgs, fused: 
   // The tiles derive the output size from the padded input; it must be the one tfjs computed.
   if (!fits(x.shape[1]!, top + bottom, kh, info.strideHeight, info.outHeight) || !fits(x.shape[2]!, left + right, kw, info.strideWidth, info.outWidth))
     return null;
-  if (winogradApplies(info, info.outHeight * info.outWidth)) {
+  if (winogradApplies(info)) {
     const outShape: [number, number, number, number] = [x.shape[0]!, info.outHeight, info.outWidth, filter.shape[3]!];
     const viaWinograd = winogradConvSimd(backend, x, filter, bias, outShape, info.padInfo, activation);
     if (viaWinograd != null) return viaWinograd;

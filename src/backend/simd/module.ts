@@ -140,6 +140,26 @@ export interface SimdExports {
     chunk: number,
   ): void;
   winogradFilter(g: number, u: number, cin: number, cout: number): void;
+  winograd4Conv(
+    x: number,
+    u: number,
+    bias: number,
+    out: number,
+    h: number,
+    w: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    top: number,
+    left: number,
+    flags: number,
+    t0: number,
+    t1: number,
+    scratch: number,
+    chunk: number,
+  ): void;
+  winograd4Filter(g: number, u: number, cin: number, cout: number): void;
   rowVectorOp(x: number, v: number, out: number, rows: number, cols: number, op: number): void;
   adamUpdate(
     w: number,

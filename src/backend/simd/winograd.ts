@@ -1,23 +1,63 @@
 /**
- * 3x3, stride-1 convolutions by Winograd's F(2x2, 3x3) (winogradConv in kernels.wat): 2.25x
- * fewer multiplies than the direct product, whose tiles already run at the SIMD ceiling.
- * Measured on alternate training steps (one replica's step, CPU time): the target model's
- * second layer forward 4.43 -> 3.86 ms. The input gradient, a 3x3 stride-1 correlation too,
- * came out no faster (5.02 -> 5.18 ms: 64 input channels make bigger transforms for fewer
- * saved products), so it keeps the direct tiles.
+ * 3x3, stride-1 convolutions by Winograd's algorithm: F(2x2, 3x3) (winogradConv in kernels.wat)
+ * computes each 2x2 output tile from 16 products per channel pair, F(4x4, 3x3) (winograd4Conv)
+ * each 4x4 tile from 36, against 36 and 144 for the direct product, whose tiles already run at
+ * the SIMD ceiling. Each call takes the one with fewer products for its output size
+ * (winogradVariant).
  *
- * The filter's transform U = G g G^T ([16, cin, cout]), the input and output transforms and
- * the 16 products all run in wasm (winogradFilter, winogradConv), the filter's once per call. Results differ from the direct sum by rounding only: the
- * transforms add and subtract a few values before and after the products (tested against a
- * float64 loop within the same tolerance as the other kernels).
+ * Measured: F(2x2) on alternate training steps (one replica's step, CPU time), the target
+ * model's second layer forward 4.43 -> 3.86 ms; then F(4x4) against F(2x2) on alternate
+ * inference calls (batch 256, one thread) 54.4 -> 28.2 ms: the products had been about three
+ * quarters of F(2x2)'s time.
+ * The input gradient, a 3x3 stride-1 correlation too, came out no faster with F(2x2) (5.02 ->
+ * 5.18 ms: 64 input channels make bigger transforms for fewer saved products), so it keeps the
+ * direct tiles.
+ *
+ * The filter's transform U = G g G^T ([points, cin, cout]), the input and output transforms and
+ * the products all run in wasm, the filter's once per call. Results differ from the direct sum
+ * by rounding only: the transforms add and subtract (F(4x4): and scale by up to 8) a few values
+ * before and after the products; both are tested against a float64 loop within the same
+ * tolerance as the other kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, simdHelperFor, simdKernelsFor } from './module.js';
 import { type HeapBackend } from './ops.js';
 import { CONV_ACTIVATIONS, runSplit, type ConvActivation } from './tiles.js';
 
-/** Tiles per chunk: a chunk's transformed inputs and products (16 x chunk x (cin + cout) floats) stay in L2. */
+/** Tiles per chunk: a chunk's transformed inputs and products (points x chunk x (cin + cout) floats) stay in L2. */
 const CHUNK = 32;
+
+/** F(4x4, 3x3) where it needs fewer products; bench/train-step.ts --ab winograd4 turns it off (F(2x2) everywhere). */
+export const largeWinogradTiles = { enabled: true };
+
+export type WinogradTile = 2 | 4;
+
+/** Products per channel pair for an ho x wo output in tiles of f x f: the edge's cut tiles count whole. */
+const winogradProducts = (ho: number, wo: number, f: WinogradTile): number => Math.ceil(ho / f) * Math.ceil(wo / f) * (f + 2) * (f + 2);
+
+/**
+ * The output tile for an output of ho x wo pixels: 4 when F(4x4, 3x3) needs fewer products than
+ * F(2x2, 3x3), counting the whole tiles the output's edge cuts (an 11x11 output: 9 tiles x 36
+ * against 36 x 16); 2 on a tie (6x6: 144 each), whose transforms are cheaper.
+ */
+export function winogradVariant(ho: number, wo: number): WinogradTile {
+  return largeWinogradTiles.enabled && winogradProducts(ho, wo, 4) < winogradProducts(ho, wo, 2) ? 4 : 2;
+}
+
+/** Tiles below which transforming the filter (and reading U, 4x the filter for F(4x4)) costs more than the products save. */
+const MIN_TILES = 64;
+
+/**
+ * Whether Winograd pays for its transforms on n samples of ho x wo outputs: its tiles need at
+ * most half the multiplies of the direct product (9 per pixel; a 3x3 output takes one 4x4 tile,
+ * 36 against 81, while a 5x5 output needs 144 against 225), and there are at least MIN_TILES
+ * tiles in the call. Measured on the target model's third layer (a 3x3 output, one tile per
+ * sample): F(4x4) lost to the direct tiles with 8 samples, broke even with 32, won from 64.
+ */
+export function winogradPays(n: number, ho: number, wo: number): boolean {
+  const tile = winogradVariant(ho, wo);
+  return 2 * winogradProducts(ho, wo, tile) <= 9 * ho * wo && n * Math.ceil(ho / tile) * Math.ceil(wo / tile) >= MIN_TILES;
+}
 
 /**
  * act(conv(x, filter) + bias) for a 3x3 filter, stride 1: the output is outShape, and output
@@ -33,6 +73,7 @@ export function winogradConvSimd(
   pads: { top: number; left: number },
   activation: ConvActivation,
   split = true,
+  tile: WinogradTile = winogradVariant(outShape[1], outShape[2]),
 ): tf.TensorInfo | null {
   const simd = simdKernelsFor(backend);
   const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
@@ -43,21 +84,24 @@ export function winogradConvSimd(
     return null;
   if (n === 0 || ho <= 0 || wo <= 0 || h === 0 || w === 0) return null;
   const heap = backend as HeapBackend;
-  const tiles = n * Math.ceil(ho / 2) * Math.ceil(wo / 2);
+  const points = (tile + 2) * (tile + 2);
+  const tiles = n * Math.ceil(ho / tile) * Math.ceil(wo / tile);
   const threads = split && simdHelperFor(backend) != null ? 2 : 1;
   const out = heap.makeOutput(outShape, 'float32');
-  const u = heap.makeOutput([16, cin, cout], 'float32');
-  const scratchFloats = 16 * CHUNK * (cin + cout);
+  const u = heap.makeOutput([points, cin, cout], 'float32');
+  // A chunk's V and M, then the transforms' middle step: points vectors of 4.
+  const scratchFloats = points * CHUNK * (cin + cout) + points * 4;
   const scratch = heap.makeOutput([threads * scratchFloats], 'float32');
   try {
-    simd.winogradFilter(heapOffset(backend, filter), heapOffset(backend, u), cin, cout);
+    simd[tile === 4 ? 'winograd4Filter' : 'winogradFilter'](heapOffset(backend, filter), heapOffset(backend, u), cin, cout);
     const flags = (bias != null ? 1 : 0) | CONV_ACTIVATIONS[activation];
     const at = [heapOffset(backend, x), heapOffset(backend, u), bias != null ? heapOffset(backend, bias) : 0, heapOffset(backend, out)];
     const rest = [h, w, cin, ho, wo, cout, pads.top, pads.left, flags];
     const scratchAt = heapOffset(backend, scratch);
     const half = threads > 1 ? tiles >> 1 : tiles;
     // Each thread its own tiles of out and its own half of the scratch.
-    runSplit(simd, backend, split, 'winogradConv', (t0, t1) => [...at, ...rest, t0, t1, scratchAt + (t0 === 0 ? 0 : scratchFloats * 4), CHUNK], half, tiles);
+    const kernel = tile === 4 ? 'winograd4Conv' : 'winogradConv';
+    runSplit(simd, backend, split, kernel, (t0, t1) => [...at, ...rest, t0, t1, scratchAt + (t0 === 0 ? 0 : scratchFloats * 4), CHUNK], half, tiles);
     return out;
   } finally {
     heap.disposeData(u.dataId);
