@@ -26,6 +26,27 @@ import v8 from 'node:v8';
 import { splitHelperFor, type SplitHelper } from './helper.js';
 import { KERNELS_WASM_SHARED, KERNELS_WASM_SHARED_FMA, KERNELS_WASM_UNSHARED, KERNELS_WASM_UNSHARED_FMA } from './kernels-wasm.js';
 
+/** winogradConv and winograd4Conv (F(2x2, 3x3), F(4x4, 3x3)): one layout, tiles t0..t1 of the output. */
+type WinogradConvKernel = (
+  x: number,
+  u: number,
+  bias: number,
+  out: number,
+  h: number,
+  w: number,
+  cin: number,
+  ho: number,
+  wo: number,
+  cout: number,
+  top: number,
+  left: number,
+  flags: number,
+  t0: number,
+  t1: number,
+  scratch: number,
+  chunk: number,
+) => void;
+
 /** The exports of kernels.wat; every pointer is a byte offset in the heap. */
 export interface SimdExports {
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number): void;
@@ -120,45 +141,9 @@ export interface SimdExports {
     t1: number,
     block: number,
   ): void;
-  winogradConv(
-    x: number,
-    u: number,
-    bias: number,
-    out: number,
-    h: number,
-    w: number,
-    cin: number,
-    ho: number,
-    wo: number,
-    cout: number,
-    top: number,
-    left: number,
-    flags: number,
-    t0: number,
-    t1: number,
-    scratch: number,
-    chunk: number,
-  ): void;
+  winogradConv: WinogradConvKernel;
   winogradFilter(g: number, u: number, cin: number, cout: number): void;
-  winograd4Conv(
-    x: number,
-    u: number,
-    bias: number,
-    out: number,
-    h: number,
-    w: number,
-    cin: number,
-    ho: number,
-    wo: number,
-    cout: number,
-    top: number,
-    left: number,
-    flags: number,
-    t0: number,
-    t1: number,
-    scratch: number,
-    chunk: number,
-  ): void;
+  winograd4Conv: WinogradConvKernel;
   winograd4Filter(g: number, u: number, cin: number, cout: number): void;
   rowVectorOp(x: number, v: number, out: number, rows: number, cols: number, op: number): void;
   adamUpdate(

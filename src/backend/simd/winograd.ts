@@ -8,10 +8,9 @@
  * Measured: F(2x2) on alternate training steps (one replica's step, CPU time), the target
  * model's second layer forward 4.43 -> 3.86 ms; then F(4x4) against F(2x2) on alternate
  * inference calls (batch 256, one thread) 54.4 -> 28.2 ms: the products had been about three
- * quarters of F(2x2)'s time.
- * The input gradient, a 3x3 stride-1 correlation too, came out no faster with F(2x2) (5.02 ->
- * 5.18 ms: 64 input channels make bigger transforms for fewer saved products), so it keeps the
- * direct tiles.
+ * quarters of F(2x2)'s time. The input gradient, a 3x3 stride-1 correlation too, came out no
+ * faster by either (F(2x2) 5.02 -> 5.18 ms, F(4x4) 6.34 -> 6.39 ms: 64 input channels make
+ * bigger transforms for fewer saved products), so it keeps the direct tiles.
  *
  * The filter's transform U = G g G^T ([points, cin, cout]), the input and output transforms and
  * the products all run in wasm, the filter's once per call. Results differ from the direct sum
