@@ -3,12 +3,13 @@
  *
  *   node --import tsx bench/train-step.ts [--spec FILE] [--backend wasm|cpu] [--threads N]
  *        [--batch 64] [--steps 30] [--warmup 50] [--profile-steps 10] [--no-profile]
- *        [--ab wrapped|tiles|fma|...]
+ *        [--ab wrapped|tiles|fma|...] [--predict]
  *
  * Prints the median step after warm-up, then where a step goes: each kernel's time per step
  * (per layer geometry), its GFLOP/s and how close that is to the SIMD ceiling measured in the
  * same process (src/bench/kernel-profile.ts, ceiling.ts). `--batch 32 --threads 1` is one
- * replica's step in the default data-parallel training on 2 cores.
+ * replica's step in the default data-parallel training on 2 cores. --predict times inference
+ * instead: model.predict on a random batch of --batch samples, read back.
  *
  * --ab NAME runs one switch on and off on alternating steps of ONE process and reports each
  * median: on a shared machine that is the only fair comparison. The switches (AB_SWITCHES)
@@ -23,6 +24,17 @@ import { CeilingSampler, measureCeiling } from '../src/bench/ceiling.js';
 import { profileAlternating, profileSteps } from '../src/bench/kernel-profile.js';
 import { formatComparison, formatKernelTable } from '../src/bench/kernel-table.js';
 import { specStep } from '../src/bench/spec-step.js';
+import { modelInputShape } from '../src/train/batches.js';
+
+/** --predict: model.predict on a random batch, its output read back, instead of a training step. */
+function predictStep(model: tf.LayersModel, batch: number): () => Promise<unknown> {
+  const x = tf.randomUniform([batch, ...modelInputShape(model)], 0, 1, 'float32', 1);
+  return async () => {
+    const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
+    await out.data();
+    out.dispose();
+  };
+}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,7 +55,9 @@ async function main(): Promise<void> {
   if (ab === 'wrapped') installFastGradients(chosen.name, { wrapped: false });
   console.log(`backend: ${chosen.name} (${chosen.reason})`);
 
-  const { step, dispose } = specStep(arg('spec') ?? 'specs/mnist-cnn.yaml', batch);
+  const training = specStep(arg('spec') ?? 'specs/mnist-cnn.yaml', batch);
+  const step = flag('predict') ? predictStep(training.model, batch) : training.step;
+  const dispose = training.dispose;
   // The first ~50 steps of a process run slower while the wasm heap grows to its working size
   // and V8 moves hot wasm functions to its optimising compiler.
   const warmup = Number(arg('warmup') ?? (backend === 'cpu' ? 1 : 50));

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { winogradConvs } from '../src/backend/gradients/conv-forward.js';
-import { largeWinogradTiles, winogradConvSimd, winogradPays, winogradVariant, type WinogradTile } from '../src/backend/simd/winograd.js';
+import { largeWinogradTiles, winogradConvSimd, winogradTileFor, winogradVariant, type WinogradTile } from '../src/backend/simd/winograd.js';
 import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
 
 const cases: ConvCase[] = [
@@ -107,15 +107,30 @@ for (const activation of [null, 'relu', 'relu6'] as const) {
         });
       const expected = forwardByDefinition(c, bias, activation ?? 'linear');
       for (const tile of [2, 4] as const) assertClose(byTile(tile), expected, `${label(c)}: F(${tile}x${tile}, 3x3), definition`);
-      const chosen = winogradVariant(info.outHeight, info.outWidth);
+      const chosen = winogradTileFor(c.x[0], info.outHeight, info.outWidth, false);
+      assert.ok(chosen != null, `${label(c)}: enough tiles for Winograd`);
       assert.deepEqual(ours, byTile(chosen), `${label(c)}: the registered kernel ran Winograd F(${chosen}x${chosen}, 3x3)`);
+      // Recording a gradient (training), the same convolution takes F(2x2) (winogradTileFor).
+      let recorded: Float32Array | undefined;
+      tf.tidy(() =>
+        tf.grad((x: tf.Tensor) => {
+          const w = tf.tensor4d(wv(c), fShape(c));
+          const y =
+            activation == null
+              ? tf.conv2d(x as tf.Tensor4D, w, 1, c.pad)
+              : tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w, strides: 1, pad: c.pad, bias: tf.tensor1d(bv(c)), activation });
+          recorded = y.dataSync() as Float32Array;
+          return tf.sum(y);
+        })(tf.tensor4d(xv(c), c.x)),
+      );
+      assert.deepEqual(recorded, byTile(2), `${label(c)}: in training the kernel ran F(2x2, 3x3)`);
       await tf.setBackend('cpu');
       assertClose(ours, run(), `${label(c)}: cpu stock`);
     }
   });
 }
 
-test('the tile size is the one with fewer products, the edge tiles counted, F(2x2) on a tie or when switched off; Winograd only where it halves the products over enough tiles', () => {
+test('inference takes the tile size with fewer products (edge tiles counted; F(2x2) on a tie or switched off) where it halves the products over enough tiles; training takes F(2x2)', () => {
   // Products per channel pair: ceil(ho / f) * ceil(wo / f) tiles of (f + 2)^2.
   const cases: Array<[number, number, WinogradTile]> = [
     [11, 11, 4], // 9 x 36 = 324 against 36 x 16 = 576
@@ -127,24 +142,32 @@ test('the tile size is the one with fewer products, the edge tiles counted, F(2x
     [1, 40, 2], // 10 x 36 against 20 x 16
   ];
   for (const [ho, wo, tile] of cases) assert.equal(winogradVariant(ho, wo), tile, `${ho}x${wo}`);
-  // Winograd runs only where its products are at most half the direct product's 9 per pixel,
-  // with at least 64 tiles in the call.
-  const pays: Array<[number, number, number, boolean]> = [
-    [64, 3, 3, true], // 36 against 81, 64 tiles
-    [63, 3, 3, false], // 63 tiles
-    [8, 11, 11, true], // 324 against 1089, 72 tiles
-    [7, 11, 11, false], // 63 tiles
-    [100, 5, 5, false], // 144 against 225
-    [4, 6, 6, false], // 144 against 324, but 36 tiles
-    [8, 6, 6, true], // 72 tiles
-    [64, 2, 2, true], // 16 against 36, 64 tiles
-    [100, 1, 40, false], // 320 against 360
+  // In inference Winograd runs only where its products are at most half the direct product's
+  // 9 per pixel, with at least 64 tiles in the call.
+  const inference: Array<[number, number, number, WinogradTile | null]> = [
+    [64, 3, 3, 4], // 36 against 81, 64 tiles
+    [63, 3, 3, null], // 63 tiles
+    [8, 11, 11, 4], // 324 against 1089, 72 tiles
+    [7, 11, 11, null], // 63 tiles
+    [100, 5, 5, null], // 144 against 225
+    [4, 6, 6, null], // 144 against 324, but 36 tiles
+    [8, 6, 6, 2], // 72 tiles
+    [64, 2, 2, 2], // 16 against 36, 64 tiles
+    [100, 1, 40, null], // 320 against 360
   ];
-  for (const [n, ho, wo, expected] of pays) assert.equal(winogradPays(n, ho, wo), expected, `${n} x ${ho}x${wo} pays`);
+  for (const [n, ho, wo, tile] of inference) assert.equal(winogradTileFor(n, ho, wo, false), tile, `inference, ${n} x ${ho}x${wo}`);
+  // In training, F(2x2) from 36 output pixels, whatever the batch.
+  const training: Array<[number, number, number, WinogradTile | null]> = [
+    [1, 11, 11, 2],
+    [1, 6, 6, 2],
+    [1000, 5, 5, null],
+    [1000, 3, 3, null],
+  ];
+  for (const [n, ho, wo, tile] of training) assert.equal(winogradTileFor(n, ho, wo, true), tile, `training, ${n} x ${ho}x${wo}`);
   largeWinogradTiles.enabled = false;
   try {
     assert.equal(winogradVariant(11, 11), 2);
-    assert.equal(winogradPays(64, 3, 3), false, 'F(2x2) on a 3x3 output: 64 against 81');
+    assert.equal(winogradTileFor(64, 3, 3, false), null, 'F(2x2) on a 3x3 output: 64 against 81');
   } finally {
     largeWinogradTiles.enabled = true;
   }

@@ -11,8 +11,9 @@
  * itself does not fuse (Conv2D, then Add and Relu); fused-training.ts keeps relu convolutions
  * fused there too.
  * On the threaded build a helper thread takes half of the pixels, as XNNPACK's pool would.
- * 3x3 stride-1 convolutions with enough output pixels go by Winograd's F(2x2, 3x3) instead
- * (simd/winograd.ts): 2.25x fewer multiplies, of which the transforms give back part.
+ * 3x3 stride-1 convolutions with enough output go by Winograd instead (simd/winograd.ts):
+ * F(4x4, 3x3) or F(2x2, 3x3) in inference, F(2x2, 3x3) in training (winogradTileFor says why),
+ * up to 4x fewer multiplies, of which the transforms give back part.
  *
  * Padding is applied first by the stock pad kernel (one pass over a layer's input, which is
  * small next to the product). Everything else goes to the stock kernel: NCHW, dilations,
@@ -20,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CONV_ACTIVATIONS, convTilesSimd, type ConvActivation } from '../simd/tiles.js';
-import { winogradConvSimd, winogradPays } from '../simd/winograd.js';
+import { winogradConvSimd, winogradTileFor, type WinogradTile } from '../simd/winograd.js';
 import { convGeometry, fastConvSupported, type ConvAttrs } from './conv2d.js';
 
 /** Only bench/train-step.ts --ab forward turns it off, to time steps with XNNPACK's forward instead. */
@@ -29,20 +30,18 @@ export const ownForwardConv = { enabled: true };
 /** 3x3 stride-1 forward convolutions by Winograd; bench/train-step.ts --ab winograd turns it off. */
 export const winogradConvs = { enabled: true };
 
-/** Whether Winograd takes this convolution: 3x3, stride 1, dilation 1, and enough work to save (winogradPays). */
-function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
-  return (
-    winogradConvs.enabled &&
+/** The Winograd tile this convolution takes (3x3, stride 1, dilation 1, winogradTileFor), or null. */
+function winogradTile(info: tf.backend_util.Conv2DInfo): WinogradTile | null {
+  const shape =
     info.filterHeight === 3 &&
     info.filterWidth === 3 &&
     info.strideHeight === 1 &&
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
-    winogradPays(info.batchSize, info.outHeight, info.outWidth) &&
     info.padInfo.top >= 0 &&
-    info.padInfo.left >= 0
-  );
+    info.padInfo.left >= 0;
+  return winogradConvs.enabled && shape ? winogradTileFor(info.batchSize, info.outHeight, info.outWidth, tf.engine().state.gradientDepth > 0) : null;
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -84,9 +83,10 @@ export function convForward({ inputs, attrs = {}, backend }: KernelArgs, fused: 
   // The tiles derive the output size from the padded input; it must be the one tfjs computed.
   if (!fits(x.shape[1]!, top + bottom, kh, info.strideHeight, info.outHeight) || !fits(x.shape[2]!, left + right, kw, info.strideWidth, info.outWidth))
     return null;
-  if (winogradApplies(info)) {
+  const tile = winogradTile(info);
+  if (tile != null) {
     const outShape: [number, number, number, number] = [x.shape[0]!, info.outHeight, info.outWidth, filter.shape[3]!];
-    const viaWinograd = winogradConvSimd(backend, x, filter, bias, outShape, info.padInfo, activation);
+    const viaWinograd = winogradConvSimd(backend, x, filter, bias, outShape, info.padInfo, activation, true, tile);
     if (viaWinograd != null) return viaWinograd;
   }
   const b = backend as tf.KernelBackend;
