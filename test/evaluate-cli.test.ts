@@ -84,3 +84,37 @@ test('a folder evaluate cannot use fails plainly: not a run (2), torn weights or
     cpSync(moved, join(dir, 'data'), { recursive: true });
   }
 });
+
+test("on wasm the run records netspec's kernels, and a difference names them, the test data, or both when the run predates the record", () => {
+  const run = runCli(['train', spec, '--backend', 'wasm', '--workers', '1', '--out', join(shared, 'wasm-runs')], dir);
+  assert.equal(run.status, 0, run.stderr);
+  const wasmRun = runDirOf(run.stdout);
+  const record = JSON.parse(readFileSync(join(wasmRun, 'results.json'), 'utf8')) as { kernels?: string; test: { loss: number } };
+  assert.match(record.kernels ?? '', /^wasm simd [0-9a-f]{16}( fma)?$/);
+  assert.match(runCli(['evaluate', wasmRun, '--backend', 'wasm'], dir).stdout, /^reproduced: /m);
+
+  const differs = (name: string, edit: (r: Record<string, unknown>) => void): string => {
+    const folder = join(shared, name);
+    cpSync(wasmRun, folder, { recursive: true });
+    const edited = { ...record, test: { ...record.test, loss: record.test.loss + 0.5 } } as Record<string, unknown>;
+    edit(edited);
+    writeFileSync(join(folder, 'results.json'), JSON.stringify(edited));
+    const r = runCli(['evaluate', folder, '--backend', 'wasm'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    return /^differs from the saved results .*$/m.exec(r.stdout)?.[0] ?? `no difference reported:\n${r.stdout}`;
+  };
+  assert.match(
+    differs('same-kernels', () => {}),
+    /its kernels are those that produced the saved results, so the test data must have changed since$/,
+  );
+  assert.match(
+    differs('other-kernels', (r) => (r.kernels = 'wasm simd 0123456789abcdef')),
+    new RegExp(
+      `expected: netspec's kernels are not the ones that evaluated the run \\(wasm simd 0123456789abcdef, now ${record.kernels}: netspec was updated since`,
+    ),
+  );
+  assert.match(
+    differs('no-kernels', (r) => delete r.kernels),
+    /so the test data changed since, or netspec's kernels did \(an update of netspec can round differently; the run does not record which kernels it used\)$/,
+  );
+});

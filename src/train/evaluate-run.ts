@@ -14,6 +14,7 @@ import { evaluateModel, type Evaluation } from './evaluate.js';
 import { loadModelFromDir } from './model-io.js';
 import { readDatasetRecord, readRunResults, RESULTS_JSON, type RunResults, type TestResults } from './run-dir.js';
 import { modelIdentity } from './run.js';
+import { kernelsIdentity } from '../backend/kernels-identity.js';
 
 export interface RunEvaluation extends Evaluation {
   backend: string;
@@ -51,10 +52,21 @@ async function explainDifference(dir: string, recorded: RunResults, backend: str
       `evaluate with --backend ${recorded.backend} to reproduce the saved numbers`
     );
   }
-  if (sameFiles === true) {
-    return `the model files and the backend (${backend}) are those that produced the saved results, so the test data must have changed since`;
+  const kernels = kernelsIdentity(tf.backend());
+  if (recorded.kernels !== undefined && kernels !== undefined && recorded.kernels !== kernels) {
+    return (
+      `expected: netspec's kernels are not the ones that evaluated the run (${recorded.kernels}, now ${kernels}: netspec was updated since, ` +
+      `or this CPU differs in fused multiply-add), and they round differently; train again to get results of these kernels`
+    );
   }
-  return `the backend (${backend}) is the one that produced the saved results, so the model files or the test data changed since`;
+  const kernelsKnown = recorded.kernels !== undefined && recorded.kernels === kernels;
+  if (sameFiles === true) {
+    return kernelsKnown
+      ? `the model files, the backend (${backend}) and its kernels are those that produced the saved results, so the test data must have changed since`
+      : `the model files and the backend (${backend}) are those that produced the saved results, so the test data changed since, ` +
+          `or netspec's kernels did (an update of netspec can round differently; the run does not record which kernels it used)`;
+  }
+  return `the backend (${backend}) is the one that produced the saved results, so the model files or the test data changed since${kernelsKnown ? '' : ", or netspec's kernels did"}`;
 }
 
 /**

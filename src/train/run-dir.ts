@@ -137,6 +137,8 @@ export interface ModelIdentity {
 
 export interface RunResults {
   backend: string;
+  /** netspec's own kernels on that backend (src/backend/kernels-identity.ts); absent without them, and in runs recorded before it was. */
+  kernels?: string;
   /** Absent in runs recorded before it was. */
   model?: ModelIdentity;
   training: TrainingSummary;
@@ -191,6 +193,7 @@ function testResultsProblem(test: unknown): string | undefined {
 function resultsProblem(results: unknown): string | undefined {
   if (!isMapping(results)) return 'is not a mapping';
   if (typeof results.backend !== 'string') return 'backend is not text';
+  if (results.kernels !== undefined && typeof results.kernels !== 'string') return 'kernels is not text';
   const t = results.training;
   if (
     !isMapping(t) ||

@@ -24,6 +24,7 @@ import {
   type TestResults,
 } from './run-dir.js';
 import { trainModel, type TrainResult } from './trainer.js';
+import { kernelsIdentity } from '../backend/kernels-identity.js';
 
 export interface TrainAndRecordOptions {
   model: tf.LayersModel;
@@ -182,8 +183,10 @@ export async function recordResults(
 ): Promise<RunResults> {
   const test = training.interrupted ? null : (await evaluateTimed(model, dataset.test, cfg.batchSize, cfg.loss, dataset.classNames)).test;
   const identity = await modelIdentity(dir);
+  const kernels = kernelsIdentity(tf.backend());
   const results: RunResults = {
     backend: backend ?? tf.getBackend(),
+    ...(kernels ? { kernels } : {}),
     ...(identity ? { model: identity } : {}),
     training: {
       epochs_completed: training.history.length,
