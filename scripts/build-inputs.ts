@@ -21,14 +21,26 @@ const OTHER_INPUTS = [
 /** The hash of the last build's inputs, written by scripts/build.ts (.cache/ is git-ignored). */
 export const BUILD_INPUTS_STAMP = path.join('.cache', 'dist-inputs.sha256');
 
+/**
+ * Every file under `dir` (full paths, sorted), leaving out the folder `except`. Walked by hand:
+ * readdirSync's `recursive` and its entries' `parentPath` are missing from early Node 20 releases.
+ */
+export function filesUnder(dir: string, except?: string): string[] {
+  const files: string[] = [];
+  const visit = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory() && full !== except) visit(full);
+      else if (entry.isFile()) files.push(full);
+    }
+  };
+  visit(dir);
+  return files.sort();
+}
+
 /** sha256 over the path and contents of every file under src/ (the page's own folder aside, which build:web bundles) and OTHER_INPUTS. */
 export function buildInputsHash(root: string): string {
-  const web = path.join(root, 'src', 'web') + path.sep;
-  const sources = readdirSync(path.join(root, 'src'), { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .filter((file) => !file.startsWith(web))
-    .map((file) => path.relative(root, file));
+  const sources = filesUnder(path.join(root, 'src'), path.join(root, 'src', 'web')).map((file) => path.relative(root, file));
   const hash = createHash('sha256');
   for (const file of [...sources, ...OTHER_INPUTS.filter((f) => existsSync(path.join(root, f)))].sort()) {
     hash.update(`${file}\0`);

@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { BUILD_INPUTS_STAMP, buildInputsHash } from './build-inputs.js';
+import { BUILD_INPUTS_STAMP, buildInputsHash, filesUnder } from './build-inputs.js';
 import { precompiledTemplatesModule } from './precompiled-templates.js';
 import { precompiledValidatorModule } from './precompiled-validator.js';
 
@@ -28,14 +28,6 @@ const BROWSER_ONLY = path.join(SRC, 'web');
 const SOURCE_ONLY = ['.wat', '.hbs'];
 /** Kept when dist/ is rebuilt: the page is built by build:web, not here. */
 const KEPT = new Set(['web']);
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .filter((file) => !file.startsWith(`${BROWSER_ONLY}${path.sep}`))
-    .sort();
-}
 
 /** Whether Node loads the file a package specifier resolves to (from dist/) as CommonJS. */
 function isCommonJs(specifier: string, cache = new Map<string, boolean>()): boolean {
@@ -90,7 +82,7 @@ rmSync(path.join(ROOT, BUILD_INPUTS_STAMP), { force: true });
 mkdirSync(DIST, { recursive: true });
 for (const entry of readdirSync(DIST)) if (!KEPT.has(entry)) rmSync(path.join(DIST, entry), { recursive: true, force: true });
 
-const files = filesUnder(SRC);
+const files = filesUnder(SRC, BROWSER_ONLY);
 const modules = files.filter((f) => f.endsWith('.ts'));
 const built = await esbuild.build({
   entryPoints: modules,

@@ -53,9 +53,10 @@ async function explainDifference(dir: string, recorded: RunResults, backend: str
     );
   }
   const kernels = kernelsIdentity(tf.backend());
-  if (recorded.kernels !== undefined && kernels !== undefined && recorded.kernels !== kernels) {
+  if (recorded.kernels !== undefined && recorded.kernels !== kernels) {
+    const now = kernels ?? "none of netspec's SIMD kernels (this engine cannot run them)";
     return (
-      `expected: netspec's kernels are not the ones that evaluated the run (${recorded.kernels}, now ${kernels}: netspec was updated since, ` +
+      `expected: netspec's kernels are not the ones that evaluated the run (${recorded.kernels}, now ${now}: netspec was updated since, ` +
       `or this CPU differs in fused multiply-add), and they round differently; train again to get results of these kernels`
     );
   }

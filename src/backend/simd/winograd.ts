@@ -16,7 +16,10 @@
  * the products all run in wasm, the filter's once per call. Results differ from the direct sum
  * by rounding only: the transforms add and subtract (F(4x4): and scale by up to 8) a few values
  * before and after the products; both are tested against a float64 loop within the same
- * tolerance as the other kernels.
+ * tolerance as the other kernels. Two consequences for hostile values, both within one sample's
+ * tile: a NaN or an infinity in the input spreads to the tile's other outputs (the direct
+ * product keeps it to the outputs that read it), and F(4x4)'s transforms, which scale values
+ * by up to a few hundred, overflow float32 for inputs beyond about 1e36.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, simdHelperFor, simdKernelsFor } from './module.js';
