@@ -6,7 +6,7 @@
  * (border tiles cut by the output's edge, patches that reach past the input's), 'same' and
  * 'valid' padding, more tiles than one chunk (each call has the 64 tiles Winograd needs to run
  * at all), and channel counts that do not tile (which fall back). Each case checks that
- * Winograd really ran, with the tile size winogradVariant picks: the registered kernel's bits
+ * Winograd really ran, with the tile size winogradTileFor picks: the registered kernel's bits
  * equal winogradConvSimd's with that tile. The transforms add a few terms before and after the
  * products, so the tolerance is the other kernels' (kernel-reference.ts).
  */
@@ -178,13 +178,17 @@ test('Winograd declines what it does not cover, and the fallback is still right'
   const backend = tf.backend();
   tf.tidy(() => {
     const x = tf.zeros([1, 8, 8, 6]);
-    assert.equal(winogradConvSimd(backend, x, tf.zeros([3, 3, 6, 8]), null, [1, 6, 6, 8], { top: 0, left: 0 }, 'linear'), null, 'cin 6');
+    assert.equal(winogradConvSimd(backend, x, tf.zeros([3, 3, 6, 8]), null, [1, 6, 6, 8], { top: 0, left: 0 }, 'linear', true, 2), null, 'cin 6');
     assert.equal(
-      winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([3, 3, 4, 12]), null, [1, 6, 6, 12], { top: 0, left: 0 }, 'linear'),
+      winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([3, 3, 4, 12]), null, [1, 6, 6, 12], { top: 0, left: 0 }, 'linear', true, 2),
       null,
       'cout 12',
     );
-    assert.equal(winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([5, 5, 4, 8]), null, [1, 4, 4, 8], { top: 0, left: 0 }, 'linear'), null, '5x5');
+    assert.equal(
+      winogradConvSimd(backend, tf.zeros([1, 8, 8, 4]), tf.zeros([5, 5, 4, 8]), null, [1, 4, 4, 8], { top: 0, left: 0 }, 'linear', true, 2),
+      null,
+      '5x5',
+    );
   });
   // A 5x5 filter and a stride of 2 take the direct tiles; switched off, 3x3 does too.
   for (const [c, k, s] of [

@@ -2,8 +2,8 @@
  * 3x3, stride-1 convolutions by Winograd's algorithm: F(2x2, 3x3) (winogradConv in kernels.wat)
  * computes each 2x2 output tile from 16 products per channel pair, F(4x4, 3x3) (winograd4Conv)
  * each 4x4 tile from 36, against 36 and 144 for the direct product, whose tiles already run at
- * the SIMD ceiling. Each call takes the one with fewer products for its output size
- * (winogradVariant).
+ * the SIMD ceiling. The caller says which (winogradTileFor: in inference the one with fewer
+ * products for the output's size, in training F(2x2)).
  *
  * Measured: F(2x2) on alternate training steps (one replica's step, CPU time), the target
  * model's second layer forward 4.43 -> 3.86 ms; then F(4x4) against F(2x2) on alternate
@@ -34,8 +34,11 @@ export const largeWinogradTiles = { enabled: true };
 
 export type WinogradTile = 2 | 4;
 
-/** Products per channel pair for an ho x wo output in tiles of f x f: the edge's cut tiles count whole. */
-const winogradProducts = (ho: number, wo: number, f: WinogradTile): number => Math.ceil(ho / f) * Math.ceil(wo / f) * (f + 2) * (f + 2);
+/** Tiles of f x f covering an ho x wo output: the edge's cut tiles count whole. */
+const tilesPerSample = (ho: number, wo: number, f: WinogradTile): number => Math.ceil(ho / f) * Math.ceil(wo / f);
+
+/** Products per channel pair for an ho x wo output in tiles of f x f. */
+const winogradProducts = (ho: number, wo: number, f: WinogradTile): number => tilesPerSample(ho, wo, f) * (f + 2) * (f + 2);
 
 /**
  * The output tile for an output of ho x wo pixels: 4 when F(4x4, 3x3) needs fewer products than
@@ -73,7 +76,7 @@ const TRAINING_MIN_PIXELS = 36;
 export function winogradTileFor(n: number, ho: number, wo: number, training: boolean): WinogradTile | null {
   if (training) return ho * wo >= TRAINING_MIN_PIXELS ? 2 : null;
   const tile = winogradVariant(ho, wo);
-  const pays = 2 * winogradProducts(ho, wo, tile) <= 9 * ho * wo && n * Math.ceil(ho / tile) * Math.ceil(wo / tile) >= MIN_TILES;
+  const pays = 2 * winogradProducts(ho, wo, tile) <= 9 * ho * wo && n * tilesPerSample(ho, wo, tile) >= MIN_TILES;
   return pays ? tile : null;
 }
 
@@ -90,8 +93,8 @@ export function winogradConvSimd(
   outShape: [number, number, number, number],
   pads: { top: number; left: number },
   activation: ConvActivation,
-  split = true,
-  tile: WinogradTile = winogradVariant(outShape[1], outShape[2]),
+  split: boolean,
+  tile: WinogradTile,
 ): tf.TensorInfo | null {
   const simd = simdKernelsFor(backend);
   const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
@@ -103,7 +106,7 @@ export function winogradConvSimd(
   if (n === 0 || ho <= 0 || wo <= 0 || h === 0 || w === 0) return null;
   const heap = backend as HeapBackend;
   const points = (tile + 2) * (tile + 2);
-  const tiles = n * Math.ceil(ho / tile) * Math.ceil(wo / tile);
+  const tiles = n * tilesPerSample(ho, wo, tile);
   const threads = split && simdHelperFor(backend) != null ? 2 : 1;
   const out = heap.makeOutput(outShape, 'float32');
   const u = heap.makeOutput([points, cin, cout], 'float32');
