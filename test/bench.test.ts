@@ -171,14 +171,17 @@ test('with no spec named, the bench measures the default spec and then the examp
   }
 });
 
-test('a further spec has its own table: the default mode beside PyTorch, or why there is no ratio', () => {
+test('a further spec has its own table: the default mode and one process beside PyTorch, or why there is no ratio', () => {
   const runtimes: RuntimeResult[] = [
     { id: 'wasm-dp2', status: 'ok', reason: 'wasm', reps: reps([150, 170, 160], [1300, 1200, 1250]) },
+    { id: 'wasm-2', status: 'ok', reason: 'wasm', reps: reps([120, 100, 110], [2500, 2400, 2460]) },
     { id: 'torch-2', status: 'ok', reason: 'torch', reps: reps([400, 380, 390], [1200, 1250, 1230]) },
   ];
   const text = formatOtherSpec({ spec: 'specs/mobilenet-mini.yaml', runtimes, summary: summarise(runtimes) }, 3, 50);
   assert.match(text, /^Throughput of specs\/mobilenet-mini\.yaml/);
   assert.match(text, /netspec wasm, 2 replicas x 1 thread\s+160\s+0\.41×\s+1,250\s+1\.02×/);
+  // The one-process row carries predict's inference (2 threads): 2,460 / 1,230.
+  assert.match(text, /netspec wasm, 2 threads\s+110\s+0\.28×\s+2,460\s+2\.00×/);
   const alone = [runtimes[0]!, { id: 'torch-2', status: 'unavailable', reason: 'no python with torch', reps: [] } satisfies RuntimeResult];
   assert.match(
     formatOtherSpec({ spec: 's.yaml', runtimes: alone, summary: summarise(alone) }, 3, 50),
@@ -194,7 +197,7 @@ test('a further spec that does not compile is a failed row for each runtime, wit
     spec,
     reps: 1,
     plan: () => ({ spec, reps: 1, batches: 1, warmupBatches: 1, inferBatches: 1, inferBatchSize: 1, budgetSeconds: 1 }),
-    budgets: { replicas: 1, torch: 1 },
+    budgets: { replicas: 1, oneProcess: 1, torch: 1 },
     probe: { reason: 'not probed in this test' },
     log: () => {},
   });

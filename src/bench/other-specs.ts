@@ -1,6 +1,8 @@
-// Further specs in one bench run (by default the example graph specs): for each, training and
-// inference in netspec's default mode next to PyTorch with 2 threads, taking turns as the main
-// spec's runtimes do. The full table, the kernel profile and the startup stay with the first spec.
+// Further specs in one bench run (by default the example graph specs): for each, training in
+// netspec's default mode and in one process with 2 threads, the way `netspec predict` also runs,
+// next to PyTorch with 2 threads, taking turns as the main spec's runtimes do. The one-process
+// row gives the inference figure a user of predict sees (the replicas' main thread infers on one
+// thread). The full table, the kernel profile and the startup stay with the first spec.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,8 +25,8 @@ export function peerDataDir(cfg: TrainingConfig, spec: string): string | undefin
   return cfg.dataset.kind === 'mnist' || cfg.dataset.kind === 'idx' ? resolveDatasetFiles(cfg.dataset, dirname(resolve(spec))).dir : undefined;
 }
 
-/** What `netspec bench` measures for each further spec: the default training mode and the peer. */
-export const OTHER_SPEC_RUNTIMES = ['wasm-dp2', 'torch-2'] as const;
+/** What `netspec bench` measures for each further spec: the default training mode, one process as predict runs, and the peer. */
+export const OTHER_SPEC_RUNTIMES = ['wasm-dp2', 'wasm-2', 'torch-2'] as const;
 
 export interface OtherSpecResult {
   spec: string;
@@ -37,7 +39,7 @@ export interface OtherSpecPlan {
   reps: number;
   /** The plan of one repetition (its spec is replaced), and the budgets per runtime. */
   plan: (budgetSeconds: number) => WorkerPlan;
-  budgets: { replicas: number; torch: number };
+  budgets: { replicas: number; oneProcess: number; torch: number };
   /** The python that has torch, or why there is none. */
   probe: PythonProbe;
   log: (line: string) => void;
@@ -69,6 +71,7 @@ export async function benchOtherSpec(o: OtherSpecPlan): Promise<OtherSpecResult>
               ? runTorchPeer({ python, threads: 2, processes: 1, plan: plan(o.budgets.torch), module, dataDir })
               : unavailable('torch-2', torchReason),
         },
+        { id: 'wasm-2', measure: () => runWorkerChild('wasm-2', plan(o.budgets.oneProcess)) },
         { id: 'wasm-dp2', measure: () => runWorkerChild('wasm-dp2', plan(o.budgets.replicas)) },
       ],
       o.reps,

@@ -199,7 +199,7 @@ async function benchWith(o: BenchOptions, started: Date, machine: MachineInfo, c
         spec,
         reps: o.reps,
         plan,
-        budgets: { replicas: BUDGET_SECONDS['wasm-dp2'], torch: BUDGET_SECONDS.torch },
+        budgets: { replicas: BUDGET_SECONDS['wasm-dp2'], oneProcess: BUDGET_SECONDS['wasm-2'], torch: BUDGET_SECONDS.torch },
         probe: peer.probe,
         log: o.log,
       }),
