@@ -37,7 +37,9 @@ export async function predictCommand(dir: string, inputs: string[], flags: Predi
   if (!existsSync(join(dir, 'model.json'))) {
     throw new UsageError(`${dir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
-  const backend = await chooseBackend(flags.backend, { fastGradients: false });
+  // netspec's kernels (forward convolutions, pooling, and the stock kernels' 'same' padding fix)
+  // as evaluate and train use them, so that predict computes what evaluate measured.
+  const backend = await chooseBackend(flags.backend);
   let result;
   try {
     result = await predictRun(dir, inputs, { top: flags.top ?? 3, ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}) });

@@ -8,6 +8,7 @@ import * as api from './api.js';
 import { digitFrame, FRAME_SIZE, frameInputShape, greyFromRgba, toWorkingSize, type GreyPicture } from './digit-frame.js';
 import { drawGrey, Sketchpad } from './sketchpad.js';
 import { probabilities } from '../predict/probabilities.js';
+import { installSamePaddingFix } from '../backend/gradients/same-padding.js';
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -24,6 +25,8 @@ async function chooseBackend(): Promise<string> {
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
+        // The stock wasm kernels misread some strided 'same' convolutions (same-padding.ts).
+        installSamePaddingFix(name);
         return name;
       }
     } catch {

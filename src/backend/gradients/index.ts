@@ -5,7 +5,8 @@
  * (wrapped.ts: MaxPoolGrad, leading-axes Sum and Mean, FusedBatchNorm, transposed BatchMatMul, ...),
  * and on wasm a one-kernel relu gradient (relu.ts), convolutions kept fused with their
  * bias and activation during training (fused-training.ts) and batch normalization in training
- * as two kernels (batch-norm-training.ts).
+ * as two kernels (batch-norm-training.ts). On wasm, strided 'same' convolutions reach the stock
+ * kernels with explicit padding (same-padding.ts: a correctness fix).
  * tfjs-node (and webgl) keep their native kernels.
  */
 import { installCompositeKernels } from './kernels.js';
@@ -18,6 +19,7 @@ import { installCopyKernels } from './copies.js';
 import { installBatchNormGradients } from './batch-norm.js';
 import { installFusedTraining } from './fused-training.js';
 import { installBatchNormTraining } from './batch-norm-training.js';
+import { installSamePaddingFix } from './same-padding.js';
 
 export { COMPOSITE_KERNELS } from './kernels.js';
 export { WRAPPED_KERNELS, installWrappedKernels } from './wrapped.js';
@@ -51,6 +53,8 @@ export function installFastGradients(backendName: string, options: InstallOption
   installDepthwiseKernels(backendName);
   installResizeGradKernels(backendName);
   installDilatedConvGradients(backendName);
+  // A correctness fix, not a speed-up: first, so that wrapped.ts's stock kernels are the fixed ones.
+  installSamePaddingFix(backendName);
   if (options.wrapped !== false) {
     installWrappedKernels(backendName);
     if (backendName === 'wasm') {
