@@ -110,7 +110,9 @@ for (const activation of [null, 'relu', 'relu6'] as const) {
       const chosen = winogradTileFor(c.x[0], info.outHeight, info.outWidth, false);
       assert.ok(chosen != null, `${label(c)}: enough tiles for Winograd`);
       assert.deepEqual(ours, byTile(chosen), `${label(c)}: the registered kernel ran Winograd F(${chosen}x${chosen}, 3x3)`);
-      // Recording a gradient (training), the same convolution takes F(2x2) (winogradTileFor).
+      // Recording a gradient (training), the tile winogradTileFor gives for training.
+      const trainingTile = winogradTileFor(c.x[0], info.outHeight, info.outWidth, true);
+      assert.ok(trainingTile != null, `${label(c)}: enough pixels for Winograd in training`);
       let recorded: Float32Array | undefined;
       tf.tidy(() =>
         tf.grad((x: tf.Tensor) => {
@@ -123,14 +125,14 @@ for (const activation of [null, 'relu', 'relu6'] as const) {
           return tf.sum(y);
         })(tf.tensor4d(xv(c), c.x)),
       );
-      assert.deepEqual(recorded, byTile(2), `${label(c)}: in training the kernel ran F(2x2, 3x3)`);
+      assert.deepEqual(recorded, byTile(trainingTile), `${label(c)}: in training the kernel ran F(${trainingTile}x${trainingTile}, 3x3)`);
       await tf.setBackend('cpu');
       assertClose(ours, run(), `${label(c)}: cpu stock`);
     }
   });
 }
 
-test('inference takes the tile size with fewer products (edge tiles counted; F(2x2) on a tie or switched off) where it halves the products over enough tiles; training takes F(2x2)', () => {
+test('the tile size with fewer products (edge tiles counted; F(2x2) on a tie or switched off): in inference where it halves the products over enough tiles, in training from 36 output pixels', () => {
   // Products per channel pair: ceil(ho / f) * ceil(wo / f) tiles of (f + 2)^2.
   const cases: Array<[number, number, WinogradTile]> = [
     [11, 11, 4], // 9 x 36 = 324 against 36 x 16 = 576
@@ -156,11 +158,13 @@ test('inference takes the tile size with fewer products (edge tiles counted; F(2
     [100, 1, 40, null], // 320 against 360
   ];
   for (const [n, ho, wo, tile] of inference) assert.equal(winogradTileFor(n, ho, wo, false), tile, `inference, ${n} x ${ho}x${wo}`);
-  // In training, F(2x2) from 36 output pixels, whatever the batch.
+  // In training, the tile with fewer products from 36 output pixels, whatever the batch.
   const training: Array<[number, number, number, WinogradTile | null]> = [
-    [1, 11, 11, 2],
-    [1, 6, 6, 2],
-    [1000, 5, 5, null],
+    [1, 11, 11, 4],
+    [32, 26, 26, 4],
+    [1, 6, 6, 2], // a tie
+    [1, 1, 40, 2],
+    [1000, 5, 7, null], // 35 pixels
     [1000, 3, 3, null],
   ];
   for (const [n, ho, wo, tile] of training) assert.equal(winogradTileFor(n, ho, wo, true), tile, `training, ${n} x ${ho}x${wo}`);
@@ -168,6 +172,7 @@ test('inference takes the tile size with fewer products (edge tiles counted; F(2
   try {
     assert.equal(winogradVariant(11, 11), 2);
     assert.equal(winogradTileFor(64, 3, 3, false), null, 'F(2x2) on a 3x3 output: 64 against 81');
+    assert.equal(winogradTileFor(32, 11, 11, true), 2, 'training: F(2x2) when F(4x4) is switched off');
   } finally {
     largeWinogradTiles.enabled = true;
   }

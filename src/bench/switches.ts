@@ -36,7 +36,7 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     },
   },
   winograd4: {
-    what: 'Winograd F(4x4, 3x3) in inference where it needs fewer products (off: F(2x2, 3x3) everywhere)',
+    what: 'Winograd F(4x4, 3x3) where it needs fewer products (off: F(2x2, 3x3) everywhere)',
     set: (on) => {
       largeWinogradTiles.enabled = on;
     },

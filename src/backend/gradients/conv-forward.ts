@@ -12,7 +12,7 @@
  * fused there too.
  * On the threaded build a helper thread takes half of the pixels, as XNNPACK's pool would.
  * 3x3 stride-1 convolutions with enough output go by Winograd instead (simd/winograd.ts):
- * F(4x4, 3x3) or F(2x2, 3x3) in inference, F(2x2, 3x3) in training (winogradTileFor says why),
+ * F(4x4, 3x3) or F(2x2, 3x3), whichever needs fewer products (winogradTileFor says where),
  * up to 4x fewer multiplies, of which the transforms give back part.
  *
  * Padding is applied first by the stock pad kernel (one pass over a layer's input, which is
