@@ -67,7 +67,7 @@ const TRAINING_MIN_PIXELS = 36;
  *
  * In training (a gradient is being recorded): winogradVariant's from TRAINING_MIN_PIXELS output
  * pixels, whatever the batch, as the study below ran it: a replica's step of the target spec
- * 1.13-1.15x faster than with F(2x2) only, on alternate steps (--ab winograd4). F(4x4)
+ * 1.05-1.15x faster than with F(2x2) only, on alternate steps (--ab winograd4; machines differ). F(4x4)
  * rounds about ten times more than F(2x2) (3.3e-6 of the largest output against 2.5e-7 on the
  * target's second layer), so it was studied over seeds before training took it: over seeds 42,
  * 1 and 2 of the target spec and resnet-mini, 2 replicas each, the mean test accuracy was 98.91%
