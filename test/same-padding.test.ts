@@ -2,8 +2,9 @@
  * Strided 'same' convolutions on wasm against a float64 loop written from the definition, with
  * the padding Keras documents (total max((out - 1) * stride + kernel - size, 0), the odd pixel at
  * the bottom and right). The stock wasm kernels, which netspec's tiles leave these calls to
- * (output channels that do not tile by 8, depthwise), returned zeros wherever the last window
- * ends before the input does; same-padding.ts gives them the padding as numbers.
+ * (output channels that do not tile by 8, activations the tiles do not fuse, depthwise),
+ * returned zeros wherever the last window ends before the input does; same-padding.ts gives them
+ * the padding as numbers.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,8 @@ interface Case {
   /** Output channels of a convolution, or the channel multiplier of a depthwise one. */
   out: number;
   depthwise: boolean;
+  /** The fused call's activation (relu unless given). */
+  activation?: 'relu' | 'elu';
 }
 
 /** Keras's 'same': out = ceil(size / stride), padding before = floor(total / 2). */
@@ -28,7 +31,7 @@ function samePads(size: number, k: number, s: number): { out: number; before: nu
   return { out, before: Math.floor(total / 2) };
 }
 
-/** relu(conv(x, w) + bias) (or without bias and relu), in float64; the filter is HWIO, or HWCM for depthwise. */
+/** act(conv(x, w) + bias) (or without bias and activation), in float64; the filter is HWIO, or HWCM for depthwise. */
 function byDefinition(c: Case, x: Float32Array, w: Float32Array, bias: Float32Array | null): Float32Array {
   const [n, h, wd, cin] = c.x;
   const [kh, kw] = c.k;
@@ -54,7 +57,8 @@ function byDefinition(c: Case, x: Float32Array, w: Float32Array, bias: Float32Ar
                 for (let ch = 0; ch < cin; ch++) sum += x[at + ch]! * w[((i * kw + j) * cin + ch) * cout + o]!;
               }
             }
-          y[((b * rows.out + p) * cols.out + q) * cout + o] = bias ? Math.max(sum, 0) : sum;
+          const act = c.activation === 'elu' ? (sum > 0 ? sum : Math.expm1(sum)) : Math.max(sum, 0);
+          y[((b * rows.out + p) * cols.out + q) * cout + o] = bias ? act : sum;
         }
   return y;
 }
@@ -67,15 +71,19 @@ const CASES: Case[] = [
   { x: [2, 9, 7, 4], k: [2, 2], strides: [3, 2], out: 12, depthwise: false },
   { x: [2, 6, 6, 3], k: [2, 2], strides: [3, 3], out: 1, depthwise: true },
   { x: [1, 8, 4, 5], k: [3, 3], strides: [4, 4], out: 2, depthwise: true },
+  // Channels that tile by 8 but an activation netspec's tiles do not fuse: the stock kernel too.
+  { x: [2, 6, 6, 4], k: [2, 2], strides: [3, 3], out: 8, depthwise: false, activation: 'elu' },
+  { x: [2, 4, 7, 3], k: [1, 3], strides: [2, 2], out: 16, depthwise: false, activation: 'elu' },
   // Where the windows reach the end, and a tiling channel count (netspec's own tiles): unchanged.
   { x: [2, 7, 9, 3], k: [3, 3], strides: [2, 2], out: 5, depthwise: false },
   { x: [2, 6, 6, 4], k: [2, 2], strides: [3, 3], out: 8, depthwise: false },
   { x: [2, 7, 7, 6], k: [3, 3], strides: [2, 2], out: 1, depthwise: true },
 ];
 
-const label = (c: Case) => `${c.depthwise ? 'depthwise' : 'conv'} x ${c.x.join('x')}, kernel ${c.k.join('x')}, strides ${c.strides.join('x')}, out ${c.out}`;
+const label = (c: Case) =>
+  `${c.depthwise ? 'depthwise' : 'conv'} x ${c.x.join('x')}, kernel ${c.k.join('x')}, strides ${c.strides.join('x')}, out ${c.out}${c.activation ? `, ${c.activation}` : ''}`;
 
-test("strided 'same' convolutions on wasm, plain and fused with bias and relu, match the definition", async () => {
+test("strided 'same' convolutions on wasm, plain and fused with bias and an activation, match the definition", async () => {
   assert.ok(await tf.setBackend('wasm'));
   installFastGradients('wasm');
   for (const c of CASES) {
@@ -98,10 +106,10 @@ test("strided 'same' convolutions on wasm, plain and fused with bias and relu, m
         const bias = tf.tensor1d(bv);
         const y = c.depthwise
           ? fused
-            ? tf.fused.depthwiseConv2d({ x, filter: w, strides: c.strides, pad: 'same', bias, activation: 'relu' })
+            ? tf.fused.depthwiseConv2d({ x, filter: w, strides: c.strides, pad: 'same', bias, activation: c.activation ?? 'relu' })
             : tf.depthwiseConv2d(x, w, c.strides, 'same')
           : fused
-            ? tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: 'same', bias, activation: 'relu' })
+            ? tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: 'same', bias, activation: c.activation ?? 'relu' })
             : tf.conv2d(x, w, c.strides, 'same');
         return y.dataSync() as Float32Array;
       });

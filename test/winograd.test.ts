@@ -158,10 +158,13 @@ test('the tile size with fewer products (edge tiles counted; F(2x2) on a tie or 
     [100, 1, 40, null], // 320 against 360
   ];
   for (const [n, ho, wo, tile] of inference) assert.equal(winogradTileFor(n, ho, wo, false), tile, `inference, ${n} x ${ho}x${wo}`);
-  // In training, the tile with fewer products from 36 output pixels, whatever the batch.
+  // In training, the tile with fewer products from 36 output pixels; F(2x2) where F(4x4) would
+  // have fewer than 64 tiles.
   const training: Array<[number, number, number, WinogradTile | null]> = [
-    [1, 11, 11, 4],
+    [8, 11, 11, 4], // 72 tiles
+    [7, 11, 11, 2], // 63
     [32, 26, 26, 4],
+    [1, 26, 26, 2], // 49
     [1, 6, 6, 2], // a tie
     [1, 1, 40, 2],
     [1000, 5, 7, null], // 35 pixels

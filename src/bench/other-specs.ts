@@ -45,7 +45,7 @@ export interface OtherSpecPlan {
   log: (line: string) => void;
 }
 
-/** One further spec: both runtimes in rounds; a spec that does not compile is one failed row. */
+/** One further spec: its runtimes in rounds; a spec that does not compile is one failed row. */
 export async function benchOtherSpec(o: OtherSpecPlan): Promise<OtherSpecResult> {
   const failed = (reason: string): OtherSpecResult => {
     const runtimes = OTHER_SPEC_RUNTIMES.map((id): RuntimeResult => ({ id, status: 'failed', reason, reps: [] }));

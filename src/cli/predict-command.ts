@@ -37,8 +37,9 @@ export async function predictCommand(dir: string, inputs: string[], flags: Predi
   if (!existsSync(join(dir, 'model.json'))) {
     throw new UsageError(`${dir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
-  // netspec's kernels (forward convolutions, pooling, and the stock kernels' 'same' padding fix)
-  // as evaluate and train use them, so that predict computes what evaluate measured.
+  // netspec's kernels (forward convolutions, pooling, and the stock kernels' 'same' padding fix),
+  // the same kernels evaluate and train run (per call choices such as Winograd's tile follow the
+  // batch, so results agree up to rounding).
   const backend = await chooseBackend(flags.backend);
   let result;
   try {

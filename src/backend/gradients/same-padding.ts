@@ -4,10 +4,11 @@
  * Why: tfjs-backend-wasm 4.22 hands a strided 'same' convolution (Conv2D, FusedConv2D,
  * DepthwiseConv2dNative, FusedDepthwiseConv2D) to XNNPACK as TensorFlow's SAME padding, and that
  * goes wrong where the last window at the stride ends before the input does, (out - 1) * stride +
- * kernel < size with a kernel of 2 or more: a 2-wide kernel at stride 3 over 3 or 6 pixels, a
- * 3-wide one at stride 4 over 4 or 8. The output comes back as zeros, with no error. netspec's
- * own forward tiles (conv-forward.ts) take most convolutions, but output channels that do not
- * tile by 8, depthwise convolutions and dilated ones still reach the stock kernel. Given the
+ * kernel < size, for any filter but a 1x1 one: a 2-wide kernel at stride 3 over 3 or 6 pixels, a
+ * 3-wide one at stride 4 over 4 or 8, a 1x3 one at stride 2 over 4 rows. The output comes back as
+ * zeros, with no error. netspec's own forward tiles (conv-forward.ts) take most convolutions, but
+ * output channels that do not tile by 8, activations the tiles do not fuse (elu, sigmoid, ...)
+ * and depthwise convolutions still reach the stock kernel. Given the
  * padding as numbers, which tfjs computes as Keras does (the odd pixel at the bottom and
  * right), the stock kernel pads explicitly and gets it right (checked over widths 1-12, kernels 1-4 and strides 1-4 against the cpu backend). Stride 1 is left alone: there
  * the window always reaches the end.
