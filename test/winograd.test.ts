@@ -132,7 +132,7 @@ for (const activation of [null, 'relu', 'relu6'] as const) {
   });
 }
 
-test('the tile size with fewer products (edge tiles counted; F(2x2) on a tie or switched off): in inference where it halves the products over enough tiles, in training from 36 output pixels', () => {
+test('the tile size with fewer products (edge tiles counted; F(2x2) on a tie or switched off): in inference where it halves the products over enough tiles, in training from 36 output pixels (F(4x4) from 64 tiles)', () => {
   // Products per channel pair: ceil(ho / f) * ceil(wo / f) tiles of (f + 2)^2.
   const cases: Array<[number, number, WinogradTile]> = [
     [11, 11, 4], // 9 x 36 = 324 against 36 x 16 = 576

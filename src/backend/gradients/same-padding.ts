@@ -8,10 +8,10 @@
  * 3-wide one at stride 4 over 4 or 8, a 1x3 one at stride 2 over 4 rows. The output comes back as
  * zeros, with no error. netspec's own forward tiles (conv-forward.ts) take most convolutions, but
  * output channels that do not tile by 8, activations the tiles do not fuse (elu, sigmoid, ...)
- * and depthwise convolutions still reach the stock kernel. Given the
- * padding as numbers, which tfjs computes as Keras does (the odd pixel at the bottom and
- * right), the stock kernel pads explicitly and gets it right (checked over widths 1-12, kernels 1-4 and strides 1-4 against the cpu backend). Stride 1 is left alone: there
- * the window always reaches the end.
+ * and depthwise convolutions still reach the stock kernel. Given the padding as numbers, which
+ * tfjs computes as Keras does (the odd pixel at the bottom and right), the stock kernel pads
+ * explicitly and gets it right (checked over sizes 1-12, kernels 1-4 and strides 1-4 against the
+ * cpu backend). Stride 1 is left alone: there the window always reaches the end.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -68,9 +68,9 @@ const TRAINING_MIN_PIXELS = 36;
  * In training (a gradient is being recorded): winogradVariant's from TRAINING_MIN_PIXELS output
  * pixels, but F(2x2) where F(4x4) would have fewer than MIN_TILES tiles (an 8x8 output of one or
  * two samples ran 1.1-1.4x slower in F(4x4)). The studied specs have 128 and more at 32 samples a
- * replica, so they train as the study below ran them. A replica's step of the target spec
- * 1.05-1.15x faster than with F(2x2) only, on alternate steps (--ab winograd4; machines differ). F(4x4)
- * rounds about ten times more than F(2x2) (3.3e-6 of the largest output against 2.5e-7 on the
+ * replica, so they train as the study below ran them. A replica's step of the target spec runs
+ * 1.05-1.15x faster than with F(2x2) only, on alternate steps (--ab winograd4; machines differ).
+ * F(4x4) rounds about ten times more than F(2x2) (3.3e-6 of the largest output against 2.5e-7 on the
  * target's second layer), so it was studied over seeds before training took it: over seeds 42,
  * 1 and 2 of the target spec and resnet-mini, 2 replicas each, F(4x4) came out lower in 5 of the
  * 6 pairs, by 0.05-0.17 points, and 0.43 higher in one; the means were 98.905% and 98.903%, and
