@@ -14,6 +14,7 @@
  * cpu backend). Stride 1 is left alone: there the window always reaches the end.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ConvAttrs } from './conv2d.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -25,21 +26,11 @@ export const SAME_PADDING_KERNELS: Readonly<Record<string, boolean>> = {
   FusedDepthwiseConv2D: true,
 };
 
-interface ConvLikeAttrs {
-  pad?: unknown;
-  strides?: number | [number, number];
-  dilations?: number | [number, number];
-  dataFormat?: string;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-const strided = (s: number | [number, number] | undefined): boolean => (Array.isArray(s) ? s[0] !== 1 || s[1] !== 1 : (s ?? 1) !== 1);
-
 /** The call with a strided NHWC 'same' padding replaced by its explicit top, bottom, left and right; otherwise the call itself. */
 export function explicitSamePadding(args: KernelArgs, depthwise: boolean): KernelArgs {
-  const attrs = (args.attrs ?? {}) as ConvLikeAttrs;
+  const attrs = (args.attrs ?? {}) as Partial<ConvAttrs>;
   const { x, filter } = args.inputs;
-  if (attrs.pad !== 'same' || !strided(attrs.strides) || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return args;
+  if (attrs.pad !== 'same' || tf.backend_util.tupleValuesAreOne(attrs.strides ?? 1) || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return args;
   if (x == null || filter == null || x.shape.length !== 4 || filter.shape.length !== 4) return args;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
