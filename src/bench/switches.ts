@@ -1,7 +1,7 @@
 // The fast paths that can be turned off inside one process, so that bench/train-step.ts --ab
 // can time steps with and without one on alternate steps. Each switch's "off" is the code
 // without that fast path; every switch is on in normal runs.
-import { tiledGradients } from '../backend/gradients/conv2d.js';
+import { tiledGradients, winogradGradients } from '../backend/gradients/conv2d.js';
 import { simdSettings } from '../backend/simd/module.js';
 import { ownForwardConv, winogradConvs } from '../backend/gradients/conv-forward.js';
 import { fusedTraining } from '../backend/gradients/fused-training.js';
@@ -39,6 +39,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: 'Winograd F(4x4, 3x3) where it needs fewer products (off: F(2x2, 3x3) everywhere)',
     set: (on) => {
       largeWinogradTiles.enabled = on;
+    },
+  },
+  winogradGrad: {
+    what: 'both gradients of 3x3 stride-1 convolutions by F(4x4, 3x3) where the forward takes it (off: direct tiles)',
+    set: (on) => {
+      winogradGradients.enabled = on;
     },
   },
   fused: {

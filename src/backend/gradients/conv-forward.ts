@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CONV_ACTIVATIONS, convTilesSimd, type ConvActivation } from '../simd/tiles.js';
-import { winogradConvSimd, winogradTileFor, type WinogradTile } from '../simd/winograd.js';
+import { winogradConvSimd, winogradGeometry, winogradTileFor, type WinogradTile } from '../simd/winograd.js';
 import { convGeometry, fastConvSupported, type ConvAttrs } from './conv2d.js';
 
 /** Only bench/train-step.ts --ab forward turns it off, to time steps with XNNPACK's forward instead. */
@@ -32,16 +32,9 @@ export const winogradConvs = { enabled: true };
 
 /** The Winograd tile this convolution takes (3x3, stride 1, dilation 1, winogradTileFor), or null. */
 function winogradTile(info: tf.backend_util.Conv2DInfo): WinogradTile | null {
-  const shape =
-    info.filterHeight === 3 &&
-    info.filterWidth === 3 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.padInfo.top >= 0 &&
-    info.padInfo.left >= 0;
-  return winogradConvs.enabled && shape ? winogradTileFor(info.batchSize, info.outHeight, info.outWidth, tf.engine().state.gradientDepth > 0) : null;
+  return winogradConvs.enabled && winogradGeometry(info)
+    ? winogradTileFor(info.batchSize, info.outHeight, info.outWidth, tf.engine().state.gradientDepth > 0)
+    : null;
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];

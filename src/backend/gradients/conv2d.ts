@@ -17,6 +17,8 @@ import * as tf from '@tensorflow/tfjs';
 import { col2imSimd, cropSimd, filterGradSimd, swapAxesSimd } from '../simd/ops.js';
 import { filterGradRowsSimd, filterGradTilesSimd, inputGradTilesSimd } from '../simd/tiles.js';
 import { simdHelperFor, simdKernelsFor } from '../simd/module.js';
+import { winogradGeometry, winogradTileFor } from '../simd/winograd.js';
+import { winograd4FilterGradSimd, winograd4InputGradSimd } from '../simd/winograd-gradients.js';
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -42,6 +44,19 @@ function pair(v: number | [number, number] | undefined): [number, number] {
  */
 export const tiledGradients = { enabled: true };
 
+/** Both gradients by F(4x4, 3x3) where the forward takes it; bench/train-step.ts --ab winogradGrad turns them off. */
+export const winogradGradients = { enabled: true };
+
+/**
+ * Whether both gradients go by Winograd's F(4x4, 3x3) (simd/winograd-gradients.ts): a 3x3
+ * stride-1 convolution whose forward in training takes F(4x4) too (winogradTileFor: an output of
+ * 36 pixels and more, at least 64 tiles). Measured on one replica's step of the target model
+ * (--ab winogradGrad): see winograd-gradients.ts.
+ */
+function winogradGradientsFor(info: tf.backend_util.Conv2DInfo): boolean {
+  return winogradGradients.enabled && winogradGeometry(info) && winogradTileFor(info.batchSize, info.outHeight, info.outWidth, true) === 4;
+}
+
 /** NHWC with dilation 1 is all these formulations handle. */
 export function fastConvSupported(attrs: ConvAttrs): boolean {
   const [dh, dw] = pair(attrs.dilations);
@@ -65,7 +80,9 @@ export function convGeometry(xShape: number[], filterShape: number[], attrs: Con
 /**
  * dL/dFilter. dW[i,j,c,o] = sum_{n,p,q} xpad[n, p*sh+i, q*sw+j, c] * dy[n,p,q,o].
  *
- * Five equivalent formulations; measured on wasm (batch 64, target model):
+ * Six equivalent formulations; measured on wasm (batch 64, target model):
+ *  - a 3x3 stride-1 conv whose forward in training goes by F(4x4, 3x3): the same
+ *    tiling (simd/winograd-gradients.ts; winogradGradientsFor says where).
  *  - cin % 4 == 0 and cout % 8 == 0 on wasm: a register-tiled product read
  *    in place from x and dy (simd/kernels.wat, filterGradTiles), split over a
  *    helper thread on the threaded build (see useTiles for when); other cin
@@ -89,6 +106,10 @@ export function convGeometry(xShape: number[], filterShape: number[], attrs: Con
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], attrs: ConvAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convGeometry(x.shape, filterShape, attrs);
+    if (winogradGradientsFor(info)) {
+      const viaWinograd = asTensor4D(winograd4FilterGradSimd(tf.backend(), x, dy, info.padInfo, filterShape[3], true));
+      if (viaWinograd != null) return viaWinograd;
+    }
     const { top, bottom, left, right } = info.padInfo;
     const pads: [number, number][] = [
       [0, 0],
@@ -171,6 +192,12 @@ function asTensor4D(info: tf.TensorInfo | null): tf.Tensor4D | null {
 export function conv2dInputGrad(xShape: [number, number, number, number], dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: ConvAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convGeometry(xShape, filter.shape, attrs);
+    if (winogradGradientsFor(info)) {
+      // [3, 3, cout, cin]: the kernel transforms it into the points' products with dy's channels
+      const wt = tf.transpose(filter, [0, 1, 3, 2]);
+      const viaWinograd = asTensor4D(winograd4InputGradSimd(tf.backend(), dy, wt, xShape, info.padInfo, true));
+      if (viaWinograd != null) return viaWinograd;
+    }
     const viaTiles = inputGradTiles(xShape, dy, filter, info);
     if (viaTiles != null) return viaTiles;
     const viaColumns = inputGradColumns(xShape, dy, filter, info);

@@ -28,7 +28,17 @@ const ARGS = 5; // the argument count, then the kernel's arguments
 const MAX_ARGS = 24;
 
 /** The kernels.wat exports a helper can run. */
-export const SPLIT_KERNELS = ['filterGradTiles', 'filterGradRows', 'inputGradTiles', 'convTiles', 'winogradConv', 'winograd4Conv', 'maxPool2x2'] as const;
+export const SPLIT_KERNELS = [
+  'filterGradTiles',
+  'filterGradRows',
+  'inputGradTiles',
+  'convTiles',
+  'winogradConv',
+  'winograd4Conv',
+  'winograd4FilterGrad',
+  'winograd4InputGrad',
+  'maxPool2x2',
+] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 
 // Plain JS: a worker thread does not inherit the TypeScript loader.

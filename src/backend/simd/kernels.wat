@@ -2109,6 +2109,500 @@
       (br $cloop)))
   )
 
+  ;; The two gradients of winograd4Conv's F(4x4, 3x3), for training. With
+  ;; y = A^T [U (.) V] A per output tile, U = G g G^T and V = B^T d B:
+  ;;   the filter's gradient is G^T [sum over tiles of V (.) Z] G, and
+  ;;   the input's gradient is B [Z . U^T] B^T added onto each tile's 6x6 patch,
+  ;; where Z = A dY A^T is the 4x4 output gradient dY of a tile carried to its
+  ;; 36 points. Both are the forward's tiling with the same product count (36
+  ;; per tile and channel pair against 144 for the direct sums). The helpers
+  ;; below each transform one vector of 4 channels: k-th input at src + k ss,
+  ;; k-th output at dst + k ds.
+
+  ;; 4 vectors y -> 6 vectors A y (A^T as in winograd4Conv's output transform)
+  (func $winoA (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32)
+    (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $y3 v128) (local $p v128) (local $q v128) (local $r v128) (local $s v128)
+    (local.set $y0 (v128.load (local.get $src)))
+    (local.set $y1 (v128.load (i32.add (local.get $src) (local.get $ss))))
+    (local.set $y2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 1)))))
+    (local.set $y3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 3)))))
+    (local.set $p (f32x4.add (local.get $y0) (local.get $y2)))
+    (local.set $q (f32x4.add (local.get $y1) (local.get $y3)))
+    (local.set $r (f32x4.add (local.get $y0) (f32x4.mul (local.get $y2) (v128.const f32x4 4.0 4.0 4.0 4.0))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $y1) (v128.const f32x4 2.0 2.0 2.0 2.0)) (f32x4.mul (local.get $y3) (v128.const f32x4 8.0 8.0 8.0 8.0))))
+    (v128.store (local.get $dst) (local.get $y0))
+    (v128.store (i32.add (local.get $dst) (local.get $ds)) (f32x4.add (local.get $p) (local.get $q)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 1))) (f32x4.sub (local.get $p) (local.get $q)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 3))) (f32x4.add (local.get $r) (local.get $s)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 2))) (f32x4.sub (local.get $r) (local.get $s)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 5))) (local.get $y3)))
+
+  ;; 6 vectors d -> 6 vectors B^T d (as winograd4Conv's input transform)
+  (func $winoBt (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
+    (local $ta v128) (local $tb v128) (local $tc v128) (local $td v128)
+    (local.set $d0 (v128.load (local.get $src)))
+    (local.set $d1 (v128.load (i32.add (local.get $src) (local.get $ss))))
+    (local.set $d2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 1)))))
+    (local.set $d3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 3)))))
+    (local.set $d4 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 2)))))
+    (local.set $d5 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 5)))))
+    (local.set $ta (f32x4.sub (local.get $d4) (f32x4.mul (local.get $d2) (v128.const f32x4 4.0 4.0 4.0 4.0))))
+    (local.set $tb (f32x4.sub (local.get $d3) (f32x4.mul (local.get $d1) (v128.const f32x4 4.0 4.0 4.0 4.0))))
+    (local.set $tc (f32x4.sub (local.get $d4) (local.get $d2)))
+    (local.set $td (f32x4.mul (f32x4.sub (local.get $d3) (local.get $d1)) (v128.const f32x4 2.0 2.0 2.0 2.0)))
+    (v128.store (local.get $dst)
+      (f32x4.add (f32x4.sub (f32x4.mul (local.get $d0) (v128.const f32x4 4.0 4.0 4.0 4.0)) (f32x4.mul (local.get $d2) (v128.const f32x4 5.0 5.0 5.0 5.0))) (local.get $d4)))
+    (v128.store (i32.add (local.get $dst) (local.get $ds)) (f32x4.add (local.get $ta) (local.get $tb)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 1))) (f32x4.sub (local.get $ta) (local.get $tb)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 3))) (f32x4.add (local.get $tc) (local.get $td)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 2))) (f32x4.sub (local.get $tc) (local.get $td)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 5)))
+      (f32x4.add (f32x4.sub (f32x4.mul (local.get $d1) (v128.const f32x4 4.0 4.0 4.0 4.0)) (f32x4.mul (local.get $d3) (v128.const f32x4 5.0 5.0 5.0 5.0))) (local.get $d5))))
+
+  ;; 6 vectors v -> 6 vectors B v (the transpose of $winoBt)
+  (func $winoB (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $v4 v128) (local $v5 v128)
+    (local.set $v0 (v128.load (local.get $src)))
+    (local.set $v1 (v128.load (i32.add (local.get $src) (local.get $ss))))
+    (local.set $v2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 1)))))
+    (local.set $v3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 3)))))
+    (local.set $v4 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 2)))))
+    (local.set $v5 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 5)))))
+    ;; rows of B: [4 0 0 0 0 0], [0 -4 4 -2 2 4], [-5 -4 -4 -1 -1 0], [0 1 -1 2 -2 -5], [1 1 1 1 1 0], [0 0 0 0 0 1]
+    (v128.store (local.get $dst) (f32x4.mul (local.get $v0) (v128.const f32x4 4.0 4.0 4.0 4.0)))
+    (v128.store (i32.add (local.get $dst) (local.get $ds))
+      (f32x4.add
+        (f32x4.mul (f32x4.add (f32x4.sub (local.get $v2) (local.get $v1)) (local.get $v5)) (v128.const f32x4 4.0 4.0 4.0 4.0))
+        (f32x4.mul (f32x4.sub (local.get $v4) (local.get $v3)) (v128.const f32x4 2.0 2.0 2.0 2.0))))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 1)))
+      (f32x4.neg (f32x4.add
+        (f32x4.add (f32x4.mul (local.get $v0) (v128.const f32x4 5.0 5.0 5.0 5.0)) (f32x4.mul (f32x4.add (local.get $v1) (local.get $v2)) (v128.const f32x4 4.0 4.0 4.0 4.0)))
+        (f32x4.add (local.get $v3) (local.get $v4)))))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 3)))
+      (f32x4.sub
+        (f32x4.add (f32x4.sub (local.get $v1) (local.get $v2)) (f32x4.mul (f32x4.sub (local.get $v3) (local.get $v4)) (v128.const f32x4 2.0 2.0 2.0 2.0)))
+        (f32x4.mul (local.get $v5) (v128.const f32x4 5.0 5.0 5.0 5.0))))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 2)))
+      (f32x4.add (f32x4.add (f32x4.add (local.get $v0) (local.get $v1)) (f32x4.add (local.get $v2) (local.get $v3))) (local.get $v4)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 5))) (local.get $v5)))
+
+  ;; 6 vectors m -> 3 vectors G^T m (G as in winograd4Filter)
+  (func $winoGt (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32)
+    (local $v0 v128) (local $v5 v128) (local $p v128) (local $q v128) (local $r v128) (local $s v128)
+    (local.set $v0 (v128.load (local.get $src)))
+    (local.set $p (f32x4.add (v128.load (i32.add (local.get $src) (local.get $ss))) (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 1))))))
+    (local.set $r (f32x4.sub (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 1)))) (v128.load (i32.add (local.get $src) (local.get $ss)))))
+    (local.set $q (f32x4.add (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 3)))) (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 2))))))
+    (local.set $s (f32x4.sub (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 3)))) (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 2))))))
+    (local.set $v5 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 5)))))
+    ;; rows of G^T: [1/4 -1/6 -1/6 1/24 1/24 0], [0 -1/6 1/6 1/12 -1/12 0], [0 -1/6 -1/6 1/6 1/6 1]
+    (v128.store (local.get $dst)
+      (f32x4.add (f32x4.mul (local.get $v0) (v128.const f32x4 0.25 0.25 0.25 0.25))
+        (f32x4.sub (f32x4.div (local.get $q) (v128.const f32x4 24.0 24.0 24.0 24.0)) (f32x4.div (local.get $p) (v128.const f32x4 6.0 6.0 6.0 6.0)))))
+    (v128.store (i32.add (local.get $dst) (local.get $ds))
+      (f32x4.add (f32x4.div (local.get $r) (v128.const f32x4 6.0 6.0 6.0 6.0)) (f32x4.div (local.get $s) (v128.const f32x4 12.0 12.0 12.0 12.0))))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 1)))
+      (f32x4.add (f32x4.div (f32x4.sub (local.get $q) (local.get $p)) (v128.const f32x4 6.0 6.0 6.0 6.0)) (local.get $v5))))
+
+  ;; V = B^T d B for one vector of channels of a 6x6 patch d (pixel (a, b) at
+  ;; src + a rs + b cs); V's point (i, j) goes to dst + (6 i + j) ps. tmp: 36 vectors.
+  (func $winoBt2d (param $src i32) (param $rs i32) (param $cs i32) (param $dst i32) (param $ps i32) (param $tmp i32)
+    (local $k i32)
+    (local.set $k (i32.const 0))
+    (loop $rows
+      (call $winoBt (i32.add (local.get $src) (i32.mul (local.get $k) (local.get $rs))) (local.get $cs) (i32.add (local.get $tmp) (i32.mul (local.get $k) (i32.const 96))) (i32.const 16))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $k) (i32.const 6))))
+    (local.set $k (i32.const 0))
+    (loop $cols
+      (call $winoBt (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))) (i32.const 96) (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $ps))) (i32.mul (local.get $ps) (i32.const 6)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $k) (i32.const 6)))))
+
+  ;; Z = A dY A^T for one vector of channels of a 4x4 tile dY (pixel (a, b) at
+  ;; src + a rs + b cs); Z's point (i, j) goes to dst + (6 i + j) ps. tmp: 24 vectors.
+  (func $winoA2d (param $src i32) (param $rs i32) (param $cs i32) (param $dst i32) (param $ps i32) (param $tmp i32)
+    (local $k i32)
+    (local.set $k (i32.const 0))
+    (loop $rows
+      (call $winoA (i32.add (local.get $src) (i32.mul (local.get $k) (local.get $rs))) (local.get $cs) (i32.add (local.get $tmp) (i32.mul (local.get $k) (i32.const 96))) (i32.const 16))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $k) (i32.const 4))))
+    (local.set $k (i32.const 0))
+    (loop $cols
+      (call $winoA (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))) (i32.const 96) (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $ps))) (i32.mul (local.get $ps) (i32.const 6)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $k) (i32.const 6)))))
+
+  ;; B D B^T for one vector of channels of the 36 points D (point (i, j) at
+  ;; src + (6 i + j) ps); patch pixel (a, b) goes to dst + (6 a + b) ds. tmp: 36 vectors.
+  (func $winoB2d (param $src i32) (param $ps i32) (param $dst i32) (param $ds i32) (param $tmp i32)
+    (local $k i32)
+    (local.set $k (i32.const 0))
+    (loop $rows
+      (call $winoB (i32.add (local.get $src) (i32.mul (local.get $k) (i32.mul (local.get $ps) (i32.const 6)))) (local.get $ps) (i32.add (local.get $tmp) (i32.mul (local.get $k) (i32.const 96))) (i32.const 16))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $k) (i32.const 6))))
+    (local.set $k (i32.const 0))
+    (loop $cols
+      (call $winoB (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))) (i32.const 96) (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $ds))) (i32.mul (local.get $ds) (i32.const 6)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $k) (i32.const 6)))))
+
+  ;; G^T M G for one vector of channels of the 36 points M (point (i, j) at
+  ;; src + (6 i + j) ps); tap (ky, kx) goes to dst + (3 ky + kx) ds. tmp: 18 vectors.
+  (func $winoGt2d (param $src i32) (param $ps i32) (param $dst i32) (param $ds i32) (param $tmp i32)
+    (local $k i32)
+    (local.set $k (i32.const 0))
+    (loop $rows
+      (call $winoGt (i32.add (local.get $src) (i32.mul (local.get $k) (i32.mul (local.get $ps) (i32.const 6)))) (local.get $ps) (i32.add (local.get $tmp) (i32.mul (local.get $k) (i32.const 48))) (i32.const 16))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $k) (i32.const 6))))
+    (local.set $k (i32.const 0))
+    (loop $cols
+      (call $winoGt (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))) (i32.const 48) (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $ds))) (i32.mul (local.get $ds) (i32.const 3)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $k) (i32.const 3)))))
+
+  ;; The output tile t's 4x4 gradient dY of sample b (rows y.., columns xx..)
+  ;; as (address, row stride): in place when the tile lies inside the
+  ;; output, else copied into `patch` [16][cout] with zeros past the edge.
+  (func $winoDyTile (param $dy i32) (param $b i32) (param $y i32) (param $xx i32) (param $ho i32) (param $wo i32) (param $ocb i32) (param $patch i32) (result i32 i32)
+    (local $a i32) (local $j i32) (local $p i32)
+    (if (i32.and (i32.le_u (i32.add (local.get $y) (i32.const 4)) (local.get $ho)) (i32.le_u (i32.add (local.get $xx) (i32.const 4)) (local.get $wo)))
+      (then (return
+        (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ho)) (local.get $y)) (local.get $wo)) (local.get $xx)) (local.get $ocb)))
+        (i32.mul (local.get $wo) (local.get $ocb)))))
+    (local.set $a (i32.const 0))
+    (loop $rows
+      (local.set $j (i32.const 0))
+      (loop $cols
+        (local.set $p (i32.add (local.get $patch) (i32.mul (i32.add (i32.shl (local.get $a) (i32.const 2)) (local.get $j)) (local.get $ocb))))
+        (if (i32.and (i32.lt_u (i32.add (local.get $y) (local.get $a)) (local.get $ho)) (i32.lt_u (i32.add (local.get $xx) (local.get $j)) (local.get $wo)))
+          (then (memory.copy (local.get $p)
+            (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ho)) (i32.add (local.get $y) (local.get $a))) (local.get $wo)) (i32.add (local.get $xx) (local.get $j))) (local.get $ocb)))
+            (local.get $ocb)))
+          (else (memory.fill (local.get $p) (i32.const 0) (local.get $ocb))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $cols (i32.lt_u (local.get $j) (i32.const 4))))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $a) (i32.const 4))))
+    (local.get $patch)
+    (i32.shl (local.get $ocb) (i32.const 2)))
+
+  ;; dW of a 3x3 stride-1 convolution by F(4x4, 3x3), for input channels
+  ;; [c0, c1) of dW [3, 3, cin, cout] (in whole vectors of 4):
+  ;;   x [n, h, w, cin] read unpadded (output pixel (p, q) sees input rows
+  ;;   p - top .. p - top + 2, zero outside), dy [n, ho, wo, cout]; mm
+  ;;   [36, cin, cout] holds the sums over tiles (rows c0..c1 are this call's).
+  ;; Every tile of the batch, `chunk` at a time: the chunk's V [36][chunk][c1 - c0]
+  ;; and Z [36][chunk][cout] in `scratch`, point-major so that one point's
+  ;; product runs over consecutive rows; then mm[point] += V[point]^T Z[point]
+  ;; with 4 channels x 8 output channels in registers. Needs cout % 8 == 0.
+  ;; Two threads split by input channels, each with its own scratch.
+  (func (export "winograd4FilterGrad")
+    (param $x i32) (param $dy i32) (param $mm i32) (param $out i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $cin i32) (param $ho i32) (param $wo i32) (param $cout i32)
+    (param $top i32) (param $left i32) (param $c0 i32) (param $c1 i32) (param $scratch i32) (param $chunk i32)
+    (local $cb i32) (local $ocb i32) (local $vcb i32) (local $tw i32) (local $plane i32) (local $tiles i32)
+    (local $v i32) (local $z i32) (local $tmp i32) (local $xpatch i32) (local $dpatch i32) (local $pv i32) (local $pz i32)
+    (local $t0 i32) (local $end i32) (local $tc i32) (local $t i32) (local $b i32) (local $y i32) (local $xx i32) (local $r0 i32) (local $s0 i32)
+    (local $src i32) (local $rs i32) (local $cs i32) (local $cc i32) (local $a i32) (local $j i32) (local $p i32)
+    (local $xi i32) (local $ci i32) (local $o i32) (local $acc i32) (local $av i32) (local $az i32) (local $aend i32)
+    (local $s v128) (local $w0 v128) (local $w1 v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $cb (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $ocb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $vcb (i32.shl (i32.sub (local.get $c1) (local.get $c0)) (i32.const 2)))
+    (local.set $tw (i32.shr_u (i32.add (local.get $wo) (i32.const 3)) (i32.const 2)))
+    (local.set $plane (i32.mul (i32.shr_u (i32.add (local.get $ho) (i32.const 3)) (i32.const 2)) (local.get $tw)))
+    (local.set $tiles (i32.mul (local.get $n) (local.get $plane)))
+    (local.set $pv (i32.mul (local.get $chunk) (local.get $vcb)))
+    (local.set $pz (i32.mul (local.get $chunk) (local.get $ocb)))
+    (local.set $v (local.get $scratch))
+    (local.set $z (i32.add (local.get $v) (i32.mul (local.get $pv) (i32.const 36))))
+    (local.set $tmp (i32.add (local.get $z) (i32.mul (local.get $pz) (i32.const 36))))
+    (local.set $xpatch (i32.add (local.get $tmp) (i32.const 576)))
+    (local.set $dpatch (i32.add (local.get $xpatch) (i32.mul (local.get $vcb) (i32.const 36))))
+    (local.set $xi (i32.const 0))
+    (loop $zero
+      (memory.fill (i32.add (local.get $mm) (i32.mul (i32.add (i32.mul (local.get $xi) (local.get $cin)) (local.get $c0)) (local.get $ocb)))
+        (i32.const 0) (i32.mul (i32.sub (local.get $c1) (local.get $c0)) (local.get $ocb)))
+      (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+      (br_if $zero (i32.lt_u (local.get $xi) (i32.const 36))))
+    (local.set $t0 (i32.const 0))
+    (block $done (loop $chunks
+      (br_if $done (i32.ge_u (local.get $t0) (local.get $tiles)))
+      (local.set $end (select (i32.sub (local.get $tiles) (local.get $t0)) (local.get $chunk)
+        (i32.lt_u (i32.sub (local.get $tiles) (local.get $t0)) (local.get $chunk))))
+      ;; 1. V and Z of each tile
+      (local.set $tc (i32.const 0))
+      (loop $transforms
+        (local.set $t (i32.add (local.get $t0) (local.get $tc)))
+        (local.set $b (i32.div_u (local.get $t) (local.get $plane)))
+        (local.set $y (i32.shl (i32.div_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2)))
+        (local.set $xx (i32.shl (i32.rem_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2)))
+        (local.set $r0 (i32.sub (local.get $y) (local.get $top)))
+        (local.set $s0 (i32.sub (local.get $xx) (local.get $left)))
+        (if (i32.and
+              (i32.and (i32.ge_s (local.get $r0) (i32.const 0)) (i32.le_s (i32.add (local.get $r0) (i32.const 6)) (local.get $h)))
+              (i32.and (i32.ge_s (local.get $s0) (i32.const 0)) (i32.le_s (i32.add (local.get $s0) (i32.const 6)) (local.get $w))))
+          (then
+            (local.set $src (i32.add (local.get $x) (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $r0)) (local.get $w)) (local.get $s0)) (local.get $cb)) (i32.shl (local.get $c0) (i32.const 2)))))
+            (local.set $rs (i32.mul (local.get $w) (local.get $cb)))
+            (local.set $cs (local.get $cb)))
+          (else
+            ;; the 6x6 patch's channels c0..c1, zero outside the input
+            (local.set $a (i32.const 0))
+            (loop $prows
+              (local.set $j (i32.const 0))
+              (loop $pcols
+                (local.set $p (i32.add (local.get $xpatch) (i32.mul (i32.add (i32.mul (local.get $a) (i32.const 6)) (local.get $j)) (local.get $vcb))))
+                (if (i32.and (i32.lt_u (i32.add (local.get $r0) (local.get $a)) (local.get $h)) (i32.lt_u (i32.add (local.get $s0) (local.get $j)) (local.get $w)))
+                  (then (memory.copy (local.get $p)
+                    (i32.add (local.get $x) (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.add (local.get $r0) (local.get $a))) (local.get $w)) (i32.add (local.get $s0) (local.get $j))) (local.get $cb)) (i32.shl (local.get $c0) (i32.const 2))))
+                    (local.get $vcb)))
+                  (else (memory.fill (local.get $p) (i32.const 0) (local.get $vcb))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br_if $pcols (i32.lt_u (local.get $j) (i32.const 6))))
+              (local.set $a (i32.add (local.get $a) (i32.const 1)))
+              (br_if $prows (i32.lt_u (local.get $a) (i32.const 6))))
+            (local.set $src (local.get $xpatch))
+            (local.set $rs (i32.mul (local.get $vcb) (i32.const 6)))
+            (local.set $cs (local.get $vcb))))
+        (local.set $cc (i32.const 0))
+        (loop $vch
+          (call $winoBt2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $cs)
+            (i32.add (local.get $v) (i32.add (i32.mul (local.get $tc) (local.get $vcb)) (local.get $cc))) (local.get $pv) (local.get $tmp))
+          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+          (br_if $vch (i32.lt_u (local.get $cc) (local.get $vcb))))
+        (call $winoDyTile (local.get $dy) (local.get $b) (local.get $y) (local.get $xx) (local.get $ho) (local.get $wo) (local.get $ocb) (local.get $dpatch))
+        (local.set $rs)
+        (local.set $src)
+        (local.set $cc (i32.const 0))
+        (loop $zch
+          (call $winoA2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $ocb)
+            (i32.add (local.get $z) (i32.add (i32.mul (local.get $tc) (local.get $ocb)) (local.get $cc))) (local.get $pz) (local.get $tmp))
+          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+          (br_if $zch (i32.lt_u (local.get $cc) (local.get $ocb))))
+        (local.set $tc (i32.add (local.get $tc) (i32.const 1)))
+        (br_if $transforms (i32.lt_u (local.get $tc) (local.get $end))))
+      ;; 2. mm[point][c][o] += sum over the chunk's tiles of V[point][tile][c] Z[point][tile][o]
+      (local.set $xi (i32.const 0))
+      (loop $points
+        (local.set $ci (i32.const 0))
+        (loop $cblocks
+          (local.set $o (i32.const 0))
+          (loop $oblocks
+            (local.set $acc (i32.add (local.get $mm) (i32.add (i32.mul (i32.add (i32.mul (local.get $xi) (local.get $cin)) (i32.add (local.get $c0) (i32.shr_u (local.get $ci) (i32.const 2)))) (local.get $ocb)) (local.get $o))))
+            (local.set $a00 (v128.load (local.get $acc)))
+            (local.set $a01 (v128.load offset=16 (local.get $acc)))
+            (local.set $a10 (v128.load (i32.add (local.get $acc) (local.get $ocb))))
+            (local.set $a11 (v128.load offset=16 (i32.add (local.get $acc) (local.get $ocb))))
+            (local.set $a20 (v128.load (i32.add (local.get $acc) (i32.shl (local.get $ocb) (i32.const 1)))))
+            (local.set $a21 (v128.load offset=16 (i32.add (local.get $acc) (i32.shl (local.get $ocb) (i32.const 1)))))
+            (local.set $a30 (v128.load (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3)))))
+            (local.set $a31 (v128.load offset=16 (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3)))))
+            (local.set $av (i32.add (i32.add (local.get $v) (i32.mul (local.get $xi) (local.get $pv))) (local.get $ci)))
+            (local.set $az (i32.add (i32.add (local.get $z) (i32.mul (local.get $xi) (local.get $pz))) (local.get $o)))
+            (local.set $aend (i32.add (local.get $az) (i32.mul (local.get $end) (local.get $ocb))))
+            (loop $k
+              (local.set $w0 (v128.load (local.get $az)))
+              (local.set $w1 (v128.load offset=16 (local.get $az)))
+              (local.set $s (v128.load32_splat (local.get $av)))
+              (local.set $a00 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a00)))
+              (local.set $a01 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a01)))
+              (local.set $s (v128.load32_splat offset=4 (local.get $av)))
+              (local.set $a10 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a10)))
+              (local.set $a11 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a11)))
+              (local.set $s (v128.load32_splat offset=8 (local.get $av)))
+              (local.set $a20 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a20)))
+              (local.set $a21 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a21)))
+              (local.set $s (v128.load32_splat offset=12 (local.get $av)))
+              (local.set $a30 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a30)))
+              (local.set $a31 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a31)))
+              (local.set $av (i32.add (local.get $av) (local.get $vcb)))
+              (local.set $az (i32.add (local.get $az) (local.get $ocb)))
+              (br_if $k (i32.lt_u (local.get $az) (local.get $aend))))
+            (v128.store (local.get $acc) (local.get $a00))
+            (v128.store offset=16 (local.get $acc) (local.get $a01))
+            (v128.store (i32.add (local.get $acc) (local.get $ocb)) (local.get $a10))
+            (v128.store offset=16 (i32.add (local.get $acc) (local.get $ocb)) (local.get $a11))
+            (v128.store (i32.add (local.get $acc) (i32.shl (local.get $ocb) (i32.const 1))) (local.get $a20))
+            (v128.store offset=16 (i32.add (local.get $acc) (i32.shl (local.get $ocb) (i32.const 1))) (local.get $a21))
+            (v128.store (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3))) (local.get $a30))
+            (v128.store offset=16 (i32.add (local.get $acc) (i32.mul (local.get $ocb) (i32.const 3))) (local.get $a31))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (br_if $oblocks (i32.lt_u (local.get $o) (local.get $ocb))))
+          (local.set $ci (i32.add (local.get $ci) (i32.const 16)))
+          (br_if $cblocks (i32.lt_u (local.get $ci) (local.get $vcb))))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br_if $points (i32.lt_u (local.get $xi) (i32.const 36))))
+      (local.set $t0 (i32.add (local.get $t0) (local.get $end)))
+      (br $chunks)))
+    ;; 3. dW[ky][kx][c] = G^T mm[.][c] G
+    (local.set $ci (local.get $c0))
+    (loop $outc
+      (local.set $o (i32.const 0))
+      (loop $outo
+        (call $winoGt2d
+          (i32.add (i32.add (local.get $mm) (i32.mul (local.get $ci) (local.get $ocb))) (local.get $o)) (i32.mul (local.get $cin) (local.get $ocb))
+          (i32.add (i32.add (local.get $out) (i32.mul (local.get $ci) (local.get $ocb))) (local.get $o)) (i32.mul (local.get $cin) (local.get $ocb))
+          (local.get $tmp))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br_if $outo (i32.lt_u (local.get $o) (local.get $ocb))))
+      (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+      (br_if $outc (i32.lt_u (local.get $ci) (local.get $c1)))))
+
+  ;; dx of a 3x3 stride-1 convolution by F(4x4, 3x3), for samples [s0, s1):
+  ;;   dy [n, ho, wo, cout]; ut [36, cout, cin] is U with each point's
+  ;;   channel axes swapped (winograd4Filter of the filter as [3, 3, cout,
+  ;;   cin]); dx [n, h, w, cin] is overwritten. Geometry as winograd4Conv's.
+  ;; Per chunk of tiles: Z = A dY A^T [36][chunk][cout], D = Z . ut
+  ;; [36][chunk][cin] with 4 tiles x 8 channels in registers, then each tile's
+  ;; B D B^T added onto its 6x6 patch of dx (the patches of neighbouring tiles
+  ;; overlap by 2 pixels, so the threads split by samples). Needs cin % 8 == 0,
+  ;; cout % 4 == 0 and chunk % 4 == 0 (a chunk's last group of 4 tiles may run
+  ;; past its end on rows of scratch that are never read back).
+  (func (export "winograd4InputGrad")
+    (param $dy i32) (param $ut i32) (param $dx i32)
+    (param $h i32) (param $w i32) (param $cin i32) (param $ho i32) (param $wo i32) (param $cout i32)
+    (param $top i32) (param $left i32) (param $s0 i32) (param $s1 i32) (param $scratch i32) (param $chunk i32)
+    (local $cb i32) (local $ocb i32) (local $tw i32) (local $plane i32) (local $tiles i32) (local $pz i32) (local $pd i32)
+    (local $z i32) (local $d i32) (local $tmp i32) (local $patch i32) (local $dpatch i32)
+    (local $t0 i32) (local $end i32) (local $tc i32) (local $t i32) (local $b i32) (local $y i32) (local $xx i32) (local $r0 i32) (local $q0 i32)
+    (local $src i32) (local $rs i32) (local $cc i32) (local $a i32) (local $j i32) (local $dst i32)
+    (local $xi i32) (local $ci i32) (local $pa i32) (local $uq i32) (local $uend i32) (local $k i32)
+    (local $s v128) (local $w0 v128) (local $w1 v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $cb (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $ocb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $tw (i32.shr_u (i32.add (local.get $wo) (i32.const 3)) (i32.const 2)))
+    (local.set $plane (i32.mul (i32.shr_u (i32.add (local.get $ho) (i32.const 3)) (i32.const 2)) (local.get $tw)))
+    (local.set $tiles (i32.mul (local.get $s1) (local.get $plane)))
+    (local.set $pz (i32.mul (local.get $chunk) (local.get $ocb)))
+    (local.set $pd (i32.mul (local.get $chunk) (local.get $cb)))
+    (local.set $z (local.get $scratch))
+    (local.set $d (i32.add (local.get $z) (i32.mul (local.get $pz) (i32.const 36))))
+    (local.set $tmp (i32.add (local.get $d) (i32.mul (local.get $pd) (i32.const 36))))
+    (local.set $patch (i32.add (local.get $tmp) (i32.const 576)))
+    (local.set $dpatch (i32.add (local.get $patch) (i32.mul (local.get $cb) (i32.const 36))))
+    (memory.fill (i32.add (local.get $dx) (i32.mul (i32.mul (i32.mul (local.get $s0) (local.get $h)) (local.get $w)) (local.get $cb)))
+      (i32.const 0) (i32.mul (i32.mul (i32.mul (i32.sub (local.get $s1) (local.get $s0)) (local.get $h)) (local.get $w)) (local.get $cb)))
+    (local.set $t0 (i32.mul (local.get $s0) (local.get $plane)))
+    (block $done (loop $chunks
+      (br_if $done (i32.ge_u (local.get $t0) (local.get $tiles)))
+      (local.set $end (select (i32.sub (local.get $tiles) (local.get $t0)) (local.get $chunk)
+        (i32.lt_u (i32.sub (local.get $tiles) (local.get $t0)) (local.get $chunk))))
+      ;; 1. Z of each tile
+      (local.set $tc (i32.const 0))
+      (loop $transforms
+        (local.set $t (i32.add (local.get $t0) (local.get $tc)))
+        (local.set $b (i32.div_u (local.get $t) (local.get $plane)))
+        (call $winoDyTile (local.get $dy) (local.get $b)
+          (i32.shl (i32.div_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2))
+          (i32.shl (i32.rem_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2))
+          (local.get $ho) (local.get $wo) (local.get $ocb) (local.get $dpatch))
+        (local.set $rs)
+        (local.set $src)
+        (local.set $cc (i32.const 0))
+        (loop $zch
+          (call $winoA2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $ocb)
+            (i32.add (local.get $z) (i32.add (i32.mul (local.get $tc) (local.get $ocb)) (local.get $cc))) (local.get $pz) (local.get $tmp))
+          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+          (br_if $zch (i32.lt_u (local.get $cc) (local.get $ocb))))
+        (local.set $tc (i32.add (local.get $tc) (i32.const 1)))
+        (br_if $transforms (i32.lt_u (local.get $tc) (local.get $end))))
+      ;; 2. D[point][tile][c] = sum over o of Z[point][tile][o] ut[point][o][c]
+      (local.set $xi (i32.const 0))
+      (loop $points
+        (local.set $ci (i32.const 0))
+        (loop $cblocks
+          (local.set $tc (i32.const 0))
+          (loop $tgroups
+            (local.set $a00 (v128.const i32x4 0 0 0 0))
+            (local.set $a01 (v128.const i32x4 0 0 0 0))
+            (local.set $a10 (v128.const i32x4 0 0 0 0))
+            (local.set $a11 (v128.const i32x4 0 0 0 0))
+            (local.set $a20 (v128.const i32x4 0 0 0 0))
+            (local.set $a21 (v128.const i32x4 0 0 0 0))
+            (local.set $a30 (v128.const i32x4 0 0 0 0))
+            (local.set $a31 (v128.const i32x4 0 0 0 0))
+            (local.set $pa (i32.add (i32.add (local.get $z) (i32.mul (local.get $xi) (local.get $pz))) (i32.mul (local.get $tc) (local.get $ocb))))
+            (local.set $uq (i32.add (i32.add (local.get $ut) (i32.mul (i32.mul (local.get $xi) (local.get $cout)) (local.get $cb))) (local.get $ci)))
+            (local.set $uend (i32.add (local.get $uq) (i32.mul (local.get $cout) (local.get $cb))))
+            (local.set $k (local.get $pa))
+            (loop $kloop
+              (local.set $w0 (v128.load (local.get $uq)))
+              (local.set $w1 (v128.load offset=16 (local.get $uq)))
+              (local.set $s (v128.load32_splat (local.get $k)))
+              (local.set $a00 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a00)))
+              (local.set $a01 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a01)))
+              (local.set $s (v128.load32_splat (i32.add (local.get $k) (local.get $ocb))))
+              (local.set $a10 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a10)))
+              (local.set $a11 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a11)))
+              (local.set $s (v128.load32_splat (i32.add (local.get $k) (i32.shl (local.get $ocb) (i32.const 1)))))
+              (local.set $a20 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a20)))
+              (local.set $a21 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a21)))
+              (local.set $s (v128.load32_splat (i32.add (local.get $k) (i32.mul (local.get $ocb) (i32.const 3)))))
+              (local.set $a30 (f32x4.relaxed_madd (local.get $s) (local.get $w0) (local.get $a30)))
+              (local.set $a31 (f32x4.relaxed_madd (local.get $s) (local.get $w1) (local.get $a31)))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (local.set $uq (i32.add (local.get $uq) (local.get $cb)))
+              (br_if $kloop (i32.lt_u (local.get $uq) (local.get $uend))))
+            (local.set $dst (i32.add (i32.add (local.get $d) (i32.mul (local.get $xi) (local.get $pd))) (i32.add (i32.mul (local.get $tc) (local.get $cb)) (local.get $ci))))
+            (v128.store (local.get $dst) (local.get $a00))
+            (v128.store offset=16 (local.get $dst) (local.get $a01))
+            (v128.store (i32.add (local.get $dst) (local.get $cb)) (local.get $a10))
+            (v128.store offset=16 (i32.add (local.get $dst) (local.get $cb)) (local.get $a11))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $cb) (i32.const 1))) (local.get $a20))
+            (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $cb) (i32.const 1))) (local.get $a21))
+            (v128.store (i32.add (local.get $dst) (i32.mul (local.get $cb) (i32.const 3))) (local.get $a30))
+            (v128.store offset=16 (i32.add (local.get $dst) (i32.mul (local.get $cb) (i32.const 3))) (local.get $a31))
+            (local.set $tc (i32.add (local.get $tc) (i32.const 4)))
+            (br_if $tgroups (i32.lt_u (local.get $tc) (local.get $end))))
+          (local.set $ci (i32.add (local.get $ci) (i32.const 32)))
+          (br_if $cblocks (i32.lt_u (local.get $ci) (local.get $cb))))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br_if $points (i32.lt_u (local.get $xi) (i32.const 36))))
+      ;; 3. each tile's B D B^T onto its patch of dx
+      (local.set $tc (i32.const 0))
+      (loop $scatter
+        (local.set $t (i32.add (local.get $t0) (local.get $tc)))
+        (local.set $b (i32.div_u (local.get $t) (local.get $plane)))
+        (local.set $r0 (i32.sub (i32.shl (i32.div_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2)) (local.get $top)))
+        (local.set $q0 (i32.sub (i32.shl (i32.rem_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2)) (local.get $left)))
+        (local.set $cc (i32.const 0))
+        (loop $bch
+          (call $winoB2d (i32.add (local.get $d) (i32.add (i32.mul (local.get $tc) (local.get $cb)) (local.get $cc))) (local.get $pd)
+            (i32.add (local.get $patch) (local.get $cc)) (local.get $cb) (local.get $tmp))
+          (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+          (br_if $bch (i32.lt_u (local.get $cc) (local.get $cb))))
+        (local.set $a (i32.const 0))
+        (loop $prows
+          (if (i32.lt_u (i32.add (local.get $r0) (local.get $a)) (local.get $h)) (then
+            (local.set $j (i32.const 0))
+            (loop $pcols
+              (if (i32.lt_u (i32.add (local.get $q0) (local.get $j)) (local.get $w)) (then
+                (local.set $dst (i32.add (local.get $dx) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.add (local.get $r0) (local.get $a))) (local.get $w)) (i32.add (local.get $q0) (local.get $j))) (local.get $cb))))
+                (local.set $src (i32.add (local.get $patch) (i32.mul (i32.add (i32.mul (local.get $a) (i32.const 6)) (local.get $j)) (local.get $cb))))
+                (local.set $cc (i32.const 0))
+                (loop $add
+                  (v128.store (i32.add (local.get $dst) (local.get $cc))
+                    (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $cc))) (v128.load (i32.add (local.get $src) (local.get $cc)))))
+                  (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
+                  (br_if $add (i32.lt_u (local.get $cc) (local.get $cb))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $pcols (i32.lt_u (local.get $j) (i32.const 6))))))
+          (local.set $a (i32.add (local.get $a) (i32.const 1)))
+          (br_if $prows (i32.lt_u (local.get $a) (i32.const 6))))
+        (local.set $tc (i32.add (local.get $tc) (i32.const 1)))
+        (br_if $scatter (i32.lt_u (local.get $tc) (local.get $end))))
+      (local.set $t0 (i32.add (local.get $t0) (local.get $end)))
+      (br $chunks)))
+  )
+
 
   ;; out[r, j] = x[r, j] (op) v[j] for a row-major [rows, cols] x: a bias add,
   ;; and the per-channel products and differences of batch normalization.

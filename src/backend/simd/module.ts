@@ -145,6 +145,42 @@ export interface SimdExports {
   winogradFilter(g: number, u: number, cin: number, cout: number): void;
   winograd4Conv: WinogradConvKernel;
   winograd4Filter(g: number, u: number, cin: number, cout: number): void;
+  winograd4FilterGrad(
+    x: number,
+    dy: number,
+    mm: number,
+    out: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    top: number,
+    left: number,
+    c0: number,
+    c1: number,
+    scratch: number,
+    chunk: number,
+  ): void;
+  winograd4InputGrad(
+    dy: number,
+    ut: number,
+    dx: number,
+    h: number,
+    w: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    top: number,
+    left: number,
+    s0: number,
+    s1: number,
+    scratch: number,
+    chunk: number,
+  ): void;
   rowVectorOp(x: number, v: number, out: number, rows: number, cols: number, op: number): void;
   adamUpdate(
     w: number,

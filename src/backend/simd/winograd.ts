@@ -8,9 +8,8 @@
  * Measured: F(2x2) on alternate training steps (one replica's step, CPU time), the target
  * model's second layer forward 4.43 -> 3.86 ms; then F(4x4) against F(2x2) on alternate
  * inference calls (batch 256, one thread) 54.4 -> 28.2 ms: the products had been about three
- * quarters of F(2x2)'s time. The input gradient, a 3x3 stride-1 correlation too, came out no
- * faster by either (F(2x2) 5.02 -> 5.18 ms, F(4x4) 6.34 -> 6.39 ms: 64 input channels make
- * bigger transforms for fewer saved products), so it keeps the direct tiles.
+ * quarters of F(2x2)'s time. Both gradients of such a convolution go by F(4x4) too, where the
+ * forward in training does (winograd-gradients.ts).
  *
  * The filter's transform U = G g G^T ([points, cin, cout]), the input and output transforms and
  * the products all run in wasm, the filter's once per call. Results differ from the direct sum
@@ -47,6 +46,20 @@ const winogradProducts = (ho: number, wo: number, f: WinogradTile): number => ti
  */
 export function winogradVariant(ho: number, wo: number): WinogradTile {
   return largeWinogradTiles.enabled && winogradProducts(ho, wo, 4) < winogradProducts(ho, wo, 2) ? 4 : 2;
+}
+
+/** A 3x3 stride-1 convolution without dilation or negative padding: what every Winograd kernel here takes. */
+export function winogradGeometry(info: tf.backend_util.Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.padInfo.top >= 0 &&
+    info.padInfo.left >= 0
+  );
 }
 
 /** Tiles below which transforming the filter (and reading U, 4x the filter for F(4x4)) costs more than the products save. */

@@ -1,0 +1,141 @@
+/**
+ * The two gradients of a 3x3 stride-1 convolution by Winograd's F(4x4, 3x3), for training
+ * (winograd4FilterGrad and winograd4InputGrad in kernels.wat). They tile the convolution's
+ * output as the forward does (winograd.ts): 36 products per 4x4 tile and channel pair against
+ * 144 for the direct sums of filterGradTiles and inputGradTiles.
+ *
+ * The input gradient is the forward run backwards: each tile's output gradient carried to the
+ * 36 points, multiplied by the transformed filter with its channel axes swapped, and carried
+ * back onto the tile's 6x6 input patch, where neighbouring patches overlap. (Running the
+ * forward kernel on the padded gradient instead needs a tile per 4x4 block of the *input*,
+ * 16 for a 13x13 input against 9 for its 11x11 output, which is why that was measured no
+ * faster than the direct tiles.) The filter gradient sums, over every tile of the batch, the
+ * products of the input's and the output gradient's transforms point by point, and carries
+ * the 36 sums back to the 9 taps once.
+ *
+ * Results differ from the direct sums by rounding only, as the forward's do; both are tested
+ * against a float64 loop (test/winograd-gradients.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { heapOffset, simdHelperFor, simdKernelsFor } from './module.js';
+import type { HeapBackend } from './ops.js';
+import { runSplit } from './tiles.js';
+
+/** Tiles per chunk of the filter gradient: one point's rows of V and Z (chunk x (cin + cout) floats) stay in L1. */
+const FILTER_CHUNK = 64;
+/** Tiles per chunk of the input gradient (a multiple of 4, the tiles its products keep in registers). */
+const INPUT_CHUNK = 32;
+/** Scratch floats both kernels take beside their chunk's rows: a transform's 36 vectors of 4. */
+const TMP_FLOATS = 144;
+
+type Shape4 = [number, number, number, number];
+
+/** Whether the shapes are ones both kernels take: float32, channels in whole vectors, a non-empty batch. */
+function fits(simd: unknown, x: Shape4, dy: Shape4, cin: number, cout: number): boolean {
+  return simd != null && cin % 8 === 0 && cout % 8 === 0 && x[3] === cin && dy[3] === cout && x[0] === dy[0] && x[0] > 0 && dy[1] > 0 && dy[2] > 0;
+}
+
+/**
+ * dL/dFilter [3, 3, cin, cout] of a 3x3 stride-1 convolution of x [n, h, w, cin] (read unpadded:
+ * output pixel (p, q) sees input rows p - top .. p - top + 2) whose output gradient is dy
+ * [n, ho, wo, cout]. Needs cin % 8 == 0 and cout % 8 == 0; null otherwise. On the threaded build
+ * a helper thread takes half of the input channels unless `split` is false.
+ */
+export function winograd4FilterGradSimd(
+  backend: unknown,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  pads: { top: number; left: number },
+  cout: number,
+  split: boolean,
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [n, h, w, cin] = x.shape as Shape4;
+  const [, ho, wo] = dy.shape as Shape4;
+  if (!fits(simd, x.shape as Shape4, dy.shape as Shape4, cin, cout) || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const heap = backend as HeapBackend;
+  const half = Math.floor(cin / 8) * 4;
+  const threads = split && simdHelperFor(backend) != null ? 2 : 1;
+  const widest = threads > 1 ? cin - half : cin;
+  const perThread = 36 * FILTER_CHUNK * (widest + cout) + TMP_FLOATS + 36 * widest + 16 * cout;
+  const out = heap.makeOutput([3, 3, cin, cout], 'float32');
+  const sums = heap.makeOutput([36, cin, cout], 'float32');
+  const scratch = heap.makeOutput([threads * perThread], 'float32');
+  try {
+    const at = [
+      heapOffset(backend, x),
+      heapOffset(backend, dy),
+      heapOffset(backend, sums),
+      heapOffset(backend, out),
+      n,
+      h,
+      w,
+      cin,
+      ho,
+      wo,
+      cout,
+      pads.top,
+      pads.left,
+    ];
+    const scratchAt = heapOffset(backend, scratch);
+    runSplit(
+      simd!,
+      backend,
+      threads > 1,
+      'winograd4FilterGrad',
+      (c0, c1) => [...at, c0, c1, scratchAt + (c0 === 0 ? 0 : perThread * 4), FILTER_CHUNK],
+      half,
+      cin,
+    );
+    return out;
+  } finally {
+    heap.disposeData(sums.dataId);
+    heap.disposeData(scratch.dataId);
+  }
+}
+
+/**
+ * dL/dx [n, h, w, cin] of the same convolution, from dy [n, ho, wo, cout] and the filter with its
+ * channel axes swapped, `wt` [3, 3, cout, cin]. Needs cin % 8 == 0 and cout % 8 == 0; null
+ * otherwise. On the threaded build a helper thread takes half of the samples unless `split` is
+ * false.
+ */
+export function winograd4InputGradSimd(
+  backend: unknown,
+  dy: tf.TensorInfo,
+  wt: tf.TensorInfo,
+  xShape: Shape4,
+  pads: { top: number; left: number },
+  split: boolean,
+): tf.TensorInfo | null {
+  const simd = simdKernelsFor(backend);
+  const [n, h, w, cin] = xShape;
+  const [, ho, wo, cout] = dy.shape as Shape4;
+  const [kh, kw, wo2, wi] = wt.shape as Shape4;
+  if (kh !== 3 || kw !== 3 || wo2 !== cout || wi !== cin || wt.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  if (!fits(simd, xShape, dy.shape as Shape4, cin, cout) || h === 0 || w === 0) return null;
+  const heap = backend as HeapBackend;
+  const threads = split && n > 1 && simdHelperFor(backend) != null ? 2 : 1;
+  const perThread = 36 * INPUT_CHUNK * (cout + cin) + TMP_FLOATS + 36 * cin + 16 * cout;
+  const dx = heap.makeOutput(xShape, 'float32');
+  const ut = heap.makeOutput([36, cout, cin], 'float32');
+  const scratch = heap.makeOutput([threads * perThread], 'float32');
+  try {
+    simd!.winograd4Filter(heapOffset(backend, wt), heapOffset(backend, ut), cout, cin);
+    const at = [heapOffset(backend, dy), heapOffset(backend, ut), heapOffset(backend, dx), h, w, cin, ho, wo, cout, pads.top, pads.left];
+    const scratchAt = heapOffset(backend, scratch);
+    runSplit(
+      simd!,
+      backend,
+      threads > 1,
+      'winograd4InputGrad',
+      (s0, s1) => [...at, s0, s1, scratchAt + (s0 === 0 ? 0 : perThread * 4), INPUT_CHUNK],
+      n >> 1,
+      n,
+    );
+    return dx;
+  } finally {
+    heap.disposeData(ut.dataId);
+    heap.disposeData(scratch.dataId);
+  }
+}
