@@ -469,6 +469,10 @@ test('the threaded wasm build (shared memory) runs the same kernels, and --threa
   // The input gradient splits by samples: again one thread's identical sums per element.
   assert.equal(result.inputSplitExact, true, 'split input-gradient tiles equal one-thread tiles bit for bit');
   assertSmall(result.inputMaxError, 1e-4, 'input-gradient tiles relative error');
+  // Winograd's gradients split the same ways (filter: input channels; input: samples).
+  assert.equal(result.winogradSplitExact, true, 'split Winograd gradients equal one-thread ones bit for bit');
+  assertSmall(result.winogradFilterError, 1e-4, 'Winograd filter gradient relative error');
+  assertSmall(result.winogradInputError, 1e-4, 'Winograd input gradient relative error');
   // A whole CNN's gradients through tf.grad, one error per weight (conv kernels and biases, dense).
   const errors = result.trainingGradientErrors as unknown[];
   assert.ok(Array.isArray(errors) && errors.length === 10, `10 gradient errors, got ${JSON.stringify(errors)}`);
