@@ -267,10 +267,21 @@ async function runBatches(loop: Loop, epoch: number, resumeAt: TrainingPosition 
     ? { lossSum: resumeAt.lossSum, accuracySum: resumeAt.accuracySum, seen: resumeAt.seen }
     : { lossSum: 0, accuracySum: 0, seen: 0 };
   const startedAt = performance.now();
-  for (let batch = (resumeAt?.batchesDone ?? 0) + 1; batch <= plan.batches; batch++) {
+  const first = (resumeAt?.batchesDone ?? 0) + 1;
+  let next = first <= plan.batches ? batchAt(loop, order, epoch, first) : undefined;
+  for (let batch = first; batch <= plan.batches; batch++) {
     if (opts.signal?.aborted) return { sums, rngState, startedAt, stoppedAfter: batch - 1 };
-    const data = batchAt(loop, order, epoch, batch);
-    const { loss, accuracy } = await loop.runner.step(data);
+    const data = next!;
+    const stepped = loop.runner.step(data);
+    // The next batch is gathered (and augmented) while replicas work on this one; should that
+    // throw, the step is awaited first, so that its own failure is the one reported.
+    try {
+      next = batch < plan.batches ? batchAt(loop, order, epoch, batch + 1) : undefined;
+    } catch (error) {
+      await stepped;
+      throw error;
+    }
+    const { loss, accuracy } = await stepped;
     if (!Number.isFinite(loss)) throw diverged(loop, `the loss became ${loss} at epoch ${epoch}, batch ${batch}/${plan.batches}`, epoch);
     sums.lossSum += loss * data.size;
     sums.accuracySum += accuracy * data.size;
