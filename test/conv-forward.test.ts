@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
-import { ownForwardConv, winogradConvs } from '../src/backend/gradients/conv-forward.js';
+import { ownForwardConv } from '../src/backend/gradients/conv-forward.js';
+import { winogradConvs } from '../src/backend/simd/winograd.js';
 import { convTilesSimd } from '../src/backend/simd/tiles.js';
 import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
 

@@ -20,8 +20,8 @@ import { assertClose, seededValues, type ConvCase } from './kernel-reference.js'
 
 const cases: ConvCase[] = [
   { x: [8, 13, 13, 32], k: [3, 3], cout: 64, strides: [1, 1], pad: 'valid' }, // the target model's second layer: 72 tiles, two chunks
-  { x: [8, 9, 11, 8], k: [3, 3], cout: 16, strides: [1, 1], pad: 'same' }, // odd sizes: tiles cut by both edges, patches past the input
-  { x: [6, 14, 10, 24], k: [3, 3], cout: 8, strides: [1, 1], pad: 'same' }, // 12 tiles a sample; 72 in all, a short last group of 4 in the second chunk
+  { x: [13, 9, 11, 8], k: [3, 3], cout: 16, strides: [1, 1], pad: 'same' }, // odd sizes: tiles cut by both edges, patches past the input; 117 tiles, a last chunk of 21 (not whole groups of 4)
+  { x: [6, 14, 10, 24], k: [3, 3], cout: 8, strides: [1, 1], pad: 'same' }, // 12 tiles a sample, 72 in all
   { x: [17, 10, 7, 16], k: [3, 3], cout: 24, strides: [1, 1], pad: 'valid' }, // an 8x5 output, 4 tiles a sample
   { x: [1, 40, 40, 8], k: [3, 3], cout: 8, strides: [1, 1], pad: 'same' }, // one sample: the threads cannot split it
 ];
@@ -140,4 +140,19 @@ test('tf.grad runs the Winograd gradients, and the direct tiles without them', (
     assert.notDeepEqual(viaGrad.dw, direct.dw, `${label(c)}: the filter gradient did not change with the switch`);
     assert.notDeepEqual(viaGrad.dx, direct.dx, `${label(c)}: the input gradient did not change with the switch`);
   }
+});
+
+test('zero channels are declined (the kernels would write past an empty output), and tf.grad still answers', () => {
+  tf.tidy(() => {
+    const backend = tf.backend();
+    const pads = { top: 1, left: 1 };
+    const dy = tf.ones([8, 12, 12, 8]);
+    assert.equal(winograd4InputGradSimd(backend, dy, tf.zeros([3, 3, 8, 0]), [8, 12, 12, 0], pads, false), null);
+    assert.equal(winograd4FilterGradSimd(backend, tf.zeros([8, 12, 12, 0]), dy, pads, 8, false), null);
+    assert.equal(winograd4InputGradSimd(backend, tf.zeros([8, 12, 12, 0]), tf.zeros([3, 3, 0, 8]), [8, 12, 12, 8], pads, false), null);
+    const conv = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'));
+    const [gx, gw] = tf.grads(conv)([tf.ones([8, 12, 12, 0]), tf.ones([3, 3, 0, 8])]);
+    assert.deepEqual(gx!.shape, [8, 12, 12, 0]);
+    assert.deepEqual(gw!.shape, [3, 3, 0, 8]);
+  });
 });

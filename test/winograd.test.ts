@@ -15,8 +15,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
-import { winogradConvs } from '../src/backend/gradients/conv-forward.js';
-import { largeWinogradTiles, winogradConvSimd, winogradTileFor, winogradVariant, type WinogradTile } from '../src/backend/simd/winograd.js';
+import { largeWinogradTiles, winogradConvs, winogradConvSimd, winogradTileFor, winogradVariant, type WinogradTile } from '../src/backend/simd/winograd.js';
 import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
 
 const cases: ConvCase[] = [

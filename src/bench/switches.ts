@@ -3,12 +3,12 @@
 // without that fast path; every switch is on in normal runs.
 import { tiledGradients, winogradGradients } from '../backend/gradients/conv2d.js';
 import { simdSettings } from '../backend/simd/module.js';
-import { ownForwardConv, winogradConvs } from '../backend/gradients/conv-forward.js';
+import { ownForwardConv } from '../backend/gradients/conv-forward.js';
 import { fusedTraining } from '../backend/gradients/fused-training.js';
 import { runPad } from '../backend/gradients/copies.js';
 import { rowVectorProducts } from '../backend/gradients/wrapped.js';
 import { fusedBatchNormTraining } from '../backend/gradients/batch-norm-training.js';
-import { largeWinogradTiles } from '../backend/simd/winograd.js';
+import { largeWinogradTiles, winogradConvs } from '../backend/simd/winograd.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -30,13 +30,13 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     },
   },
   winograd: {
-    what: 'Winograd for 3x3 stride-1 convolutions (off: direct tiles)',
+    what: 'Winograd for 3x3 stride-1 convolutions, forward and gradients (off: direct tiles)',
     set: (on) => {
       winogradConvs.enabled = on;
     },
   },
   winograd4: {
-    what: 'Winograd F(4x4, 3x3) where it needs fewer products (off: F(2x2, 3x3) everywhere)',
+    what: 'Winograd F(4x4, 3x3) where it needs fewer products (off: F(2x2, 3x3) in the forward pass everywhere, direct tiles for the gradients)',
     set: (on) => {
       largeWinogradTiles.enabled = on;
     },

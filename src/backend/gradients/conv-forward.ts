@@ -27,14 +27,9 @@ import { convGeometry, fastConvSupported, type ConvAttrs } from './conv2d.js';
 /** Only bench/train-step.ts --ab forward turns it off, to time steps with XNNPACK's forward instead. */
 export const ownForwardConv = { enabled: true };
 
-/** 3x3 stride-1 forward convolutions by Winograd; bench/train-step.ts --ab winograd turns it off. */
-export const winogradConvs = { enabled: true };
-
 /** The Winograd tile this convolution takes (3x3, stride 1, dilation 1, winogradTileFor), or null. */
 function winogradTile(info: tf.backend_util.Conv2DInfo): WinogradTile | null {
-  return winogradConvs.enabled && winogradGeometry(info)
-    ? winogradTileFor(info.batchSize, info.outHeight, info.outWidth, tf.engine().state.gradientDepth > 0)
-    : null;
+  return winogradGeometry(info) ? winogradTileFor(info.batchSize, info.outHeight, info.outWidth, tf.engine().state.gradientDepth > 0) : null;
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];

@@ -50,11 +50,11 @@ export const winogradGradients = { enabled: true };
 /**
  * Whether both gradients go by Winograd's F(4x4, 3x3) (simd/winograd-gradients.ts): a 3x3
  * stride-1 convolution whose forward in training takes F(4x4) too (winogradTileFor: an output of
- * 36 pixels and more, at least 64 tiles). Measured on one replica's step of the target model
- * (--ab winogradGrad): see winograd-gradients.ts.
+ * 36 pixels and more, at least 64 tiles), on a backend with netspec's SIMD kernels.
  */
 function winogradGradientsFor(info: tf.backend_util.Conv2DInfo): boolean {
-  return winogradGradients.enabled && winogradGeometry(info) && winogradTileFor(info.batchSize, info.outHeight, info.outWidth, true) === 4;
+  const on = winogradGradients.enabled && simdKernelsFor(tf.backend()) != null;
+  return on && winogradGeometry(info) && winogradTileFor(info.batchSize, info.outHeight, info.outWidth, true) === 4;
 }
 
 /** NHWC with dilation 1 is all these formulations handle. */

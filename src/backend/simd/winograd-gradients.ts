@@ -13,8 +13,17 @@
  * products of the input's and the output gradient's transforms point by point, and carries
  * the 36 sums back to the 9 taps once.
  *
- * Results differ from the direct sums by rounding only, as the forward's do; both are tested
- * against a float64 loop (test/winograd-gradients.test.ts).
+ * Hostile values, as in the forward: a NaN or an infinity in dy spreads to the rest of its tile's
+ * 6x6 patch of dx and to every tap of the filter gradient's channel pair, and the transforms,
+ * which scale by up to a few hundred, overflow float32 about a thousand times earlier than the
+ * direct sums (dy around 1e35 on the target's second layer).
+ *
+ * Measured on alternate steps of one process (bench/train-step.ts --ab winogradGrad, CPU time):
+ * a replica's step of the target spec 1.28x faster (its second layer's filter gradient 5.34 ->
+ * 2.82 ms, input gradient 4.99 -> 3.19 ms), resnet-mini's 1.13x. Results differ from the direct
+ * sums by rounding only (about 3e-6 of the largest value against 7e-7), as the forward's do;
+ * both are tested against a float64 loop (test/winograd-gradients.test.ts), and training was
+ * studied over seeds before it took them (docs/runs.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, simdHelperFor, simdKernelsFor } from './module.js';
@@ -30,9 +39,22 @@ const TMP_FLOATS = 144;
 
 type Shape4 = [number, number, number, number];
 
-/** Whether the shapes are ones both kernels take: float32, channels in whole vectors, a non-empty batch. */
+/** Whether the shapes are ones both kernels take: channels in whole vectors (and some), a non-empty batch. */
 function fits(simd: unknown, x: Shape4, dy: Shape4, cin: number, cout: number): boolean {
-  return simd != null && cin % 8 === 0 && cout % 8 === 0 && x[3] === cin && dy[3] === cout && x[0] === dy[0] && x[0] > 0 && dy[1] > 0 && dy[2] > 0;
+  // The kernels' loops run at least once: zero channels would write past a zero-size output.
+  return (
+    simd != null &&
+    cin > 0 &&
+    cout > 0 &&
+    cin % 8 === 0 &&
+    cout % 8 === 0 &&
+    x[3] === cin &&
+    dy[3] === cout &&
+    x[0] === dy[0] &&
+    x[0] > 0 &&
+    dy[1] > 0 &&
+    dy[2] > 0
+  );
 }
 
 /**

@@ -28,7 +28,13 @@ import { CONV_ACTIVATIONS, runSplit, type ConvActivation } from './tiles.js';
 /** Tiles per chunk: a chunk's transformed inputs and products (points x chunk x (cin + cout) floats) stay in L2. */
 const CHUNK = 32;
 
-/** F(4x4, 3x3) where it needs fewer products; bench/train-step.ts --ab winograd4 turns it off (F(2x2) everywhere). */
+/** Winograd for 3x3 stride-1 convolutions, forward and gradients; bench/train-step.ts --ab winograd turns it off (direct tiles). */
+export const winogradConvs = { enabled: true };
+
+/**
+ * F(4x4, 3x3) where it needs fewer products; bench/train-step.ts --ab winograd4 turns it off
+ * (F(2x2) everywhere in the forward pass, and the gradients' direct tiles).
+ */
 export const largeWinogradTiles = { enabled: true };
 
 export type WinogradTile = 2 | 4;
@@ -48,17 +54,22 @@ export function winogradVariant(ho: number, wo: number): WinogradTile {
   return largeWinogradTiles.enabled && winogradProducts(ho, wo, 4) < winogradProducts(ho, wo, 2) ? 4 : 2;
 }
 
-/** A 3x3 stride-1 convolution without dilation or negative padding: what every Winograd kernel here takes. */
+/**
+ * A 3x3 stride-1 convolution without dilation or negative padding, with Winograd switched on:
+ * what every Winograd kernel here takes. (A negative bottom or right padding leaves input pixels
+ * no output reads, which a tile's patch would read all the same.)
+ */
 export function winogradGeometry(info: tf.backend_util.Conv2DInfo): boolean {
+  const { top, bottom, left, right } = info.padInfo;
   return (
+    winogradConvs.enabled &&
     info.filterHeight === 3 &&
     info.filterWidth === 3 &&
     info.strideHeight === 1 &&
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
-    info.padInfo.top >= 0 &&
-    info.padInfo.left >= 0
+    Math.min(top, bottom, left, right) >= 0
   );
 }
 
