@@ -2265,31 +2265,40 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $cols (i32.lt_u (local.get $k) (i32.const 3)))))
 
-  ;; The output tile t's 4x4 gradient dY of sample b (rows y.., columns xx..)
-  ;; as (address, row stride): in place when the tile lies inside the
-  ;; output, else copied into `patch` [16][cout] with zeros past the edge.
-  (func $winoDyTile (param $dy i32) (param $b i32) (param $y i32) (param $xx i32) (param $ho i32) (param $wo i32) (param $ocb i32) (param $patch i32) (result i32 i32)
-    (local $a i32) (local $j i32) (local $p i32)
-    (if (i32.and (i32.le_u (i32.add (local.get $y) (i32.const 4)) (local.get $ho)) (i32.le_u (i32.add (local.get $xx) (i32.const 4)) (local.get $wo)))
+  ;; A size x size patch of sample b of an [n, h, w, pixel bytes] tensor, rows
+  ;; r0.. and columns s0.. (either may start outside), `width` bytes of each
+  ;; pixel from byte `offset`, as (address, row stride, column stride): in
+  ;; place when the patch lies inside, else copied into `patch` [size][size]
+  ;; [width] with zeros outside.
+  (func $patchAt (param $base i32) (param $b i32) (param $r0 i32) (param $s0 i32) (param $h i32) (param $w i32)
+    (param $pixel i32) (param $offset i32) (param $width i32) (param $size i32) (param $patch i32) (result i32 i32 i32)
+    (local $a i32) (local $j i32)
+    (if (i32.and
+          (i32.and (i32.ge_s (local.get $r0) (i32.const 0)) (i32.le_s (i32.add (local.get $r0) (local.get $size)) (local.get $h)))
+          (i32.and (i32.ge_s (local.get $s0) (i32.const 0)) (i32.le_s (i32.add (local.get $s0) (local.get $size)) (local.get $w))))
       (then (return
-        (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ho)) (local.get $y)) (local.get $wo)) (local.get $xx)) (local.get $ocb)))
-        (i32.mul (local.get $wo) (local.get $ocb)))))
+        (i32.add (i32.add (local.get $base) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $r0)) (local.get $w)) (local.get $s0)) (local.get $pixel))) (local.get $offset))
+        (i32.mul (local.get $w) (local.get $pixel))
+        (local.get $pixel))))
     (local.set $a (i32.const 0))
     (loop $rows
       (local.set $j (i32.const 0))
       (loop $cols
-        (local.set $p (i32.add (local.get $patch) (i32.mul (i32.add (i32.shl (local.get $a) (i32.const 2)) (local.get $j)) (local.get $ocb))))
-        (if (i32.and (i32.lt_u (i32.add (local.get $y) (local.get $a)) (local.get $ho)) (i32.lt_u (i32.add (local.get $xx) (local.get $j)) (local.get $wo)))
-          (then (memory.copy (local.get $p)
-            (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ho)) (i32.add (local.get $y) (local.get $a))) (local.get $wo)) (i32.add (local.get $xx) (local.get $j))) (local.get $ocb)))
-            (local.get $ocb)))
-          (else (memory.fill (local.get $p) (i32.const 0) (local.get $ocb))))
+        (if (i32.and (i32.lt_u (i32.add (local.get $r0) (local.get $a)) (local.get $h)) (i32.lt_u (i32.add (local.get $s0) (local.get $j)) (local.get $w)))
+          (then (memory.copy
+            (i32.add (local.get $patch) (i32.mul (i32.add (i32.mul (local.get $a) (local.get $size)) (local.get $j)) (local.get $width)))
+            (i32.add (i32.add (local.get $base) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.add (local.get $r0) (local.get $a))) (local.get $w)) (i32.add (local.get $s0) (local.get $j))) (local.get $pixel))) (local.get $offset))
+            (local.get $width)))
+          (else (memory.fill
+            (i32.add (local.get $patch) (i32.mul (i32.add (i32.mul (local.get $a) (local.get $size)) (local.get $j)) (local.get $width)))
+            (i32.const 0) (local.get $width))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br_if $cols (i32.lt_u (local.get $j) (i32.const 4))))
+        (br_if $cols (i32.lt_u (local.get $j) (local.get $size))))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $a) (i32.const 4))))
+      (br_if $rows (i32.lt_u (local.get $a) (local.get $size))))
     (local.get $patch)
-    (i32.shl (local.get $ocb) (i32.const 2)))
+    (i32.mul (local.get $size) (local.get $width))
+    (local.get $width))
 
   ;; dW of a 3x3 stride-1 convolution by F(4x4, 3x3), for input channels
   ;; [c0, c1) of dW [3, 3, cin, cout] (in whole vectors of 4):
@@ -2307,8 +2316,8 @@
     (param $top i32) (param $left i32) (param $c0 i32) (param $c1 i32) (param $scratch i32) (param $chunk i32)
     (local $cb i32) (local $ocb i32) (local $vcb i32) (local $tw i32) (local $plane i32) (local $tiles i32)
     (local $v i32) (local $z i32) (local $tmp i32) (local $xpatch i32) (local $dpatch i32) (local $pv i32) (local $pz i32)
-    (local $t0 i32) (local $end i32) (local $tc i32) (local $t i32) (local $b i32) (local $y i32) (local $xx i32) (local $r0 i32) (local $s0 i32)
-    (local $src i32) (local $rs i32) (local $cs i32) (local $cc i32) (local $a i32) (local $j i32) (local $p i32)
+    (local $t0 i32) (local $end i32) (local $tc i32) (local $t i32) (local $b i32) (local $y i32) (local $xx i32)
+    (local $src i32) (local $rs i32) (local $cs i32) (local $cc i32)
     (local $xi i32) (local $ci i32) (local $o i32) (local $acc i32) (local $av i32) (local $az i32) (local $aend i32)
     (local $s v128) (local $w0 v128) (local $w1 v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
@@ -2343,46 +2352,26 @@
         (local.set $b (i32.div_u (local.get $t) (local.get $plane)))
         (local.set $y (i32.shl (i32.div_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2)))
         (local.set $xx (i32.shl (i32.rem_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2)))
-        (local.set $r0 (i32.sub (local.get $y) (local.get $top)))
-        (local.set $s0 (i32.sub (local.get $xx) (local.get $left)))
-        (if (i32.and
-              (i32.and (i32.ge_s (local.get $r0) (i32.const 0)) (i32.le_s (i32.add (local.get $r0) (i32.const 6)) (local.get $h)))
-              (i32.and (i32.ge_s (local.get $s0) (i32.const 0)) (i32.le_s (i32.add (local.get $s0) (i32.const 6)) (local.get $w))))
-          (then
-            (local.set $src (i32.add (local.get $x) (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $r0)) (local.get $w)) (local.get $s0)) (local.get $cb)) (i32.shl (local.get $c0) (i32.const 2)))))
-            (local.set $rs (i32.mul (local.get $w) (local.get $cb)))
-            (local.set $cs (local.get $cb)))
-          (else
-            ;; the 6x6 patch's channels c0..c1, zero outside the input
-            (local.set $a (i32.const 0))
-            (loop $prows
-              (local.set $j (i32.const 0))
-              (loop $pcols
-                (local.set $p (i32.add (local.get $xpatch) (i32.mul (i32.add (i32.mul (local.get $a) (i32.const 6)) (local.get $j)) (local.get $vcb))))
-                (if (i32.and (i32.lt_u (i32.add (local.get $r0) (local.get $a)) (local.get $h)) (i32.lt_u (i32.add (local.get $s0) (local.get $j)) (local.get $w)))
-                  (then (memory.copy (local.get $p)
-                    (i32.add (local.get $x) (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.add (local.get $r0) (local.get $a))) (local.get $w)) (i32.add (local.get $s0) (local.get $j))) (local.get $cb)) (i32.shl (local.get $c0) (i32.const 2))))
-                    (local.get $vcb)))
-                  (else (memory.fill (local.get $p) (i32.const 0) (local.get $vcb))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br_if $pcols (i32.lt_u (local.get $j) (i32.const 6))))
-              (local.set $a (i32.add (local.get $a) (i32.const 1)))
-              (br_if $prows (i32.lt_u (local.get $a) (i32.const 6))))
-            (local.set $src (local.get $xpatch))
-            (local.set $rs (i32.mul (local.get $vcb) (i32.const 6)))
-            (local.set $cs (local.get $vcb))))
+        ;; the tile's 6x6 input patch, channels c0..c1
+        (call $patchAt (local.get $x) (local.get $b) (i32.sub (local.get $y) (local.get $top)) (i32.sub (local.get $xx) (local.get $left))
+          (local.get $h) (local.get $w) (local.get $cb) (i32.shl (local.get $c0) (i32.const 2)) (local.get $vcb) (i32.const 6) (local.get $xpatch))
+        (local.set $cs)
+        (local.set $rs)
+        (local.set $src)
         (local.set $cc (i32.const 0))
         (loop $vch
           (call $winoBt2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $cs)
             (i32.add (local.get $v) (i32.add (i32.mul (local.get $tc) (local.get $vcb)) (local.get $cc))) (local.get $pv) (local.get $tmp))
           (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
           (br_if $vch (i32.lt_u (local.get $cc) (local.get $vcb))))
-        (call $winoDyTile (local.get $dy) (local.get $b) (local.get $y) (local.get $xx) (local.get $ho) (local.get $wo) (local.get $ocb) (local.get $dpatch))
+        (call $patchAt (local.get $dy) (local.get $b) (local.get $y) (local.get $xx) (local.get $ho) (local.get $wo)
+          (local.get $ocb) (i32.const 0) (local.get $ocb) (i32.const 4) (local.get $dpatch))
+        (local.set $cs)
         (local.set $rs)
         (local.set $src)
         (local.set $cc (i32.const 0))
         (loop $zch
-          (call $winoA2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $ocb)
+          (call $winoA2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $cs)
             (i32.add (local.get $z) (i32.add (i32.mul (local.get $tc) (local.get $ocb)) (local.get $cc))) (local.get $pz) (local.get $tmp))
           (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
           (br_if $zch (i32.lt_u (local.get $cc) (local.get $ocb))))
@@ -2472,7 +2461,7 @@
     (local $cb i32) (local $ocb i32) (local $tw i32) (local $plane i32) (local $tiles i32) (local $pz i32) (local $pd i32)
     (local $z i32) (local $d i32) (local $tmp i32) (local $patch i32) (local $dpatch i32)
     (local $t0 i32) (local $end i32) (local $tc i32) (local $t i32) (local $b i32) (local $y i32) (local $xx i32) (local $r0 i32) (local $q0 i32)
-    (local $src i32) (local $rs i32) (local $cc i32) (local $a i32) (local $j i32) (local $dst i32)
+    (local $src i32) (local $rs i32) (local $cs i32) (local $cc i32) (local $a i32) (local $j i32) (local $dst i32)
     (local $xi i32) (local $ci i32) (local $pa i32) (local $uq i32) (local $uend i32) (local $k i32)
     (local $s v128) (local $w0 v128) (local $w1 v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
@@ -2500,15 +2489,16 @@
       (loop $transforms
         (local.set $t (i32.add (local.get $t0) (local.get $tc)))
         (local.set $b (i32.div_u (local.get $t) (local.get $plane)))
-        (call $winoDyTile (local.get $dy) (local.get $b)
+        (call $patchAt (local.get $dy) (local.get $b)
           (i32.shl (i32.div_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2))
           (i32.shl (i32.rem_u (i32.rem_u (local.get $t) (local.get $plane)) (local.get $tw)) (i32.const 2))
-          (local.get $ho) (local.get $wo) (local.get $ocb) (local.get $dpatch))
+          (local.get $ho) (local.get $wo) (local.get $ocb) (i32.const 0) (local.get $ocb) (i32.const 4) (local.get $dpatch))
+        (local.set $cs)
         (local.set $rs)
         (local.set $src)
         (local.set $cc (i32.const 0))
         (loop $zch
-          (call $winoA2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $ocb)
+          (call $winoA2d (i32.add (local.get $src) (local.get $cc)) (local.get $rs) (local.get $cs)
             (i32.add (local.get $z) (i32.add (i32.mul (local.get $tc) (local.get $ocb)) (local.get $cc))) (local.get $pz) (local.get $tmp))
           (local.set $cc (i32.add (local.get $cc) (i32.const 16)))
           (br_if $zch (i32.lt_u (local.get $cc) (local.get $ocb))))
