@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { convGeometry, winogradGradients } from '../src/backend/gradients/conv2d.js';
-import { winograd4FilterGradSimd, winograd4InputGradSimd } from '../src/backend/simd/winograd-gradients.js';
+import { skewedPointRows, winograd4FilterGradSimd, winograd4InputGradSimd } from '../src/backend/simd/winograd-gradients.js';
 import { winogradTileFor } from '../src/backend/simd/winograd.js';
 import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
 
@@ -139,6 +139,22 @@ test('tf.grad runs the Winograd gradients, and the direct tiles without them', (
     // Rounding differs between the two, so identical bits would mean Winograd did not run.
     assert.notDeepEqual(viaGrad.dw, direct.dw, `${label(c)}: the filter gradient did not change with the switch`);
     assert.notDeepEqual(viaGrad.dx, direct.dx, `${label(c)}: the input gradient did not change with the switch`);
+  }
+});
+
+test("the chunks' skewed point rows change only where values lie, not a bit of either gradient", () => {
+  assert.equal(skewedPointRows.enabled, true);
+  for (const c of cases) {
+    const skewed = gradientsBySimd(c);
+    skewedPointRows.enabled = false;
+    let packed: { dw: Float32Array; dx: Float32Array };
+    try {
+      packed = gradientsBySimd(c);
+    } finally {
+      skewedPointRows.enabled = true;
+    }
+    assert.deepEqual(skewed.dw, packed.dw, `${label(c)}: the filter gradient depends on the layout`);
+    assert.deepEqual(skewed.dx, packed.dx, `${label(c)}: the input gradient depends on the layout`);
   }
 });
 

@@ -9,6 +9,7 @@ import { runPad } from '../backend/gradients/copies.js';
 import { rowVectorProducts } from '../backend/gradients/wrapped.js';
 import { fusedBatchNormTraining } from '../backend/gradients/batch-norm-training.js';
 import { largeWinogradTiles, winogradConvs } from '../backend/simd/winograd.js';
+import { skewedPointRows } from '../backend/simd/winograd-gradients.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -45,6 +46,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: 'both gradients of 3x3 stride-1 convolutions by F(4x4, 3x3) where the forward takes it (off: direct tiles)',
     set: (on) => {
       winogradGradients.enabled = on;
+    },
+  },
+  skew: {
+    what: "the Winograd gradients' chunk rows one cache line apart per point (off: a multiple of 4 KiB apart)",
+    set: (on) => {
+      skewedPointRows.enabled = on;
     },
   },
   fused: {

@@ -163,6 +163,7 @@ export interface SimdExports {
     c1: number,
     scratch: number,
     chunk: number,
+    skew: number,
   ): void;
   winograd4InputGrad(
     dy: number,
@@ -180,6 +181,7 @@ export interface SimdExports {
     s1: number,
     scratch: number,
     chunk: number,
+    skew: number,
   ): void;
   rowVectorOp(x: number, v: number, out: number, rows: number, cols: number, op: number): void;
   adamUpdate(

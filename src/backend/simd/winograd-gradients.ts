@@ -37,6 +37,19 @@ const INPUT_CHUNK = 32;
 /** Scratch floats both kernels take beside their chunk's rows: a transform's 36 vectors of 4. */
 const TMP_FLOATS = 144;
 
+/**
+ * Bytes added after each point's rows of a chunk (V, Z, the input gradient's D). Unpadded, the
+ * rows of consecutive points lie a multiple of 4 KiB apart (64 tiles x 64 channels x 4 bytes),
+ * so the 36 values a transform writes for one vector all fall in the same L1 cache set and
+ * evict one another. One cache line more per point spreads them over 36 sets. The layout
+ * changes, not the arithmetic: the same bits either way. bench/train-step.ts --ab skew turns
+ * it off.
+ */
+export const skewedPointRows = { enabled: true };
+const SKEW_BYTES = 64;
+const SKEW_FLOATS = (36 * SKEW_BYTES) / 4;
+const skew = (): number => (skewedPointRows.enabled ? SKEW_BYTES : 0);
+
 type Shape4 = [number, number, number, number];
 
 /** Whether the shapes are ones both kernels take: channels in whole vectors (and some), a non-empty batch. */
@@ -79,7 +92,7 @@ export function winograd4FilterGradSimd(
   const half = Math.floor(cin / 8) * 4;
   const threads = split && simdHelperFor(backend) != null ? 2 : 1;
   const widest = threads > 1 ? cin - half : cin;
-  const perThread = 36 * FILTER_CHUNK * (widest + cout) + TMP_FLOATS + 36 * widest + 16 * cout;
+  const perThread = 36 * FILTER_CHUNK * (widest + cout) + 2 * SKEW_FLOATS + TMP_FLOATS + 36 * widest + 16 * cout;
   const out = heap.makeOutput([3, 3, cin, cout], 'float32');
   const sums = heap.makeOutput([36, cin, cout], 'float32');
   const scratch = heap.makeOutput([threads * perThread], 'float32');
@@ -105,7 +118,7 @@ export function winograd4FilterGradSimd(
       backend,
       threads > 1,
       'winograd4FilterGrad',
-      (c0, c1) => [...at, c0, c1, scratchAt + (c0 === 0 ? 0 : perThread * 4), FILTER_CHUNK],
+      (c0, c1) => [...at, c0, c1, scratchAt + (c0 === 0 ? 0 : perThread * 4), FILTER_CHUNK, skew()],
       half,
       cin,
     );
@@ -138,7 +151,7 @@ export function winograd4InputGradSimd(
   if (!fits(simd, xShape, dy.shape as Shape4, cin, cout) || h === 0 || w === 0) return null;
   const heap = backend as HeapBackend;
   const threads = split && n > 1 && simdHelperFor(backend) != null ? 2 : 1;
-  const perThread = 36 * INPUT_CHUNK * (cout + cin) + TMP_FLOATS + 36 * cin + 16 * cout;
+  const perThread = 36 * INPUT_CHUNK * (cout + cin) + 2 * SKEW_FLOATS + TMP_FLOATS + 36 * cin + 16 * cout;
   const dx = heap.makeOutput(xShape, 'float32');
   const ut = heap.makeOutput([36, cout, cin], 'float32');
   const scratch = heap.makeOutput([threads * perThread], 'float32');
@@ -151,7 +164,7 @@ export function winograd4InputGradSimd(
       backend,
       threads > 1,
       'winograd4InputGrad',
-      (s0, s1) => [...at, s0, s1, scratchAt + (s0 === 0 ? 0 : perThread * 4), INPUT_CHUNK],
+      (s0, s1) => [...at, s0, s1, scratchAt + (s0 === 0 ? 0 : perThread * 4), INPUT_CHUNK, skew()],
       n >> 1,
       n,
     );
