@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastGradients } from '../src/backend/gradients/index.js';
 import { convGeometry, winogradGradients } from '../src/backend/gradients/conv2d.js';
-import { skewedPointRows, winograd4FilterGradSimd, winograd4InputGradSimd } from '../src/backend/simd/winograd-gradients.js';
+import { filterChunking, skewedPointRows, winograd4FilterGradSimd, winograd4InputGradSimd } from '../src/backend/simd/winograd-gradients.js';
 import { winogradTileFor } from '../src/backend/simd/winograd.js';
 import { assertClose, seededValues, type ConvCase } from './kernel-reference.js';
 
@@ -142,19 +142,27 @@ test('tf.grad runs the Winograd gradients, and the direct tiles without them', (
   }
 });
 
-test("the chunks' skewed point rows change only where values lie, not a bit of either gradient", () => {
+test("the chunks' layout (skewed point rows, the filter gradient's chunk size) changes where values lie, not a bit of either gradient", () => {
   assert.equal(skewedPointRows.enabled, true);
+  const rowFloats = filterChunking.rowFloats;
   for (const c of cases) {
     const skewed = gradientsBySimd(c);
-    skewedPointRows.enabled = false;
     let packed: { dw: Float32Array; dx: Float32Array };
+    let smallChunks: { dw: Float32Array; dx: Float32Array };
     try {
+      skewedPointRows.enabled = false;
       packed = gradientsBySimd(c);
+      skewedPointRows.enabled = true;
+      // 16-tile chunks: several chunks for every case, so the sums are stored and reloaded between them.
+      filterChunking.rowFloats = 1;
+      smallChunks = gradientsBySimd(c);
     } finally {
       skewedPointRows.enabled = true;
+      filterChunking.rowFloats = rowFloats;
     }
-    assert.deepEqual(skewed.dw, packed.dw, `${label(c)}: the filter gradient depends on the layout`);
-    assert.deepEqual(skewed.dx, packed.dx, `${label(c)}: the input gradient depends on the layout`);
+    assert.deepEqual(skewed.dw, packed.dw, `${label(c)}: the filter gradient depends on the skew`);
+    assert.deepEqual(skewed.dx, packed.dx, `${label(c)}: the input gradient depends on the skew`);
+    assert.deepEqual(skewed.dw, smallChunks.dw, `${label(c)}: the filter gradient depends on the chunk size`);
   }
 });
 
