@@ -10,6 +10,7 @@ import { rowVectorProducts } from '../backend/gradients/wrapped.js';
 import { fusedBatchNormTraining } from '../backend/gradients/batch-norm-training.js';
 import { largeWinogradTiles, winogradConvs } from '../backend/simd/winograd.js';
 import { skewedPointRows } from '../backend/simd/winograd-gradients.js';
+import { reluGradSums } from '../backend/gradients/relu.js';
 
 export interface AbSwitch {
   /** What "on" adds, for the printout. */
@@ -52,6 +53,12 @@ export const AB_SWITCHES: Record<string, AbSwitch> = {
     what: "the Winograd gradients' chunk rows one cache line apart per point (off: a multiple of 4 KiB apart)",
     set: (on) => {
       skewedPointRows.enabled = on;
+    },
+  },
+  reluSums: {
+    what: "a relu convolution's gradient and its bias's from one pass (off: the relu gradient, then Sum)",
+    set: (on) => {
+      reluGradSums.enabled = on;
     },
   },
   fused: {

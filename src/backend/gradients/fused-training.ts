@@ -28,7 +28,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { simdKernelsFor } from '../simd/module.js';
 import { fastConvSupported, type ConvAttrs } from './conv2d.js';
-import { reluGradient } from './relu.js';
+import { reluGradient, reluGradientAndSums } from './relu.js';
 
 /** Only bench/train-step.ts --ab fused turns it off, to time steps with the unfused path. */
 export const fusedTraining = { enabled: true };
@@ -83,12 +83,15 @@ const fusedConvGradient: tf.GradConfig = {
     const conv = convAttrs(attrs as unknown as ConvAttrs);
     // Computed once, here: the tape calls gradFunc only for a node on the way to a variable,
     // and the backward pass's scope frees dz when it ends.
-    const dz = activation === 'relu' ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor);
+    // A relu's gradient and the bias's come from one pass where the kernel runs (the sums cost
+    // little beside the pass, which reading and writing the data bounds, should there be no bias).
+    const withSums = activation === 'relu' ? reluGradientAndSums(dy as tf.Tensor, y) : null;
+    const dz = withSums?.dz ?? (activation === 'relu' ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor));
     return {
       x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
       filter: () =>
         tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { ...conv, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      bias: () => tf.sum(dz, [0, 1, 2]),
+      bias: () => withSums?.sums ?? tf.sum(dz, [0, 1, 2]),
     };
   },
 };

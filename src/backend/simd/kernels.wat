@@ -2824,7 +2824,67 @@
       (br $sloop)))
   )
 
-  ;; Batch normalization over rows of c channels (c % 4 == 0): out = (x - mean) * factor +
+  ;; reluGrad and sumRows of its result in one pass over rows of cols channels
+  ;; (cols % 4 == 0), for a relu convolution's gradient and its bias's: out as
+  ;; reluGrad writes it, sums as sumRows(out) gives them, bit for bit: each
+  ;; column's 64-row block summed in float32 from its first row on (here in
+  ;; $part, rows outermost, so that the three arrays stream), then in float64.
+  ;; $acc: 2 cols floats (the float64 sums), then cols floats ($part).
+  (func (export "reluGradSums")
+    (param $dy i32) (param $x i32) (param $out i32) (param $rows i32) (param $cols i32) (param $sums i32) (param $acc i32)
+    (local $cb i32) (local $part i32) (local $r i32) (local $stop i32) (local $o i32) (local $rowEnd i32) (local $p i32)
+    (local $xv v128) (local $v v128)
+    (local.set $cb (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $part (i32.add (local.get $acc) (i32.shl (local.get $cb) (i32.const 1))))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cb) (i32.const 1)))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $stop (i32.add (local.get $r) (i32.const 64)))
+      (if (i32.gt_u (local.get $stop) (local.get $rows)) (then (local.set $stop (local.get $rows))))
+      (local.set $o (i32.mul (local.get $r) (local.get $cb)))
+      ;; the block's first row starts each column's float32 sum
+      (local.set $rowEnd (i32.add (local.get $o) (local.get $cb)))
+      (local.set $p (local.get $part))
+      (loop $first
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
+        (local.set $v (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o)))
+          (v128.bitselect (local.get $xv)
+            (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (f32x4.ne (local.get $xv) (local.get $xv)))))
+        (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
+        (v128.store (local.get $p) (local.get $v))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $first (i32.lt_u (local.get $o) (local.get $rowEnd))))
+      ;; the block's other rows, added in row order
+      (block $bdone (loop $brows
+        (br_if $bdone (i32.ge_u (local.get $o) (i32.mul (local.get $stop) (local.get $cb))))
+        (local.set $rowEnd (i32.add (local.get $o) (local.get $cb)))
+        (local.set $p (local.get $part))
+        (loop $vecs
+          (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
+          (local.set $v (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o)))
+            (v128.bitselect (local.get $xv)
+              (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+              (f32x4.ne (local.get $xv) (local.get $xv)))))
+          (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
+          (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $v)))
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $vecs (i32.lt_u (local.get $o) (local.get $rowEnd))))
+        (br $brows)))
+      (local.set $p (i32.const 0))
+      (loop $flush
+        (call $addBlock (i32.add (local.get $acc) (i32.shl (local.get $p) (i32.const 1))) (v128.load (i32.add (local.get $part) (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $flush (i32.lt_u (local.get $p) (local.get $cb))))
+      (local.set $r (local.get $stop))
+      (br $rloop)))
+    (call $roundSums (local.get $acc) (local.get $sums) (local.get $cols))
+  )
+
+    ;; Batch normalization over rows of c channels (c % 4 == 0): out = (x - mean) * factor +
   ;; shift per channel, with factor = scale / sqrt(variance + eps) and shift = offset formed
   ;; once per channel by the caller; $params holds mean, factor and shift, c floats each.
   (func (export "batchNormRows")

@@ -220,6 +220,7 @@ export interface SimdExports {
     left: number,
   ): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
+  reluGradSums(dy: number, x: number, out: number, rows: number, cols: number, sums: number, acc: number): void;
   maxPool2x2(x: number, out: number, h: number, w: number, c: number, ho: number, wo: number, b0: number, b1: number): void;
   batchNormRows(x: number, out: number, rows: number, c: number, params: number): void;
   sumSquaredDeviations(x: number, rows: number, c: number, mean: number, out: number, acc: number): void;

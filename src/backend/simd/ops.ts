@@ -218,6 +218,36 @@ export function reluGradSimd(backend: unknown, dy: tf.TensorInfo, x: tf.TensorIn
 }
 
 /**
+ * reluGradSimd's dy where x > 0, and the sums of that over every axis but the last (a relu
+ * convolution's bias gradient) from the same pass: the bits of reluGradSimd and then
+ * sumRowsSimd. Needs float32, a last axis of c > 0 channels with c % 4 == 0; null otherwise.
+ */
+export function reluGradSumsSimd(backend: unknown, dy: tf.TensorInfo, x: tf.TensorInfo): [tf.TensorInfo, tf.TensorInfo] | null {
+  const simd = simdKernelsFor(backend);
+  const n = tf.util.sizeFromShape(x.shape);
+  const cols = x.shape[x.shape.length - 1] ?? 0;
+  if (simd == null || dy.dtype !== 'float32' || x.dtype !== 'float32' || tf.util.sizeFromShape(dy.shape) !== n || cols === 0 || cols % 4 !== 0) return null;
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput(x.shape, 'float32');
+  const sums = heap.makeOutput([cols], 'float32');
+  const acc = heap.makeOutput([3 * cols], 'float32'); // cols float64 sums, then cols float32 block sums
+  try {
+    simd.reluGradSums(
+      heapOffset(backend, dy),
+      heapOffset(backend, x),
+      heapOffset(backend, out),
+      n / cols,
+      cols,
+      heapOffset(backend, sums),
+      heapOffset(backend, acc),
+    );
+  } finally {
+    heap.disposeData(acc.dataId);
+  }
+  return [out, sums];
+}
+
+/**
  * (x - mean) * factor + shift per channel over the rows of a float32 x whose last axis has c
  * channels, c % 4 == 0 (batchNormRows in kernels.wat). `writeParams` fills mean, factor and
  * shift (c floats each) once the memory is allocated, so its views stay valid.
