@@ -75,7 +75,7 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     )
     .addOption(new Option('--batches <n>', 'training batches per repetition (cpu runs at most 2)').argParser(positiveInt).default(20))
     .addOption(
-      new Option('--warmup <n>', 'untimed training batches before the first repetition, for every runtime (cpu runs 1)').argParser(positiveInt).default(50),
+      new Option('--warmup <n>', 'untimed training batches before the first repetition, for every runtime (cpu runs 1)').argParser(positiveInt).default(150),
     )
     .addOption(new Option('--infer-batches <n>', 'inference batches per repetition').argParser(positiveInt).default(4))
     .addOption(new Option('--infer-batch-size <n>', 'samples per inference batch').argParser(positiveInt).default(256))
