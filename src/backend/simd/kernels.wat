@@ -2119,24 +2119,6 @@
   ;; below each transform one vector of 4 channels: k-th input at src + k ss,
   ;; k-th output at dst + k ds.
 
-  ;; 4 vectors y -> 6 vectors A y (A^T as in winograd4Conv's output transform)
-  (func $winoA (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32)
-    (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $y3 v128) (local $p v128) (local $q v128) (local $r v128) (local $s v128)
-    (local.set $y0 (v128.load (local.get $src)))
-    (local.set $y1 (v128.load (i32.add (local.get $src) (local.get $ss))))
-    (local.set $y2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ss) (i32.const 1)))))
-    (local.set $y3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ss) (i32.const 3)))))
-    (local.set $p (f32x4.add (local.get $y0) (local.get $y2)))
-    (local.set $q (f32x4.add (local.get $y1) (local.get $y3)))
-    (local.set $r (f32x4.add (local.get $y0) (f32x4.mul (local.get $y2) (v128.const f32x4 4.0 4.0 4.0 4.0))))
-    (local.set $s (f32x4.add (f32x4.mul (local.get $y1) (v128.const f32x4 2.0 2.0 2.0 2.0)) (f32x4.mul (local.get $y3) (v128.const f32x4 8.0 8.0 8.0 8.0))))
-    (v128.store (local.get $dst) (local.get $y0))
-    (v128.store (i32.add (local.get $dst) (local.get $ds)) (f32x4.add (local.get $p) (local.get $q)))
-    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 1))) (f32x4.sub (local.get $p) (local.get $q)))
-    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 3))) (f32x4.add (local.get $r) (local.get $s)))
-    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ds) (i32.const 2))) (f32x4.sub (local.get $r) (local.get $s)))
-    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ds) (i32.const 5))) (local.get $y3)))
-
   ;; 6 vectors d -> 6 vectors B^T d (as winograd4Conv's input transform)
   (func $winoBt (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32)
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
@@ -2221,17 +2203,53 @@
       (br_if $cols (i32.lt_u (local.get $k) (i32.const 6)))))
 
   ;; Z = A dY A^T for one vector of channels of a 4x4 tile dY (pixel (a, b) at
-  ;; src + a rs + b cs); Z's point (i, j) goes to dst + (6 i + j) ps. tmp: 24 vectors.
+  ;; src + a rs + b cs); Z's point (i, j) goes to dst + (6 i + j) ps. tmp: 24
+  ;; vectors. Each row of dY, then each column of the 4 x 6 middle step, goes
+  ;; through A (4 vectors y -> y0, y0+y1+y2+y3, y0-y1+y2-y3, y0+2y1+4y2+8y3,
+  ;; y0-2y1+4y2-8y3, y3: A^T as in winograd4Conv's output transform), written
+  ;; out in both loops: a call per row costs as much as the arithmetic.
   (func $winoA2d (param $src i32) (param $rs i32) (param $cs i32) (param $dst i32) (param $ps i32) (param $tmp i32)
-    (local $k i32)
+    (local $k i32) (local $a i32) (local $d i32) (local $ds i32)
+    (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $y3 v128) (local $p v128) (local $q v128) (local $r v128) (local $s v128)
     (local.set $k (i32.const 0))
     (loop $rows
-      (call $winoA (i32.add (local.get $src) (i32.mul (local.get $k) (local.get $rs))) (local.get $cs) (i32.add (local.get $tmp) (i32.mul (local.get $k) (i32.const 96))) (i32.const 16))
+      (local.set $a (i32.add (local.get $src) (i32.mul (local.get $k) (local.get $rs))))
+      (local.set $d (i32.add (local.get $tmp) (i32.mul (local.get $k) (i32.const 96))))
+      (local.set $y0 (v128.load (local.get $a)))
+      (local.set $y1 (v128.load (i32.add (local.get $a) (local.get $cs))))
+      (local.set $y2 (v128.load (i32.add (local.get $a) (i32.shl (local.get $cs) (i32.const 1)))))
+      (local.set $y3 (v128.load (i32.add (local.get $a) (i32.mul (local.get $cs) (i32.const 3)))))
+      (local.set $p (f32x4.add (local.get $y0) (local.get $y2)))
+      (local.set $q (f32x4.add (local.get $y1) (local.get $y3)))
+      (local.set $r (f32x4.add (local.get $y0) (f32x4.mul (local.get $y2) (v128.const f32x4 4.0 4.0 4.0 4.0))))
+      (local.set $s (f32x4.add (f32x4.mul (local.get $y1) (v128.const f32x4 2.0 2.0 2.0 2.0)) (f32x4.mul (local.get $y3) (v128.const f32x4 8.0 8.0 8.0 8.0))))
+      (v128.store (local.get $d) (local.get $y0))
+      (v128.store (i32.add (local.get $d) (i32.const 16)) (f32x4.add (local.get $p) (local.get $q)))
+      (v128.store (i32.add (local.get $d) (i32.shl (i32.const 16) (i32.const 1))) (f32x4.sub (local.get $p) (local.get $q)))
+      (v128.store (i32.add (local.get $d) (i32.mul (i32.const 16) (i32.const 3))) (f32x4.add (local.get $r) (local.get $s)))
+      (v128.store (i32.add (local.get $d) (i32.shl (i32.const 16) (i32.const 2))) (f32x4.sub (local.get $r) (local.get $s)))
+      (v128.store (i32.add (local.get $d) (i32.mul (i32.const 16) (i32.const 5))) (local.get $y3))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $k) (i32.const 4))))
+    (local.set $ds (i32.mul (local.get $ps) (i32.const 6)))
     (local.set $k (i32.const 0))
     (loop $cols
-      (call $winoA (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))) (i32.const 96) (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $ps))) (i32.mul (local.get $ps) (i32.const 6)))
+      (local.set $a (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))))
+      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $ps))))
+      (local.set $y0 (v128.load (local.get $a)))
+      (local.set $y1 (v128.load (i32.add (local.get $a) (i32.const 96))))
+      (local.set $y2 (v128.load (i32.add (local.get $a) (i32.shl (i32.const 96) (i32.const 1)))))
+      (local.set $y3 (v128.load (i32.add (local.get $a) (i32.mul (i32.const 96) (i32.const 3)))))
+      (local.set $p (f32x4.add (local.get $y0) (local.get $y2)))
+      (local.set $q (f32x4.add (local.get $y1) (local.get $y3)))
+      (local.set $r (f32x4.add (local.get $y0) (f32x4.mul (local.get $y2) (v128.const f32x4 4.0 4.0 4.0 4.0))))
+      (local.set $s (f32x4.add (f32x4.mul (local.get $y1) (v128.const f32x4 2.0 2.0 2.0 2.0)) (f32x4.mul (local.get $y3) (v128.const f32x4 8.0 8.0 8.0 8.0))))
+      (v128.store (local.get $d) (local.get $y0))
+      (v128.store (i32.add (local.get $d) (local.get $ds)) (f32x4.add (local.get $p) (local.get $q)))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $ds) (i32.const 1))) (f32x4.sub (local.get $p) (local.get $q)))
+      (v128.store (i32.add (local.get $d) (i32.mul (local.get $ds) (i32.const 3))) (f32x4.add (local.get $r) (local.get $s)))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $ds) (i32.const 2))) (f32x4.sub (local.get $r) (local.get $s)))
+      (v128.store (i32.add (local.get $d) (i32.mul (local.get $ds) (i32.const 5))) (local.get $y3))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $cols (i32.lt_u (local.get $k) (i32.const 6)))))
 
