@@ -24,15 +24,20 @@ function stockReluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.mul(dy, tf.cast(tf.step(x), 'float32'));
 }
 
-/** dy where x > 0, else 0: one SIMD pass where the kernel runs, tfjs's formula elsewhere. */
-export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const fused =
-    tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) != null &&
+/** Whether `kernel` is registered on the active backend, its SIMD module runs, and dy and x are float32 of one size. */
+function takesKernel(kernel: string, dy: tf.Tensor, x: tf.Tensor): boolean {
+  return (
+    tf.getKernel(kernel, tf.getBackend()) != null &&
     simdKernelsFor(tf.backend()) != null &&
     dy.dtype === 'float32' &&
     x.dtype === 'float32' &&
-    dy.size === x.size;
-  return fused ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }) as tf.Tensor) : stockReluGrad(dy, x);
+    dy.size === x.size
+  );
+}
+
+/** dy where x > 0, else 0: one SIMD pass where the kernel runs, tfjs's formula elsewhere. */
+export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return takesKernel(RELU_GRAD_KERNEL, dy, x) ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }) as tf.Tensor) : stockReluGrad(dy, x);
 }
 
 /**
@@ -42,16 +47,7 @@ export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
  */
 export function reluGradientAndSums(dy: tf.Tensor, x: tf.Tensor): { dz: tf.Tensor; sums: tf.Tensor } | null {
   const last = x.shape[x.shape.length - 1] ?? 0;
-  const fused =
-    reluGradSums.enabled &&
-    tf.getKernel(RELU_GRAD_SUMS_KERNEL, tf.getBackend()) != null &&
-    simdKernelsFor(tf.backend()) != null &&
-    dy.dtype === 'float32' &&
-    x.dtype === 'float32' &&
-    dy.size === x.size &&
-    last > 0 &&
-    last % 4 === 0;
-  if (!fused) return null;
+  if (!reluGradSums.enabled || last === 0 || last % 4 !== 0 || !takesKernel(RELU_GRAD_SUMS_KERNEL, dy, x)) return null;
   const [dz, sums] = tf.engine().runKernel(RELU_GRAD_SUMS_KERNEL, { dy, x }) as tf.Tensor[];
   return { dz: dz!, sums: sums! };
 }

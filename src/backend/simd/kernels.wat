@@ -2225,10 +2225,10 @@
       (local.set $s (f32x4.add (f32x4.mul (local.get $y1) (v128.const f32x4 2.0 2.0 2.0 2.0)) (f32x4.mul (local.get $y3) (v128.const f32x4 8.0 8.0 8.0 8.0))))
       (v128.store (local.get $d) (local.get $y0))
       (v128.store (i32.add (local.get $d) (i32.const 16)) (f32x4.add (local.get $p) (local.get $q)))
-      (v128.store (i32.add (local.get $d) (i32.shl (i32.const 16) (i32.const 1))) (f32x4.sub (local.get $p) (local.get $q)))
-      (v128.store (i32.add (local.get $d) (i32.mul (i32.const 16) (i32.const 3))) (f32x4.add (local.get $r) (local.get $s)))
-      (v128.store (i32.add (local.get $d) (i32.shl (i32.const 16) (i32.const 2))) (f32x4.sub (local.get $r) (local.get $s)))
-      (v128.store (i32.add (local.get $d) (i32.mul (i32.const 16) (i32.const 5))) (local.get $y3))
+      (v128.store (i32.add (local.get $d) (i32.const 32)) (f32x4.sub (local.get $p) (local.get $q)))
+      (v128.store (i32.add (local.get $d) (i32.const 48)) (f32x4.add (local.get $r) (local.get $s)))
+      (v128.store (i32.add (local.get $d) (i32.const 64)) (f32x4.sub (local.get $r) (local.get $s)))
+      (v128.store (i32.add (local.get $d) (i32.const 80)) (local.get $y3))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $k) (i32.const 4))))
     (local.set $ds (i32.mul (local.get $ps) (i32.const 6)))
@@ -2238,8 +2238,8 @@
       (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $ps))))
       (local.set $y0 (v128.load (local.get $a)))
       (local.set $y1 (v128.load (i32.add (local.get $a) (i32.const 96))))
-      (local.set $y2 (v128.load (i32.add (local.get $a) (i32.shl (i32.const 96) (i32.const 1)))))
-      (local.set $y3 (v128.load (i32.add (local.get $a) (i32.mul (i32.const 96) (i32.const 3)))))
+      (local.set $y2 (v128.load (i32.add (local.get $a) (i32.const 192))))
+      (local.set $y3 (v128.load (i32.add (local.get $a) (i32.const 288))))
       (local.set $p (f32x4.add (local.get $y0) (local.get $y2)))
       (local.set $q (f32x4.add (local.get $y1) (local.get $y3)))
       (local.set $r (f32x4.add (local.get $y0) (f32x4.mul (local.get $y2) (v128.const f32x4 4.0 4.0 4.0 4.0))))
@@ -2845,12 +2845,14 @@
   ;; reluGrad and sumRows of its result in one pass over rows of cols channels
   ;; (cols % 4 == 0), for a relu convolution's gradient and its bias's: out as
   ;; reluGrad writes it, sums as sumRows(out) gives them, bit for bit: each
-  ;; column's 64-row block summed in float32 from its first row on (here in
-  ;; $part, rows outermost, so that the three arrays stream), then in float64.
+  ;; column's 64-row block summed in float32 (here in $part, rows outermost, so
+  ;; that the three arrays stream), then in float64. sumRows starts a block's
+  ;; sum from its first row, this from +0: the two differ only in the sign of
+  ;; a block of -0s, which the float64 sum, starting from +0, drops either way.
   ;; $acc: 2 cols floats (the float64 sums), then cols floats ($part).
   (func (export "reluGradSums")
     (param $dy i32) (param $x i32) (param $out i32) (param $rows i32) (param $cols i32) (param $sums i32) (param $acc i32)
-    (local $cb i32) (local $part i32) (local $r i32) (local $stop i32) (local $o i32) (local $rowEnd i32) (local $p i32)
+    (local $cb i32) (local $part i32) (local $r i32) (local $blockEnd i32) (local $o i32) (local $rowEnd i32) (local $p i32)
     (local $xv v128) (local $v v128)
     (local.set $cb (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $part (i32.add (local.get $acc) (i32.shl (local.get $cb) (i32.const 1))))
@@ -2858,26 +2860,12 @@
     (local.set $r (i32.const 0))
     (block $rdone (loop $rloop
       (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $stop (i32.add (local.get $r) (i32.const 64)))
-      (if (i32.gt_u (local.get $stop) (local.get $rows)) (then (local.set $stop (local.get $rows))))
       (local.set $o (i32.mul (local.get $r) (local.get $cb)))
-      ;; the block's first row starts each column's float32 sum
-      (local.set $rowEnd (i32.add (local.get $o) (local.get $cb)))
-      (local.set $p (local.get $part))
-      (loop $first
-        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
-        (local.set $v (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $o)))
-          (v128.bitselect (local.get $xv)
-            (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
-            (f32x4.ne (local.get $xv) (local.get $xv)))))
-        (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $v))
-        (v128.store (local.get $p) (local.get $v))
-        (local.set $o (i32.add (local.get $o) (i32.const 16)))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br_if $first (i32.lt_u (local.get $o) (local.get $rowEnd))))
-      ;; the block's other rows, added in row order
-      (block $bdone (loop $brows
-        (br_if $bdone (i32.ge_u (local.get $o) (i32.mul (local.get $stop) (local.get $cb))))
+      (local.set $r (i32.add (local.get $r) (i32.const 64)))
+      (if (i32.gt_u (local.get $r) (local.get $rows)) (then (local.set $r (local.get $rows))))
+      (local.set $blockEnd (i32.mul (local.get $r) (local.get $cb)))
+      (memory.fill (local.get $part) (i32.const 0) (local.get $cb))
+      (loop $brows
         (local.set $rowEnd (i32.add (local.get $o) (local.get $cb)))
         (local.set $p (local.get $part))
         (loop $vecs
@@ -2891,18 +2879,17 @@
           (local.set $o (i32.add (local.get $o) (i32.const 16)))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $vecs (i32.lt_u (local.get $o) (local.get $rowEnd))))
-        (br $brows)))
+        (br_if $brows (i32.lt_u (local.get $o) (local.get $blockEnd))))
       (local.set $p (i32.const 0))
       (loop $flush
         (call $addBlock (i32.add (local.get $acc) (i32.shl (local.get $p) (i32.const 1))) (v128.load (i32.add (local.get $part) (local.get $p))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br_if $flush (i32.lt_u (local.get $p) (local.get $cb))))
-      (local.set $r (local.get $stop))
       (br $rloop)))
     (call $roundSums (local.get $acc) (local.get $sums) (local.get $cols))
   )
 
-    ;; Batch normalization over rows of c channels (c % 4 == 0): out = (x - mean) * factor +
+  ;; Batch normalization over rows of c channels (c % 4 == 0): out = (x - mean) * factor +
   ;; shift per channel, with factor = scale / sqrt(variance + eps) and shift = offset formed
   ;; once per channel by the caller; $params holds mean, factor and shift, c floats each.
   (func (export "batchNormRows")
