@@ -117,12 +117,25 @@ function startHelper(memory: WebAssembly.Memory, bytes: HelperBinaries): SplitHe
       const seq = (Atomics.load(ctl, SEQ) + 1) | 0;
       Atomics.store(ctl, SEQ, seq);
       Atomics.notify(ctl, SEQ);
-      own();
+      // Even when our half throws, wait for the helper's: the caller frees the buffers it
+      // writes (its scratch, the output) as the error passes, and the helper must be done.
+      let ownError: { error: unknown } | null = null;
+      try {
+        own();
+      } catch (error) {
+        ownError = { error };
+      }
       const started = performance.now();
       while (Atomics.load(ctl, DONE) !== seq) {
         Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
-        if (performance.now() - started > STUCK_MS) throw new Error('the SIMD helper thread stopped answering');
+        if (performance.now() - started > STUCK_MS) {
+          // Never hand it another job, and stop it before its writes land in reused memory.
+          gone = true;
+          void worker.terminate();
+          throw new Error('the SIMD helper thread stopped answering');
+        }
       }
+      if (ownError != null) throw ownError.error;
       if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`${kernel} failed on the SIMD helper thread`);
       return true;
     },
