@@ -113,7 +113,7 @@ test('replica step line: the parts of a data-parallel step', () => {
   assert.equal(lines.length, 1);
   assert.match(
     lines[0]!,
-    /2 replicas x 1 thread, one step \(64 samples\): 20\.0 ms at the median; the median of each part, ms: 15\.0 computing .*, 1\.5 at the exchange .*, 1\.0 applying the sum/,
+    /2 replicas x 1 thread, one step \(64 samples\): 20\.0 ms at the median; the median of each part, ms: 15\.0 computing .*, 1\.5 at the exchange .*, 1\.0 applying the sum .*, 2\.5 outside the replicas/,
   );
 });
 

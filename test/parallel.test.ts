@@ -105,7 +105,13 @@ for (const c of EQUALITY_CASES) {
 
     const refLoss = referenceStep(reference, refOptimizer, x, y);
     await pool.push(parallel, parOptimizer, c.optimizer);
+    const started = performance.now();
     const result = await pool.step(x, y);
+    const wall = performance.now() - started;
+    // The step's timings: the longest replica's whole share holds each longest part, and fits in the step.
+    assert.ok(result.replicaMs >= Math.max(result.workerMs, result.exchangeMs, result.updateMs), JSON.stringify(result));
+    assert.ok(result.replicaMs <= result.workerMs + result.exchangeMs + result.updateMs, JSON.stringify(result));
+    assert.ok(result.replicaMs <= wall, `${result.replicaMs} ms of replica time in a ${wall} ms step`);
     // The main thread's model is untouched until it pulls the replicas' state.
     assert.deepEqual(
       parallel.getWeights().map((w) => Array.from(w.dataSync())),

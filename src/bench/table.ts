@@ -113,11 +113,11 @@ export function formatReplicaSteps(results: readonly RuntimeResult[]): string[] 
       const s = r.steps!;
       const f = (v: number) => v.toFixed(1);
       // Each part is the median over the steps of its slowest replica: the parts come from
-      // different steps and replicas, so they need not add up to the step (their difference,
-      // `other` in the JSON, can come out negative).
+      // different steps and replicas, so they need not add up to the step.
       return (
         `${labelOf(r.id)}, one step (${r.batchSize ?? '?'} samples): ${f(s.step)} ms at the median; the median of each part, ms: ${f(s.compute)} computing the shard's gradient,` +
-        ` ${f(s.exchange)} at the exchange (waiting for the other replicas, then summing), ${f(s.update)} applying the sum (each the slowest replica's)`
+        ` ${f(s.exchange)} at the exchange (waiting for the other replicas, then summing), ${f(s.update)} applying the sum (each the slowest replica's),` +
+        ` ${f(s.other)} outside the replicas (shards, messages, the loop)`
       );
     });
 }

@@ -62,7 +62,7 @@ export interface ReplicaStepBreakdown {
   exchange: number;
   /** Then applying the summed gradient. */
   update: number;
-  /** The rest: gathering and sending the shards, messages, the trainer's loop. */
+  /** The step less the longest any replica spent on it: gathering and sending the shards, messages, the trainer's loop. */
   other: number;
 }
 

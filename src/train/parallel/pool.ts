@@ -47,6 +47,8 @@ export interface StepResult {
   exchangeMs: number;
   /** Longest time a replica spent applying the summed gradient. */
   updateMs: number;
+  /** Longest time a replica spent on the step in all (computing, exchanging, updating): what is left of the step is the main thread's and the messages'. */
+  replicaMs: number;
 }
 
 export interface ReplicaPool {
@@ -180,7 +182,14 @@ export async function createReplicaPool(model: tf.LayersModel, options: Parallel
       accuracy += (sizes[i]! / n) * r.accuracy;
     });
     const longest = (of: (r: StepDoneMessage) => number) => Math.max(...replies.map(of));
-    return { loss, accuracy, workerMs: longest((r) => r.computeMs), exchangeMs: longest((r) => r.exchangeMs), updateMs: longest((r) => r.updateMs) };
+    return {
+      loss,
+      accuracy,
+      workerMs: longest((r) => r.computeMs),
+      exchangeMs: longest((r) => r.exchangeMs),
+      updateMs: longest((r) => r.updateMs),
+      replicaMs: longest((r) => r.computeMs + r.exchangeMs + r.updateMs),
+    };
   };
 
   const read = async (index: number): Promise<StateMessage> => {
