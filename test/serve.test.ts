@@ -286,6 +286,18 @@ test('serve refuses a folder that is not a run, and a port out of range, as usag
   assert.equal(runCli(['serve', '--port', '70000']).status, 2);
 });
 
+test('a --specs-dir or --out-dir that is a file is refused before the page is built, and the command ends', () => {
+  const web = tempDir();
+  const file = join(tempDir(), 'notafolder.yaml');
+  writeFileSync(file, 'name: x\n');
+  for (const flag of ['--specs-dir', '--out-dir']) {
+    const run = runCli(['serve', flag, file, '--web-dir', web]);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, new RegExp(`^error: ${flag} .*notafolder\\.yaml is a file, not a folder; give a folder \\(it may not exist yet\\)$`, 'm'));
+    assert.deepEqual(readdirSync(web), [], 'nothing was built');
+  }
+});
+
 test('a --host that is not this machine is refused before the page is built', () => {
   const web = tempDir();
   const run = runCli(['serve', '--host', '192.0.2.1', '--web-dir', web]); // TEST-NET-1: never a local address

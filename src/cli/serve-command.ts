@@ -64,6 +64,13 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
     if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UsageError(`run folder ${runDir} does not exist`);
     if (!isRunFolder(runDir)) throw new UsageError(`${runDir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
+  for (const [flag, dir] of [
+    ['--specs-dir', flags.specsDir],
+    ['--out-dir', flags.outDir],
+  ] as const) {
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new UsageError(`${flag} ${dir} is a file, not a folder; give a folder (it may not exist yet)`);
+  }
   await checkHost(flags.host);
   const webDir = path.resolve(flags.webDir ?? DEFAULT_WEB_DIR);
   await ensureBundle(webDir);
@@ -93,7 +100,14 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
     throw error;
   }
 
-  const count = listSpecs(specs).length;
+  let count: number;
+  try {
+    count = listSpecs(specs).length;
+  } catch (error) {
+    // A server left listening would keep the process alive after the error is printed.
+    await server.close();
+    throw error;
+  }
   process.stdout.write(`${bold('netspec playground')}: ${server.url}\n`);
   process.stdout.write(dim(`  specs: ${specs.display}/ (${count} spec${count === 1 ? '' : 's'}; Save writes the spec and its files in ${flags.outDir}/)\n`));
   process.stdout.write(
