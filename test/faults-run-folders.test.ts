@@ -39,6 +39,9 @@ test('evaluate refuses an edited model.json or dataset.json plainly, naming the 
   const record = copyOfRun();
   editJson(join(record, 'dataset.json'), (d) => (d.ref = 5));
   assertPlainFailure(runCli(['evaluate', record, '--backend', 'cpu'], projectDir), /dataset\.json: ref must be a mapping; the file was edited/);
+  // A field the kind needs, gone: named, before any loader sees the record.
+  editJson(join(record, 'dataset.json'), (d) => (d.ref = { kind: 'idx' }));
+  assertPlainFailure(runCli(['evaluate', record, '--backend', 'cpu'], projectDir), /dataset\.json: ref\.dir is missing; the file was edited/);
 });
 
 test('evaluate says when the model files are not the ones the results were measured on', () => {

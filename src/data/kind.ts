@@ -4,6 +4,8 @@
 // the same way again, and the preparation of new inputs for `predict`. The trainer and the CLI
 // only go through the registry; they never switch over kinds.
 
+import type { RefField } from './ref-fields.js';
+
 /** A JSON Schema (draft-07) fragment, kept as plain data so a generator can collect it. */
 export type SchemaFragment = Record<string, unknown>;
 
@@ -104,6 +106,8 @@ export interface DatasetKind<R extends { kind: string } = { kind: string }> {
   schema: SchemaFragment;
   /** Fills in defaults; `raw` is schema-valid. */
   lower(raw: Record<string, unknown>, defaults: { seed: number }): R;
+  /** The lowered reference's fields besides `kind` (ref-fields.ts): what a run folder's dataset.json must hold. */
+  refFields: Record<string, RefField>;
   /** Loads and checks both splits. */
   load(ref: R, ctx: LoadContext): Promise<Dataset>;
   /** Loads the test split again for `evaluate`, prepared as recorded. */

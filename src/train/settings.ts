@@ -2,7 +2,8 @@
 // command line's overrides on top, and the check that a settings record read back from a run
 // folder is one that training can use, field by field, before anything starts.
 
-import { datasetKinds } from '../data/registry.js';
+import { datasetKind, datasetKinds } from '../data/registry.js';
+import { refFieldsProblem } from '../data/ref-fields.js';
 import type { OptimizerConfig, TrainingConfig } from '../types.js';
 import { RunError } from './run-error.js';
 
@@ -42,8 +43,8 @@ const PATH_FIELDS = ['dir', 'file', 'testDir', 'testFile'];
 
 /**
  * Why `dataset` is not a dataset reference, or undefined when it may be one: a mapping whose
- * kind is registered, whose paths are text and whose class names are a list of text. What
- * else a kind needs, its loader checks.
+ * kind is registered, whose paths are text, whose class names are a list of text, and which
+ * holds every field its kind declares (refFields), each of the declared sort.
  */
 export function datasetProblem(dataset: unknown): string | undefined {
   if (!isObject(dataset)) return 'dataset must be a mapping';
@@ -58,7 +59,7 @@ export function datasetProblem(dataset: unknown): string | undefined {
   }
   const classes = dataset.classes;
   if (classes !== undefined && !(Array.isArray(classes) && classes.every((c) => typeof c === 'string'))) return 'dataset.classes must be a list of names';
-  return undefined;
+  return refFieldsProblem(dataset, datasetKind(dataset.kind).refFields);
 }
 
 /** Why `cfg` is not usable training settings, or undefined when it is. */

@@ -47,6 +47,7 @@ export function mnistFileSet(): IdxFileSet {
 export const mnistKind: DatasetKind<MnistRef> = {
   kind: 'mnist',
   schema,
+  refFields: { classes: 'texts?' },
   lower(raw) {
     const classes = optionalStrings(raw, 'classes');
     return classes ? { kind: 'mnist', classes } : { kind: 'mnist' };
