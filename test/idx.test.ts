@@ -102,6 +102,31 @@ test('reads gzip-compressed files and reports corrupt gzip data', async () => {
       return true;
     });
 
+    // A bomb: a small header and 64 MiB of zeros, in about 64 KiB of gzip. Refused having
+    // inflated no more than the header declares (with the trailing zeros, the same message
+    // would come only after inflating them all).
+    const bomb = Buffer.concat([Buffer.from(idxBytes([4, 2, 2])), Buffer.alloc(64 * 1024 ** 2)]);
+    await writeFile(path.join(dir, 'bomb-idx3-ubyte.gz'), gzipSync(bomb));
+    await assert.rejects(
+      readIdxFile(path.join(dir, 'bomb-idx3-ubyte.gz'), 'bomb.gz'),
+      /^DataError: bomb\.gz: inflates to more than the 32 bytes its header declares \(4x2x2 elements\)/,
+    );
+    // A header declaring more than any data file may hold is refused before inflating.
+    let state = 1;
+    const noise = Uint8Array.from({ length: 64 * 1024 }, () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24); // does not compress
+    await writeFile(path.join(dir, 'huge-idx3-ubyte.gz'), gzipSync(idxBytes([60000, 1000, 1000], noise)));
+    await assert.rejects(
+      readIdxFile(path.join(dir, 'huge-idx3-ubyte.gz'), 'huge.gz'),
+      /^DataError: huge\.gz: its header declares 60000x1000x1000 elements .* over the limit of 2,147,483,648 bytes/,
+    );
+    // A real gzip'd file larger than the prefix still reads whole.
+    const big = idxBytes(
+      [300, 28, 28],
+      Uint8Array.from({ length: 300 * 784 }, (_, i) => (i * 7919) % 251),
+    );
+    await writeFile(path.join(dir, 'big-idx3-ubyte.gz'), gzipSync(big));
+    assert.deepEqual((await readIdxFile(path.join(dir, 'big-idx3-ubyte.gz'))).dims, [300, 28, 28]);
+
     await writeFile(path.join(dir, 'plain.gz'), raw);
     await assert.rejects(readIdxFile(path.join(dir, 'plain.gz'), 'plain.gz'), /not gzip data/);
     await assert.rejects(readIdxFile(path.join(dir, 'missing'), 'missing'), /^DataError: missing: file not found$/);

@@ -5,9 +5,9 @@
 // bytes (type 0x08) because every image/label dataset we load uses them, and refusing
 // anything else early gives a far clearer message than mis-decoding floats as pixels.
 
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { DataError, formatCount } from './errors.js';
-import { readDataFile } from './read-file.js';
+import { MAX_DATA_FILE_BYTES, readDataFile } from './read-file.js';
 
 export { DataError, formatCount } from './errors.js';
 
@@ -40,8 +40,16 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Parses an IDX file of unsigned bytes held in memory. `file` is only used in messages. */
-export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+/** An IDX header: the sizes it declares and the bytes it takes. */
+interface IdxHeader {
+  dims: number[];
+  headerBytes: number;
+  /** The whole file's length the header implies. */
+  expectedBytes: number;
+}
+
+/** Reads and checks the header at the start of `bytes`. `file` is only used in messages. */
+function readIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
   const fail = (what: string): never => {
     throw new DataError(`${file}: ${what}`);
   };
@@ -84,7 +92,15 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
 
   // A double holds the product exactly up to 2^53, far beyond any file we could read.
   const elementCount = dims.reduce((a, b) => a * b, 1);
-  const expectedBytes = headerBytes + elementCount;
+  return { dims, headerBytes, expectedBytes: headerBytes + elementCount };
+}
+
+/** Parses an IDX file of unsigned bytes held in memory. `file` is only used in messages. */
+export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  const fail = (what: string): never => {
+    throw new DataError(`${file}: ${what}`);
+  };
+  const { dims, headerBytes, expectedBytes } = readIdxHeader(bytes, file);
   if (bytes.length !== expectedBytes) {
     const declared = `its header declares ${dims.join('x')} elements (${formatCount(expectedBytes)} bytes)`;
     if (bytes.length < expectedBytes) {
@@ -107,13 +123,38 @@ export function gunzipIfNeeded(bytes: Uint8Array, file: string): Uint8Array {
     }
     return bytes;
   }
+  const inflate = (input: Uint8Array, options: ZlibOptions): Buffer => {
+    try {
+      return gunzipSync(input, options);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new DataError(`${file}: gzip data is corrupt or truncated (${reason})`);
+    }
+  };
+  // Never inflate more than the header declares: a few kilobytes of gzip can hold gigabytes of
+  // zeros. The header comes from the first compressed bytes (a byte inflates to at most about
+  // 1 KiB, so this prefix stays small), inflated as far as they go.
+  if (bytes.length <= GZIP_PREFIX_BYTES) return inflate(bytes, {}); // a few megabytes at most
+  const prefix = inflate(bytes.subarray(0, GZIP_PREFIX_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const { dims, expectedBytes } = readIdxHeader(prefix, file);
+  if (expectedBytes > MAX_DATA_FILE_BYTES) {
+    throw new DataError(
+      `${file}: its header declares ${dims.join('x')} elements (${formatCount(expectedBytes)} bytes), over the limit of ${formatCount(MAX_DATA_FILE_BYTES)} bytes for an IDX file`,
+    );
+  }
   try {
-    return gunzipSync(bytes);
+    return inflate(bytes, { maxOutputLength: expectedBytes + 1 });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DataError(`${file}: gzip data is corrupt or truncated (${reason})`);
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
+    throw new DataError(
+      `${file}: inflates to more than the ${formatCount(expectedBytes)} bytes its header declares (${dims.join('x')} elements); the file is corrupt or not an IDX file`,
+    );
   }
 }
+
+/** Compressed bytes inflated to find the header of a gzip'd IDX file. */
+const GZIP_PREFIX_BYTES = 4096;
 
 /**
  * Reads and parses an IDX file, inflating it first when it is gzip'd.
