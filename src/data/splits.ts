@@ -32,8 +32,9 @@ export function stratifiedSplit(labels: ArrayLike<number>, fraction: number, see
     shuffleInPlace(members, rng);
     const n = members.length;
     const held = n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
-    test.push(...members.slice(0, held));
-    train.push(...members.slice(held));
+    // One at a time: spreading a class of a few hundred thousand samples into push() as
+    // arguments overflows the stack.
+    for (let k = 0; k < n; k++) (k < held ? test : train).push(members[k]!);
   }
   shuffleInPlace(train, rng);
   test.sort((a, b) => a - b);

@@ -12,8 +12,11 @@ import { readDataFile } from '../read-file.js';
 const require = createRequire(import.meta.url);
 const csvParse = (): typeof import('csv-parse/sync') => require('csv-parse/sync') as typeof import('csv-parse/sync');
 
-/** CSV files are read whole; past this they would not fit a JavaScript string anyway. */
-export const MAX_CSV_BYTES = 512 * 1024 ** 2;
+/**
+ * CSV files are read whole, as one string: the longest V8 makes is 2^29 - 24 characters (24
+ * short of 512 MiB), and a UTF-8 file has at least as many bytes as characters.
+ */
+export const MAX_CSV_BYTES = 2 ** 29 - 24;
 
 export interface TableRow {
   /** Line of the file the row ends on, 1-based (the header is line 1). */

@@ -1,0 +1,37 @@
+// Data at the sizes where JavaScript's own limits begin: refused or handled in plain words,
+// never an internal error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, openSync, closeSync, ftruncateSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readTable } from '../src/data/csv/table.js';
+import { DataError } from '../src/data/errors.js';
+import { stratifiedSplit } from '../src/data/splits.js';
+
+test('a CSV file longer than the longest string V8 makes is refused by its size, before it is read', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netspec-limits-'));
+  try {
+    // 2^29 - 8 bytes: under 512 MiB, over the 2^29 - 24 characters a string may hold. Sparse: no disk used.
+    const file = path.join(dir, 'big.csv');
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, 2 ** 29 - 8);
+    closeSync(fd);
+    await assert.rejects(readTable(file, 'big.csv', ','), (error: unknown) => {
+      assert.ok(error instanceof DataError, String(error));
+      assert.match(error.message, /^big\.csv: is 536,870,904 bytes, over the limit of 536,870,888 bytes for a CSV file/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a stratified split takes classes of hundreds of thousands of samples', () => {
+  const labels = new Uint8Array(400_000).map((_, i) => (i < 300_000 ? 0 : 1));
+  const { train, test: held } = stratifiedSplit(labels, 0.25, 3);
+  assert.equal(held.length, 75_000 + 25_000);
+  assert.equal(train.length, 300_000);
+  assert.equal(new Set([...train, ...held]).size, 400_000, 'every sample once');
+  assert.equal(held.filter((i) => labels[i] === 0).length, 75_000, 'each class split by the fraction');
+});
