@@ -202,6 +202,15 @@ test('data that does not fit the spec is refused before any run folder exists', 
   const folder = runCli(['train', 'folder.yaml', '--out', out, '--backend', 'cpu'], dir);
   assert.equal(folder.status, 1);
   assert.match(folder.stderr, /has 10 classes \(.*\) but the model's output has 12 units; expected the last layer to have 10 units, one per class/);
+  // One sample per class: nothing can be held out, and a run without a test set would end in a NaN test loss.
+  writeFileSync(join(dir, 'single.csv'), 'a,b,label\n1,2,x\n3,4,y\n');
+  writeFileSync(join(dir, 'single.yaml'), spec('single', '[2]', 2, '{ kind: csv, file: single.csv, label_column: label }'));
+  const single = runCli(['train', 'single.yaml', '--out', out, '--backend', 'cpu'], dir);
+  assert.equal(single.status, 1, single.stdout);
+  assert.equal(
+    lastLine(single.stderr),
+    'error: csv (single.csv) has no test samples: a class needs at least 2 samples for one to be held out for testing; add samples, or name a separate test set in the dataset',
+  );
   assert.equal(existsSync(out), false, 'no run folder for data that does not fit');
 });
 

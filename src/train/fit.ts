@@ -34,6 +34,12 @@ export function planTraining(model: tf.LayersModel, dataset: Dataset, cfg: Train
   checkTrainingConfig(cfg, 'the training settings');
   const inputShape = modelInputShape(model);
   checkDataFitsModel(dataset, inputShape, modelOutputClasses(model));
+  if (dataset.test.count === 0) {
+    // Training on would end in a NaN test loss and a run folder the other commands refuse.
+    throw new DataError(
+      `${dataset.source} has no test samples: a class needs at least 2 samples for one to be held out for testing; add samples, or name a separate test set in the dataset`,
+    );
+  }
   const total = dataset.train.count;
   const trainCount = Math.floor(total * (1 - cfg.validationSplit));
   if (trainCount === 0) {
