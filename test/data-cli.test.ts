@@ -4,7 +4,7 @@
 // as Debian ships it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadDataset } from '../src/data/datasets.js';
@@ -171,6 +171,21 @@ test('a CSV spec trains a dense network, and predict on a CSV writes a predictio
   // Without --out the CSV goes to standard output, ready for a pipe.
   const piped = runCli(['predict', run, 'new.csv', '--backend', 'cpu'], dir);
   assert.equal(piped.stdout, readFileSync(join(dir, 'predictions.csv'), 'utf8'));
+  // --out never writes over an input or into the run folder (through a link neither).
+  const model = readFileSync(join(run, 'model.json'));
+  symlinkSync(run, join(dir, 'the-run'));
+  for (const [target, message] of [
+    ['new.csv', /^error: --out new\.csv is one of the inputs; write the predictions to another file$/m],
+    [join(run, 'model.json'), /^error: --out .*model\.json is inside the run folder .*; write the predictions outside it, so the run stays as it was saved$/m],
+    [join('the-run', 'predictions.csv'), /is inside the run folder/],
+  ] as const) {
+    const refused = runCli(['predict', run, 'new.csv', '--out', target, '--backend', 'cpu'], dir);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, message);
+  }
+  assert.equal(readFileSync(join(dir, 'new.csv'), 'utf8'), rows, 'the input is untouched');
+  assert.deepEqual(readFileSync(join(run, 'model.json')), model, 'the run is untouched');
+  assert.equal(existsSync(join(run, 'predictions.csv')), false);
 });
 
 test('data that does not fit the spec is refused before any run folder exists', async () => {

@@ -1,8 +1,8 @@
 // `netspec predict RUN_DIR inputs...`: classify new inputs with a trained run, prepared as its
 // training data was: pictures of any size and format for image runs, a CSV file of rows for
 // table runs (written back as a CSV of predictions).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { BackendPreference } from '../backend/select.js';
 import { DataError } from '../data/datasets.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
@@ -33,10 +33,36 @@ export async function predictImages(dir: string, files: string[], top = 3): Prom
   }
 }
 
+/** The file's real path, through any links, also when only its folder exists yet. */
+function identity(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    try {
+      return join(realpathSync(dirname(file)), basename(file));
+    } catch {
+      return resolve(file);
+    }
+  }
+}
+
+/** --out must not write over an input, or into the run folder (its model.json, its results). */
+function refuseOwnFiles(out: string, dir: string, inputs: string[]): void {
+  const target = identity(out);
+  if (inputs.some((input) => identity(input) === target)) {
+    throw new UsageError(`--out ${out} is one of the inputs; write the predictions to another file`);
+  }
+  const inRun = relative(identity(dir), target);
+  if (inRun === '' || (!inRun.startsWith('..') && !isAbsolute(inRun))) {
+    throw new UsageError(`--out ${out} is inside the run folder ${dir}; write the predictions outside it, so the run stays as it was saved`);
+  }
+}
+
 export async function predictCommand(dir: string, inputs: string[], flags: PredictFlags): Promise<number> {
   if (!existsSync(join(dir, 'model.json'))) {
     throw new UsageError(`${dir} is not a run folder (it has no model.json); pass a folder under runs/<spec>/`);
   }
+  if (flags.out !== undefined) refuseOwnFiles(flags.out, dir, inputs);
   // netspec's kernels (forward convolutions, pooling, and the stock kernels' 'same' padding fix),
   // the same kernels evaluate and train run (per call choices such as Winograd's tile follow the
   // batch, so results agree up to rounding).
