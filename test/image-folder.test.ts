@@ -335,3 +335,36 @@ test('a folder too large for memory once decoded is refused before decoding', as
     return true;
   });
 });
+
+test('an interlaced PNG decodes as its plain twin, and one whose data inflates far past its size is never inflated whole', async () => {
+  const target: ImageTarget = { width: 8, height: 8, channels: 1, resize: 'stretch' };
+  const plain = await greyPng(8, 8, (x, y) => 30 * x + y);
+  const interlaced = await sharp(plain).png({ progressive: true }).toBuffer();
+  assert.equal(interlaced[28], 1, 'the twin is interlaced (Adam7)');
+  const a = await decodeImage(plain, 'plain.png', target, 1e6);
+  const b = await decodeImage(interlaced, 'interlaced.png', target, 1e6);
+  assert.deepEqual([...b.pixels], [...a.pixels]);
+
+  // 8x8 RGB, Adam7, and 256 MiB of zeros in its IDAT (about 256 KiB of gzip).
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(8, 0);
+  ihdr.writeUInt32BE(8, 4);
+  ihdr.set([8, 2, 0, 0, 1], 8);
+  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  const bomb = Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(256 * 1024 ** 2), { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+  try {
+    await decodeImage(bomb, 'bomb.png', target, 1e6).catch((error: unknown) => assert.ok(error instanceof DataError, String(error)));
+  } finally {
+    clearInterval(sampler);
+  }
+  peak = Math.max(peak, process.memoryUsage().rss);
+  assert.ok(peak - before < 128 * 1024 ** 2, `decoding grew the process by ${((peak - before) / 1024 ** 2).toFixed(0)} MiB`);
+});

@@ -97,7 +97,8 @@ function toChannels(src: Uint8Array, stride: number, count: number, channels: 1 
 
 function fastPngEligible(header: ImageHeader, target: ImageTarget): boolean {
   const png = header.png;
-  return png !== undefined && png.bitDepth <= 8 && !png.iccProfile && header.width === target.width && header.height === target.height;
+  // Not interlaced: pngjs inflates interlaced data without a bound (a few megabytes of PNG can hold gigabytes).
+  return png !== undefined && png.bitDepth <= 8 && !png.iccProfile && !png.interlaced && header.width === target.width && header.height === target.height;
 }
 
 export function unreadable(file: string, format: ImageFormat): DataError {
