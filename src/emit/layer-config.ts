@@ -11,6 +11,6 @@ export function layerConfig(model: InferredModel, index: number): { factory: str
   const config: LayerConfig = { name: layer.node.name };
   // A sequential model learns its input shape from its first layer; a functional one from tf.input.
   if (index === 0 && model.ir.form === 'sequential') config.inputShape = [...model.ir.inputShape];
-  Object.assign(config, def.tfjs.config(layer.node.params, { index: layer.node.index, name: layer.node.name }));
+  Object.assign(config, def.tfjs.config(layer.node.params, { index: layer.node.index, name: layer.node.name, output: layer.outputShape }));
   return { factory: def.tfjs.factory, config };
 }

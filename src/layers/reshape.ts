@@ -70,7 +70,9 @@ export const reshape = defineLayer<ReshapeParams>({
   outputShape: unary((input, p) => resolveTarget(input, p.target_shape)),
   countParams: () => NO_PARAMS,
   cost: () => REUSES_INPUT,
-  tfjs: { factory: 'reshape', config: (p) => ({ targetShape: p.target_shape }) },
+  // The -1 worked out: tfjs-layers leaves it unknown in the output shape, and the next layer
+  // (a dense layer's kernel, a convolution's filters) cannot be built on an unknown size.
+  tfjs: { factory: 'reshape', config: (_p, ctx) => ({ targetShape: [...ctx.output] }) },
   keras: { className: 'Reshape', args: (p) => [['target_shape', p.target_shape]], positional: ['target_shape'] },
   // Values keep tfjs's (channels-last) order: an image is reshaped channels last, and a result
   // that is an image goes back to channels first.

@@ -30,6 +30,8 @@ export interface LayerContext {
   /** Position of the layer in the spec's list. */
   index: number;
   name: string;
+  /** The output shape shape inference gave the layer, without the batch dimension. */
+  output: Shape;
 }
 
 /** Groups of kinds that diagrams colour alike. */
