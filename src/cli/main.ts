@@ -109,9 +109,17 @@ function buildProgram(setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  $ netspec train specs/mnist-cnn.yaml\n  $ netspec train specs/mnist-cnn.yaml --epochs 1 --limit 5000\n  $ netspec train specs/lenet5.yaml --backend cpu --seed 7',
     )
-    .action(async (spec: string | undefined, o) => {
+    .action(async (spec: string | undefined, o, command: Command) => {
       if (o.resume !== undefined) {
         if (spec !== undefined) throw new UsageError('--resume continues a run with its own spec; give either a spec or --resume, not both');
+        // A resumed run keeps the settings and folder it started with: these would be ignored.
+        const fixed = ['epochs', 'batchSize', 'limit', 'seed', 'maxParams', 'maxActivations', 'out'].filter((k) => command.getOptionValueSource(k) === 'cli');
+        if (fixed.length > 0) {
+          const flags = fixed.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+          throw new UsageError(
+            `${flags} cannot change a resumed run: it continues with the settings and folder it started with; start a new run to change them`,
+          );
+        }
         setExit(await (await import('./resume-command.js')).resumeCommand(o.resume, o));
         return;
       }
