@@ -173,3 +173,40 @@ test('bad tables: each problem names the file, the line and the column', async (
     `${f('train.csv')}:1: column 'species' is both the label_column and one of the feature_columns; a model must not see its own answer`,
   );
 });
+
+test('values too large to standardise are refused by column or by cell, and edited statistics are refused', async () => {
+  const dir = tempDir();
+  // Finite values whose mean overflows: refused before any model sees them.
+  const huge = ['a,b,species', ...Array.from({ length: 12 }, (_, i) => `${i % 2 ? 1.7e308 : -1.7e308},${i},${i % 2 ? 'x' : 'y'}`)];
+  write(dir, 'huge.csv', huge);
+  await rejectsWith(
+    loadDataset(csv('huge.csv'), dir),
+    `${join(dir, 'huge.csv')}: the values of 'a' are too large to standardise (their mean or spread overflows); scale the column down`,
+  );
+
+  // Predict: a cell so far from the training rows that float32 cannot hold it standardised.
+  write(dir, 'flowers.csv', flowers());
+  const ref = csv('flowers.csv', { featureColumns: ['a', 'b'] });
+  const data = await loadDataset(ref, dir);
+  const prepared = JSON.parse(JSON.stringify(data.prepared)) as Record<string, unknown>;
+  const predictor = predictorFor(ref, prepared as never) as TablePredictor;
+  const file = join(dir, 'far.csv');
+  writeFileSync(file, 'a,b\n1,2\n1e300,3\n');
+  await assert.rejects(predictor.prepare(file), (e: unknown) => {
+    assert.ok(e instanceof DataError, String(e));
+    assert.match(
+      e.message,
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: the value 1e\\+300 of 'a' is too far from the training rows' values to standardise`),
+    );
+    return true;
+  });
+
+  // Statistics edited in dataset.json: a zero or missing spread, a mean for too few features.
+  for (const edit of [{ std: [0, 1] }, { std: [null, 1] }, { mean: [1] }, { mean: [Infinity, 0] }]) {
+    assert.throws(
+      () => predictorFor(ref, { ...prepared, ...edit } as never),
+      /dataset\.json has CSV statistics that are not one finite mean and one positive standard deviation per named feature/,
+      JSON.stringify(edit),
+    );
+  }
+});

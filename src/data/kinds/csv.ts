@@ -136,11 +136,35 @@ function statistics(values: Float64Array, rows: readonly number[], f: number): {
   return { mean, std: std.map((s) => (s > 0 ? s : 1)) };
 }
 
-function standardise(values: Float64Array, mean: readonly number[], std: readonly number[]): Float64Array {
+/** The largest magnitude float32 holds: the model sees features as float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * (value - mean) / std per feature of `table`'s rows. A result float32 cannot hold (a value far
+ * out of the training rows' range) is refused, naming the cell: the model would see infinity.
+ */
+function standardise(values: Float64Array, mean: readonly number[], std: readonly number[], table: Table, names: readonly string[]): Float64Array {
   const f = mean.length;
   const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = (values[i]! - mean[i % f]!) / std[i % f]!;
+  for (let i = 0; i < values.length; i++) {
+    const v = (values[i]! - mean[i % f]!) / std[i % f]!;
+    if (!(Math.abs(v) <= FLOAT32_MAX)) {
+      const row = table.rows[Math.floor(i / f)]!;
+      throw new DataError(
+        `${table.file}:${row.line}: the value ${values[i]} of '${names[i % f]}' is too far from the training rows' values to standardise (mean ${mean[i % f]}, standard deviation ${std[i % f]}); scale the column down`,
+      );
+    }
+    out[i] = v;
+  }
   return out;
+}
+
+/** Statistics a column of huge values overflows are refused, naming the column. */
+function checkedStatistics(values: Float64Array, rows: readonly number[], table: Table, names: readonly string[]): { mean: number[]; std: number[] } {
+  const stats = statistics(values, rows, names.length);
+  const j = stats.mean.findIndex((m, k) => !Number.isFinite(m) || !Number.isFinite(stats.std[k]!));
+  if (j >= 0) throw new DataError(`${table.file}: the values of '${names[j]}' are too large to standardise (their mean or spread overflows); scale the column down`);
+  return stats;
 }
 
 function labelIndices(table: Table, columns: Columns, labels: readonly string[], classes: readonly string[], trainFile: string): Uint8Array {
@@ -187,17 +211,18 @@ async function loadCsv(ref: CsvRef, ctx: LoadContext): Promise<Dataset> {
   }
   if (ctx.limit !== undefined) trainRows = trainRows.slice(0, ctx.limit);
   const f = columns.features.length;
-  const { mean, std } = statistics(values, trainRows, f);
-  const train = gatherSplit(standardise(values, mean, std), classOf, trainRows, f, undefined);
+  const { mean, std } = checkedStatistics(values, trainRows, table, columns.names);
+  const standardised = standardise(values, mean, std, table, columns.names);
+  const train = gatherSplit(standardised, classOf, trainRows, f, undefined);
   const testLimit = ctx.testLimit ?? ctx.limit;
   let test;
   if (testTable) {
     const testColumns = pickColumns(testTable, { ...ref, featureColumns: columns.names });
     const testClasses = labelIndices(testTable, testColumns, labelValues(testTable, testColumns), classes, table.file);
-    const testValues = standardise(featureValues(testTable, testColumns), mean, std);
+    const testValues = standardise(featureValues(testTable, testColumns), mean, std, testTable, columns.names);
     test = gatherSplit(testValues, testClasses, testTable.rows.map((_, i) => i), f, testLimit);
   } else {
-    test = gatherSplit(standardise(values, mean, std), classOf, testRows, f, testLimit);
+    test = gatherSplit(standardised, classOf, testRows, f, testLimit);
   }
   const constant = columns.names.filter((_, j) => std[j] === 1 && trainRows.every((r) => values[r * f + j] === mean[j]));
   const notes = constant.length
@@ -220,6 +245,13 @@ function savedStats(prepared: Prepared): SavedStats {
   if (!Array.isArray(features) || !Array.isArray(mean) || !Array.isArray(std) || typeof labelColumn !== 'string') {
     throw new DataError("the run's dataset.json lacks the CSV standardisation statistics (features, mean, std); was it written by `netspec train`?");
   }
+  const f = features.length;
+  const numbers = (list: unknown[], ok: (v: number) => boolean) => list.length === f && list.every((v) => typeof v === 'number' && ok(v));
+  if (f === 0 || !features.every((n) => typeof n === 'string') || !numbers(mean, Number.isFinite) || !numbers(std, (v) => Number.isFinite(v) && v > 0)) {
+    throw new DataError(
+      "the run's dataset.json has CSV statistics that are not one finite mean and one positive standard deviation per named feature; the file was edited, or is not from `netspec train`",
+    );
+  }
   return { features, labelColumn, mean, std };
 }
 
@@ -232,7 +264,7 @@ async function preparedRows(file: string, delimiter: string, stats: SavedStats, 
     features: stats.features.map((n) => columnIndex(table, n, 'feature_columns, as trained')),
     names: stats.features,
   };
-  const values = standardise(featureValues(table, columns), stats.mean, stats.std);
+  const values = standardise(featureValues(table, columns), stats.mean, stats.std, table, stats.features);
   const rows: TableRows = { values: Float32Array.from(values), count: table.rows.length, lines: table.rows.map((r) => r.line) };
   if (label >= 0) rows.labels = Int32Array.from(table.rows, (r) => classes.indexOf(r.cells[label]!.trim()));
   return rows;
