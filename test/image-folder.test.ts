@@ -3,7 +3,8 @@
 // every kind of bad folder with its exact message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -255,7 +256,7 @@ test('non-images are skipped and counted once; mixed sizes and colour modes are 
   );
 });
 
-test('the cache: a second load decodes nothing, a changed file alone is decoded again, and the cache file is written whole', async () => {
+test('the cache: a second load decodes nothing, a changed file alone is decoded again, and the cache file is written whole', { timeout: 120_000 }, async () => {
   const dir = tempDir();
   await writeSquares(join(dir, 'pets'), { cat: 20, dog: 20 });
   const cacheDir = join(dir, 'cache');
@@ -288,6 +289,20 @@ test('the cache: a second load decodes nothing, a changed file alone is decoded 
   const afterTear = await loadImages(relisted.root, relisted.files, target, { maxPixels: 1e6, cacheDir });
   assert.equal(afterTear.cached, 0);
   assert.deepEqual(afterTear.pixels, third.pixels);
+
+  // A cache file replaced by a pipe or by a link to an endless device is ignored and rebuilt,
+  // not waited on or read without end.
+  for (const [replace, rewritten] of [
+    [() => execFileSync('mkfifo', [cacheFile]), false], // left alone: the atomic writer never replaces a pipe
+    [() => symlinkSync('/dev/zero', cacheFile), true],
+  ] as const) {
+    rmSync(cacheFile);
+    replace();
+    const rebuilt = await loadImages(relisted.root, relisted.files, target, { maxPixels: 1e6, cacheDir });
+    assert.equal(rebuilt.cached, 0);
+    assert.deepEqual(rebuilt.pixels, third.pixels);
+    assert.equal(statSync(cacheFile).isFile(), rewritten);
+  }
 });
 
 test('decoding in worker threads gives the same bytes as decoding in-process', async () => {

@@ -4,9 +4,11 @@
 // same spec starts at once. The file is written atomically: a reader sees the old cache or
 // the new one, never a torn one, and a cache that fails its checks is simply rebuilt.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { readRegularFile } from '../../lib/safe-read.js';
+import { MAX_DATA_FILE_BYTES } from '../read-file.js';
 import type { ImageTarget } from './decode.js';
 
 /** Bump when decoding changes what bytes an image gives, so old caches are not reused. */
@@ -46,7 +48,9 @@ export function cacheFileFor(cacheDir: string, root: string, target: ImageTarget
 export async function readImageCache(file: string, root: string, target: ImageTarget): Promise<LoadedCache | undefined> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    // Only a regular file, and only as much as any data file: a cache replaced by a pipe or a
+    // link to a device would otherwise block or be read without end.
+    bytes = await readRegularFile(file, MAX_DATA_FILE_BYTES);
   } catch {
     return undefined;
   }
