@@ -318,3 +318,17 @@ test('predict reshapes for a model that takes flat [784] input', async () => {
   const sum = p!.top.reduce((s, t) => s + t.probability, 0);
   assert.ok(sum > 0 && sum <= 1 + 1e-6 && p!.top.every((t) => t.probability > 0));
 });
+
+test('a TIFF over the pixel limit is refused as such, with the flag that raises it, not as corrupt', async () => {
+  const { default: sharp } = await import('sharp');
+  const tiff = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+    .tiff({ compression: 'deflate' })
+    .toBuffer();
+  await assert.rejects(decodePicture(tiff, 'big.tif', 1e6), (error: unknown) => {
+    assert.ok(error instanceof ImageError, String(error));
+    assert.match(error.message, /^big\.tif: declares 1200x1000 = 1,200,000 pixels, over the limit of 1,000,000 pixels .* --max-pixels 1200000$/);
+    return true;
+  });
+  // Under the limit the same file decodes.
+  assert.ok((await decodePicture(tiff, 'big.tif', 2e6)).width > 0);
+});

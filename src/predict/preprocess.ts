@@ -4,7 +4,7 @@
 // centre of mass sits at the centre. Digits are bright on a dark background.
 import path from 'node:path';
 import { DataError } from '../data/errors.js';
-import { checkedHeader, unreadable } from '../data/images/decode.js';
+import { checkedHeader, pixelLimitMessage, unreadable } from '../data/images/decode.js';
 import { IMAGE_EXTENSIONS } from '../data/images/header.js';
 import { loadSharp } from '../data/images/sharp.js';
 import { readDataFile } from '../data/read-file.js';
@@ -48,7 +48,14 @@ export async function decodePicture(bytes: Uint8Array, file: string, maxPixels: 
     const { width = 0, height = 0 } = header;
     if (Math.max(width, height) > WORKING_SIZE) pipeline = pipeline.resize(WORKING_SIZE, WORKING_SIZE, { fit: 'inside' });
     decoded = await pipeline.toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  } catch {
+  } catch (error) {
+    // Over the pixel limit (a TIFF or AVIF, whose size the header check cannot read) is said as such.
+    if (/pixel limit/i.test((error as Error).message ?? '')) {
+      const meta = await sharp(bytes)
+        .metadata()
+        .catch(() => ({ width: 0, height: 0 }));
+      throw new ImageError(pixelLimitMessage(file, meta.width ?? 0, meta.height ?? 0, maxPixels));
+    }
     throw new ImageError(unreadable(file, header.format).message);
   }
   const { data, info } = decoded;
