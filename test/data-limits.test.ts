@@ -2,10 +2,10 @@
 // never an internal error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, ftruncateSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readTable } from '../src/data/csv/table.js';
+import { MAX_CSV_LINES, readTable } from '../src/data/csv/table.js';
 import { DataError } from '../src/data/errors.js';
 import { stratifiedSplit } from '../src/data/splits.js';
 
@@ -20,6 +20,24 @@ test('a CSV file longer than the longest string V8 makes is refused by its size,
     await assert.rejects(readTable(file, 'big.csv', ','), (error: unknown) => {
       assert.ok(error instanceof DataError, String(error));
       assert.match(error.message, /^big\.csv: is 536,870,904 bytes, over the limit of 536,870,888 bytes for a CSV file/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a CSV table of more lines than the limit is refused before it is parsed', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netspec-limits-'));
+  try {
+    const file = path.join(dir, 'long.csv');
+    writeFileSync(file, 'a,label\n' + '1,x\n'.repeat(MAX_CSV_LINES));
+    await assert.rejects(readTable(file, 'long.csv', ','), (error: unknown) => {
+      assert.ok(error instanceof DataError, String(error));
+      assert.equal(
+        error.message,
+        'long.csv: has more than 5,000,000 lines, the limit for a CSV table (every row is held in memory while it is read); use a sample of the rows',
+      );
       return true;
     });
   } finally {
