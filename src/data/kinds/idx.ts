@@ -3,6 +3,7 @@
 // without spelling out their names. Labels are class numbers, optionally named by `classes`.
 import path from 'node:path';
 import { displayPath } from '../display.js';
+import { DataError } from '../errors.js';
 import type { DatasetKind, Prepared } from '../kind.js';
 import { findIdxFile, loadIdxFiles, loadIdxTest, MNIST_FILE_NAMES, type IdxFileSet } from '../idx-files.js';
 import { imagePredictor } from '../images/predict.js';
@@ -98,6 +99,11 @@ export const idxKind: DatasetKind<IdxRef> = {
   },
   predictor(_ref, prepared) {
     const [height, width, channels] = recordedShape(prepared);
-    return imagePredictor({ height, width, channels: channels === 3 ? 3 : 1, resize: 'pad' });
+    if (channels !== 1 && channels !== 3) {
+      throw new DataError(
+        `predict prepares pictures as grey (1 channel) or RGB (3 channels), and this run's IDX images have ${channels} channels; evaluate works on the run, predict needs a model trained on 1 or 3 channels`,
+      );
+    }
+    return imagePredictor({ height, width, channels, resize: 'pad' });
   },
 };
