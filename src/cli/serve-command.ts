@@ -68,8 +68,7 @@ export async function serveCommand(runDir: string | undefined, flags: ServeFlags
     ['--specs-dir', flags.specsDir],
     ['--out-dir', flags.outDir],
   ] as const) {
-    if (existsSync(dir) && !statSync(dir).isDirectory())
-      throw new UsageError(`${flag} ${dir} is a file, not a folder; give a folder (it may not exist yet)`);
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} is a file, not a folder; give a folder (it may not exist yet)`);
   }
   await checkHost(flags.host);
   const webDir = path.resolve(flags.webDir ?? DEFAULT_WEB_DIR);
