@@ -178,6 +178,7 @@ test('a CSV spec trains a dense network, and predict on a CSV writes a predictio
     ['new.csv', /^error: --out new\.csv is one of the inputs; write the predictions to another file$/m],
     [join(run, 'model.json'), /^error: --out .*model\.json is inside the run folder .*; write the predictions outside it, so the run stays as it was saved$/m],
     [join('the-run', 'predictions.csv'), /is inside the run folder/],
+    [join(run, '..predictions.csv'), /is inside the run folder/],
   ] as const) {
     const refused = runCli(['predict', run, 'new.csv', '--out', target, '--backend', 'cpu'], dir);
     assert.equal(refused.status, 2, refused.stderr);
@@ -186,6 +187,7 @@ test('a CSV spec trains a dense network, and predict on a CSV writes a predictio
   assert.equal(readFileSync(join(dir, 'new.csv'), 'utf8'), rows, 'the input is untouched');
   assert.deepEqual(readFileSync(join(run, 'model.json')), model, 'the run is untouched');
   assert.equal(existsSync(join(run, 'predictions.csv')), false);
+  assert.equal(existsSync(join(run, '..predictions.csv')), false);
 });
 
 test('data that does not fit the spec is refused before any run folder exists', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MAX_CSV_LINES, readTable } from '../src/data/csv/table.js';
+import { MAX_CSV_CELLS, MAX_CSV_LINES, readTable } from '../src/data/csv/table.js';
 import { DataError } from '../src/data/errors.js';
 import { stratifiedSplit } from '../src/data/splits.js';
 
@@ -31,15 +31,27 @@ test('a CSV table of more lines than the limit is refused before it is parsed', 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'netspec-limits-'));
   try {
     const file = path.join(dir, 'long.csv');
-    writeFileSync(file, 'a,label\n' + '1,x\n'.repeat(MAX_CSV_LINES));
-    await assert.rejects(readTable(file, 'long.csv', ','), (error: unknown) => {
+    const refused = (message: string) => (error: unknown) => {
       assert.ok(error instanceof DataError, String(error));
-      assert.equal(
-        error.message,
-        'long.csv: has more than 5,000,000 lines, the limit for a CSV table (every row is held in memory while it is read); use a sample of the rows',
-      );
+      assert.equal(error.message, message);
       return true;
-    });
+    };
+    const tail = 'the limit of %s for a CSV table (every row is held in memory while it is read); use a sample of the rows';
+    // Lines ending in LF, and in a lone CR (which the parser also takes as a row's end).
+    for (const end of ['\n', '\r']) {
+      writeFileSync(file, `a,label${end}` + `1,x${end}`.repeat(MAX_CSV_LINES));
+      await assert.rejects(
+        readTable(file, 'long.csv', ','),
+        refused(`long.csv: has 5,000,001 lines of 2 columns, over ${tail.replace('%s', '5,000,000 lines')}`),
+      );
+    }
+    // Fewer lines, but more cells than the limit.
+    const wide = Array.from({ length: 50 }, (_, j) => `c${j}`).join(',');
+    writeFileSync(file, `${wide}\n` + `${'1,'.repeat(49)}1\n`.repeat(MAX_CSV_CELLS / 50));
+    await assert.rejects(
+      readTable(file, 'long.csv', ','),
+      refused(`long.csv: has 2,000,001 lines of 50 columns, over ${tail.replace('%s', '100,000,000 cells')}`),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

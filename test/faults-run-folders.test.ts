@@ -68,11 +68,11 @@ test('resume explains finished, half-made and foreign folders instead of trainin
   assert.match(done.stdout, /^finished: .* already trained all 2 epoch\(s\), test accuracy \d+\.\d\d%; there is nothing to resume$/m);
   assert.doesNotMatch(done.stdout, /at epoch 3\/2|Test: loss/);
   // Flags that would change the run's settings or folder are refused, not dropped.
-  const changed = runCli(['train', '--resume', finished, '--epochs', '5', '--limit', '64', '--out', 'elsewhere', '--backend', 'cpu'], projectDir);
+  const changed = runCli(['train', '--resume', finished, '--epochs', '5', '--limit', '64', '--no-cache', '--out', 'elsewhere', '--backend', 'cpu'], projectDir);
   assert.equal(changed.status, 2, changed.stderr);
   assert.match(
     changed.stderr,
-    /^error: --epochs, --limit, --out cannot change a resumed run: it continues with the settings and folder it started with; start a new run to change them$/m,
+    /^error: --epochs, --limit, --no-cache, --out cannot change a resumed run: it continues with the settings and folder it started with; start a new run to change them$/m,
   );
 
   const half = copyOfRun();

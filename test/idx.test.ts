@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { DataError, parseIdx, readIdxFile } from '../src/data/idx.js';
 import { loadDataset, predictorFor } from '../src/data/datasets.js';
 
@@ -126,6 +126,15 @@ test('reads gzip-compressed files and reports corrupt gzip data', async () => {
     );
     await writeFile(path.join(dir, 'big-idx3-ubyte.gz'), gzipSync(big));
     assert.deepEqual((await readIdxFile(path.join(dir, 'big-idx3-ubyte.gz'))).dims, [300, 28, 28]);
+
+    // A gzip header with a long original file name before the data (RFC 1952's FNAME) reads too.
+    const deflated = deflateRawSync(big);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(big) >>> 0, 0);
+    trailer.writeUInt32LE(big.length, 4);
+    const named = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3]), Buffer.from('x'.repeat(5000) + '\0', 'latin1'), deflated, trailer]);
+    await writeFile(path.join(dir, 'named-idx3-ubyte.gz'), named);
+    assert.deepEqual((await readIdxFile(path.join(dir, 'named-idx3-ubyte.gz'))).dims, [300, 28, 28]);
 
     await writeFile(path.join(dir, 'plain.gz'), raw);
     await assert.rejects(readIdxFile(path.join(dir, 'plain.gz'), 'plain.gz'), /not gzip data/);

@@ -2,7 +2,7 @@
 // training data was: pictures of any size and format for image runs, a CSV file of rows for
 // table runs (written back as a CSV of predictions).
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BackendPreference } from '../backend/select.js';
 import { DataError } from '../data/datasets.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
@@ -53,7 +53,8 @@ function refuseOwnFiles(out: string, dir: string, inputs: string[]): void {
     throw new UsageError(`--out ${out} is one of the inputs; write the predictions to another file`);
   }
   const inRun = relative(identity(dir), target);
-  if (inRun === '' || (!inRun.startsWith('..') && !isAbsolute(inRun))) {
+  const outside = inRun === '..' || inRun.startsWith(`..${sep}`) || isAbsolute(inRun); // '..preds.csv' is a name inside
+  if (!outside) {
     throw new UsageError(`--out ${out} is inside the run folder ${dir}; write the predictions outside it, so the run stays as it was saved`);
   }
 }

@@ -5,7 +5,7 @@
 // bytes (type 0x08) because every image/label dataset we load uses them, and refusing
 // anything else early gives a far clearer message than mis-decoding floats as pixels.
 
-import { constants as zlibConstants, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import { DataError, formatCount } from './errors.js';
 import { MAX_DATA_FILE_BYTES, readDataFile } from './read-file.js';
 
@@ -133,10 +133,22 @@ export function gunzipIfNeeded(bytes: Uint8Array, file: string): Uint8Array {
     }
   };
   // Never inflate more than the header declares: a few kilobytes of gzip can hold gigabytes of
-  // zeros. The header comes from the first compressed bytes (a byte inflates to at most about
+  // zeros. The header comes from the first deflate bytes (a byte inflates to at most about
   // 1 KiB, so this prefix stays small), inflated as far as they go.
   if (bytes.length <= GZIP_PREFIX_BYTES) return inflate(bytes, {}); // a few megabytes at most
-  const prefix = inflate(bytes.subarray(0, GZIP_PREFIX_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  // The first deflate bytes, past the gzip header (which may carry a long name or comment).
+  const start = deflateStart(bytes);
+  const prefix = start === undefined ? Buffer.alloc(0) : inflateRawPrefix(bytes.subarray(start, start + GZIP_PREFIX_BYTES));
+  if (prefix.length < HEADER_MAGIC_BYTES || prefix.length < HEADER_MAGIC_BYTES + 4 * prefix[3]!) {
+    // No header there (corrupt data, or an empty first gzip member): inflate whole, within the
+    // limit for any data file, and let the checks below say what is wrong.
+    try {
+      return inflate(bytes, { maxOutputLength: MAX_DATA_FILE_BYTES + 1 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
+      throw new DataError(`${file}: inflates to more than ${formatCount(MAX_DATA_FILE_BYTES)} bytes, the limit for an IDX file`);
+    }
+  }
   const { dims, expectedBytes } = readIdxHeader(prefix, file);
   if (expectedBytes > MAX_DATA_FILE_BYTES) {
     throw new DataError(
@@ -153,8 +165,33 @@ export function gunzipIfNeeded(bytes: Uint8Array, file: string): Uint8Array {
   }
 }
 
-/** Compressed bytes inflated to find the header of a gzip'd IDX file. */
+/** Compressed bytes first inflated to find the header of a gzip'd IDX file. */
 const GZIP_PREFIX_BYTES = 4096;
+
+/** Where a gzip member's deflate data starts: past its fixed header and optional fields (RFC 1952). */
+function deflateStart(bytes: Uint8Array): number | undefined {
+  const flags = bytes[3] ?? 0;
+  let at = 10;
+  if (flags & 4) at += 2 + (bytes[at] ?? 0) + 256 * (bytes[at + 1] ?? 0); // FEXTRA
+  for (const field of [8, 16]) {
+    // FNAME, FCOMMENT: zero-terminated
+    if (!(flags & field)) continue;
+    const end = bytes.indexOf(0, at);
+    if (end < 0) return undefined;
+    at = end + 1;
+  }
+  if (flags & 2) at += 2; // FHCRC
+  return at < bytes.length ? at : undefined;
+}
+
+/** What the first deflate bytes inflate to, as far as they go; nothing when they are not deflate data. */
+function inflateRawPrefix(deflate: Uint8Array): Buffer {
+  try {
+    return inflateRawSync(deflate, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    return Buffer.alloc(0); // the whole inflation below reports the corruption
+  }
+}
 
 /**
  * Reads and parses an IDX file, inflating it first when it is gzip'd.

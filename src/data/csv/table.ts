@@ -87,20 +87,32 @@ export function parseTable(text: string, file: string, delimiter: string): Table
 }
 
 /**
- * Lines a CSV file may have. The parser holds every row as an array of strings (a few hundred
- * bytes a row): 25 million short rows (a 100 MB file) ran the process out of memory.
+ * Lines and cells a CSV file may have. The parser holds every row as an array of strings, about
+ * 17 bytes a cell and more a row: 25 million short rows (a 100 MB file) ran the process out of
+ * memory, and 5 million rows of 50 one-digit cells would need about 4 GiB.
  */
 export const MAX_CSV_LINES = 5_000_000;
+export const MAX_CSV_CELLS = 100_000_000;
+
+/** Occurrences of one byte value. */
+function countByte(bytes: Buffer, value: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(value); at >= 0; at = bytes.indexOf(value, at + 1)) count++;
+  return count;
+}
 
 export async function readTable(path: string, file: string, delimiter: string): Promise<Table> {
   const bytes = await readDataFile(path, file, 'a CSV file', MAX_CSV_BYTES);
-  let lines = 0;
-  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) {
-    if (++lines > MAX_CSV_LINES) {
-      throw new DataError(
-        `${file}: has more than ${MAX_CSV_LINES.toLocaleString('en-US')} lines, the limit for a CSV table (every row is held in memory while it is read); use a sample of the rows`,
-      );
-    }
+  // Rows end in LF, CRLF or a lone CR (the parser takes any): the larger count bounds them.
+  const lines = Math.max(countByte(bytes, 0x0a), countByte(bytes, 0x0d));
+  const firstLineEnd = [bytes.indexOf(0x0a), bytes.indexOf(0x0d)].filter((at) => at >= 0);
+  const header = bytes.subarray(0, firstLineEnd.length > 0 ? Math.min(...firstLineEnd) : bytes.length);
+  const columns = delimiter.length === 1 ? countByte(header, delimiter.charCodeAt(0)) + 1 : 1;
+  const limit = lines > MAX_CSV_LINES ? `${MAX_CSV_LINES.toLocaleString('en-US')} lines` : lines * columns > MAX_CSV_CELLS ? `${MAX_CSV_CELLS.toLocaleString('en-US')} cells` : undefined;
+  if (limit) {
+    throw new DataError(
+      `${file}: has ${lines.toLocaleString('en-US')} lines of ${columns.toLocaleString('en-US')} columns, over the limit of ${limit} for a CSV table (every row is held in memory while it is read); use a sample of the rows`,
+    );
   }
   return parseTable(bytes.toString('utf8'), file, delimiter);
 }
