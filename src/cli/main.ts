@@ -113,11 +113,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       if (o.resume !== undefined) {
         if (spec !== undefined) throw new UsageError('--resume continues a run with its own spec; give either a spec or --resume, not both');
         // A resumed run keeps the settings and folder it started with: these would be ignored.
-        const fixed = ['epochs', 'batchSize', 'limit', 'seed', 'maxParams', 'maxActivations', 'maxPixels', 'cache', 'out'].filter(
-          (k) => command.getOptionValueSource(k) === 'cli',
-        );
+        const applies = new Set(['resume', 'backend', 'threads', 'workers']);
+        const fixed = command.options.filter((o) => !applies.has(o.attributeName()) && command.getOptionValueSource(o.attributeName()) === 'cli');
         if (fixed.length > 0) {
-          const flags = fixed.map((k) => (k === 'cache' ? '--no-cache' : `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).join(', ');
+          const flags = fixed.map((o) => o.long).join(', ');
           throw new UsageError(
             `${flags} cannot change a resumed run: it continues with the settings and folder it started with; start a new run to change them`,
           );

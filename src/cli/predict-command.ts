@@ -2,10 +2,11 @@
 // training data was: pictures of any size and format for image runs, a CSV file of rows for
 // table runs (written back as a CSV of predictions).
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { BackendPreference } from '../backend/select.js';
 import { DataError } from '../data/datasets.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { isInside } from '../lib/dirs.js';
 import { imageLine, predictionsCsv, rowAccuracy } from '../predict/output.js';
 import { predictRun, type ImagePrediction } from '../predict/run.js';
 import { EXIT, UsageError, UserError } from './errors.js';
@@ -52,9 +53,8 @@ function refuseOwnFiles(out: string, dir: string, inputs: string[]): void {
   if (inputs.some((input) => identity(input) === target)) {
     throw new UsageError(`--out ${out} is one of the inputs; write the predictions to another file`);
   }
-  const inRun = relative(identity(dir), target);
-  const outside = inRun === '..' || inRun.startsWith(`..${sep}`) || isAbsolute(inRun); // '..preds.csv' is a name inside
-  if (!outside) {
+  const run = identity(dir);
+  if (target === run || isInside(run, target)) {
     throw new UsageError(`--out ${out} is inside the run folder ${dir}; write the predictions outside it, so the run stays as it was saved`);
   }
 }

@@ -5,7 +5,7 @@
 // bytes (type 0x08) because every image/label dataset we load uses them, and refusing
 // anything else early gives a far clearer message than mis-decoding floats as pixels.
 
-import { constants as zlibConstants, gunzipSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, inflateRawSync } from 'node:zlib';
 import { DataError, formatCount } from './errors.js';
 import { MAX_DATA_FILE_BYTES, readDataFile } from './read-file.js';
 
@@ -123,46 +123,35 @@ export function gunzipIfNeeded(bytes: Uint8Array, file: string): Uint8Array {
     }
     return bytes;
   }
-  const inflate = (input: Uint8Array, options: ZlibOptions): Buffer => {
+  /** The whole data inflated, refused with `over` past `limit` bytes. */
+  const inflate = (limit: number, over: string): Buffer => {
     try {
-      return gunzipSync(input, options);
+      return gunzipSync(bytes, { maxOutputLength: limit + 1 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DataError(`${file}: ${over}`);
       const reason = err instanceof Error ? err.message : String(err);
       throw new DataError(`${file}: gzip data is corrupt or truncated (${reason})`);
     }
   };
+  const overLimit = `inflates to more than ${formatCount(MAX_DATA_FILE_BYTES)} bytes, the limit for an IDX file`;
   // Never inflate more than the header declares: a few kilobytes of gzip can hold gigabytes of
   // zeros. The header comes from the first deflate bytes (a byte inflates to at most about
   // 1 KiB, so this prefix stays small), inflated as far as they go.
-  if (bytes.length <= GZIP_PREFIX_BYTES) return inflate(bytes, {}); // a few megabytes at most
+  if (bytes.length <= GZIP_PREFIX_BYTES) return inflate(MAX_DATA_FILE_BYTES, overLimit); // a few megabytes at most
   // The first deflate bytes, past the gzip header (which may carry a long name or comment).
   const start = deflateStart(bytes);
   const prefix = start === undefined ? Buffer.alloc(0) : inflateRawPrefix(bytes.subarray(start, start + GZIP_PREFIX_BYTES));
-  if (prefix.length < HEADER_MAGIC_BYTES || prefix.length < HEADER_MAGIC_BYTES + 4 * prefix[3]!) {
-    // No header there (corrupt data, or an empty first gzip member): inflate whole, within the
-    // limit for any data file, and let the checks below say what is wrong.
-    try {
-      return inflate(bytes, { maxOutputLength: MAX_DATA_FILE_BYTES + 1 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
-      throw new DataError(`${file}: inflates to more than ${formatCount(MAX_DATA_FILE_BYTES)} bytes, the limit for an IDX file`);
-    }
-  }
+  // No header there (corrupt data, or an empty first gzip member): inflate whole, within the
+  // limit for any data file, and let the checks that follow say what is wrong.
+  if (prefix.length < HEADER_MAGIC_BYTES || prefix.length < HEADER_MAGIC_BYTES + 4 * prefix[3]!) return inflate(MAX_DATA_FILE_BYTES, overLimit);
   const { dims, expectedBytes } = readIdxHeader(prefix, file);
+  const declared = `${dims.join('x')} elements`;
   if (expectedBytes > MAX_DATA_FILE_BYTES) {
     throw new DataError(
-      `${file}: its header declares ${dims.join('x')} elements (${formatCount(expectedBytes)} bytes), over the limit of ${formatCount(MAX_DATA_FILE_BYTES)} bytes for an IDX file`,
+      `${file}: its header declares ${declared} (${formatCount(expectedBytes)} bytes), over the limit of ${formatCount(MAX_DATA_FILE_BYTES)} bytes for an IDX file`,
     );
   }
-  try {
-    return inflate(bytes, { maxOutputLength: expectedBytes + 1 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
-    throw new DataError(
-      `${file}: inflates to more than the ${formatCount(expectedBytes)} bytes its header declares (${dims.join('x')} elements); the file is corrupt or not an IDX file`,
-    );
-  }
+  return inflate(expectedBytes, `inflates to more than the ${formatCount(expectedBytes)} bytes its header declares (${declared}); the file is corrupt or not an IDX file`);
 }
 
 /** Compressed bytes first inflated to find the header of a gzip'd IDX file. */

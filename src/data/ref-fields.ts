@@ -4,7 +4,7 @@
 // failing deep inside a loader.
 
 /** What a field holds (`?` marks one that may be absent), or the names it may be. */
-export type RefField = 'text' | 'text?' | 'texts?' | 'fraction' | 'seed' | 'files' | 'size?' | 'channels?' | readonly string[];
+export type RefField = 'path' | 'path?' | 'column' | 'text?' | 'texts?' | 'fraction' | 'seed' | 'files' | 'size?' | 'channels?' | readonly string[];
 type Named = Exclude<RefField, readonly string[]>;
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && !v.includes('\0');
@@ -12,9 +12,11 @@ const isTexts = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.e
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const CHECKS: Record<Named, { ok: (v: unknown) => boolean; expected: string }> = {
-  text: { ok: isText, expected: 'a file, folder or column name' },
-  'text?': { ok: isText, expected: 'a file, folder or column name' },
-  'texts?': { ok: isTexts, expected: 'a list of one or more names' },
+  path: { ok: isText, expected: 'a file or folder name' },
+  'path?': { ok: isText, expected: 'a file or folder name' },
+  column: { ok: isText, expected: 'a column name' },
+  'text?': { ok: isText, expected: 'text' },
+  'texts?': { ok: isTexts, expected: 'a list of names' },
   fraction: { ok: (v) => typeof v === 'number' && v >= 0 && v < 1, expected: 'a number from 0 up to 1' },
   seed: { ok: (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0, expected: 'a whole number of at least 0' },
   files: { ok: (v) => isObject(v) && isText(v.images) && isText(v.labels), expected: 'the names of its images and labels files' },

@@ -2,7 +2,8 @@
 // system answers ENOENT for a folder whose parent exists (it does under /proc and /sys), so
 // folders are made here one level at a time, with a plain error for each way that can fail.
 // The folders made are returned, outermost first, so a command that fails before writing
-// anything into them can take them away again (see removeCreated).
+// anything into them can take them away again (see removeCreated). Also: whether a path lies
+// inside a folder.
 
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -72,4 +73,13 @@ export function removeCreated(created: readonly string[]): void {
       return; // not empty (or gone): leave it and everything above it
     }
   }
+}
+
+/**
+ * True when `file` lies under `folder` (both absolute, links already resolved), the folder
+ * itself excluded. A name that merely starts with two dots ('..preds.csv') is inside.
+ */
+export function isInside(folder: string, file: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }

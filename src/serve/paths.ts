@@ -4,6 +4,7 @@
 // folder the request is about. Anything else is refused before a byte is read or written.
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isInside } from '../lib/dirs.js';
 
 export class PathRefused extends Error {
   override name = 'PathRefused';
@@ -19,11 +20,6 @@ export class PathRefused extends Error {
 export function checkFileName(name: string, what: string): void {
   const bad = name === '' || name.startsWith('.') || /[/\\\u0000-\u001f\u007f]/.test(name) || Buffer.byteLength(name) > 255;
   if (bad) throw new PathRefused(`${JSON.stringify(name)} is not a plain ${what} name`, 403);
-}
-
-function isInside(folder: string, file: string): boolean {
-  const rel = path.relative(folder, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /**

@@ -23,23 +23,23 @@ export interface TrainingPlan {
 
 /**
  * Throws a plain error (RunError or DataError) when the settings are unusable, the images do
- * not fit the model's input, the labels do not fit its output, or the validation split leaves
- * nothing to train on.
+ * not fit the model's input, the labels do not fit its output, the validation split leaves
+ * nothing to train on, or there is nothing to test the trained model on.
  */
 export function checkTrainingFits(model: tf.LayersModel, dataset: Dataset, cfg: TrainingConfig): void {
   planTraining(model, dataset, cfg);
-}
-
-export function planTraining(model: tf.LayersModel, dataset: Dataset, cfg: TrainingConfig): TrainingPlan {
-  checkTrainingConfig(cfg, 'the training settings');
-  const inputShape = modelInputShape(model);
-  checkDataFitsModel(dataset, inputShape, modelOutputClasses(model));
   if (dataset.test.count === 0) {
     // Training on would end in a NaN test loss and a run folder the other commands refuse.
     throw new DataError(
       `${dataset.source} has no test samples: a class needs at least 2 samples for one to be held out for testing; add samples, or name a separate test set in the dataset`,
     );
   }
+}
+
+export function planTraining(model: tf.LayersModel, dataset: Dataset, cfg: TrainingConfig): TrainingPlan {
+  checkTrainingConfig(cfg, 'the training settings');
+  const inputShape = modelInputShape(model);
+  checkDataFitsModel(dataset, inputShape, modelOutputClasses(model));
   const total = dataset.train.count;
   const trainCount = Math.floor(total * (1 - cfg.validationSplit));
   if (trainCount === 0) {

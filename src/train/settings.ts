@@ -28,7 +28,6 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && !v.includes('\0');
 
 const OPTIMIZER_FIELDS: Record<OptimizerConfig['name'], readonly string[]> = {
   adam: ['beta1', 'beta2', 'epsilon'],
@@ -38,27 +37,14 @@ const OPTIMIZER_FIELDS: Record<OptimizerConfig['name'], readonly string[]> = {
 const LOSSES = new Set(['sparse_categorical_crossentropy', 'categorical_crossentropy']);
 const METRICS = new Set(['accuracy', 'acc']);
 
-/** Fields that name files or folders in a dataset reference of any kind: text when present. */
-const PATH_FIELDS = ['dir', 'file', 'testDir', 'testFile'];
-
 /**
- * Why `dataset` is not a dataset reference, or undefined when it may be one: a mapping whose
- * kind is registered, whose paths are text, whose class names are a list of text, and which
- * holds every field its kind declares (refFields), each of the declared sort.
+ * Why `dataset` is not a dataset reference, or undefined when it is: a mapping whose kind is
+ * registered and which holds every field its kind declares (refFields), each of the declared sort.
  */
 export function datasetProblem(dataset: unknown): string | undefined {
   if (!isObject(dataset)) return 'dataset must be a mapping';
   const kinds = datasetKinds();
   if (typeof dataset.kind !== 'string' || !kinds.includes(dataset.kind)) return `dataset.kind must be one of ${kinds.join(', ')}`;
-  for (const field of PATH_FIELDS) {
-    if (dataset[field] !== undefined && !isText(dataset[field])) return `dataset.${field} must be a file or folder name`;
-  }
-  for (const split of ['train', 'test']) {
-    const files = dataset[split];
-    if (files !== undefined && !(isObject(files) && Object.values(files).every(isText))) return `dataset.${split} must name its files`;
-  }
-  const classes = dataset.classes;
-  if (classes !== undefined && !(Array.isArray(classes) && classes.every((c) => typeof c === 'string'))) return 'dataset.classes must be a list of names';
   return refFieldsProblem(dataset, datasetKind(dataset.kind).refFields);
 }
 

@@ -273,7 +273,7 @@ async function preparedRows(file: string, delimiter: string, stats: SavedStats, 
 export const csvKind: DatasetKind<CsvRef> = {
   kind: 'csv',
   schema,
-  refFields: { file: 'text', labelColumn: 'text', testFile: 'text?', testSplit: 'fraction', splitSeed: 'seed', featureColumns: 'texts?', delimiter: 'text?', classes: 'texts?' },
+  refFields: { file: 'path', labelColumn: 'column', testFile: 'path?', testSplit: 'fraction', splitSeed: 'seed', featureColumns: 'texts?', delimiter: 'text?', classes: 'texts?' },
   lower(raw, { seed }) {
     const ref: CsvRef = {
       kind: 'csv',

@@ -79,7 +79,7 @@ function recordedShape(prepared: Prepared): [number, number, number] {
 export const idxKind: DatasetKind<IdxRef> = {
   kind: 'idx',
   schema,
-  refFields: { dir: 'text', train: 'files', test: 'files', classes: 'texts?' },
+  refFields: { dir: 'path', train: 'files', test: 'files', classes: 'texts?' },
   lower(raw) {
     const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
     const ref: IdxRef = {

@@ -174,7 +174,7 @@ function recordedTarget(prepared: Prepared): ImageTarget {
 export const imageFolderKind: DatasetKind<ImageFolderRef> = {
   kind: 'image_folder',
   schema,
-  refFields: { dir: 'text', testDir: 'text?', testSplit: 'fraction', splitSeed: 'seed', resize: RESIZE_MODES, size: 'size?', channels: 'channels?', classes: 'texts?' },
+  refFields: { dir: 'path', testDir: 'path?', testSplit: 'fraction', splitSeed: 'seed', resize: RESIZE_MODES, size: 'size?', channels: 'channels?', classes: 'texts?' },
   lower(raw, { seed }) {
     const ref: ImageFolderRef = {
       kind: 'image_folder',
